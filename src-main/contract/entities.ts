@@ -1,0 +1,166 @@
+// Entities of the contract: what the studio core returns and the renderer shows. Schemas double as the types
+// (z.infer), so the shape is written once. Timeline positions are integer samples at the project's sample rate.
+
+import { z } from 'zod';
+
+export const ProjectInfo = z.object({
+  dir: z.string(),
+  name: z.string(),
+  sampleRate: z.number().int(),
+  createdAt: z.string(),
+  schemaVersion: z.number().int(),
+});
+export type ProjectInfo = z.infer<typeof ProjectInfo>;
+
+export const RecentProject = z.object({
+  dir: z.string(),
+  name: z.string(),
+  openedAt: z.string(),
+  exists: z.boolean(),
+});
+export type RecentProject = z.infer<typeof RecentProject>;
+
+export const MediaInfo = z.object({
+  hash: z.string(),
+  format: z.string(),
+  sampleRate: z.number().int(),
+  channels: z.number().int(),
+  frames: z.number().int(),
+  durationSec: z.number(),
+  originalName: z.string().nullable(),
+  /** URL the renderer loads the audio from (shell-specific). */
+  url: z.string(),
+});
+export type MediaInfo = z.infer<typeof MediaInfo>;
+
+export const Track = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  order: z.number().int(),
+  gainDb: z.number(),
+  muted: z.boolean(),
+});
+export type Track = z.infer<typeof Track>;
+
+export const Clip = z.object({
+  id: z.number().int(),
+  trackId: z.number().int(),
+  name: z.string(),
+  /** Timeline position of the clip's first sample. */
+  start: z.number().int(),
+  /** In and out points inside the active take's audio, in project samples. */
+  inPoint: z.number().int(),
+  outPoint: z.number().int(),
+  gainDb: z.number(),
+  activeTakeId: z.number().int(),
+  /** Full length of the active take in project samples. */
+  takeLength: z.number().int(),
+  media: MediaInfo,
+});
+export type Clip = z.infer<typeof Clip>;
+
+export const Metrics = z.record(z.string(), z.unknown());
+export type Metrics = z.infer<typeof Metrics>;
+
+export const Take = z.object({
+  id: z.number().int(),
+  clipId: z.number().int(),
+  parentId: z.number().int().nullable(),
+  kind: z.enum(['source', 'edit']),
+  name: z.string(),
+  starred: z.boolean(),
+  engine: z.string().nullable(),
+  engineVersion: z.string().nullable(),
+  packHash: z.string().nullable(),
+  task: z.string().nullable(),
+  option: z.string().nullable(),
+  iteration: z.number().int().nullable(),
+  seed: z.number().int().nullable(),
+  textBefore: z.string().nullable(),
+  textAfter: z.string().nullable(),
+  params: z.record(z.string(), z.unknown()),
+  metrics: Metrics.nullable(),
+  deltas: Metrics.nullable(),
+  jobId: z.number().int().nullable(),
+  createdAt: z.string(),
+  media: MediaInfo,
+});
+export type Take = z.infer<typeof Take>;
+
+export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const Job = z.object({
+  id: z.number().int(),
+  clipId: z.number().int(),
+  inputTakeId: z.number().int(),
+  engine: z.string(),
+  task: z.string(),
+  option: z.string().nullable(),
+  iterations: z.number().int(),
+  seed: z.number().int(),
+  params: z.record(z.string(), z.unknown()),
+  status: JobStatus,
+  progress: z.number(),
+  stage: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  resultTakeIds: z.array(z.number().int()),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type Job = z.infer<typeof Job>;
+
+export const HistoryState = z.object({
+  canUndo: z.boolean(),
+  canRedo: z.boolean(),
+  undoLabel: z.string().nullable(),
+  redoLabel: z.string().nullable(),
+});
+export type HistoryState = z.infer<typeof HistoryState>;
+
+export const TaskInfo = z.object({
+  options: z.array(z.string()),
+  needsText: z.boolean(),
+  needsNewText: z.boolean(),
+  intensity: z.boolean(),
+});
+
+export const EngineInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.string(),
+  description: z.string(),
+  tasks: z.record(z.string(), TaskInfo),
+  languages: z.array(z.string()),
+  maxInputSeconds: z.number().nullable(),
+  available: z.boolean(),
+  unavailableReason: z.string().optional(),
+});
+export type EngineInfo = z.infer<typeof EngineInfo>;
+
+export const Timeline = z.object({
+  project: ProjectInfo,
+  tracks: z.array(Track),
+  clips: z.array(Clip),
+});
+export type Timeline = z.infer<typeof Timeline>;
+
+export const ExportFormat = z.enum(['pcm16', 'pcm24', 'float32']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+export const ExportResult = z.object({
+  path: z.string(),
+  bytes: z.number().int(),
+  /** A URL the renderer can download the file from. */
+  url: z.string(),
+});
+export type ExportResult = z.infer<typeof ExportResult>;
+
+export const Peaks = z.object({
+  hash: z.string(),
+  durationSec: z.number(),
+  /** One array per channel of alternating min, max pairs. */
+  peaks: z.array(z.array(z.number())),
+});
+export type Peaks = z.infer<typeof Peaks>;

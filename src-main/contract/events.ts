@@ -1,0 +1,24 @@
+// Events the studio core pushes to every connected renderer.
+
+import type { HistoryState, Job, ProjectInfo } from './entities';
+
+export interface Events {
+  /** Progress of a running job: 0..1, never decreasing for one job. */
+  'job.progress': { jobId: number; clipId: number; progress: number; stage: string | null };
+  /** A job changed status (queued → running, or it ended: done, failed, cancelled). */
+  'job.updated': { job: Job };
+  /** A job ended; `job.status` says how. */
+  'job.finished': { job: Job };
+  /** Tracks or clips changed; the renderer re-reads the timeline. */
+  'timeline.changed': Record<string, never>;
+  /** The takes of a clip changed. */
+  'takes.changed': { clipId: number };
+  'history.changed': HistoryState;
+  'project.changed': { project: ProjectInfo | null };
+  /** The engine host restarted (after a crash): engines are listed again. */
+  'engines.changed': Record<string, never>;
+}
+
+export type EventName = keyof Events;
+
+export type EventMessage = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
