@@ -1,0 +1,121 @@
+// Numbered schema migrations of project.sqlite. Each runs once, in order, inside a transaction; PRAGMA user_version
+// records the last one applied. Never edit a released migration: add the next number. Each has a test
+// (test/unit/store/migrations.test.ts).
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema: project, media, tracks, clips, takes, jobs, history',
+    sql: `
+CREATE TABLE project (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  name TEXT NOT NULL,
+  sample_rate INTEGER NOT NULL CHECK (sample_rate BETWEEN 8000 AND 384000),
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE media (
+  hash TEXT PRIMARY KEY CHECK (length(hash) = 64),
+  ext TEXT NOT NULL,
+  format TEXT NOT NULL,
+  sample_rate INTEGER NOT NULL,
+  channels INTEGER NOT NULL,
+  frames INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  original_name TEXT,
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE tracks (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  ord INTEGER NOT NULL,
+  gain_db REAL NOT NULL DEFAULT 0,
+  muted INTEGER NOT NULL DEFAULT 0 CHECK (muted IN (0, 1)),
+  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE clips (
+  id INTEGER PRIMARY KEY,
+  track_id INTEGER NOT NULL REFERENCES tracks(id),
+  name TEXT NOT NULL,
+  start INTEGER NOT NULL CHECK (start >= 0),
+  in_point INTEGER NOT NULL CHECK (in_point >= 0),
+  out_point INTEGER NOT NULL CHECK (out_point > in_point),
+  gain_db REAL NOT NULL DEFAULT 0,
+  -- No foreign key: clips and takes reference each other; the core keeps it consistent.
+  active_take_id INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX clips_track ON clips(track_id);
+
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  clip_id INTEGER NOT NULL REFERENCES clips(id),
+  input_take_id INTEGER NOT NULL,
+  engine TEXT NOT NULL,
+  task TEXT NOT NULL,
+  option TEXT,
+  iterations INTEGER NOT NULL CHECK (iterations >= 1),
+  seed INTEGER NOT NULL,
+  params TEXT NOT NULL DEFAULT '{}',
+  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+  progress REAL NOT NULL DEFAULT 0,
+  stage TEXT,
+  error_code TEXT,
+  error_message TEXT,
+  result_take_ids TEXT NOT NULL DEFAULT '[]',
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT
+) STRICT;
+CREATE INDEX jobs_clip ON jobs(clip_id);
+CREATE INDEX jobs_status ON jobs(status);
+
+CREATE TABLE takes (
+  id INTEGER PRIMARY KEY,
+  clip_id INTEGER NOT NULL REFERENCES clips(id),
+  parent_id INTEGER REFERENCES takes(id),
+  media_hash TEXT NOT NULL REFERENCES media(hash),
+  kind TEXT NOT NULL CHECK (kind IN ('source', 'edit')),
+  name TEXT NOT NULL,
+  starred INTEGER NOT NULL DEFAULT 0 CHECK (starred IN (0, 1)),
+  engine TEXT,
+  engine_version TEXT,
+  pack_hash TEXT,
+  task TEXT,
+  option TEXT,
+  iteration INTEGER,
+  seed INTEGER,
+  text_before TEXT,
+  text_after TEXT,
+  params TEXT NOT NULL DEFAULT '{}',
+  metrics TEXT,
+  deltas TEXT,
+  job_id INTEGER REFERENCES jobs(id),
+  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX takes_clip ON takes(clip_id);
+
+-- Undo/redo log: each entry holds full row snapshots (before, after) of every row it changed.
+CREATE TABLE history (
+  id INTEGER PRIMARY KEY,
+  label TEXT NOT NULL,
+  changes TEXT NOT NULL,
+  undone INTEGER NOT NULL DEFAULT 0 CHECK (undone IN (0, 1)),
+  created_at TEXT NOT NULL
+) STRICT;
+`,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

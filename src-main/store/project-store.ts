@@ -1,0 +1,143 @@
+// A project on disk: a folder holding project.sqlite, media/ (the content-addressed store), exports/, and a lock
+// file naming the process that has it open. Creating, opening, identity checks and locking live here.
+
+import { existsSync, promises as fsp, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { RetakeError } from '../contract/errors';
+import { openDatabase, type Db } from './db';
+import { History } from './history';
+import { MediaStore } from './media-store';
+import type { ProjectRow } from './rows';
+
+export const DB_FILE = 'project.sqlite';
+export const LOCK_FILE = 'project.lock';
+export const DEFAULT_SAMPLE_RATE = 48000;
+
+export class ProjectStore {
+  private constructor(
+    readonly dir: string,
+    readonly db: Db,
+    readonly media: MediaStore,
+    readonly history: History,
+  ) {}
+
+  get exportsDir(): string {
+    return path.join(this.dir, 'exports');
+  }
+
+  info(): ProjectRow {
+    return this.db.prepare('SELECT * FROM project WHERE id = 1').get() as ProjectRow;
+  }
+
+  static isProject(dir: string): boolean {
+    return existsSync(path.join(dir, DB_FILE));
+  }
+
+  /** Creates a project in an empty (or missing) folder. */
+  static async create(dir: string, name?: string): Promise<ProjectStore> {
+    dir = path.resolve(dir);
+    if (ProjectStore.isProject(dir)) {
+      throw new RetakeError('E_PROJECT_EXISTS', `${dir} already holds a Retake project; open it instead.`);
+    }
+    const entries = await fsp.readdir(dir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [] as string[];
+      if (e.code === 'ENOTDIR') throw new RetakeError('E_NOT_A_PROJECT', `${dir} is a file, not a folder.`);
+      throw new RetakeError('E_IO', `Cannot read ${dir}: ${e.message}.`);
+    });
+    if (entries.filter((n) => !n.startsWith('.')).length > 0) {
+      throw new RetakeError(
+        'E_NOT_A_PROJECT',
+        `${dir} is not empty and is not a Retake project. Choose an empty or new folder for a new project.`,
+      );
+    }
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw new RetakeError('E_IO', `Cannot create the folder ${dir}: ${(e as Error).message}.`);
+    }
+    acquireLock(dir);
+    try {
+      const db = openDatabase(path.join(dir, DB_FILE), { create: true });
+      db.prepare('INSERT INTO project (id, name, sample_rate, created_at) VALUES (1, ?, ?, ?)').run(
+        name ?? path.basename(dir),
+        DEFAULT_SAMPLE_RATE,
+        new Date().toISOString(),
+      );
+      return await ProjectStore.finishOpen(dir, db);
+    } catch (e) {
+      releaseLock(dir);
+      throw e;
+    }
+  }
+
+  static async open(dir: string): Promise<ProjectStore> {
+    dir = path.resolve(dir);
+    if (!existsSync(dir)) throw new RetakeError('E_FILE_NOT_FOUND', `The folder ${dir} does not exist.`);
+    if (!ProjectStore.isProject(dir)) {
+      throw new RetakeError('E_NOT_A_PROJECT', `${dir} is not a Retake project (it has no ${DB_FILE}).`);
+    }
+    acquireLock(dir);
+    try {
+      const db = openDatabase(path.join(dir, DB_FILE), { create: false });
+      if (!db.prepare('SELECT 1 FROM project WHERE id = 1').get()) {
+        db.close();
+        throw new RetakeError('E_NOT_A_PROJECT', `${dir} holds an incomplete project database.`);
+      }
+      return await ProjectStore.finishOpen(dir, db);
+    } catch (e) {
+      releaseLock(dir);
+      throw e;
+    }
+  }
+
+  private static async finishOpen(dir: string, db: Db): Promise<ProjectStore> {
+    const media = new MediaStore(path.join(dir, 'media'));
+    await media.init();
+    return new ProjectStore(dir, db, media, new History(db));
+  }
+
+  close(): void {
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.close();
+      releaseLock(this.dir);
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function acquireLock(dir: string): void {
+  const file = path.join(dir, LOCK_FILE);
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new RetakeError('E_IO', `Cannot write ${file}: ${(e as Error).message}.`);
+    }
+  }
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+    throw new RetakeError('E_PROJECT_LOCKED', `The project ${dir} is open in another Retake process (pid ${pid}). Close it there first.`);
+  }
+  // A stale lock from a process that is gone (a crash): take it over.
+  writeFileSync(file, String(process.pid));
+}
+
+function releaseLock(dir: string): void {
+  const file = path.join(dir, LOCK_FILE);
+  try {
+    if (readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file, { force: true });
+  } catch {
+    /* already gone */
+  }
+}

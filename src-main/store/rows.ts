@@ -1,0 +1,138 @@
+// Row shapes of project.sqlite as better-sqlite3 returns them, and their mapping to contract entities.
+
+export interface ProjectRow {
+  id: number;
+  name: string;
+  sample_rate: number;
+  created_at: string;
+}
+
+export interface MediaRow {
+  hash: string;
+  ext: string;
+  format: string;
+  sample_rate: number;
+  channels: number;
+  frames: number;
+  bytes: number;
+  original_name: string | null;
+  created_at: string;
+}
+
+export interface TrackRow {
+  id: number;
+  name: string;
+  ord: number;
+  gain_db: number;
+  muted: number;
+  deleted: number;
+  created_at: string;
+}
+
+export interface ClipRow {
+  id: number;
+  track_id: number;
+  name: string;
+  start: number;
+  in_point: number;
+  out_point: number;
+  gain_db: number;
+  active_take_id: number;
+  deleted: number;
+  created_at: string;
+}
+
+export interface TakeRow {
+  id: number;
+  clip_id: number;
+  parent_id: number | null;
+  media_hash: string;
+  kind: 'source' | 'edit';
+  name: string;
+  starred: number;
+  engine: string | null;
+  engine_version: string | null;
+  pack_hash: string | null;
+  task: string | null;
+  option: string | null;
+  iteration: number | null;
+  seed: number | null;
+  text_before: string | null;
+  text_after: string | null;
+  params: string;
+  metrics: string | null;
+  deltas: string | null;
+  job_id: number | null;
+  deleted: number;
+  created_at: string;
+}
+
+export interface JobRow {
+  id: number;
+  clip_id: number;
+  input_take_id: number;
+  engine: string;
+  task: string;
+  option: string | null;
+  iterations: number;
+  seed: number;
+  params: string;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  progress: number;
+  stage: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  result_take_ids: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface HistoryRow {
+  id: number;
+  label: string;
+  changes: string;
+  undone: number;
+  created_at: string;
+}
+
+/** Tables whose rows the undo log snapshots. Rows there are never deleted, only flagged `deleted`. */
+export type VersionedTable = 'tracks' | 'clips' | 'takes';
+
+export const VERSIONED_COLUMNS: Record<VersionedTable, readonly string[]> = {
+  tracks: ['id', 'name', 'ord', 'gain_db', 'muted', 'deleted', 'created_at'],
+  clips: ['id', 'track_id', 'name', 'start', 'in_point', 'out_point', 'gain_db', 'active_take_id', 'deleted', 'created_at'],
+  takes: [
+    'id',
+    'clip_id',
+    'parent_id',
+    'media_hash',
+    'kind',
+    'name',
+    'starred',
+    'engine',
+    'engine_version',
+    'pack_hash',
+    'task',
+    'option',
+    'iteration',
+    'seed',
+    'text_before',
+    'text_after',
+    'params',
+    'metrics',
+    'deltas',
+    'job_id',
+    'deleted',
+    'created_at',
+  ],
+};
+
+export function parseJson<T>(s: string | null, fallback: T): T {
+  if (s === null) return fallback;
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,107 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ProjectStore } from '../../../src-main/store/project-store';
+import { tempDir } from '../../helpers/tmp';
+
+const root = tempDir();
+
+function clipStart(p: ProjectStore, id: number): number {
+  return (p.db.prepare('SELECT start FROM clips WHERE id = ?').get(id) as { start: number }).start;
+}
+function deleted(p: ProjectStore, table: string, id: number): number {
+  return (p.db.prepare(`SELECT deleted FROM ${table} WHERE id = ?`).get(id) as { deleted: number }).deleted;
+}
+
+async function seed(dir: string) {
+  const p = await ProjectStore.create(dir);
+  const db = p.db;
+  db.prepare("INSERT INTO tracks (name, ord, created_at) VALUES ('T', 0, 'now')").run();
+  db.prepare(
+    "INSERT INTO media (hash, ext, format, sample_rate, channels, frames, bytes, created_at) VALUES (?, 'wav', 'wav', 48000, 1, 48000, 10, 'now')",
+  ).run('a'.repeat(64));
+  const clip = p.history.record('Import', (rec) => {
+    const id = Number(db.prepare("INSERT INTO clips (track_id, name, start, in_point, out_point, active_take_id, created_at) VALUES (1, 'c', 0, 0, 48000, 0, 'now')").run().lastInsertRowid);
+    rec.created('clips', id);
+    const t = Number(db.prepare("INSERT INTO takes (clip_id, media_hash, kind, name, created_at) VALUES (?, ?, 'source', 'Source', 'now')").run(id, 'a'.repeat(64)).lastInsertRowid);
+    rec.created('takes', t);
+    db.prepare('UPDATE clips SET active_take_id = ? WHERE id = ?').run(t, id);
+    return id;
+  });
+  return { p, clip };
+}
+
+describe('undo/redo log', () => {
+  it('undoes and redoes in order and drops the redo branch on a new operation', async () => {
+    const { p, clip } = await seed(path.join(root, 'p1'));
+    const move = (to: number) =>
+      p.history.record(`Move to ${to}`, (rec) => {
+        rec.touch('clips', clip);
+        p.db.prepare('UPDATE clips SET start = ? WHERE id = ?').run(to, clip);
+      });
+    move(100);
+    move(200);
+    expect(p.history.state()).toMatchObject({ canUndo: true, canRedo: false, undoLabel: 'Move to 200' });
+    p.history.undo();
+    expect(clipStart(p, clip)).toBe(100);
+    p.history.undo();
+    expect(clipStart(p, clip)).toBe(0);
+    expect(p.history.state()).toMatchObject({ undoLabel: 'Import', redoLabel: 'Move to 100' });
+    p.history.redo();
+    expect(clipStart(p, clip)).toBe(100);
+    move(300);
+    expect(p.history.state()).toMatchObject({ canRedo: false, undoLabel: 'Move to 300' });
+    p.history.undo();
+    p.history.undo();
+    p.history.undo();
+    // Undoing the import hides the clip and its take (rows are kept, flagged).
+    expect(deleted(p, 'clips', clip)).toBe(1);
+    expect(deleted(p, 'takes', 1)).toBe(1);
+    expect(p.history.undo()).toBeNull();
+    p.history.redo();
+    expect(deleted(p, 'clips', clip)).toBe(0);
+    expect(deleted(p, 'takes', 1)).toBe(0);
+    p.close();
+  });
+
+  it('records nothing for an operation that changes nothing, and rolls back a throwing one', async () => {
+    const { p, clip } = await seed(path.join(root, 'p2'));
+    p.history.record('Nothing', (rec) => rec.touch('clips', clip));
+    expect(p.history.state().undoLabel).toBe('Import');
+    expect(() =>
+      p.history.record('Half done', (rec) => {
+        rec.touch('clips', clip);
+        p.db.prepare('UPDATE clips SET start = 999 WHERE id = ?').run(clip);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(clipStart(p, clip)).toBe(0);
+    expect(p.history.state().undoLabel).toBe('Import');
+    p.close();
+  });
+
+  it('survives closing and reopening the project', async () => {
+    const dir = path.join(root, 'p3');
+    const { p, clip } = await seed(dir);
+    p.history.record('Move', (rec) => {
+      rec.touch('clips', clip);
+      p.db.prepare('UPDATE clips SET start = 5 WHERE id = ?').run(clip);
+    });
+    p.history.undo();
+    p.close();
+    const again = await ProjectStore.open(dir);
+    expect(again.history.state()).toMatchObject({ canUndo: true, canRedo: true, redoLabel: 'Move' });
+    again.history.redo();
+    expect(clipStart(again, clip)).toBe(5);
+    again.close();
+  });
+
+  it('keeps take names and stars out of undo', async () => {
+    const { p, clip } = await seed(path.join(root, 'p4'));
+    p.db.prepare("UPDATE takes SET starred = 1, name = 'Keeper' WHERE id = 1").run();
+    p.history.undo();
+    p.history.redo();
+    expect(p.db.prepare('SELECT starred, name FROM takes WHERE id = 1').get()).toEqual({ starred: 1, name: 'Keeper' });
+    expect(deleted(p, 'clips', clip)).toBe(0);
+    p.close();
+  });
+});
