@@ -1,0 +1,259 @@
+// EditX prompt goldens. Three layers:
+// 1. literal prompts typed here from EDITX-SPEC.md §3, one per instruction form (not produced by any code);
+// 2. every task and option against test/fixtures/editx/prompt-goldens.json, built by an independent Python
+//    implementation of the spec (tools/sp/make_prompt_goldens.py);
+// 3. prompt ids through the test tokenizers against Python sentencepiece on the same assembly.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RetakeError } from '../../../src-main/contract/errors';
+import {
+  buildClonePrompt,
+  buildClonePromptIds,
+  buildEditPrompt,
+  buildEditPromptIds,
+  buildInstruction,
+  DEFAULT_PROMPT_ENCODING,
+  pythonStrip,
+  type ClonePromptInput,
+  type EditPromptInput,
+} from '../../../src-main/engines/editx/prompt';
+import { EDITX_TASKS, EDITX_TASK_IDS, editxTaskInfo, PARALINGUISTIC_TAGS } from '../../../src-main/engines/editx/tasks';
+import { SentencePieceTokenizer } from '../../../src-main/engines/editx/text/sentencepiece';
+
+const FIX = join(__dirname, '../../fixtures/editx');
+
+// Typed from the spec, on purpose not imported from the source.
+const SYSTEM =
+  '<s><|BOT|>system\n' +
+  'As a highly skilled audio editing and tuning specialist, you excel in interpreting user instructions and applying precise adjustments to meet their needs. Your expertise spans a wide range of enhancement capabilities, including but not limited to:\n' +
+  '# Emotional Enhancement\n' +
+  '# Speaking Style Transfer\n' +
+  '# Non-linguistic Adjustments\n' +
+  '# Audio Tuning & Editing\n' +
+  'Note: You will receive instructions in natural language and are expected to accurately interpret and execute the most suitable audio edits and enhancements.\n' +
+  '<|EOT|>';
+const AUDIO = '<audio_1><audio_2><audio_1030><audio_1031><audio_5119>';
+const TAIL = `\n${AUDIO}\n<|EOT|><|BOT|>assistant\n`;
+const T = 'The weather is so nice today.';
+
+describe('prompt text: hand-written goldens, one per instruction form', () => {
+  const cases: [string, EditPromptInput, string][] = [
+    [
+      'emotion (other than remove)',
+      { task: 'emotion', option: 'happy', text: T, audioTokens: AUDIO },
+      'Make the following audio more happy. The text corresponding to the audio is: The weather is so nice today.\n',
+    ],
+    [
+      'emotion remove',
+      { task: 'emotion', option: 'remove', text: T, audioTokens: AUDIO },
+      'Remove any emotion in the following audio and the reference text is: The weather is so nice today.\n',
+    ],
+    [
+      'style (other than remove)',
+      { task: 'style', option: 'act_coy', text: T, audioTokens: AUDIO },
+      'Make the following audio more act_coy style. The text corresponding to the audio is: The weather is so nice today.\n',
+    ],
+    [
+      'style remove',
+      { task: 'style', option: 'remove', text: T, audioTokens: AUDIO },
+      'Remove any speaking styles in the following audio and the reference text is: The weather is so nice today.\n',
+    ],
+    [
+      'speed faster',
+      { task: 'speed', option: 'faster', text: T, audioTokens: AUDIO },
+      'Make the following audio more faster. The text corresponding to the audio is: The weather is so nice today.\n',
+    ],
+    [
+      'speed "more faster" (reads "more more faster")',
+      { task: 'speed', option: 'more faster', text: T, audioTokens: AUDIO },
+      'Make the following audio more more faster. The text corresponding to the audio is: The weather is so nice today.\n',
+    ],
+    [
+      'speed "more slower"',
+      { task: 'speed', option: 'more slower', text: T, audioTokens: AUDIO },
+      'Make the following audio more more slower. The text corresponding to the audio is: The weather is so nice today.\n',
+    ],
+    [
+      'denoise',
+      { task: 'denoise', text: '', audioTokens: AUDIO },
+      'Remove any noise from the given audio while preserving the voice content clearly. Ensure that the speech quality remains intact with minimal distortion, and eliminate all noise from the audio.\n',
+    ],
+    [
+      'vad',
+      { task: 'vad', text: '', audioTokens: AUDIO },
+      'Remove any silent portions from the given audio while preserving the voice content clearly. Ensure that the speech quality remains intact with minimal distortion, and eliminate all silence from the audio.\n',
+    ],
+    [
+      'paralinguistic (space before the colon, two spaces after the first newline)',
+      {
+        task: 'paralinguistic',
+        text: 'Great, the weather is so nice today.',
+        newText: 'Great[Laughter], the weather is so nice today[Surprise-ah].',
+        audioTokens: AUDIO,
+      },
+      'Add some non-verbal sounds to make the audio more natural, the new text is : Great[Laughter], the weather is so nice today[Surprise-ah].\n  The text corresponding to the audio is: Great, the weather is so nice today.\n',
+    ],
+  ];
+  it.each(cases)('%s', (_name, input, instruction) => {
+    expect(buildEditPrompt(input)).toBe(`${SYSTEM}<|BOT|>human\n${instruction}${TAIL}`);
+    expect(buildInstruction(input)).toBe(instruction);
+  });
+
+  it('strips the transcript and the audio tokens as Python str.strip() does', () => {
+    expect(
+      buildEditPrompt({ task: 'emotion', option: 'sad', text: '\u3000 hello \u0085\n', audioTokens: `  ${AUDIO}\n\n` }),
+    ).toBe(
+      `${SYSTEM}<|BOT|>human\nMake the following audio more sad. The text corresponding to the audio is: hello\n${TAIL}`,
+    );
+    expect(pythonStrip('\u001c\u001d x \u001e\u001f')).toBe('x');
+    expect(pythonStrip('\ufeffx\ufeff')).toBe('\ufeffx\ufeff');
+  });
+
+  it('clone: the system prompt keeps its trailing spaces and the target text goes in the human turn', () => {
+    const input: ClonePromptInput = {
+      speaker: 'clone_0123456789abcdef',
+      promptText: 'His political stance was conservative.',
+      promptAudioTokens: AUDIO,
+      targetText: '[Cantonese]今日天氣好好。',
+    };
+    expect(buildClonePrompt(input)).toBe(
+      '<s><|BOT|>system\n' +
+        'Generate audio with the following timbre, prosody and speaking style\n' +
+        '\n' +
+        '[speaker_start]\n' +
+        'speaker name: clone_0123456789abcdef\n' +
+        'speaker prompt text: \n' +
+        'His political stance was conservative.\n' +
+        'speaker audio tokens: \n' +
+        '<audio_1><audio_2><audio_1030><audio_1031><audio_5119>\n' +
+        '[speaker_end]\n' +
+        '<|EOT|><|BOT|>human\n' +
+        '[Cantonese]今日天氣好好。' +
+        '<|EOT|><|BOT|>assistant\n',
+    );
+  });
+});
+
+interface PromptGoldens {
+  audioCodes: number[];
+  edit: (EditPromptInput & { prompt: string })[];
+  clone: (ClonePromptInput & { prompt: string })[];
+  ids: {
+    model: string;
+    addBos: boolean;
+    addDummyPrefix: 'model' | 'never' | 'always';
+    kind: 'edit' | 'clone';
+    input: EditPromptInput & ClonePromptInput;
+    ids: number[];
+  }[];
+}
+const goldens = JSON.parse(readFileSync(join(FIX, 'prompt-goldens.json'), 'utf8')) as PromptGoldens;
+
+describe('prompt text: every task and option against the independent Python build', () => {
+  it('covers every option of every task with options, and every task', () => {
+    const seen = new Set(goldens.edit.map((e) => `${e.task}/${e.option ?? ''}`));
+    for (const id of EDITX_TASK_IDS) {
+      if (id === 'clone') continue;
+      const opts = EDITX_TASKS[id].options;
+      if (opts.length === 0) expect(seen).toContain(`${id}/`);
+      for (const o of opts) expect(seen).toContain(`${id}/${o}`);
+    }
+    expect(EDITX_TASKS.emotion.options).toHaveLength(15);
+    expect(EDITX_TASKS.style.options).toHaveLength(33);
+    expect(goldens.clone.length).toBeGreaterThan(0);
+  });
+
+  it.each(goldens.edit.map((e) => [`${e.task} ${e.option ?? ''}`.trim(), e] as const))('%s', (_n, e) => {
+    const { prompt, ...input } = e;
+    expect(buildEditPrompt(input)).toBe(prompt);
+  });
+
+  it.each(goldens.clone.map((c) => [c.speaker, c] as const))('clone %s', (_n, c) => {
+    const { prompt, ...input } = c;
+    expect(buildClonePrompt(input)).toBe(prompt);
+  });
+});
+
+describe('prompt ids against Python sentencepiece on the same assembly', () => {
+  const tokenizers = new Map<string, SentencePieceTokenizer>();
+  const tok = (file: string) => {
+    let t = tokenizers.get(file);
+    if (!t) tokenizers.set(file, (t = SentencePieceTokenizer.fromBytes(readFileSync(join(FIX, file)))));
+    return t;
+  };
+  it.each(goldens.ids.map((g) => [`${g.model} ${g.kind} bos=${g.addBos} dummy=${g.addDummyPrefix}`, g] as const))(
+    '%s',
+    (_n, g) => {
+      const settings = { ...DEFAULT_PROMPT_ENCODING, addBos: g.addBos, addDummyPrefix: g.addDummyPrefix };
+      const ids =
+        g.kind === 'edit' ? buildEditPromptIds(tok(g.model), g.input, settings) : buildClonePromptIds(tok(g.model), g.input, settings);
+      expect(ids).toEqual(g.ids);
+    },
+  );
+
+  it('writes the special ids where the assembly says', () => {
+    const t = tok('sp/uni-identity.model');
+    const ids = buildEditPromptIds(t, { task: 'vad', text: '', audioTokens: '<audio_7>' });
+    expect(ids.slice(0, 2)).toEqual([1, 4]);
+    expect(ids.filter((i) => i === 4)).toHaveLength(3);
+    expect(ids.filter((i) => i === 3)).toHaveLength(2);
+    expect(ids).toContain(t.pieceToId('<audio_7>'));
+    const custom = { ...DEFAULT_PROMPT_ENCODING, specialIds: { bos: 101, bot: 104, eot: 103 } };
+    const ids2 = buildEditPromptIds(t, { task: 'vad', text: '', audioTokens: '<audio_7>' }, custom);
+    expect(ids2.slice(0, 2)).toEqual([101, 104]);
+  });
+});
+
+describe('validation', () => {
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(RetakeError);
+      return (e as RetakeError).code;
+    }
+    return 'no error';
+  };
+  it('rejects unknown tasks and options, and missing texts', () => {
+    expect(code(() => buildEditPrompt({ task: 'karaoke', text: T, audioTokens: '' }))).toBe('E_UNKNOWN_TASK');
+    expect(code(() => buildEditPrompt({ task: 'clone', text: T, audioTokens: '' }))).toBe('E_UNKNOWN_TASK');
+    expect(code(() => buildEditPrompt({ task: 'emotion', option: 'joyful', text: T, audioTokens: '' }))).toBe(
+      'E_UNKNOWN_OPTION',
+    );
+    expect(code(() => buildEditPrompt({ task: 'emotion', text: T, audioTokens: '' }))).toBe('E_UNKNOWN_OPTION');
+    expect(code(() => buildEditPrompt({ task: 'speed', option: 'remove', text: T, audioTokens: '' }))).toBe(
+      'E_UNKNOWN_OPTION',
+    );
+    expect(code(() => buildEditPrompt({ task: 'denoise', option: 'strong', text: '', audioTokens: '' }))).toBe(
+      'E_UNKNOWN_OPTION',
+    );
+    expect(code(() => buildEditPrompt({ task: 'style', option: 'warm', text: ' \n', audioTokens: '' }))).toBe(
+      'E_TEXT_REQUIRED',
+    );
+    expect(code(() => buildEditPrompt({ task: 'emotion', option: 'happy', audioTokens: '' }))).toBe('E_TEXT_REQUIRED');
+    expect(code(() => buildEditPrompt({ task: 'paralinguistic', text: T, audioTokens: '' }))).toBe('E_TEXT_REQUIRED');
+    const clone = { speaker: 'clone_x', promptText: 'p', promptAudioTokens: '', targetText: 't' };
+    expect(code(() => buildClonePrompt({ ...clone, promptText: '' }))).toBe('E_TEXT_REQUIRED');
+    expect(code(() => buildClonePrompt({ ...clone, targetText: '  ' }))).toBe('E_TEXT_REQUIRED');
+  });
+
+  it('keeps placeholders typed by the user literal', () => {
+    expect(buildInstruction({ task: 'paralinguistic', text: '{new_text}', newText: '{audio_text}' })).toBe(
+      'Add some non-verbal sounds to make the audio more natural, the new text is : {audio_text}\n  The text corresponding to the audio is: {new_text}\n',
+    );
+  });
+});
+
+describe('task tables', () => {
+  it('publish the capabilities of each task', () => {
+    const info = editxTaskInfo();
+    expect(Object.keys(info).sort()).toEqual(['clone', 'denoise', 'emotion', 'paralinguistic', 'speed', 'style', 'vad']);
+    expect(info.speed.options).toEqual(['faster', 'slower', 'more faster', 'more slower']);
+    expect(info.paralinguistic).toEqual({ options: [], needsText: true, needsNewText: true, intensity: false });
+    expect(info.denoise).toEqual({ options: [], needsText: false, needsNewText: false, intensity: false });
+    expect(PARALINGUISTIC_TAGS).toHaveLength(10);
+    expect(PARALINGUISTIC_TAGS).toContain('[Dissatisfaction-hnn]');
+  });
+});

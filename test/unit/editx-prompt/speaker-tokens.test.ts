@@ -1,0 +1,118 @@
+// Clone speaker names against the reference hashing (Python hashlib + numpy in tools/sp/make_prompt_goldens.py),
+// audio token text and parsing, and the prompt-encoding settings of a pack manifest.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeFile } from '../../../src-main/audio/decode';
+import type { AudioData } from '../../../src-main/audio/types';
+import {
+  audioTokenText,
+  cloneSpeakerName,
+  DEFAULT_PROMPT_ENCODING,
+  interleaveAudioCodes,
+  parseAudioTokens,
+  promptEncodingFromManifest,
+} from '../../../src-main/engines/editx/prompt';
+
+const FIX = join(__dirname, '../../fixtures/editx');
+const CORPUS = join(__dirname, '../../../../shared/corpus');
+
+const goldens = JSON.parse(readFileSync(join(FIX, 'prompt-goldens.json'), 'utf8')) as {
+  speakers: { promptText: string; channels: number; frames: number; name: string }[];
+  corpusSpeaker: { file: string; promptText: string; name: string };
+};
+
+/** The generator of make_prompt_goldens.synthetic_wav: ((37 i + 11 c) mod 2001 − 1000) / 1024, exact in float32. */
+function syntheticWav(channels: number, frames: number): AudioData {
+  const ch: Float32Array[] = [];
+  for (let c = 0; c < channels; c++) {
+    const x = new Float32Array(frames);
+    for (let i = 0; i < frames; i++) x[i] = (((37 * i + 11 * c) % 2001) - 1000) / 1024;
+    ch.push(x);
+  }
+  return { sampleRate: 24000, channels: ch };
+}
+
+describe('clone speaker name', () => {
+  it.each(goldens.speakers.map((s) => [`${s.channels} ch × ${s.frames}`, s] as const))('%s', (_n, s) => {
+    expect(cloneSpeakerName(s.promptText, syntheticWav(s.channels, s.frames))).toBe(s.name);
+  });
+
+  it('matches the reference on a corpus wav decoded by our decoder', async () => {
+    const file = join(CORPUS, goldens.corpusSpeaker.file);
+    if (!existsSync(file)) throw new Error(`${file} is missing: the test corpus must be at ../shared/corpus.`);
+    expect(cloneSpeakerName(goldens.corpusSpeaker.promptText, await decodeFile(file))).toBe(goldens.corpusSpeaker.name);
+  });
+
+  it('depends on the text and on the edge samples only', () => {
+    const a = syntheticWav(1, 5000);
+    const b = syntheticWav(1, 5000);
+    b.channels[0]![2500] = 0.5;
+    expect(cloneSpeakerName('x', a)).toBe(cloneSpeakerName('x', b));
+    b.channels[0]![4999] = 0.5;
+    expect(cloneSpeakerName('x', a)).not.toBe(cloneSpeakerName('x', b));
+    expect(cloneSpeakerName('x', a)).not.toBe(cloneSpeakerName('y', a));
+    expect(cloneSpeakerName('x', a)).toMatch(/^clone_[0-9a-f]{16}$/);
+  });
+});
+
+describe('audio tokens', () => {
+  it('interleaves 2 vq02 and 3 vq06 codes per group, dropping leftovers', () => {
+    expect(interleaveAudioCodes([1, 2, 3, 4, 5], [10, 11, 12, 13, 14, 15, 16])).toEqual([
+      1, 2, 1034, 1035, 1036, 3, 4, 1037, 1038, 1039,
+    ]);
+    expect(interleaveAudioCodes([1], [1, 2, 3])).toEqual([]);
+    expect(() => interleaveAudioCodes([1024, 0], [0, 0, 0])).toThrow(/vq02/);
+    expect(() => interleaveAudioCodes([0, 0], [0, 4096, 0])).toThrow(/vq06/);
+  });
+
+  it('writes <audio_N> runs without separators', () => {
+    expect(audioTokenText([0, 1023, 1024, 5119])).toBe('<audio_0><audio_1023><audio_1024><audio_5119>');
+    expect(audioTokenText([])).toBe('');
+    expect(() => audioTokenText([5120])).toThrow();
+  });
+
+  it('parses token text, codes and token ids', () => {
+    expect(parseAudioTokens('<audio_0><audio_5119>')).toEqual([0, 5119]);
+    expect(parseAudioTokens(' <audio_3>\n <audio_4> ')).toEqual([3, 4]);
+    expect(parseAudioTokens('12, 1030 1031,5119')).toEqual([12, 1030, 1031, 5119]);
+    expect(parseAudioTokens('65536, 70655')).toEqual([0, 5119]);
+    expect(parseAudioTokens('')).toEqual([]);
+    for (const bad of ['<audio_5120>', '<audio_1>x', '<audio_>', '5120', '70656', '1.5', 'abc', '<s>']) {
+      expect(() => parseAudioTokens(bad)).toThrow(expect.objectContaining({ code: 'E_VALIDATION' }));
+    }
+  });
+});
+
+describe('prompt-encoding settings from a pack manifest', () => {
+  it('defaults when absent', () => {
+    expect(promptEncodingFromManifest(undefined)).toEqual(DEFAULT_PROMPT_ENCODING);
+    expect(promptEncodingFromManifest({ components: { textTokenizer: {} } })).toEqual({
+      addBos: false,
+      addDummyPrefix: 'model',
+      specialIds: { bos: 1, bot: 4, eot: 3 },
+    });
+  });
+
+  it('reads the keys', () => {
+    expect(
+      promptEncodingFromManifest({
+        components: {
+          textTokenizer: {
+            promptEncoding: { addBos: true, addDummyPrefix: 'never' },
+            specialIds: { pad: 0, bos: 7, eos: 2, eot: 8, bot: 9 },
+          },
+        },
+      }),
+    ).toEqual({ addBos: true, addDummyPrefix: 'never', specialIds: { bos: 7, bot: 9, eot: 8 } });
+  });
+
+  it('rejects malformed values', () => {
+    const bad = (pe: unknown, ids?: unknown) => () =>
+      promptEncodingFromManifest({ components: { textTokenizer: { promptEncoding: pe, specialIds: ids } } });
+    expect(bad({ addBos: 'yes' })).toThrow(expect.objectContaining({ code: 'E_ENGINE_UNAVAILABLE' }));
+    expect(bad({ addDummyPrefix: true })).toThrow(/addDummyPrefix/);
+    expect(bad({}, { bot: -1 })).toThrow(/specialIds.bot/);
+  });
+});

@@ -1,0 +1,42 @@
+#!/usr/bin/python3
+"""Prints, as JSON, what the reference sentencepiece library does with the shared test strings on any model file:
+    /usr/bin/python3 tools/sp/encode_cases.py MODEL
+Output: {"sentencepiece": version, "cases": [...], "ids": [[...]], "decoded": [...], "fuzz": [...], "fuzzIds": [[...]],
+"pieceCount": n, "special": {"<s>": id, ...}, "promptIds": [{"kind", "input", "ids"}]} (the prompts of
+make_prompt_goldens.py, assembled with the default settings: no BOS per call, the model's dummy prefix). Used by the tests that check a tokenizer which is generated, not
+committed (the tiny pack of tools/export)."""
+import json
+import os
+import sys
+
+import sentencepiece as spm
+
+sys.path.insert(0, os.path.dirname(__file__))
+from sp_cases import CASES, fuzz_cases  # noqa: E402
+from make_prompt_goldens import as_ids, prompt_id_cases  # noqa: E402
+
+
+def main():
+    if len(sys.argv) != 2:
+        print('usage: encode_cases.py MODEL', file=sys.stderr)
+        return 2
+    sp = spm.SentencePieceProcessor(model_file=sys.argv[1])
+    fuzz = fuzz_cases()
+    ids = [sp.encode(c) for c in CASES]
+    special = {p: sp.piece_to_id(p) for p in ['<unk>', '<s>', '</s>', '<|EOT|>', '<|BOT|>', '<audio_0>', '<audio_5119>']}
+    json.dump({
+        'sentencepiece': spm.__version__,
+        'pieceCount': sp.get_piece_size(),
+        'special': special,
+        'cases': CASES,
+        'ids': ids,
+        'decoded': [sp.decode(i) for i in ids],
+        'fuzz': fuzz,
+        'fuzzIds': [sp.encode(c) for c in fuzz],
+        'promptIds': [{'kind': k, 'input': inp, 'ids': as_ids(sp, seg, False)} for k, seg, inp in prompt_id_cases()],
+    }, sys.stdout, ensure_ascii=False)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
