@@ -1,0 +1,513 @@
+// Audio file decoding for the main side: recognises the format from its first bytes (never from the file name), decodes
+// WAV itself and FLAC / Ogg FLAC / Ogg Vorbis / MP3 through the WASM decoders, and turns every failure into a
+// RetakeError that names the file and says what to do. Also checks what the decoders do not: FLAC MD5 signatures, Ogg
+// page checksums and end-of-stream, MP3 frame counts against the Xing/Info header, so damaged or truncated files are
+// reported instead of silently shortened.
+
+import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { FLACDecoder } from '@wasm-audio-decoders/flac';
+import { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
+import { MPEGDecoder } from 'mpg123-decoder';
+import type { AudioData } from './types';
+import { frameCount } from './types';
+import { RetakeError } from '../contract/errors';
+import { decodeWav, isWav, parseWavHeader } from './wav';
+import { ADVICE_CHOOSE, ADVICE_CONVERT, ADVICE_REEXPORT, audioError } from './audio-errors';
+
+export type AudioFormat = 'wav' | 'flac' | 'ogg-flac' | 'ogg-vorbis' | 'mp3';
+
+export interface AudioProbe {
+  format: AudioFormat;
+  /** Sample encoding: the WAV sample format (e.g. 'pcm16', 'float32'), or 'flac', 'vorbis', 'mp3'. */
+  codec: string;
+  sampleRate: number;
+  channels: number;
+  frames: number;
+  durationSeconds: number;
+}
+
+type Sniffed =
+  | { kind: 'wav' }
+  | { kind: 'flac'; offset: number }
+  | { kind: 'ogg-flac' }
+  | { kind: 'ogg-vorbis' }
+  | { kind: 'mp3'; offset: number }
+  | { kind: 'unsupported'; what: string; notAudio?: true };
+
+const te = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
+function startsWith(b: Uint8Array, sig: number[], at = 0): boolean {
+  if (b.length < at + sig.length) return false;
+  for (let i = 0; i < sig.length; i++) if (b[at + i] !== sig[i]) return false;
+  return true;
+}
+
+/** Skips any ID3v2 tags (several may be stacked) and returns the offset of what follows. */
+function skipId3v2(b: Uint8Array): number {
+  let off = 0;
+  while (startsWith(b, te('ID3'), off) && b.length >= off + 10) {
+    const size = ((b[off + 6]! & 0x7f) << 21) | ((b[off + 7]! & 0x7f) << 14) | ((b[off + 8]! & 0x7f) << 7) | (b[off + 9]! & 0x7f);
+    const footer = b[off + 5]! & 0x10 ? 10 : 0;
+    off += 10 + size + footer;
+  }
+  return off;
+}
+
+// ISO/IEC 11172-3 and 13818-3 bitrate tables (kbit/s, index 1..14) and sample rates.
+const BITRATES = {
+  v1l1: [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+  v1l2: [32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+  v1l3: [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+  v2l1: [32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+  v2l23: [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+};
+const MPEG1_RATES = [44100, 48000, 32000];
+
+interface MpegFrame {
+  mpeg1: boolean;
+  layer: 1 | 2 | 3;
+  sampleRate: number;
+  mono: boolean;
+  length: number;
+  samplesPerFrame: number;
+}
+
+function parseMpegHeader(b: Uint8Array, off: number): MpegFrame | null {
+  if (off + 4 > b.length || b[off] !== 0xff || (b[off + 1]! & 0xe0) !== 0xe0) return null;
+  const verBits = (b[off + 1]! >> 3) & 3; // 0 = MPEG 2.5, 2 = MPEG 2, 3 = MPEG 1
+  const layerBits = (b[off + 1]! >> 1) & 3; // 1 = III, 2 = II, 3 = I
+  const brIdx = b[off + 2]! >> 4;
+  const srIdx = (b[off + 2]! >> 2) & 3;
+  if (verBits === 1 || layerBits === 0 || brIdx === 0 || brIdx === 15 || srIdx === 3) return null;
+  const mpeg1 = verBits === 3;
+  const layer = (4 - layerBits) as 1 | 2 | 3;
+  const sampleRate = MPEG1_RATES[srIdx]! / (mpeg1 ? 1 : verBits === 2 ? 2 : 4);
+  const table = mpeg1 ? (layer === 1 ? BITRATES.v1l1 : layer === 2 ? BITRATES.v1l2 : BITRATES.v1l3) : layer === 1 ? BITRATES.v2l1 : BITRATES.v2l23;
+  const bitrate = table[brIdx - 1]! * 1000;
+  const padding = (b[off + 2]! >> 1) & 1;
+  const mono = ((b[off + 3]! >> 6) & 3) === 3;
+  let length: number;
+  let samplesPerFrame: number;
+  if (layer === 1) {
+    length = (Math.floor((12 * bitrate) / sampleRate) + padding) * 4;
+    samplesPerFrame = 384;
+  } else if (layer === 2 || mpeg1) {
+    length = Math.floor((144 * bitrate) / sampleRate) + padding;
+    samplesPerFrame = 1152;
+  } else {
+    length = Math.floor((72 * bitrate) / sampleRate) + padding;
+    samplesPerFrame = 576;
+  }
+  return { mpeg1, layer, sampleRate, mono, length, samplesPerFrame };
+}
+
+/** A frame header at `off` whose successor (if the file is long enough to hold one) is also a frame header. */
+function isMpegStream(b: Uint8Array, off: number): boolean {
+  const f = parseMpegHeader(b, off);
+  if (!f) return false;
+  const next = off + f.length;
+  if (next + 4 > b.length) return next <= b.length;
+  return parseMpegHeader(b, next) !== null;
+}
+
+function looksLikeText(b: Uint8Array): boolean {
+  const n = Math.min(b.length, 1024);
+  if (n === 0) return false;
+  let sample = b.subarray(0, n);
+  // Do not let a multi-byte UTF-8 character cut at the window's end fail the check.
+  if (n < b.length) {
+    let cut = n;
+    while (cut > n - 4 && cut > 0 && (b[cut - 1]! & 0xc0) === 0x80) cut--;
+    if (cut > 0 && b[cut - 1]! >= 0xc0) cut--;
+    sample = b.subarray(0, cut);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(sample);
+  } catch {
+    return false;
+  }
+  // eslint-disable-next-line no-control-regex
+  return !/[\u0000-\u0008\u000e-\u001f\u007f]/.test(text);
+}
+
+function sniff(b: Uint8Array): Sniffed {
+  if (isWav(b)) return { kind: 'wav' };
+  if (startsWith(b, te('RIFF')) || startsWith(b, te('RF64')) || startsWith(b, te('BW64'))) {
+    // Too short to hold "WAVE", or another RIFF type: let the WAV reader say which.
+    return { kind: 'wav' };
+  }
+  if (startsWith(b, te('OggS'))) {
+    const nsegs = b[26] ?? 0;
+    const p = 27 + nsegs;
+    if (startsWith(b, [0x01, ...te('vorbis')], p)) return { kind: 'ogg-vorbis' };
+    if (startsWith(b, [0x7f, ...te('FLAC')], p)) return { kind: 'ogg-flac' };
+    if (startsWith(b, te('OpusHead'), p)) {
+      return { kind: 'unsupported', what: 'it is an Ogg Opus file; Retake reads Ogg Vorbis but not Opus yet' };
+    }
+    if (startsWith(b, te('Speex   '), p)) return { kind: 'unsupported', what: 'it is an Ogg Speex file, which Retake cannot read' };
+    if (b.length < p + 8) return { kind: 'ogg-vorbis' }; // cut short: the Ogg reader reports it
+    return { kind: 'unsupported', what: 'it is an Ogg file whose codec Retake cannot read (only Vorbis and FLAC)' };
+  }
+  const afterId3 = skipId3v2(b);
+  if (startsWith(b, te('fLaC'), afterId3)) return { kind: 'flac', offset: afterId3 };
+  if (afterId3 > 0) {
+    // Behind an ID3 tag: take the first frame header within the next 64 KiB (encoders sometimes leave junk).
+    const end = Math.min(b.length - 4, afterId3 + 65536);
+    for (let o = afterId3; o <= end; o++) if (isMpegStream(b, o)) return { kind: 'mp3', offset: o };
+    if (afterId3 >= b.length) return { kind: 'unsupported', what: 'it holds only an ID3 tag and no audio' };
+  } else if (isMpegStream(b, 0)) {
+    return { kind: 'mp3', offset: 0 };
+  }
+  if (b.length >= 2 && b[0] === 0xff && (b[1]! & 0xf6) === 0xf0) return { kind: 'unsupported', what: 'it is an AAC (ADTS) stream, which Retake cannot read' };
+  if (startsWith(b, te('ftyp'), 4)) return { kind: 'unsupported', what: 'it is an MP4/M4A file (AAC or video), which Retake cannot read' };
+  if (startsWith(b, te('FORM')) && (startsWith(b, te('AIFF'), 8) || startsWith(b, te('AIFC'), 8))) {
+    return { kind: 'unsupported', what: 'it is an AIFF file, which Retake cannot read yet' };
+  }
+  if (startsWith(b, [0x1a, 0x45, 0xdf, 0xa3])) return { kind: 'unsupported', what: 'it is a WebM/Matroska file, which Retake cannot read' };
+  if (startsWith(b, [0x30, 0x26, 0xb2, 0x75])) return { kind: 'unsupported', what: 'it is a Windows Media (ASF/WMA) file, which Retake cannot read' };
+  if (startsWith(b, te('caff'))) return { kind: 'unsupported', what: 'it is a Core Audio (CAF) file, which Retake cannot read' };
+  if (startsWith(b, te('.snd'))) return { kind: 'unsupported', what: 'it is a Sun/NeXT AU file, which Retake cannot read' };
+  if (startsWith(b, te('#!AMR'))) return { kind: 'unsupported', what: 'it is an AMR file, which Retake cannot read' };
+  if (startsWith(b, te('wvpk'))) return { kind: 'unsupported', what: 'it is a WavPack file, which Retake cannot read' };
+  if (startsWith(b, te('MThd'))) return { kind: 'unsupported', what: 'it is a MIDI file, which holds notes rather than recorded audio', notAudio: true };
+  if (looksLikeText(b)) return { kind: 'unsupported', what: 'it is a text file, not audio', notAudio: true };
+  return { kind: 'unsupported', what: 'it is not an audio file Retake recognises (not WAV, FLAC, MP3 or Ogg Vorbis)', notAudio: true };
+}
+
+/** The format the bytes hold, judged from their content, or null when Retake cannot decode them. */
+export function detectAudioFormat(bytes: Uint8Array): AudioFormat | null {
+  const s = sniff(bytes);
+  if (s.kind === 'unsupported') return null;
+  if (s.kind === 'wav') return isWav(bytes) ? 'wav' : null;
+  return s.kind;
+}
+
+// ---------------------------------------------------------------------------------------------------------- FLAC
+
+interface StreamInfo {
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number;
+  totalSamples: number;
+  md5: Uint8Array;
+}
+
+function readStreamInfo(b: Uint8Array, off: number, name?: string): StreamInfo {
+  // 'fLaC', then a metadata block header (type 0 = STREAMINFO, 34 bytes) per the FLAC format specification.
+  const p = off + 8;
+  if (b.length < p + 34 || (b[off + 4]! & 0x7f) !== 0) {
+    throw audioError('E_CORRUPT_AUDIO', name, 'its FLAC header is missing or cut short', ADVICE_REEXPORT);
+  }
+  const sampleRate = (b[p + 10]! << 12) | (b[p + 11]! << 4) | (b[p + 12]! >> 4);
+  const channels = ((b[p + 12]! >> 1) & 7) + 1;
+  const bitsPerSample = (((b[p + 12]! & 1) << 4) | (b[p + 13]! >> 4)) + 1;
+  const totalSamples = (b[p + 13]! & 0x0f) * 2 ** 32 + ((b[p + 14]! << 24) >>> 0) + (b[p + 15]! << 16) + (b[p + 16]! << 8) + b[p + 17]!;
+  return { sampleRate, channels, bitsPerSample, totalSamples, md5: b.slice(p + 18, p + 34) };
+}
+
+/** MD5 of the decoded samples as FLAC defines it: interleaved little-endian signed integers of ceil(bps/8) bytes. */
+function flacMd5(channels: Float32Array[], bps: number): Uint8Array {
+  const bytesPer = Math.ceil(bps / 8);
+  const scale = 2 ** (bps - 1);
+  const n = channels[0]?.length ?? 0;
+  const hash = createHash('md5');
+  const chunkFrames = 16384;
+  const buf = new Uint8Array(chunkFrames * channels.length * bytesPer);
+  for (let start = 0; start < n; start += chunkFrames) {
+    const end = Math.min(n, start + chunkFrames);
+    let o = 0;
+    for (let i = start; i < end; i++) {
+      for (const ch of channels) {
+        const v = Math.round(ch[i]! * scale);
+        for (let k = 0; k < bytesPer; k++) buf[o++] = (v >> (8 * k)) & 0xff;
+      }
+    }
+    hash.update(buf.subarray(0, o));
+  }
+  return new Uint8Array(hash.digest());
+}
+
+async function decodeFlacBytes(b: Uint8Array, name: string | undefined, ogg: boolean): Promise<AudioData> {
+  const info = ogg ? null : readStreamInfo(b, 0, name);
+  const decoder = new FLACDecoder();
+  let result;
+  try {
+    await decoder.ready;
+    result = await decoder.decodeFile(b);
+  } catch (e) {
+    throw audioError('E_CORRUPT_AUDIO', name, `its FLAC data could not be decoded (${errText(e)})`, ADVICE_REEXPORT);
+  } finally {
+    release(decoder);
+  }
+  const firstError = result.errors[0];
+  if (firstError) {
+    throw audioError('E_CORRUPT_AUDIO', name, `its FLAC data is damaged (${firstError.message})`, ADVICE_REEXPORT);
+  }
+  const n = result.samplesDecoded;
+  // The decoder scales by 1/(2^(bps−1) − 1); rescale to 1/2^(bps−1) like WAV, so one recording decodes identically
+  // from either container (exact up to 24 bits).
+  const bps = result.bitDepth || info?.bitsPerSample || 16;
+  const from = 2 ** (bps - 1) - 1;
+  const to = 2 ** (bps - 1);
+  const channels = result.channelData.map((c) => {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = Math.round(c[i]! * from) / to;
+    return out;
+  });
+  if (info) {
+    if (info.totalSamples > 0 && n < info.totalSamples) {
+      throw audioError('E_CORRUPT_AUDIO', name, `the FLAC file is truncated or damaged: only ${n} of its ${info.totalSamples} samples per channel could be decoded`, ADVICE_REEXPORT);
+    }
+    // An all-zero MD5 means the encoder did not compute one. Beyond 24 bits float32 cannot hold the integers exactly.
+    if (n > 0 && info.md5.some((x) => x !== 0) && info.bitsPerSample <= 24 && channels.length === info.channels) {
+      const md5 = flacMd5(channels, info.bitsPerSample);
+      if (!md5.every((x, i) => x === info.md5[i])) {
+        throw audioError('E_CORRUPT_AUDIO', name, 'the FLAC file is damaged: its audio does not match its built-in checksum', ADVICE_REEXPORT);
+      }
+    }
+  }
+  if (n === 0) {
+    if (info && info.totalSamples === 0) {
+      throw audioError('E_EMPTY_AUDIO', name, 'the FLAC file holds no audio', 'Record or export the audio again.');
+    }
+    throw audioError('E_CORRUPT_AUDIO', name, 'no audio could be decoded from the FLAC data', ADVICE_REEXPORT);
+  }
+  return { sampleRate: result.sampleRate || info?.sampleRate || 0, channels };
+}
+
+// ----------------------------------------------------------------------------------------------------------- Ogg
+
+let oggCrcTable: Uint32Array | null = null;
+/** Ogg page checksum (RFC 3533): CRC-32, polynomial 0x04C11DB7, not reflected, initial value 0. */
+function oggCrc(b: Uint8Array, start: number, end: number, crcField: number): number {
+  if (!oggCrcTable) {
+    oggCrcTable = new Uint32Array(256);
+    for (let i = 0; i < 256; i++) {
+      let r = i << 24;
+      for (let k = 0; k < 8; k++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;
+      oggCrcTable[i] = r >>> 0;
+    }
+  }
+  const t = oggCrcTable;
+  let crc = 0;
+  for (let i = start; i < end; i++) {
+    const byte = i >= crcField && i < crcField + 4 ? 0 : b[i]!;
+    crc = ((crc << 8) ^ t[((crc >>> 24) ^ byte) & 0xff]!) >>> 0;
+  }
+  return crc;
+}
+
+/** Walks every Ogg page: structure, checksum, and an end-of-stream flag on the last page. */
+function checkOggPages(b: Uint8Array, name?: string): void {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let off = 0;
+  let pages = 0;
+  let lastFlags = 0;
+  while (off < b.length) {
+    if (!startsWith(b, te('OggS'), off)) {
+      if (pages > 0) break; // trailing bytes after the stream (e.g. a tag some programs append) are ignored
+      throw audioError('E_CORRUPT_AUDIO', name, 'its Ogg data is damaged', ADVICE_REEXPORT);
+    }
+    if (off + 27 > b.length) {
+      throw audioError('E_CORRUPT_AUDIO', name, 'the Ogg file is truncated: its last page header is cut short', ADVICE_REEXPORT);
+    }
+    const nsegs = b[off + 26]!;
+    let body = 0;
+    for (let i = 0; i < nsegs; i++) body += b[off + 27 + i] ?? 0;
+    const end = off + 27 + nsegs + body;
+    if (end > b.length) {
+      throw audioError('E_CORRUPT_AUDIO', name, 'the Ogg file is truncated: its last page is cut short', ADVICE_REEXPORT);
+    }
+    if (oggCrc(b, off, end, off + 22) !== view.getUint32(off + 22, true)) {
+      throw audioError('E_CORRUPT_AUDIO', name, `the Ogg file is damaged: page ${pages + 1} fails its checksum`, ADVICE_REEXPORT);
+    }
+    lastFlags = b[off + 5]!;
+    pages++;
+    off = end;
+  }
+  if (!(lastFlags & 0x04)) {
+    throw audioError('E_CORRUPT_AUDIO', name, 'the Ogg file is truncated: it stops before the end of its stream', ADVICE_REEXPORT);
+  }
+}
+
+async function decodeVorbisBytes(b: Uint8Array, name?: string): Promise<AudioData> {
+  checkOggPages(b, name);
+  const decoder = new OggVorbisDecoder();
+  let result;
+  try {
+    await decoder.ready;
+    result = await decoder.decodeFile(b);
+  } catch (e) {
+    throw audioError('E_CORRUPT_AUDIO', name, `its Ogg Vorbis data could not be decoded (${errText(e)})`, ADVICE_REEXPORT);
+  } finally {
+    release(decoder);
+  }
+  const firstError = result.errors[0];
+  if (firstError) {
+    throw audioError('E_CORRUPT_AUDIO', name, `its Ogg Vorbis data is damaged (${firstError.message})`, ADVICE_REEXPORT);
+  }
+  const n = result.samplesDecoded;
+  if (n === 0) throw audioError('E_EMPTY_AUDIO', name, 'the Ogg Vorbis file holds no audio', 'Record or export the audio again.');
+  return { sampleRate: result.sampleRate, channels: result.channelData.map((c) => c.subarray(0, n)) };
+}
+
+// ----------------------------------------------------------------------------------------------------------- MP3
+
+/** Frame count from a Xing/Info header in the first frame (LAME, most encoders), or null when absent. */
+function xingFrames(b: Uint8Array, off: number, f: MpegFrame): number | null {
+  if (f.layer !== 3) return null;
+  const side = f.mpeg1 ? (f.mono ? 17 : 32) : f.mono ? 9 : 17;
+  const x = off + 4 + side;
+  if (!(startsWith(b, te('Xing'), x) || startsWith(b, te('Info'), x)) || x + 12 > off + f.length) return null;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return view.getUint32(x + 4, false) & 1 ? view.getUint32(x + 8, false) : null;
+}
+
+async function decodeMp3Bytes(b: Uint8Array, offset: number, name?: string): Promise<AudioData> {
+  const first = parseMpegHeader(b, offset)!;
+  const decoder = new MPEGDecoder();
+  let result;
+  try {
+    await decoder.ready;
+    result = decoder.decode(b.subarray(offset));
+  } catch (e) {
+    throw audioError('E_CORRUPT_AUDIO', name, `its MP3 data could not be decoded (${errText(e)})`, ADVICE_REEXPORT);
+  } finally {
+    release(decoder);
+  }
+  const n = result.samplesDecoded;
+  if (result.errors.length > 0 && n === 0) {
+    throw audioError('E_CORRUPT_AUDIO', name, `its MP3 data is damaged (${result.errors[0]!.message})`, ADVICE_REEXPORT);
+  }
+  if (n === 0) throw audioError('E_CORRUPT_AUDIO', name, 'no audio could be decoded from the MP3 data', ADVICE_REEXPORT);
+  const frames = xingFrames(b, offset, first);
+  // The encoder delay and padding trimmed by gapless decoding are each less than two frames.
+  if (frames !== null && n < (frames - 3) * first.samplesPerFrame) {
+    throw audioError(
+      'E_CORRUPT_AUDIO',
+      name,
+      `the MP3 file is truncated: it holds about ${Math.round(n / first.samplesPerFrame)} of its ${frames} frames`,
+      ADVICE_REEXPORT,
+    );
+  }
+  // mpg123 always delivers two channels; a mono stream gives two identical ones.
+  const channels = result.channelData.slice(0, first.mono ? 1 : 2).map((c) => c.subarray(0, n));
+  return { sampleRate: result.sampleRate || first.sampleRate, channels };
+}
+
+// ------------------------------------------------------------------------------------------------------- public
+
+/** Frees a decoder's WASM instance; a decoder whose start-up failed has nothing to free and must not mask that error. */
+function release(decoder: { free: () => void }): void {
+  try {
+    decoder.free();
+  } catch {
+    // nothing was allocated
+  }
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function checkDecoded(audio: AudioData, name?: string): AudioData {
+  if (audio.channels.length === 0 || frameCount(audio) === 0) {
+    throw audioError('E_EMPTY_AUDIO', name, 'the file holds no audio', 'Record or export the audio again.');
+  }
+  if (!(audio.sampleRate > 0)) {
+    throw audioError('E_CORRUPT_AUDIO', name, 'its sample rate could not be determined', ADVICE_REEXPORT);
+  }
+  let bad = 0;
+  for (const ch of audio.channels) for (let i = 0; i < ch.length; i++) if (!Number.isFinite(ch[i]!)) bad++;
+  if (bad > 0) {
+    throw audioError('E_INVALID_SAMPLES', name, `it decodes to ${bad} ${bad === 1 ? 'sample that is' : 'samples that are'} not a number (NaN) or infinite`, ADVICE_REEXPORT);
+  }
+  // Own every channel's memory: decoders may hand out views into larger buffers.
+  const channels = audio.channels.map((c) => (c.byteOffset === 0 && c.buffer.byteLength === c.byteLength ? c : c.slice()));
+  return { sampleRate: audio.sampleRate, channels };
+}
+
+function unsupported(s: Extract<Sniffed, { kind: 'unsupported' }>, name?: string): RetakeError {
+  return audioError('E_UNSUPPORTED_AUDIO', name, s.what, s.notAudio ? ADVICE_CHOOSE : ADVICE_CONVERT);
+}
+
+/**
+ * Decodes WAV, FLAC, Ogg FLAC, Ogg Vorbis or MP3 bytes into planar float32 audio. The format is judged from the
+ * content; `name` only labels error messages. Errors: E_EMPTY_AUDIO (empty file, zero frames), E_UNSUPPORTED_AUDIO
+ * (not audio, or a format/codec Retake does not read, e.g. Ogg Opus), E_CORRUPT_AUDIO (truncated or damaged),
+ * E_INVALID_SAMPLES (NaN or infinite samples).
+ */
+export async function decodeAudio(bytes: Uint8Array, name?: string): Promise<AudioData> {
+  if (bytes.length === 0) throw audioError('E_EMPTY_AUDIO', name, 'the file is empty (0 bytes)', ADVICE_REEXPORT);
+  const s = sniff(bytes);
+  switch (s.kind) {
+    case 'unsupported':
+      throw unsupported(s, name);
+    case 'wav':
+      return decodeWav(bytes, name);
+    case 'flac':
+      return checkDecoded(await decodeFlacBytes(bytes.subarray(s.offset), name, false), name);
+    case 'ogg-flac':
+      checkOggPages(bytes, name);
+      return checkDecoded(await decodeFlacBytes(bytes, name, true), name);
+    case 'ogg-vorbis':
+      return checkDecoded(await decodeVorbisBytes(bytes, name), name);
+    case 'mp3':
+      return checkDecoded(await decodeMp3Bytes(bytes, s.offset, name), name);
+  }
+}
+
+/** Reads and decodes a file. E_FILE_NOT_FOUND when it does not exist, E_IO when it cannot be read. */
+export async function decodeFile(path: string): Promise<AudioData> {
+  return decodeAudio(await readAudioFile(path), path);
+}
+
+export async function readAudioFile(path: string): Promise<Uint8Array> {
+  try {
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new RetakeError('E_FILE_NOT_FOUND', `Cannot find "${path}". Check that the file still exists and was not moved or renamed.`, { file: path });
+    }
+    if (code === 'EISDIR') {
+      throw new RetakeError('E_UNSUPPORTED_AUDIO', `Cannot read "${path}": it is a folder, not an audio file. Choose a file inside it.`, { file: path });
+    }
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new RetakeError('E_IO', `Cannot read "${path}": permission denied. Check the file's permissions and try again.`, { file: path });
+    }
+    throw new RetakeError('E_IO', `Cannot read "${path}" (${errText(e)}). Check the disk or location and try again.`, { file: path });
+  }
+}
+
+/**
+ * Format, rate, channel count and length. WAV is answered from its header and FLAC from its STREAMINFO (when that
+ * states the length) without decoding; MP3 and Ogg are decoded fully. Throws the same errors as decodeAudio for
+ * unreadable input (a WAV's sample values are not checked here).
+ */
+export async function probeAudio(bytes: Uint8Array, name?: string): Promise<AudioProbe> {
+  if (bytes.length === 0) throw audioError('E_EMPTY_AUDIO', name, 'the file is empty (0 bytes)', ADVICE_REEXPORT);
+  const s = sniff(bytes);
+  if (s.kind === 'unsupported') throw unsupported(s, name);
+  const make = (format: AudioFormat, codec: string, sampleRate: number, channels: number, frames: number): AudioProbe => ({
+    format,
+    codec,
+    sampleRate,
+    channels,
+    frames,
+    durationSeconds: frames / sampleRate,
+  });
+  if (s.kind === 'wav') {
+    const h = parseWavHeader(bytes, name);
+    return make('wav', h.sampleFormat, h.sampleRate, h.channels, h.frames);
+  }
+  if (s.kind === 'flac') {
+    const info = readStreamInfo(bytes, s.offset, name);
+    if (info.totalSamples > 0 && info.sampleRate > 0) return make('flac', 'flac', info.sampleRate, info.channels, info.totalSamples);
+  }
+  const audio = await decodeAudio(bytes, name);
+  const codec = s.kind === 'ogg-vorbis' ? 'vorbis' : s.kind === 'mp3' ? 'mp3' : 'flac';
+  return make(s.kind, codec, audio.sampleRate, audio.channels.length, frameCount(audio));
+}

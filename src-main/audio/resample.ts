@@ -1,0 +1,269 @@
+// Band-limited sample-rate conversion for any pair of integer rates: a polyphase windowed-sinc filter whose phases are
+// tabulated once per rate pair (cached), so cost is O(output samples × taps) however long the input is.
+//
+// Two kernels:
+//  - 'high' (default): Kaiser-windowed sinc, passband to 0.45 × the lower rate, stopband from 0.5 × the lower rate at
+//    ≥ 100 dB design attenuation; output length round(n · to / from); every phase normalised to unit DC gain.
+//  - 'torchaudioHann': the kernel of torchaudio.functional.resample with its default "sinc_interp_hann" method
+//    (lowpass_filter_width 6, rolloff 0.99), output length ceil(n · to / from) as torchaudio returns, so features the
+//    EditX tokenizers were trained on can be reproduced (EDITX-SPEC.md §4).
+// Both treat samples outside the input as zero, and output sample m sits at input time m · from / to.
+
+import type { AudioData } from './types';
+import { RetakeError } from '../contract/errors';
+
+export type ResampleMode = 'high' | 'torchaudioHann';
+
+export interface ResampleOptions {
+  /** Default 'high'. */
+  mode?: ResampleMode;
+  /** torchaudioHann only: zero crossings of the sinc on each side (torchaudio's lowpass_filter_width). Default 6. */
+  lowpassFilterWidth?: number;
+  /** torchaudioHann only: cutoff as a fraction of the lower Nyquist frequency (torchaudio's rolloff). Default 0.99. */
+  rolloff?: number;
+}
+
+// Kaiser design for 'high' (Kaiser & Schafer; Oppenheim & Schafer, Discrete-Time Signal Processing §7.6):
+// attenuation A = 100 dB gives beta = 0.1102 (A - 8.7) and length N - 1 = (A - 7.95) / (2.285 Δω).
+const HQ_ATTENUATION_DB = 100;
+const HQ_BETA = 0.1102 * (HQ_ATTENUATION_DB - 8.7);
+/** Transition band 0.45 → 0.50 of the lower rate: width 0.05 of it, cutoff (−6 dB point) in the middle. */
+const HQ_TRANSITION = 0.05;
+const HQ_CUTOFF = 0.475;
+/** Half the Kaiser filter length in samples of the lower rate (≈ 64.1). */
+const HQ_HALF_LENGTH_LOW = (HQ_ATTENUATION_DB - 7.95) / (2.285 * 2 * Math.PI * HQ_TRANSITION) / 2;
+
+/** Largest exact phase table (entries); beyond it the kernel is read from a finely sampled table by interpolation. */
+const MAX_EXACT_TABLE = 1 << 20;
+/** Samples of the interpolated table per zero crossing of the sinc: linear-interpolation error < 1e-7 per tap. */
+const FINE_PER_ZERO_CROSSING = 1024;
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Modified Bessel function of the first kind, order 0 (power series; converges fast for the β used here). */
+function besselI0(x: number): number {
+  const q = (x * x) / 4;
+  let term = 1;
+  let sum = 1;
+  for (let k = 1; k < 200; k++) {
+    term *= q / (k * k);
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  return sum;
+}
+
+function sinc(u: number): number {
+  if (u === 0) return 1;
+  const a = Math.PI * u;
+  return Math.sin(a) / a;
+}
+
+interface Kernel {
+  mode: ResampleMode;
+  /** Input and output rates divided by their gcd: output m sits at input position m·L/M. */
+  L: number;
+  M: number;
+  /** Taps per output: input samples q−H+1 … q+H around position q + r/M. */
+  H: number;
+  taps: number;
+  /** Exact table, M rows of `taps` (row r for fractional position r/M), or null when `fine` is used. float32 is ample
+   *  (its rounding sits near −140 dB) and holds torchaudio's float32 kernel exactly; it also halves memory traffic. */
+  table: Float32Array | null;
+  /** Fallback: the continuous kernel sampled every 1/fineRate input samples on [−H, H]. */
+  fine: Float64Array | null;
+  fineRate: number;
+}
+
+function continuousKernel(mode: ResampleMode, ratio: number, lpw: number, rolloff: number): { h: (x: number) => number; half: number; zeroRate: number } {
+  if (mode === 'high') {
+    const c = HQ_CUTOFF * ratio; // cutoff in cycles per input sample
+    const half = HQ_HALF_LENGTH_LOW / ratio;
+    const i0b = besselI0(HQ_BETA);
+    const h = (x: number): number => {
+      const r = x / half;
+      if (r <= -1 || r >= 1) return 0;
+      return 2 * c * sinc(2 * c * x) * (besselI0(HQ_BETA * Math.sqrt(1 - r * r)) / i0b);
+    };
+    return { h, half, zeroRate: 2 * c };
+  }
+  // torchaudio: t = (p − position) · base / orig with base = min(orig, new) · rolloff, t clamped to ±lpw,
+  // kernel = sinc(t) · cos²(π t / (2 lpw)) · base / orig. Outside ±lpw the clamped window is cos²(π/2) ≈ 4e-33: zero here.
+  const rho = rolloff * ratio;
+  const half = lpw / rho;
+  const h = (x: number): number => {
+    const t = x * rho;
+    if (t < -lpw || t > lpw) return 0;
+    const w = Math.cos((t * Math.PI) / lpw / 2);
+    return rho * sinc(t) * w * w;
+  };
+  return { h, half, zeroRate: rho };
+}
+
+/**
+ * The phase table of torchaudio.functional.resample (torchaudio 0.13 … 2.x, sinc_interp_hann) evaluated the way it does
+ * for float32 input: every operation rounded to float32. This matters: torchaudio forms t = (−i/new + idx/orig) · base
+ * in float32, where the cancellation leaves errors of ~1e-5 in the kernel, which a float64 kernel would not reproduce.
+ * torchaudio's phase i (output m = f·M + i) with tap j reads input f·L + j − width; here that is row (i·L) mod M, tap
+ * k = j − floor(i·L/M) − 1, since this resampler's rows start at q − H + 1 with q = floor(m·L/M) and H = width.
+ */
+function torchaudioTable(L: number, M: number, H: number, lpw: number, rolloff: number): Float32Array {
+  const f = Math.fround;
+  const taps = 2 * H;
+  const table = new Float32Array(M * taps);
+  const base = Math.min(L, M) * rolloff;
+  const base32 = f(base);
+  const pi32 = f(Math.PI);
+  const scale32 = f(base / L);
+  for (let i = 0; i < M; i++) {
+    const row = ((i * L) % M) * taps;
+    const shift = Math.floor((i * L) / M) + 1;
+    const a = f(-i / M);
+    for (let k = 0; k < taps; k++) {
+      const idx = k + shift - H; // j − width
+      let t = f(f(a + f(idx / L)) * base32);
+      t = Math.min(lpw, Math.max(-lpw, t));
+      const c = f(Math.cos(f(f(f(t * pi32) / lpw) / 2)));
+      const window = f(c * c);
+      const tp = f(t * pi32);
+      const sincv = tp === 0 ? 1 : f(f(Math.sin(tp)) / tp);
+      table[row + k] = f(f(sincv * window) * scale32);
+    }
+  }
+  return table;
+}
+
+const kernelCache = new Map<string, Kernel>();
+const KERNEL_CACHE_SIZE = 8;
+
+function getKernel(fromRate: number, toRate: number, mode: ResampleMode, lpw: number, rolloff: number): Kernel {
+  const g = gcd(fromRate, toRate);
+  const L = fromRate / g;
+  const M = toRate / g;
+  const key = `${mode}:${L}:${M}:${lpw}:${rolloff}`;
+  const hit = kernelCache.get(key);
+  if (hit) {
+    kernelCache.delete(key);
+    kernelCache.set(key, hit);
+    return hit;
+  }
+  const { h, half, zeroRate } = continuousKernel(mode, Math.min(1, M / L), lpw, rolloff);
+  const H = Math.ceil(half);
+  const taps = 2 * H;
+  let table: Float32Array | null = null;
+  let fine: Float64Array | null = null;
+  let fineRate = 0;
+  if (M * taps <= MAX_EXACT_TABLE) {
+    table = mode === 'torchaudioHann' ? torchaudioTable(L, M, H, lpw, rolloff) : new Float32Array(M * taps);
+    const row = new Float64Array(taps);
+    for (let r = 0; r < M && mode === 'high'; r++) {
+      const frac = r / M;
+      let sum = 0;
+      for (let k = 0; k < taps; k++) sum += row[k] = h(k - H + 1 - frac);
+      for (let k = 0; k < taps; k++) table[r * taps + k] = row[k]! / sum;
+    }
+  } else {
+    fineRate = Math.ceil(FINE_PER_ZERO_CROSSING * zeroRate);
+    const len = 2 * H * fineRate + 2;
+    fine = new Float64Array(len);
+    for (let i = 0; i < len; i++) fine[i] = h(i / fineRate - H);
+  }
+  const kernel: Kernel = { mode, L, M, H, taps, table, fine, fineRate };
+  kernelCache.set(key, kernel);
+  if (kernelCache.size > KERNEL_CACHE_SIZE) kernelCache.delete(kernelCache.keys().next().value!);
+  return kernel;
+}
+
+function checkRate(rate: number, what: string): void {
+  if (!Number.isSafeInteger(rate) || rate <= 0) {
+    throw new RetakeError('E_VALIDATION', `Cannot resample: the ${what} sample rate ${rate} is not a positive whole number of hertz.`);
+  }
+}
+
+/** Output length for n input samples: round(n·to/from) in 'high' mode, ceil(n·to/from) in 'torchaudioHann' mode. */
+export function resampledLength(n: number, fromRate: number, toRate: number, mode: ResampleMode = 'high'): number {
+  checkRate(fromRate, 'source');
+  checkRate(toRate, 'target');
+  if (fromRate === toRate) return n;
+  const g = gcd(fromRate, toRate);
+  const L = fromRate / g;
+  const M = toRate / g;
+  return mode === 'high' ? Math.floor((2 * n * M + L) / (2 * L)) : Math.floor((n * M + L - 1) / L);
+}
+
+function run(x: Float32Array, k: Kernel, outLen: number): Float32Array {
+  const y = new Float32Array(outLen);
+  const n = x.length;
+  const { L, M, H, taps, table, fine, fineRate } = k;
+  const qStep = Math.floor(L / M);
+  const rStep = L % M;
+  let q = 0;
+  let r = 0;
+  for (let m = 0; m < outLen; m++) {
+    const start = q - H + 1;
+    const k0 = start < 0 ? -start : 0;
+    const k1 = start + taps > n ? n - start : taps;
+    let acc = 0;
+    if (table && k0 === 0 && k1 === taps) {
+      // Interior: four partial sums let the multiplies overlap (about 2× faster in V8 than one chain).
+      const row = r * taps;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let j = 0;
+      for (; j + 3 < taps; j += 4) {
+        a0 += table[row + j]! * x[start + j]!;
+        a1 += table[row + j + 1]! * x[start + j + 1]!;
+        a2 += table[row + j + 2]! * x[start + j + 2]!;
+        a3 += table[row + j + 3]! * x[start + j + 3]!;
+      }
+      for (; j < taps; j++) a0 += table[row + j]! * x[start + j]!;
+      acc = a0 + a1 + a2 + a3;
+    } else if (table) {
+      const row = r * taps;
+      for (let j = k0; j < k1; j++) acc += table[row + j]! * x[start + j]!;
+    } else {
+      // Tap j sits at x_j = j − H + 1 − r/M; the fine table holds the kernel at (x + H)·fineRate.
+      const pos0 = (1 - r / M) * fineRate;
+      for (let j = k0; j < k1; j++) {
+        const pos = pos0 + j * fineRate;
+        const i = Math.floor(pos);
+        const f = pos - i;
+        acc += (fine![i]! + (fine![i + 1]! - fine![i]!) * f) * x[start + j]!;
+      }
+    }
+    y[m] = acc;
+    q += qStep;
+    r += rStep;
+    if (r >= M) {
+      r -= M;
+      q++;
+    }
+  }
+  return y;
+}
+
+/** Resamples one channel. Equal rates return a copy. */
+export function resampleChannel(x: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Float32Array {
+  const mode = options.mode ?? 'high';
+  const outLen = resampledLength(x.length, fromRate, toRate, mode);
+  if (fromRate === toRate) return x.slice();
+  const lpw = options.lowpassFilterWidth ?? 6;
+  const rolloff = options.rolloff ?? 0.99;
+  if (!(lpw > 0) || !(rolloff > 0 && rolloff <= 1)) {
+    throw new RetakeError('E_VALIDATION', 'Cannot resample: lowpassFilterWidth must be positive and rolloff in (0, 1].');
+  }
+  return run(x, getKernel(fromRate, toRate, mode, lpw, rolloff), outLen);
+}
+
+/** Resamples every channel to `toRate`. Equal rates return a copy. */
+export function resample(audio: AudioData, toRate: number, options: ResampleOptions = {}): AudioData {
+  return {
+    sampleRate: toRate,
+    channels: audio.channels.map((c) => resampleChannel(c, audio.sampleRate, toRate, options)),
+  };
+}

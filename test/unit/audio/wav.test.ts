@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest';
+import { decodeWav, encodeWav, isWav, parseWavHeader } from '../../../src-main/audio/wav';
+import type { WavEncodeFormat } from '../../../src-main/audio/wav';
+import type { AudioData } from '../../../src-main/audio/types';
+import { firstDifference, retakeError, sine } from './helpers';
+
+// ---- hand-built files, independent of encodeWav --------------------------------------------------------------------
+
+interface Chunk { id: string; body: Uint8Array; size?: number }
+
+function chunk(id: string, body: Uint8Array | number[], size?: number): Chunk {
+  return { id, body: body instanceof Uint8Array ? body : Uint8Array.from(body), size };
+}
+
+function riff(chunks: Chunk[], head = 'RIFF'): Uint8Array {
+  const parts: number[] = [];
+  const push4 = (s: string): void => { for (const c of s) parts.push(c.charCodeAt(0)); };
+  const pushU32 = (v: number): void => { parts.push(v & 255, (v >>> 8) & 255, (v >>> 16) & 255, (v >>> 24) & 255); };
+  push4(head); pushU32(0); push4('WAVE');
+  for (const c of chunks) {
+    push4(c.id);
+    pushU32(c.size ?? c.body.length);
+    parts.push(...c.body);
+    if (c.body.length & 1) parts.push(0);
+  }
+  const out = Uint8Array.from(parts);
+  if (head === 'RIFF') new DataView(out.buffer).setUint32(4, out.length - 8, true);
+  else new DataView(out.buffer).setUint32(4, 0xffffffff, true);
+  return out;
+}
+
+function fmt(tag: number, channels: number, rate: number, bits: number, blockAlign = channels * Math.ceil(bits / 8)): Chunk {
+  const b = new DataView(new ArrayBuffer(16));
+  b.setUint16(0, tag, true); b.setUint16(2, channels, true); b.setUint32(4, rate, true);
+  b.setUint32(8, rate * blockAlign, true); b.setUint16(12, blockAlign, true); b.setUint16(14, bits, true);
+  return chunk('fmt ', new Uint8Array(b.buffer));
+}
+
+function fmtExtensible(subTag: number, channels: number, rate: number, containerBits: number, validBits: number, mask: number, guidTail?: number[]): Chunk {
+  const blockAlign = channels * (containerBits / 8);
+  const b = new DataView(new ArrayBuffer(40));
+  b.setUint16(0, 0xfffe, true); b.setUint16(2, channels, true); b.setUint32(4, rate, true);
+  b.setUint32(8, rate * blockAlign, true); b.setUint16(12, blockAlign, true); b.setUint16(14, containerBits, true);
+  b.setUint16(16, 22, true); b.setUint16(18, validBits, true); b.setUint32(20, mask, true); b.setUint32(24, subTag, true);
+  const tail = guidTail ?? [0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
+  tail.forEach((v, i) => b.setUint8(28 + i, v));
+  return chunk('fmt ', new Uint8Array(b.buffer));
+}
+
+function le(values: number[], bytes: number, kind: 'int' | 'float' = 'int'): Uint8Array {
+  const out = new Uint8Array(values.length * bytes);
+  const v = new DataView(out.buffer);
+  values.forEach((x, i) => {
+    const o = i * bytes;
+    if (kind === 'float') (bytes === 4 ? v.setFloat32(o, x, true) : v.setFloat64(o, x, true));
+    else if (bytes === 1) v.setUint8(o, x);
+    else if (bytes === 2) v.setInt16(o, x, true);
+    else if (bytes === 3) { v.setUint8(o, x & 255); v.setUint8(o + 1, (x >> 8) & 255); v.setUint8(o + 2, (x >> 16) & 255); }
+    else v.setInt32(o, x, true);
+  });
+  return out;
+}
+
+const arr = (x: Float32Array): number[] => Array.from(x);
+
+describe('decodeWav: hand-built headers', () => {
+  it('8-bit unsigned PCM', () => {
+    const a = decodeWav(riff([fmt(1, 1, 8000, 8), chunk('data', [0, 64, 128, 192, 255])]));
+    expect(a.sampleRate).toBe(8000);
+    expect(arr(a.channels[0]!)).toEqual([-1, -0.5, 0, 0.5, 127 / 128]);
+  });
+
+  it('16-bit PCM, stereo, deinterleaved', () => {
+    const a = decodeWav(riff([fmt(1, 2, 44100, 16), chunk('data', le([-32768, 32767, 16384, -16384], 2))]));
+    expect(arr(a.channels[0]!)).toEqual([-1, 0.5]);
+    expect(arr(a.channels[1]!)).toEqual([32767 / 32768, -0.5]);
+  });
+
+  it('24-bit PCM, including sign extension', () => {
+    const a = decodeWav(riff([fmt(1, 1, 96000, 24), chunk('data', le([0x800000, 0x7fffff, 0xc00000, 0x000001], 3))]));
+    expect(a.sampleRate).toBe(96000);
+    expect(arr(a.channels[0]!)).toEqual([-1, Math.fround(8388607 / 8388608), -0.5, Math.fround(1 / 8388608)]);
+  });
+
+  it('32-bit integer PCM', () => {
+    const a = decodeWav(riff([fmt(1, 1, 48000, 32), chunk('data', le([-2147483648, 1073741824, 0], 4))]));
+    expect(arr(a.channels[0]!)).toEqual([-1, 0.5, 0]);
+  });
+
+  it('32-bit and 64-bit float', () => {
+    const f32 = decodeWav(riff([fmt(3, 1, 22050, 32), chunk('data', le([0.25, -1.5, 0], 4, 'float'))]));
+    expect(arr(f32.channels[0]!)).toEqual([0.25, -1.5, 0]);
+    const f64 = decodeWav(riff([fmt(3, 2, 22050, 64), chunk('data', le([0.1, -0.75, 1e-3, 2], 8, 'float'))]));
+    expect(arr(f64.channels[0]!)).toEqual([Math.fround(0.1), Math.fround(1e-3)]);
+    expect(arr(f64.channels[1]!)).toEqual([-0.75, 2]);
+  });
+
+  it('WAVE_FORMAT_EXTENSIBLE: PCM 20-in-24 bits, 24-in-32 bits, and float', () => {
+    const a = decodeWav(riff([fmtExtensible(1, 2, 48000, 24, 20, 3), chunk('data', le([0x400000, 0xc00000], 3))]));
+    expect(arr(a.channels[0]!)).toEqual([0.5]);
+    expect(arr(a.channels[1]!)).toEqual([-0.5]);
+    expect(parseWavHeader(riff([fmtExtensible(1, 2, 48000, 24, 20, 3), chunk('data', le([1, 2], 3))])).bitsPerSample).toBe(20);
+    const b = decodeWav(riff([fmtExtensible(1, 1, 48000, 32, 24, 4), chunk('data', le([0x40000000], 4))]));
+    expect(arr(b.channels[0]!)).toEqual([0.5]);
+    const c = decodeWav(riff([fmtExtensible(3, 1, 48000, 32, 32, 4), chunk('data', le([0.125], 4, 'float'))]));
+    expect(arr(c.channels[0]!)).toEqual([0.125]);
+  });
+
+  it('multichannel (6 channels, extensible 5.1 mask)', () => {
+    const frames = 3;
+    const vals: number[] = [];
+    for (let i = 0; i < frames; i++) for (let c = 0; c < 6; c++) vals.push((c + 1) * 1000 + i);
+    const a = decodeWav(riff([fmtExtensible(1, 6, 48000, 16, 16, 0x3f), chunk('data', le(vals, 2))]));
+    expect(a.channels).toHaveLength(6);
+    for (let c = 0; c < 6; c++) expect(arr(a.channels[c]!)).toEqual([0, 1, 2].map((i) => ((c + 1) * 1000 + i) / 32768));
+    expect(parseWavHeader(riff([fmtExtensible(1, 6, 48000, 16, 16, 0x3f), chunk('data', le(vals, 2))])).channelMask).toBe(0x3f);
+  });
+
+  it('skips unknown and odd-sized chunks (with their pad byte), wherever they are', () => {
+    const data = chunk('data', le([100, -100, 200], 2));
+    const a = decodeWav(riff([chunk('JUNK', [1, 2, 3]), fmt(1, 1, 16000, 16), chunk('bext', [9]), chunk('LIST', [7, 7, 7, 7, 7]), data, chunk('id3 ', [1])]));
+    expect(arr(a.channels[0]!)).toEqual([100, -100, 200].map((v) => v / 32768));
+    // data before fmt
+    const b = decodeWav(riff([data, fmt(1, 1, 16000, 16)]));
+    expect(arr(b.channels[0]!)).toEqual(arr(a.channels[0]!));
+    // odd-sized data (8-bit mono, 3 bytes) followed by another chunk after its pad byte
+    const c = decodeWav(riff([fmt(1, 1, 8000, 8), chunk('data', [128, 255, 0]), chunk('cue ', [0, 0, 0, 0])]));
+    expect(arr(c.channels[0]!)).toEqual([0, 127 / 128, -1]);
+  });
+
+  it('ignores a trailing partial frame', () => {
+    const a = decodeWav(riff([fmt(1, 2, 8000, 16), chunk('data', le([1, 2, 3], 2))]));
+    expect(a.channels[0]!.length).toBe(1);
+  });
+
+  it('reads RF64 (ds64 sizes) and a streaming placeholder data size', () => {
+    const ds64 = new DataView(new ArrayBuffer(28));
+    ds64.setUint32(8, 6, true); // data size, low 32 bits
+    ds64.setUint32(16, 3, true); // sample count
+    const f = riff([chunk('ds64', new Uint8Array(ds64.buffer)), fmt(1, 1, 32000, 16), chunk('data', le([1, 2, 3], 2), 0xffffffff)], 'RF64');
+    expect(isWav(f)).toBe(true);
+    const info = parseWavHeader(f);
+    expect(info.container).toBe('RF64');
+    expect(decodeWav(f).channels[0]!.length).toBe(3);
+    const placeholder = riff([fmt(1, 1, 32000, 16), chunk('data', le([5, 6], 2), 0xffffffff)]);
+    expect(arr(decodeWav(placeholder).channels[0]!)).toEqual([5 / 32768, 6 / 32768]);
+  });
+
+  it('decodes G.711 A-law and µ-law', () => {
+    // Known G.711 code points: µ-law 0xFF/0x7F = 0, 0x80 = +32124, 0x00 = −32124; A-law 0xD5 = +8, 0x55 = −8, 0xAA = +32256.
+    const mu = decodeWav(riff([fmt(7, 1, 8000, 8), chunk('data', [0xff, 0x80, 0x00])]));
+    expect(arr(mu.channels[0]!)).toEqual([0, 32124 / 32768, -32124 / 32768]);
+    const al = decodeWav(riff([fmt(6, 1, 8000, 8), chunk('data', [0xd5, 0x55, 0xaa])]));
+    expect(arr(al.channels[0]!)).toEqual([8 / 32768, -8 / 32768, 32256 / 32768]);
+  });
+
+  it('parseWavHeader reports the layout without decoding', () => {
+    const info = parseWavHeader(riff([fmt(1, 2, 44100, 24), chunk('data', new Uint8Array(6 * 10))]));
+    expect(info).toMatchObject({ container: 'RIFF', sampleFormat: 'pcm24', bitsPerSample: 24, sampleRate: 44100, channels: 2, frames: 10, blockAlign: 6, dataOffset: 44, dataBytes: 60 });
+  });
+});
+
+describe('decodeWav: bad input', () => {
+  it('unsupported encodings and RIFF types name what they are', async () => {
+    const adpcm = await retakeError(() => decodeWav(riff([fmt(2, 1, 8000, 4, 256), chunk('data', new Uint8Array(512))]), 'voice.wav'));
+    expect(adpcm.code).toBe('E_UNSUPPORTED_AUDIO');
+    expect(adpcm.message).toMatch(/"voice\.wav".*ADPCM/);
+    const guid = await retakeError(() => decodeWav(riff([fmtExtensible(1, 1, 8000, 16, 16, 4, new Array(12).fill(1)), chunk('data', [0, 0])])));
+    expect(guid.code).toBe('E_UNSUPPORTED_AUDIO');
+    const avi = riff([chunk('data', [0, 0])]);
+    avi.set([0x41, 0x56, 0x49, 0x20], 8);
+    const e = await retakeError(() => decodeWav(avi, 'clip.avi'));
+    expect(e.code).toBe('E_UNSUPPORTED_AUDIO');
+    expect(e.message).toContain('AVI');
+  });
+
+  it('truncated data, a cut-short header, a missing fmt chunk and zero channels are corrupt', async () => {
+    const full = riff([fmt(1, 1, 16000, 16), chunk('data', le([1, 2, 3, 4, 5, 6, 7, 8], 2))]);
+    const cut = await retakeError(() => decodeWav(full.subarray(0, full.length - 5), 'take.wav'));
+    expect(cut.code).toBe('E_CORRUPT_AUDIO');
+    expect(cut.message).toMatch(/"take\.wav".*truncated/);
+    for (const n of [4, 11, 20, 30, 40]) expect((await retakeError(() => decodeWav(full.subarray(0, n)))).code).toBe('E_CORRUPT_AUDIO');
+    expect((await retakeError(() => decodeWav(riff([chunk('data', [0, 0])])))).code).toBe('E_CORRUPT_AUDIO');
+    expect((await retakeError(() => decodeWav(riff([fmt(1, 0, 16000, 16, 2), chunk('data', [0, 0])])))).code).toBe('E_CORRUPT_AUDIO');
+  });
+
+  it('an empty data chunk is E_EMPTY_AUDIO', async () => {
+    const e = await retakeError(() => decodeWav(riff([fmt(1, 1, 16000, 16), chunk('data', [])]), 'blank.wav'));
+    expect(e.code).toBe('E_EMPTY_AUDIO');
+    expect(e.message).toContain('"blank.wav"');
+    expect((await retakeError(() => decodeWav(encodeWav({ sampleRate: 16000, channels: [new Float32Array(0)] }, 'pcm16')))).code).toBe('E_EMPTY_AUDIO');
+  });
+
+  it('NaN or infinite float samples are E_INVALID_SAMPLES', async () => {
+    const nan = await retakeError(() => decodeWav(riff([fmt(3, 1, 16000, 32), chunk('data', le([0.5, NaN, 0.25, Infinity], 4, 'float'))]), 'nan.wav'));
+    expect(nan.code).toBe('E_INVALID_SAMPLES');
+    expect(nan.message).toMatch(/"nan\.wav".*2 samples that are not a number/);
+    // A float64 value beyond float32's range cannot be represented either.
+    expect((await retakeError(() => decodeWav(riff([fmt(3, 1, 16000, 64), chunk('data', le([1e300], 8, 'float'))])))).code).toBe('E_INVALID_SAMPLES');
+  });
+});
+
+describe('encodeWav', () => {
+  const formats: WavEncodeFormat[] = ['pcm16', 'pcm24', 'float32'];
+  const step = { pcm16: 1 / 32768, pcm24: 1 / 8388608, float32: 0 };
+
+  for (const format of formats) {
+    for (const nc of [1, 2, 6]) {
+      it(`${format}, ${nc} channel(s): round trip within half a step, and re-encoding is byte-identical`, () => {
+        const audio: AudioData = { sampleRate: 44100, channels: [] };
+        for (let c = 0; c < nc; c++) audio.channels.push(sine(220 * (c + 1), 44100, 1001, 0.9, c));
+        const bytes = encodeWav(audio, format);
+        const back = decodeWav(bytes);
+        expect(back.sampleRate).toBe(44100);
+        expect(back.channels).toHaveLength(nc);
+        for (let c = 0; c < nc; c++) {
+          const a = audio.channels[c]!;
+          const b = back.channels[c]!;
+          expect(b.length).toBe(a.length);
+          let err = 0;
+          for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i]! - b[i]!));
+          expect(err).toBeLessThanOrEqual(step[format] / 2 + 1e-12);
+        }
+        expect(firstDifference(encodeWav(back, format), bytes)).toBe(-1);
+        expect(parseWavHeader(bytes).sampleFormat).toBe(format);
+        expect(parseWavHeader(bytes).channelMask).toBe(nc > 2 || format === 'pcm24' ? [0, 0x4, 0x3, 0, 0, 0, 0x3f][nc] : null);
+      });
+    }
+  }
+
+  it('writes the canonical 44-byte header for 16-bit stereo', () => {
+    const bytes = encodeWav({ sampleRate: 48000, channels: [new Float32Array(3), new Float32Array(3)] }, 'pcm16');
+    const v = new DataView(bytes.buffer);
+    expect(bytes.length).toBe(44 + 12);
+    expect(String.fromCharCode(...bytes.subarray(0, 4), ...bytes.subarray(8, 16))).toBe('RIFFWAVEfmt ');
+    expect(v.getUint32(4, true)).toBe(bytes.length - 8);
+    expect([v.getUint16(20, true), v.getUint16(22, true), v.getUint32(24, true), v.getUint32(28, true), v.getUint16(32, true), v.getUint16(34, true)])
+      .toEqual([1, 2, 48000, 192000, 4, 16]);
+    expect(String.fromCharCode(...bytes.subarray(36, 40))).toBe('data');
+    expect(v.getUint32(40, true)).toBe(12);
+    const f = encodeWav({ sampleRate: 48000, channels: [new Float32Array(3)] }, 'float32');
+    expect(new DataView(f.buffer).getUint16(20, true)).toBe(3);
+    expect(String.fromCharCode(...f.subarray(38, 42))).toBe('fact');
+  });
+
+  it('rounds to nearest and clamps, without dither', () => {
+    const x = Float32Array.from([1, -1, 1.5, -2, 0.4 / 32768, 0.6 / 32768, -0.6 / 32768, 0.5]);
+    const b16 = decodeWav(encodeWav({ sampleRate: 8000, channels: [x] }, 'pcm16')).channels[0]!;
+    expect(Array.from(b16, (v) => v * 32768)).toEqual([32767, -32768, 32767, -32768, 0, 1, -1, 16384]);
+    const b24 = decodeWav(encodeWav({ sampleRate: 8000, channels: [x] }, 'pcm24')).channels[0]!;
+    expect(Array.from(b24, (v) => Math.round(v * 8388608))).toEqual([8388607, -8388608, 8388607, -8388608, 102, 154, -154, 4194304]);
+  });
+
+  it('pads an odd data chunk and keeps the RIFF size consistent', () => {
+    const bytes = encodeWav({ sampleRate: 8000, channels: [new Float32Array(3)] }, 'pcm24');
+    expect(bytes.length % 2).toBe(0);
+    expect(new DataView(bytes.buffer).getUint32(4, true)).toBe(bytes.length - 8);
+    expect(decodeWav(bytes).channels[0]!.length).toBe(3);
+  });
+
+  it('refuses NaN samples, mismatched channels and bad rates', async () => {
+    expect((await retakeError(() => encodeWav({ sampleRate: 8000, channels: [Float32Array.from([0, NaN])] }, 'pcm16'))).code).toBe('E_INVALID_SAMPLES');
+    expect((await retakeError(() => encodeWav({ sampleRate: 8000, channels: [Float32Array.from([Infinity])] }, 'float32'))).code).toBe('E_INVALID_SAMPLES');
+    expect((await retakeError(() => encodeWav({ sampleRate: 8000, channels: [new Float32Array(2), new Float32Array(3)] }, 'pcm16'))).code).toBe('E_VALIDATION');
+    expect((await retakeError(() => encodeWav({ sampleRate: 44100.5, channels: [new Float32Array(2)] }, 'pcm16'))).code).toBe('E_VALIDATION');
+    expect((await retakeError(() => encodeWav({ sampleRate: 8000, channels: [] }, 'pcm16'))).code).toBe('E_VALIDATION');
+  });
+});
