@@ -160,7 +160,7 @@ export type ExportResult = z.infer<typeof ExportResult>;
 export const Peaks = z.object({
   hash: z.string(),
   durationSec: z.number(),
-  /** One array per channel of alternating min, max pairs. */
+  /** Two arrays, [max, min] per bucket over all channels, values in [-1, 1] (wavesurfer.js `peaks`). */
   peaks: z.array(z.array(z.number())),
 });
 export type Peaks = z.infer<typeof Peaks>;

@@ -1,0 +1,14 @@
+// `npm run serve [-- --project DIR] [--no-open] [--port N]`: the web shell (builds first when dist/ is missing).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+if (!existsSync(path.join(root, 'dist', 'web.mjs')) || !existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
+  const b = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  if (b.status !== 0) process.exit(b.status ?? 1);
+}
+const child = spawn(process.execPath, [path.join(root, 'dist', 'web.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
+child.on('exit', (code) => process.exit(code ?? 0));
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

@@ -1,0 +1,299 @@
+// The web shell: the renderer and the contract over loopback HTTP + WebSocket. Only 127.0.0.1; a random token on
+// every request (query, header or the HttpOnly cookie set on the first authorized page load); Host and Origin
+// checked against our own address (DNS rebinding, cross-site pages); media served only from the open project's
+// media store by content hash, exports only from its exports folder.
+
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fsp, mkdirSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { RetakeError, requireMethod, toErrorPayload, type CallMessage, type ReplyMessage } from '../../contract';
+import type { Studio } from '../../studio/studio';
+
+export interface WebShellOptions {
+  studio: Studio;
+  /** Folder of the built renderer (index.html + assets). */
+  rendererDir: string;
+  port?: number;
+  token?: string;
+  /** Largest accepted upload in bytes. */
+  maxUploadBytes?: number;
+}
+
+export interface WebShell {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+  /** Resolves an upload id to its file (passed to the studio as resolveUpload). */
+  resolveUpload(id: string): string | null;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+  '.wav': 'audio/wav',
+  '.flac': 'audio/flac',
+  '.mp3': 'audio/mpeg',
+  '.ogg': 'audio/ogg',
+};
+
+const UPLOAD_TTL_MS = 60 * 60 * 1000;
+
+function csp(port: number): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    // wavesurfer.js renders into a shadow root with its own <style> element.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "font-src 'self'",
+    `connect-src 'self' ws://127.0.0.1:${port}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function sameToken(a: string | null | undefined, b: string): boolean {
+  if (!a) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookie(req: http.IncomingMessage, name: string): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return null;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+  res.end(data);
+}
+
+function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { error: { code, message } });
+}
+
+export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
+  const token = opts.token ?? randomBytes(24).toString('hex');
+  const maxUpload = opts.maxUploadBytes ?? 4 * 1024 ** 3;
+  const uploadsDir = path.join(os.tmpdir(), `retake-uploads-${process.pid}-${randomBytes(4).toString('hex')}`);
+  mkdirSync(uploadsDir, { recursive: true, mode: 0o700 });
+  const uploads = new Map<string, { file: string; at: number }>();
+  const studio = opts.studio;
+  const rendererDir = path.resolve(opts.rendererDir);
+  let port = 0;
+  const cookieName = () => `retake_token_${port}`;
+
+  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+
+  /** Host and Origin must be ours; the token must match. Returns an error status or 0. */
+  function check(req: http.IncomingMessage, url: URL): number {
+    if (!allowedHosts().has(req.headers.host ?? '')) return 403;
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins().has(origin)) return 403;
+    const given = url.searchParams.get('token') ?? (req.headers['x-retake-token'] as string | undefined) ?? cookie(req, cookieName());
+    return sameToken(given, token) ? 0 : 401;
+  }
+
+  function expireUploads(): void {
+    const t = Date.now();
+    for (const [id, u] of uploads) {
+      if (t - u.at > UPLOAD_TTL_MS) {
+        uploads.delete(id);
+        rmSync(u.file, { force: true });
+      }
+    }
+  }
+
+  async function serveFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, extra: Record<string, string> = {}) {
+    let st;
+    try {
+      st = await fsp.stat(file);
+      if (!st.isFile()) throw new Error('not a file');
+    } catch {
+      return sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
+    }
+    const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const headers: Record<string, string> = { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'X-Content-Type-Options': 'nosniff', ...extra };
+    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    if (range && (range[1] || range[2])) {
+      let start = range[1] ? Number(range[1]) : st.size - Number(range[2]);
+      let end = range[1] && range[2] ? Number(range[2]) : st.size - 1;
+      start = Math.max(0, start);
+      end = Math.min(st.size - 1, end);
+      if (start > end) {
+        res.writeHead(416, { 'Content-Range': `bytes */${st.size}` });
+        return res.end();
+      }
+      res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${st.size}`, 'Content-Length': String(end - start + 1) });
+      if (req.method === 'HEAD') return res.end();
+      return pipeline(createReadStream(file, { start, end }), res).catch(() => res.destroy());
+    }
+    res.writeHead(200, { ...headers, 'Content-Length': String(st.size) });
+    if (req.method === 'HEAD') return res.end();
+    return pipeline(createReadStream(file), res).catch(() => res.destroy());
+  }
+
+  async function handleUpload(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    expireUploads();
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > maxUpload) {
+      req.resume();
+      return sendError(res, 413, 'E_VALIDATION', `The file is larger than the ${Math.round(maxUpload / 1024 ** 2)} MB upload limit.`);
+    }
+    const id = randomBytes(16).toString('hex');
+    const file = path.join(uploadsDir, id);
+    let bytes = 0;
+    try {
+      await pipeline(
+        req,
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            bytes += chunk.length;
+            if (bytes > maxUpload) throw new RetakeError('E_VALIDATION', 'The file is larger than the upload limit.');
+            yield chunk;
+          }
+        },
+        createWriteStream(file, { flags: 'wx', mode: 0o600 }),
+      );
+    } catch (e) {
+      rmSync(file, { force: true });
+      const p = toErrorPayload(e);
+      return sendError(res, p.code === 'E_VALIDATION' ? 413 : 400, p.code, p.code === 'E_INTERNAL' ? 'The upload was interrupted.' : p.message);
+    }
+    uploads.set(id, { file, at: Date.now() });
+    sendJson(res, 200, { uploadId: id, bytes });
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const status = check(req, url);
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    if (status) return sendError(res, status, 'E_AUTH', status === 401 ? 'Missing or wrong access token: open the URL Retake printed.' : 'Forbidden.');
+    const p = url.pathname;
+    void (async () => {
+      if (req.method === 'POST' && p === '/upload') return handleUpload(req, res);
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'E_VALIDATION', 'Method not allowed.');
+      const media = /^\/media\/([a-f0-9]{64})\.([a-z0-9]{1,8})$/.exec(p);
+      if (media) {
+        const root = studio.mediaRoot();
+        if (!root) return sendError(res, 404, 'E_NO_PROJECT', 'No project is open.');
+        // The path is rebuilt from the validated hash and extension: it cannot leave the media store.
+        const file = path.join(root, media[1]!.slice(0, 2), `${media[1]}.${media[2]}`);
+        const dl = url.searchParams.get('download');
+        return serveFile(req, res, file, {
+          'Cache-Control': 'private, max-age=31536000, immutable',
+          ...(dl ? { 'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(dl)}` } : {}),
+        });
+      }
+      const exp = /^\/exports\/([^/]+)$/.exec(p);
+      if (exp) {
+        const dir = studio.exportsDir();
+        const name = decodeURIComponent(exp[1]!);
+        if (!dir || name !== path.basename(name) || name.startsWith('.')) return sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
+        return serveFile(req, res, path.join(dir, name), {
+          'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
+          'Cache-Control': 'no-store',
+        });
+      }
+      // The renderer: index.html for '/', otherwise files of the built renderer folder only.
+      const rel = p === '/' ? 'index.html' : decodeURIComponent(p.slice(1));
+      const file = path.resolve(rendererDir, rel);
+      if (!file.startsWith(rendererDir + path.sep)) return sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
+      const headers: Record<string, string> = { 'Cache-Control': 'no-cache' };
+      if (rel === 'index.html') {
+        headers['Content-Security-Policy'] = csp(port);
+        headers['Set-Cookie'] = `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+      }
+      return serveFile(req, res, file, headers);
+    })().catch((e: unknown) => {
+      if (!res.headersSent) sendError(res, 500, 'E_INTERNAL', String((e as Error)?.message ?? e));
+      else res.destroy();
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  const sockets = new Set<WebSocket>();
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const status = url.pathname === '/ws' ? check(req, url) : 404;
+    if (status) {
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('message', (data) => void onCall(ws, data.toString()));
+    });
+  });
+
+  async function onCall(ws: WebSocket, text: string): Promise<void> {
+    let msg: CallMessage;
+    try {
+      msg = JSON.parse(text) as CallMessage;
+      if (typeof msg?.id !== 'number') throw new Error('no id');
+    } catch {
+      return;
+    }
+    let reply: ReplyMessage;
+    try {
+      const method = requireMethod(msg.method);
+      reply = { id: msg.id, result: await studio.call(method, msg.params) };
+    } catch (e) {
+      reply = { id: msg.id, error: toErrorPayload(e) };
+    }
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+  }
+
+  const offEvents = studio.events.onAny((event, payload) => {
+    const data = JSON.stringify({ event, payload });
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(data);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as { port: number }).port;
+  const resolveUpload = (id: string): string | null => uploads.get(id)?.file ?? null;
+  studio.setUploadResolver(resolveUpload);
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    resolveUpload,
+    async close() {
+      offEvents();
+      studio.setUploadResolver(null);
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      rmSync(uploadsDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,28 @@
+// A typed event emitter for the contract's events; `on` returns its unsubscribe.
+
+import type { EventName, Events } from '../contract/events';
+
+type Listener<E extends EventName> = (payload: Events[E]) => void;
+
+export class Emitter {
+  private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
+  private readonly any = new Set<(event: EventName, payload: unknown) => void>();
+
+  on<E extends EventName>(event: E, cb: Listener<E>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(cb as Listener<EventName>);
+    return () => set.delete(cb as Listener<EventName>);
+  }
+
+  /** Every event, for shells that forward all of them. */
+  onAny(cb: (event: EventName, payload: unknown) => void): () => void {
+    this.any.add(cb);
+    return () => this.any.delete(cb);
+  }
+
+  emit<E extends EventName>(event: E, payload: Events[E]): void {
+    for (const cb of this.listeners.get(event) ?? []) cb(payload);
+    for (const cb of this.any) cb(event, payload);
+  }
+}

@@ -1,0 +1,97 @@
+// Rows of project.sqlite → contract entities, and the sample-rate conversions between timeline and media.
+
+import type { Clip, Job, MediaInfo, Take, Track } from '../contract/entities';
+import type { ClipRow, JobRow, MediaRow, TakeRow, TrackRow } from '../store/rows';
+import { parseJson } from '../store/rows';
+
+export type MediaUrl = (hash: string, ext: string) => string;
+
+/** Length of a media file in timeline samples. */
+export function lengthInProject(media: Pick<MediaRow, 'frames' | 'sample_rate'>, projectRate: number): number {
+  return Math.max(1, Math.round((media.frames * projectRate) / media.sample_rate));
+}
+
+/** Timeline samples → frames of a media file. */
+export function toMediaFrames(samples: number, media: Pick<MediaRow, 'sample_rate'>, projectRate: number): number {
+  return Math.round((samples * media.sample_rate) / projectRate);
+}
+
+export function mediaInfo(m: MediaRow, url: MediaUrl): MediaInfo {
+  return {
+    hash: m.hash,
+    format: m.format,
+    sampleRate: m.sample_rate,
+    channels: m.channels,
+    frames: m.frames,
+    durationSec: m.frames / m.sample_rate,
+    originalName: m.original_name,
+    url: url(m.hash, m.ext),
+  };
+}
+
+export function trackEntity(t: TrackRow): Track {
+  return { id: t.id, name: t.name, order: t.ord, gainDb: t.gain_db, muted: t.muted === 1 };
+}
+
+export function clipEntity(c: ClipRow, media: MediaRow, projectRate: number, url: MediaUrl): Clip {
+  return {
+    id: c.id,
+    trackId: c.track_id,
+    name: c.name,
+    start: c.start,
+    inPoint: c.in_point,
+    outPoint: c.out_point,
+    gainDb: c.gain_db,
+    activeTakeId: c.active_take_id,
+    takeLength: lengthInProject(media, projectRate),
+    media: mediaInfo(media, url),
+  };
+}
+
+export function takeEntity(t: TakeRow, media: MediaRow, url: MediaUrl): Take {
+  return {
+    id: t.id,
+    clipId: t.clip_id,
+    parentId: t.parent_id,
+    kind: t.kind,
+    name: t.name,
+    starred: t.starred === 1,
+    engine: t.engine,
+    engineVersion: t.engine_version,
+    packHash: t.pack_hash,
+    task: t.task,
+    option: t.option,
+    iteration: t.iteration,
+    seed: t.seed,
+    textBefore: t.text_before,
+    textAfter: t.text_after,
+    params: parseJson<Record<string, unknown>>(t.params, {}),
+    metrics: parseJson<Record<string, unknown> | null>(t.metrics, null),
+    deltas: parseJson<Record<string, unknown> | null>(t.deltas, null),
+    jobId: t.job_id,
+    createdAt: t.created_at,
+    media: mediaInfo(media, url),
+  };
+}
+
+export function jobEntity(j: JobRow): Job {
+  return {
+    id: j.id,
+    clipId: j.clip_id,
+    inputTakeId: j.input_take_id,
+    engine: j.engine,
+    task: j.task,
+    option: j.option,
+    iterations: j.iterations,
+    seed: j.seed,
+    params: parseJson<Record<string, unknown>>(j.params, {}),
+    status: j.status,
+    progress: j.progress,
+    stage: j.stage,
+    error: j.error_code ? { code: j.error_code, message: j.error_message ?? '' } : null,
+    resultTakeIds: parseJson<number[]>(j.result_take_ids, []),
+    createdAt: j.created_at,
+    startedAt: j.started_at,
+    finishedAt: j.finished_at,
+  };
+}

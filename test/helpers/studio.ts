@@ -1,0 +1,73 @@
+// A studio core wired to a real engine host process (dist/engine-host.mjs), isolated in a temp RETAKE_HOME.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { EngineHost, forkSpawner } from '../../src-main/engines/host/client';
+import { Studio } from '../../src-main/studio/studio';
+import type { EventName, Events } from '../../src-main/contract';
+
+export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+export const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus');
+
+export function corpusFile(name: string): string {
+  const f = path.join(corpus, name);
+  if (!existsSync(f)) throw new Error(`${f} is missing: the tests need ../shared/corpus beside the repository.`);
+  return f;
+}
+
+export function hostEntry(): string {
+  const f = path.join(repoRoot, 'dist', 'engine-host.mjs');
+  if (!existsSync(f)) throw new Error(`${f} is missing: run "npm run build" before the integration tests.`);
+  return f;
+}
+
+export interface TestStudio {
+  studio: Studio;
+  host: EngineHost;
+  restarts: string[];
+  events: Array<{ event: EventName; payload: unknown }>;
+  /** Resolves with the first event of that name matching the predicate (from now on). */
+  next<E extends EventName>(event: E, pred?: (p: Events[E]) => boolean): Promise<Events[E]>;
+  close(): Promise<void>;
+}
+
+export function makeStudio(home: string, opts: { analyze?: boolean; cancelGraceMs?: number } = {}): TestStudio {
+  const restarts: string[] = [];
+  let studio: Studio | null = null;
+  const host = new EngineHost(forkSpawner(hostEntry(), { ...process.env, RETAKE_TEST_ENGINES: '1', RETAKE_HOME: home }), {
+    cancelGraceMs: opts.cancelGraceMs ?? 1000,
+    onRestart: (why) => {
+      restarts.push(why);
+      studio?.hostRestarted();
+    },
+  });
+  studio = new Studio({
+    host,
+    home,
+    mediaUrl: (h, e) => `/media/${h}.${e}`,
+    exportUrl: (f) => `/exports/${path.basename(f)}`,
+    analyze: opts.analyze ?? false,
+  });
+  const s = studio;
+  const events: TestStudio['events'] = [];
+  s.events.onAny((event, payload) => events.push({ event, payload }));
+  return {
+    studio: s,
+    host,
+    restarts,
+    events,
+    next(event, pred) {
+      return new Promise((resolve) => {
+        const off = s.events.on(event, (p) => {
+          if (!pred || pred(p)) {
+            off();
+            resolve(p);
+          }
+        });
+      });
+    },
+    async close() {
+      await s.dispose();
+      await host.dispose();
+    },
+  };
+}

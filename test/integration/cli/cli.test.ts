@@ -1,0 +1,81 @@
+// The `retake` command as a user runs it: bin/retake.mjs → dist/cli.mjs, in a child process.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeFile } from '../../../src-main/audio/decode';
+import { tempDir } from '../../helpers/tmp';
+import { corpusFile, hostEntry, repoRoot } from '../../helpers/studio';
+
+const dir = tempDir('retake-cli-');
+
+function retake(...args: string[]) {
+  hostEntry(); // fails with a clear message when dist/ was not built
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'retake.mjs'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, RETAKE_HOME: dir },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function expectOneLineError(r: ReturnType<typeof retake>, code: number, pattern: RegExp) {
+  expect(r.code).toBe(code);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(/^retake: /);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('retake CLI', () => {
+  it('info --json lists every engine with each task and its options', () => {
+    const r = retake('info', '--json');
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout) as { engines: Array<{ id: string; tasks: Record<string, string[]> }> };
+    const prosody = info.engines.find((e) => e.id === 'prosody');
+    expect(prosody?.tasks.speed).toEqual(['faster', 'slower', 'more faster', 'more slower']);
+    expect(info.engines.every((e) => Object.values(e.tasks).every((o) => Array.isArray(o)))).toBe(true);
+  });
+
+  it('edits a file: speed faster shortens it by 1/1.25, same seed gives identical bytes', async () => {
+    const input = corpusFile('en_happy_prompt.wav');
+    const a = path.join(dir, 'a.wav');
+    const b = path.join(dir, 'b.wav');
+    for (const out of [a, b]) {
+      const r = retake('edit', input, '-o', out, '--engine', 'prosody', '--task', 'speed', '--option', 'faster', '--seed', '7');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+    }
+    expect(Buffer.compare(readFileSync(a), readFileSync(b))).toBe(0);
+    const src = await decodeFile(input);
+    const out = await decodeFile(a);
+    const ratio = out.channels[0]!.length / out.sampleRate / (src.channels[0]!.length / src.sampleRate);
+    expect(ratio).toBeGreaterThan(0.8 * 0.95);
+    expect(ratio).toBeLessThan(0.8 * 1.05);
+  });
+
+  it('applies --iterations on the previous output each time', async () => {
+    const input = corpusFile('speed_prompt.wav');
+    const out = path.join(dir, 'it.wav');
+    const r = retake('edit', input, '-o', out, '--task', 'speed', '--option', 'slower', '--iterations', '2', '--format', 'pcm16');
+    expect(r.code, r.stderr).toBe(0);
+    const src = await decodeFile(input);
+    const res = await decodeFile(out);
+    expect(res.channels[0]!.length / res.sampleRate / (src.channels[0]!.length / src.sampleRate)).toBeCloseTo(1.25 * 1.25, 1);
+  });
+
+  it('refuses bad input with one clear line and a non-zero exit', () => {
+    const input = corpusFile('speed_prompt.wav');
+    const out = path.join(dir, 'x.wav');
+    expectOneLineError(retake('edit', path.join(dir, 'missing.wav'), '-o', out, '--task', 'speed', '--option', 'faster'), 1, /\[E_FILE_NOT_FOUND\]/);
+    expectOneLineError(retake('edit', input, '-o', out, '--task', 'speed', '--option', 'warp'), 1, /"warp" is not an option of speed.*\[E_UNKNOWN_OPTION\]/);
+    expectOneLineError(retake('edit', input, '-o', out, '--task', 'juggle'), 1, /\[E_UNKNOWN_TASK\]/);
+    expectOneLineError(retake('edit', input, '-o', out, '--engine', 'nope', '--task', 'speed'), 1, /\[E_UNKNOWN_ENGINE\]/);
+    const txt = path.join(dir, 'notes.wav');
+    writeFileSync(txt, 'just some text, not audio at all\n'.repeat(10));
+    expectOneLineError(retake('edit', txt, '-o', out, '--task', 'speed', '--option', 'faster'), 1, /\[E_UNSUPPORTED_AUDIO\]/);
+    expectOneLineError(retake('edit', input, '--task', 'speed', '--option', 'faster'), 2, /-o OUT/);
+    expectOneLineError(retake('edit', input, '-o', out, '--task', 'speed', '--option', 'faster', '--iterations', '0'), 2, /--iterations/);
+    expectOneLineError(retake('edit', input, '-o', out, '--task', 'speed', '--bogus'), 2, /bogus/);
+    expectOneLineError(retake('frobnicate'), 2, /Unknown command/);
+  });
+});
