@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import {
+  biquadGainDb,
+  frameEnergyPercentiles,
+  integratedLoudness,
+  kWeightingFilters,
+  loudnessRange,
+  measureLoudness,
+  samplePeak,
+  truePeak,
+  truePeakFactor,
+} from '../../../src-main/audio/analysis/loudness';
+import type { AudioData } from '../../../src-main/audio/types';
+import { noise, sine } from './corpus';
+
+const db = (amp: number) => 20 * Math.log10(amp);
+const amp = (dbfs: number) => 10 ** (dbfs / 20);
+
+/** Stereo 1 kHz sine sections [dBFS peak, seconds] at 48 kHz, both channels equal (EBU Tech 3341/3342 test signals). */
+function stereoSections(sections: [number, number][], sr = 48000, freq = 1000): AudioData {
+  const parts = sections.map(([level, sec]) => sine(freq, sr, sec, amp(level)));
+  const n = parts.reduce((a, p) => a + p.length, 0);
+  const x = new Float32Array(n);
+  let o = 0;
+  for (const p of parts) {
+    x.set(p, o);
+    o += p.length;
+  }
+  return { sampleRate: sr, channels: [x, x.slice()] };
+}
+
+function kGainDb(sr: number, f: number): number {
+  const k = kWeightingFilters(sr);
+  return biquadGainDb(k.shelf, f, sr) + biquadGainDb(k.highpass, f, sr);
+}
+
+/** Raised-cosine fades so that a test tone has no onset transient of its own. */
+function faded(x: Float32Array, sr: number, sec = 0.01): Float32Array {
+  const n = Math.round(sec * sr);
+  for (let i = 0; i < n; i++) {
+    const g = 0.5 - 0.5 * Math.cos((Math.PI * i) / n);
+    x[i]! *= g;
+    x[x.length - 1 - i]! *= g;
+  }
+  return x;
+}
+
+describe('K-weighting', () => {
+  it('reproduces the 48 kHz coefficients of ITU-R BS.1770-4 Tables 1 and 2', () => {
+    const { shelf, highpass } = kWeightingFilters(48000);
+    expect(shelf.b0).toBeCloseTo(1.53512485958697, 9);
+    expect(shelf.b1).toBeCloseTo(-2.69169618940638, 9);
+    expect(shelf.b2).toBeCloseTo(1.19839281085285, 9);
+    expect(shelf.a1).toBeCloseTo(-1.69065929318241, 9);
+    expect(shelf.a2).toBeCloseTo(0.73248077421585, 9);
+    expect([highpass.b0, highpass.b1, highpass.b2]).toEqual([1, -2, 1]);
+    expect(highpass.a1).toBeCloseTo(-1.99004745483398, 9);
+    expect(highpass.a2).toBeCloseTo(0.99007225036621, 9);
+  });
+
+  it('has the same response at other sample rates', () => {
+    for (const f of [30, 100, 1000, 5000]) expect(Math.abs(kGainDb(44100, f) - kGainDb(48000, f)), `${f} Hz`).toBeLessThan(0.02);
+    // At 16 kHz the bilinear map bends the shelf a little away from its pre-warped centre frequency.
+    for (const [f, tol] of [
+      [30, 0.01],
+      [100, 0.01],
+      [1000, 0.05],
+    ] as const) {
+      expect(Math.abs(kGainDb(16000, f) - kGainDb(48000, f)), `${f} Hz`).toBeLessThan(tol);
+    }
+    // Shape: ≈ +4 dB shelf above 2 kHz, RLB high-pass below 100 Hz.
+    expect(kGainDb(48000, 10000)).toBeGreaterThan(3.9);
+    expect(kGainDb(48000, 20)).toBeLessThan(-12);
+  });
+});
+
+describe('integrated loudness (BS.1770-4)', () => {
+  for (const sr of [16000, 44100, 48000]) {
+    it(`reads the reference tones at ${sr} Hz within 0.1 LU`, () => {
+      // One channel, 1 kHz at −20 dBFS peak: mean square 0.005 → −23.01 LUFS.
+      expect(Math.abs(integratedLoudness({ sampleRate: sr, channels: [sine(1000, sr, 5, 0.1)] })! - -23.01)).toBeLessThan(0.1);
+      // One channel, full-scale 997 Hz: −3.01 LUFS (BS.1770-4 §2: "0 dB FS 1 kHz sine in one channel").
+      expect(Math.abs(integratedLoudness({ sampleRate: sr, channels: [sine(997, sr, 5, 1)] })! - -3.01)).toBeLessThan(0.1);
+      // The same tone in both stereo channels adds 3.01 dB: 0.0 LUFS.
+      const st = sine(997, sr, 5, 1);
+      expect(Math.abs(integratedLoudness({ sampleRate: sr, channels: [st, st.slice()] })!)).toBeLessThan(0.1);
+    });
+  }
+
+  it('passes EBU Tech 3341 cases 1, 3 and 4 (gating)', () => {
+    expect(Math.abs(integratedLoudness(stereoSections([[-23, 20]]))! - -23)).toBeLessThan(0.1);
+    const case3 = stereoSections([
+      [-36, 10],
+      [-23, 60],
+      [-36, 10],
+    ]);
+    expect(Math.abs(integratedLoudness(case3)! - -23)).toBeLessThan(0.1);
+    const case4 = stereoSections([
+      [-72, 10],
+      [-36, 10],
+      [-23, 60],
+      [-36, 10],
+      [-72, 10],
+    ]);
+    expect(Math.abs(integratedLoudness(case4)! - -23)).toBeLessThan(0.1);
+  });
+
+  it('is null for silence and for signals under the −70 LUFS absolute gate', () => {
+    expect(integratedLoudness({ sampleRate: 48000, channels: [new Float32Array(48000)] })).toBeNull();
+    expect(integratedLoudness({ sampleRate: 48000, channels: [sine(1000, 48000, 2, amp(-75))] })).toBeNull();
+  });
+
+  it('measures a clip shorter than one 400 ms block as one block', () => {
+    const v = integratedLoudness({ sampleRate: 48000, channels: [sine(1000, 48000, 0.2, 0.1)] });
+    expect(Math.abs(v! - -23.01)).toBeLessThan(0.2);
+  });
+
+  it('weights surround channels of a 5.1 layout by 1.41 and ignores the LFE', () => {
+    const sr = 48000;
+    const tone = sine(1000, sr, 3, 0.1);
+    const z = () => new Float32Array(tone.length);
+    const inLfe = integratedLoudness({ sampleRate: sr, channels: [z(), z(), z(), tone, z(), z()] });
+    expect(inLfe).toBeNull();
+    const inLs = integratedLoudness({ sampleRate: sr, channels: [z(), z(), z(), z(), tone, z()] })!;
+    expect(Math.abs(inLs - (-23.01 + 10 * Math.log10(1.41)))).toBeLessThan(0.1);
+  });
+});
+
+describe('loudness range (EBU Tech 3342)', () => {
+  it('reads the level-step test signals', () => {
+    const cases: [number, number, number][] = [
+      [-20, -30, 10],
+      [-20, -15, 5],
+      [-40, -20, 20],
+    ];
+    for (const [a, b, lra] of cases) {
+      const v = loudnessRange(stereoSections([
+        [a, 20],
+        [b, 20],
+      ]))!;
+      expect(Math.abs(v - lra), `${a}/${b}`).toBeLessThan(1);
+    }
+  });
+
+  it('is null under 3 s and near 0 for a steady tone', () => {
+    expect(loudnessRange({ sampleRate: 16000, channels: [sine(1000, 16000, 2, 0.1)] })).toBeNull();
+    expect(loudnessRange({ sampleRate: 16000, channels: [sine(1000, 16000, 10, 0.1)] })!).toBeLessThan(0.1);
+  });
+});
+
+describe('true peak', () => {
+  it('oversamples to at least 192 kHz', () => {
+    expect([48000, 44100, 24000, 16000, 96000, 192000].map(truePeakFactor)).toEqual([4, 5, 8, 12, 2, 1]);
+  });
+
+  for (const sr of [16000, 44100, 48000]) {
+    it(`finds the inter-sample peak of an fs/4 sine at 45° phase at ${sr} Hz`, () => {
+      const a: AudioData = { sampleRate: sr, channels: [faded(sine(sr / 4, sr, 1, 0.5, Math.PI / 4), sr)] };
+      const sp = db(samplePeak(a));
+      const tp = db(truePeak(a));
+      expect(sp).toBeCloseTo(db(0.5) - 3.0103, 3);
+      // The true peak is 0.5 (−6.02 dBFS) half-way between samples; 5× at 44.1 kHz lands 0.1 sample off it (−0.11 dB).
+      expect(Math.abs(tp - db(0.5))).toBeLessThan(0.15);
+      expect(tp - sp).toBeGreaterThan(2.85);
+    });
+  }
+
+  it('equals the sample peak for a low tone and finds one short inter-sample burst in quiet noise', () => {
+    const sr = 48000;
+    const low = faded(sine(100, sr, 1, 0.8), sr);
+    expect(Math.abs(db(truePeak({ sampleRate: sr, channels: [low] })) - db(0.8))).toBeLessThan(0.01);
+    const x = noise(sr * 2, 3, 0.05);
+    const burst = faded(sine(sr / 4, sr, 0.02, 0.9, Math.PI / 4), sr, 0.005);
+    x.set(burst, sr);
+    const tp = truePeak({ sampleRate: sr, channels: [new Float32Array(sr), x] });
+    expect(Math.abs(db(tp) - db(0.9))).toBeLessThan(0.1);
+  });
+
+  it('reports null peaks and loudness for digital silence', () => {
+    expect(measureLoudness({ sampleRate: 48000, channels: [new Float32Array(4800)] })).toEqual({
+      integratedLufs: null,
+      loudnessRangeLu: null,
+      truePeakDbtp: null,
+      samplePeakDbfs: null,
+    });
+  });
+});
+
+describe('frameEnergyPercentiles', () => {
+  it('gives the noise floor and the tone level of a noise-then-tone signal in dB over 20 ms frames', () => {
+    const sr = 16000;
+    const x = new Float32Array(2 * sr);
+    x.set(noise(sr, 4, 0.01), 0);
+    x.set(sine(1000, sr, 1, 0.5), sr);
+    const [p10, p95] = frameEnergyPercentiles({ sampleRate: sr, channels: [x] }, [10, 95]) as [number, number];
+    // Uniform noise of amplitude a has mean square a²/3; a sine of amplitude A has A²/2.
+    expect(Math.abs(p10 - 10 * Math.log10(0.01 ** 2 / 3))).toBeLessThan(0.5);
+    expect(Math.abs(p95 - 10 * Math.log10(0.5 ** 2 / 2))).toBeLessThan(0.05);
+  });
+
+  it('floors digital silence at −120 dB', () => {
+    expect(frameEnergyPercentiles({ sampleRate: 16000, channels: [new Float32Array(16000)] }, [10, 95])).toEqual([-120, -120]);
+  });
+});
