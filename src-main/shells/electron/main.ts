@@ -93,7 +93,11 @@ async function main(): Promise<void> {
     const root = s.mediaRoot();
     if (url.host !== 'media' || !m || !root) return new Response('Not found', { status: 404 });
     // Rebuilt from the validated hash: the path cannot leave the media store.
-    return net.fetch(pathToFileURL(path.join(root, m[1]!.slice(0, 2), `${m[1]}.${m[2]}`)).href);
+    const res = await net.fetch(pathToFileURL(path.join(root, m[1]!.slice(0, 2), `${m[1]}.${m[2]}`)).href);
+    // The page (retake-app://app) fetches media cross-scheme for Web Audio playback.
+    const headers = new Headers(res.headers);
+    headers.set('Access-Control-Allow-Origin', APP_ORIGIN);
+    return new Response(res.body, { status: res.status, headers });
   });
 
   ipcMain.handle('retake:call', async (e, method: unknown, params: unknown) => {
@@ -121,7 +125,12 @@ async function main(): Promise<void> {
     Menu.buildFromTemplate([
       ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
       { role: 'fileMenu' },
-      { role: 'editMenu' },
+      // No undo/redo roles: Ctrl/Cmd+Z must reach the renderer, which undoes timeline operations (text fields keep
+      // their own undo).
+      {
+        label: 'Edit',
+        submenu: [{ role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }],
+      },
       { role: 'viewMenu' },
       { role: 'windowMenu' },
     ]),
