@@ -1,0 +1,150 @@
+// The EditX model pack manifest (`manifest.json`): schema, types and defaults. A pack is a folder of ONNX files and
+// tokenizer files described by this manifest; tools/export writes it (tools/export/pack_manifest.py), one component
+// per exporter. Components this version does not know are kept unvalidated so older readers can open newer packs.
+
+import { z } from 'zod';
+
+export const PACK_FORMAT = 'retake-editx-pack';
+export const PACK_FORMAT_VERSION = 1;
+
+function isInsidePack(p: string): boolean {
+  if (p.startsWith('/') || p.startsWith('\\') || /^[A-Za-z]:/.test(p)) return false;
+  return p.split(/[\\/]/).every((part) => part !== '..' && part !== '');
+}
+
+export const FileEntrySchema = z.object({
+  /** Relative to the pack folder, '/'-separated. */
+  path: z.string().min(1).refine(isInsidePack, 'must be a relative path inside the pack folder'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+  bytes: z.number().int().nonnegative(),
+});
+export type FileEntry = z.infer<typeof FileEntrySchema>;
+
+const Dim = z.union([z.number().int().nonnegative(), z.string().min(1)]);
+
+export const TensorInfoSchema = z.object({
+  name: z.string().min(1),
+  dtype: z.enum(['float32', 'float16', 'int64', 'int32']),
+  shape: z.array(Dim),
+});
+export type TensorInfo = z.infer<typeof TensorInfoSchema>;
+
+export const LmVariantSchema = z.object({
+  /** The .onnx file first; further files are its external weight data. */
+  files: z.array(FileEntrySchema).min(1),
+  /** Weight precision: fp32, fp16, or a weight-only quantized form of the same graph contract. */
+  dtype: z.enum(['fp32', 'fp16', 'int8', 'int4']),
+  kvDtype: z.enum(['float32', 'float16']),
+  /** 'append': outputs hold only the new positions' keys/values; 'present': the whole cache (benchmark baseline). */
+  kvIo: z.enum(['append', 'present']),
+  inputs: z.array(TensorInfoSchema),
+  outputs: z.array(TensorInfoSchema),
+});
+export type LmVariant = z.infer<typeof LmVariantSchema>;
+
+export const LmConfigSchema = z.object({
+  vocabSize: z.number().int().positive(),
+  hiddenSize: z.number().int().positive(),
+  intermediateSize: z.number().int().positive(),
+  numLayers: z.number().int().positive(),
+  numHeads: z.number().int().positive(),
+  numGroups: z.number().int().positive(),
+  headDim: z.number().int().positive(),
+  rmsNormEps: z.number().positive(),
+  alibiSlopeRule: z.string(),
+  alibiSlopes: z.array(z.number()),
+});
+export type LmConfig = z.infer<typeof LmConfigSchema>;
+
+// Defaults of EDITX-SPEC.md §5 (the reference's generate call). topK 50 is the transformers library default that the
+// reference inherits without setting it (marked verify in the spec), hence a manifest value.
+export const GenerationSchema = z.object({
+  /** 0 means greedy (argmax after the repetition guard). */
+  temperature: z.number().nonnegative().default(0.7),
+  /** 0 disables top-k. */
+  topK: z.number().int().nonnegative().default(50),
+  topP: z.number().gt(0).lte(1).default(1),
+  /** The guard looks at the last `repetitionWindow` ids (prompt included) and bans the last id for the next step
+   *  when it occurs more than `repetitionMaxCount` times there; 0 disables it. */
+  repetitionWindow: z.number().int().nonnegative().default(10),
+  repetitionMaxCount: z.number().int().positive().default(1),
+  eosId: z.number().int().nonnegative().default(3),
+  /** Prompt plus output ids. */
+  maxTotalIds: z.number().int().positive().default(8192),
+  audioIdBase: z.number().int().nonnegative().default(65536),
+  audioIdCount: z.number().int().positive().default(5120),
+});
+export type GenerationSettings = z.infer<typeof GenerationSchema>;
+
+export const LmRuntimeSchema = z.object({
+  /** The prompt is fed in runs of at most this many ids (bounds the attention-score memory of one run). */
+  prefillChunk: z.number().int().positive().default(512),
+});
+export type LmRuntime = z.infer<typeof LmRuntimeSchema>;
+
+export const LmComponentSchema = z
+  .object({
+    architecture: z.literal('step1'),
+    config: LmConfigSchema,
+    /** Variant names to use on CPU and on a GPU provider. */
+    defaultVariant: z.object({ cpu: z.string(), gpu: z.string() }),
+    variants: z.record(z.string(), LmVariantSchema),
+    generation: GenerationSchema.prefault({}),
+    runtime: LmRuntimeSchema.prefault({}),
+  })
+  .superRefine((lm, ctx) => {
+    for (const dev of ['cpu', 'gpu'] as const) {
+      if (!(lm.defaultVariant[dev] in lm.variants)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['defaultVariant', dev],
+          message: `names variant "${lm.defaultVariant[dev]}", which the pack does not have`,
+        });
+      }
+    }
+    if (lm.config.numHeads % lm.config.numGroups !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['config', 'numGroups'], message: 'must divide numHeads' });
+    }
+  });
+export type LmComponent = z.infer<typeof LmComponentSchema>;
+
+export const TextTokenizerSchema = z.object({
+  kind: z.literal('sentencepiece'),
+  /** The sentencepiece ModelProto (`tokenizer.model`) first. */
+  files: z.array(FileEntrySchema).min(1),
+  vocabSize: z.number().int().positive(),
+  specialIds: z.object({
+    pad: z.number().int().nonnegative(),
+    bos: z.number().int().nonnegative(),
+    eos: z.number().int().nonnegative(),
+    eot: z.number().int().nonnegative(),
+    bot: z.number().int().nonnegative(),
+  }),
+  audioIdBase: z.number().int().nonnegative(),
+  audioIdCount: z.number().int().positive(),
+  /** Encoder behaviour marked verify in EDITX-SPEC.md §3 (BOS, dummy prefix), owned by the prompt builder. */
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
+export type TextTokenizerComponent = z.infer<typeof TextTokenizerSchema>;
+
+export const PackManifestSchema = z.object({
+  format: z.literal(PACK_FORMAT),
+  formatVersion: z.literal(PACK_FORMAT_VERSION),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  components: z.looseObject({
+    lm: LmComponentSchema.optional(),
+    textTokenizer: TextTokenizerSchema.optional(),
+  }),
+});
+export type PackManifest = z.infer<typeof PackManifestSchema>;
+
+/** Every file the known components list, each once. */
+export function manifestFiles(m: PackManifest): FileEntry[] {
+  const out = new Map<string, FileEntry>();
+  const add = (f: FileEntry): void => void out.set(f.path, f);
+  const lm = m.components.lm;
+  if (lm) for (const v of Object.values(lm.variants)) v.files.forEach(add);
+  m.components.textTokenizer?.files.forEach(add);
+  return [...out.values()];
+}

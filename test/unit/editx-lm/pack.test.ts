@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RetakeError } from '../../../src-main/contract/errors';
+import { loadPack, parseManifest, sha256File } from '../../../src-main/engines/editx/pack/load';
+import { manifestFiles } from '../../../src-main/engines/editx/pack/manifest';
+import { tempDir } from '../../helpers/tmp';
+
+const root = tempDir('retake-pack-');
+let n = 0;
+
+function entry(dir: string, path: string, content: string) {
+  writeFileSync(join(dir, path), content);
+  return { path, sha256: createHash('sha256').update(content).digest('hex'), bytes: Buffer.byteLength(content) };
+}
+
+function makePack(mutate: (m: Record<string, any>, dir: string) => void = () => {}): string {
+  const dir = join(root, `p${n++}`);
+  mkdirSync(dir);
+  const io = { name: 'input_ids', dtype: 'int64', shape: [1, 'new_len'] };
+  const m: Record<string, any> = {
+    format: 'retake-editx-pack',
+    formatVersion: 1,
+    name: 'test',
+    components: {
+      lm: {
+        architecture: 'step1',
+        config: {
+          vocabSize: 10, hiddenSize: 4, intermediateSize: 8, numLayers: 1, numHeads: 2, numGroups: 1, headDim: 2,
+          rmsNormEps: 1e-5, alibiSlopeRule: 'step', alibiSlopes: [0.5, 0.25],
+        },
+        defaultVariant: { cpu: 'fp32', gpu: 'fp32' },
+        variants: {
+          fp32: { files: [entry(dir, 'lm.onnx', 'graph bytes')], dtype: 'fp32', kvDtype: 'float32', kvIo: 'append', inputs: [io], outputs: [] },
+        },
+      },
+      textTokenizer: {
+        kind: 'sentencepiece',
+        files: [entry(dir, 'tokenizer.model', 'sp bytes')],
+        vocabSize: 10,
+        specialIds: { pad: 0, bos: 1, eos: 2, eot: 3, bot: 4 },
+        audioIdBase: 6,
+        audioIdCount: 4,
+      },
+      flow: { anything: 'a later component this reader does not know yet' },
+    },
+  };
+  mutate(m, dir);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
+  return dir;
+}
+
+async function failure(p: Promise<unknown>): Promise<RetakeError> {
+  const e = await p.then(() => null, (x: unknown) => x);
+  expect(e).toBeInstanceOf(RetakeError);
+  return e as RetakeError;
+}
+
+describe('model pack', () => {
+  it('loads a valid pack, fills generation defaults and keeps unknown components', async () => {
+    const pack = await loadPack(makePack(), { verify: 'sha256' });
+    const lm = pack.manifest.components.lm!;
+    expect(lm.generation).toEqual({
+      temperature: 0.7, topK: 50, topP: 1, repetitionWindow: 10, repetitionMaxCount: 1, eosId: 3, maxTotalIds: 8192,
+      audioIdBase: 65536, audioIdCount: 5120,
+    });
+    expect(lm.runtime.prefillChunk).toBe(512);
+    expect((pack.manifest.components as Record<string, unknown>).flow).toEqual({ anything: 'a later component this reader does not know yet' });
+    expect(manifestFiles(pack.manifest).map((f) => f.path)).toEqual(['lm.onnx', 'tokenizer.model']);
+    expect(pack.path(lm.variants.fp32!.files[0]!)).toBe(join(pack.dir, 'lm.onnx'));
+  });
+
+  it('takes generation settings from the manifest', async () => {
+    const dir = makePack((m) => (m.components.lm.generation = { temperature: 0.9, topK: 20, maxTotalIds: 4096 }));
+    const g = (await loadPack(dir)).manifest.components.lm!.generation;
+    expect([g.temperature, g.topK, g.maxTotalIds, g.topP]).toEqual([0.9, 20, 4096, 1]);
+  });
+
+  it('says when there is no pack, or the manifest is not one', async () => {
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    expect((await failure(loadPack(empty))).message).toMatch(/manifest.json is missing/);
+    const bad = makePack();
+    writeFileSync(join(bad, 'manifest.json'), '{ not json');
+    expect((await failure(loadPack(bad))).message).toMatch(/not valid JSON/);
+    const e = await failure(loadPack(makePack((m) => (m.components.lm.variants.fp32.kvIo = 'sideways'))));
+    expect(e.code).toBe('E_ENGINE_UNAVAILABLE');
+    expect(e.message).toMatch(/kvIo/);
+  });
+
+  it('names what is wrong in the manifest', async () => {
+    const cases: [(m: Record<string, any>) => void, RegExp][] = [
+      [(m) => (m.components.lm.defaultVariant.gpu = 'fp16'), /variant "fp16"/],
+      [(m) => (m.components.lm.variants.fp32.files[0].path = '../outside.onnx'), /inside the pack/],
+      [(m) => (m.components.lm.variants.fp32.files[0].sha256 = 'ABC'), /hex/],
+      [(m) => (m.components.lm.generation = { topP: 0 }), /topP/],
+      [(m) => (m.components.lm.config.numGroups = 3), /numHeads/],
+      [(m) => (m.components.textTokenizer.files[0].path = 'lm.onnx'), /twice with different hashes/],
+    ];
+    for (const [mutate, re] of cases) expect((await failure(loadPack(makePack(mutate)))).message).toMatch(re);
+  });
+
+  it('asks newer packs for a newer Retake', () => {
+    const text = JSON.stringify({ format: 'retake-editx-pack', formatVersion: 2, name: 'x', components: {} });
+    expect(() => parseManifest(text, 'm.json')).toThrow(/format 2.*Update Retake/);
+  });
+
+  it('finds missing, truncated and damaged files', async () => {
+    const missing = makePack();
+    rmSync(join(missing, 'tokenizer.model'));
+    expect((await failure(loadPack(missing))).message).toMatch(/missing tokenizer.model/);
+    const short = makePack();
+    writeFileSync(join(short, 'lm.onnx'), 'graph');
+    expect((await failure(loadPack(short))).message).toMatch(/lm.onnx .* has 5 bytes, the manifest says 11/);
+    const damaged = makePack();
+    writeFileSync(join(damaged, 'lm.onnx'), 'graph BYTES');
+    await expect(loadPack(damaged, { verify: 'size' })).resolves.toBeTruthy();
+    expect((await failure(loadPack(damaged, { verify: 'sha256' }))).message).toMatch(/lm.onnx .* is damaged/);
+  });
+
+  it('hashes files in a stream with progress and cancellation', async () => {
+    const dir = makePack();
+    const seen: number[] = [];
+    const digest = await sha256File(join(dir, 'lm.onnx'), undefined, (b) => seen.push(b));
+    expect(digest).toBe(createHash('sha256').update('graph bytes').digest('hex'));
+    expect(seen.at(-1)).toBe(11);
+    const ctl = new AbortController();
+    ctl.abort();
+    expect((await failure(loadPack(dir, { verify: 'sha256', signal: ctl.signal }))).code).toBe('E_CANCELLED');
+  });
+});

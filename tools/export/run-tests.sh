@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Tests of the Python exporter. Also (re)generates the tiny model pack the TypeScript tests read
+# (test/fixtures/generated/tiny-pack), so run it before vitest on a fresh checkout.
+#   bash tools/export/run-tests.sh              generate the tiny pack, then run the Python tests
+#   bash tools/export/run-tests.sh --pack-only  only generate the tiny pack
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=/usr/bin/python3
+if ! "$PY" -c "import torch, onnx, sentencepiece, numpy" 2>/dev/null; then
+  echo "tools/export: $PY cannot import torch, onnx, sentencepiece and numpy." >&2
+  echo "Install the Debian packages: sudo apt-get install python3-torch python3-onnx python3-sentencepiece python3-numpy" >&2
+  exit 1
+fi
+export PYTHONDONTWRITEBYTECODE=1
+"$PY" tools/export/export_lm.py --tiny-random --quiet
+echo "tools/export: tiny pack written to test/fixtures/generated/tiny-pack"
+if [[ "${1:-}" == "--pack-only" ]]; then
+  exit 0
+fi
+"$PY" -m unittest discover -s tools/export/tests -t tools/export
