@@ -64,6 +64,18 @@ export const methods = {
   'tracks.add': method(z.object({ name: z.string().min(1).max(200).optional() }).strict(), Track),
   'tracks.rename': method(z.object({ trackId: Id, name: z.string().min(1).max(200) }).strict(), Track),
 
+  /** A new clip from media already in the project (e.g. a second use of an imported file). */
+  'clips.add': method(
+    z
+      .object({
+        mediaHash: z.string().regex(/^[a-f0-9]{64}$/),
+        trackId: Id.optional(),
+        start: Samples.optional(),
+        name: z.string().min(1).max(200).optional(),
+      })
+      .strict(),
+    Clip,
+  ),
   'clips.move': method(z.object({ clipId: Id, start: Samples, trackId: Id.optional() }).strict(), Clip),
   'clips.trim': method(z.object({ clipId: Id, inPoint: Samples, outPoint: Samples }).strict(), Clip),
   'clips.split': method(z.object({ clipId: Id, at: Samples }).strict(), z.object({ left: Clip, right: Clip })),

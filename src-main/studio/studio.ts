@@ -118,6 +118,7 @@ export class Studio {
       this.changed();
       return trackEntity(this.trackRow(p.trackId));
     },
+    'clips.add': async (p) => this.addClip(p),
     'clips.move': async (p) => {
       const proj = this.need();
       const c = this.clipRow(p.clipId);
@@ -463,7 +464,6 @@ export class Studio {
       await fsp.mkdir(path.dirname(proj.media.peaksPath(stored.hash)), { recursive: true });
       await fsp.rename(peaksTmp, proj.media.peaksPath(stored.hash));
 
-      const rate = this.rate;
       const clipId = proj.history.record(`Import ${name}`, (rec) => {
         proj.db
           .prepare(
@@ -471,40 +471,7 @@ export class Studio {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(stored.hash, ext, facts.format, facts.sampleRate, facts.channels, facts.frames, stored.bytes, name, now());
-        let trackId = p.trackId;
-        if (trackId === undefined) {
-          const first = proj.db.prepare('SELECT id FROM tracks WHERE deleted = 0 ORDER BY ord, id LIMIT 1').get() as { id: number } | undefined;
-          if (first) trackId = first.id;
-          else {
-            trackId = Number(proj.db.prepare('INSERT INTO tracks (name, ord, created_at) VALUES (?, 0, ?)').run('Track 1', now()).lastInsertRowid);
-            rec.created('tracks', trackId);
-          }
-        }
-        const end = proj.db
-          .prepare('SELECT coalesce(max(start + out_point - in_point), 0) AS e FROM clips WHERE track_id = ? AND deleted = 0')
-          .get(trackId) as { e: number };
-        const len = lengthInProject({ frames: facts.frames, sample_rate: facts.sampleRate }, rate);
-        const clipName = name.replace(/\.[^.]+$/, '') || name;
-        const clip = Number(
-          proj.db
-            .prepare(
-              `INSERT INTO clips (track_id, name, start, in_point, out_point, active_take_id, created_at)
-               VALUES (?, ?, ?, 0, ?, 0, ?)`,
-            )
-            .run(trackId, clipName, p.start ?? end.e, len, now()).lastInsertRowid,
-        );
-        rec.created('clips', clip);
-        const take = Number(
-          proj.db
-            .prepare(
-              `INSERT INTO takes (clip_id, parent_id, media_hash, kind, name, metrics, created_at)
-               VALUES (?, NULL, ?, 'source', 'Source', ?, ?)`,
-            )
-            .run(clip, stored.hash, facts.metrics ? JSON.stringify(facts.metrics) : null, now()).lastInsertRowid,
-        );
-        rec.created('takes', take);
-        proj.db.prepare('UPDATE clips SET active_take_id = ? WHERE id = ?').run(take, clip);
-        return clip;
+        return this.placeClip(rec, { hash: stored.hash, name, trackId: p.trackId, start: p.start, metrics: facts.metrics });
       });
       this.changed(clipId);
       const clip = this.clip(clipId);
@@ -513,6 +480,62 @@ export class Studio {
       await fsp.rm(tmp, { force: true });
       await fsp.rm(peaksTmp, { force: true });
     }
+  }
+
+  /**
+   * Puts media of the project on a track as a new clip with a source take (inside an undoable record). The clip goes
+   * at `start`, or after the last clip of the track; on the first track when none is given.
+   */
+  private placeClip(
+    rec: ChangeRecorder,
+    a: { hash: string; name: string; trackId: number | undefined; start: number | undefined; metrics: Record<string, unknown> | null },
+  ): number {
+    const db = this.need().db;
+    let trackId = a.trackId;
+    if (trackId === undefined) {
+      const first = db.prepare('SELECT id FROM tracks WHERE deleted = 0 ORDER BY ord, id LIMIT 1').get() as { id: number } | undefined;
+      if (first) trackId = first.id;
+      else {
+        trackId = Number(db.prepare('INSERT INTO tracks (name, ord, created_at) VALUES (?, 0, ?)').run('Track 1', now()).lastInsertRowid);
+        rec.created('tracks', trackId);
+      }
+    }
+    const end = db
+      .prepare('SELECT coalesce(max(start + out_point - in_point), 0) AS e FROM clips WHERE track_id = ? AND deleted = 0')
+      .get(trackId) as { e: number };
+    const len = lengthInProject(this.mediaRow(a.hash), this.rate);
+    const clipName = a.name.replace(/\.[^.]+$/, '') || a.name;
+    const clip = Number(
+      db
+        .prepare(`INSERT INTO clips (track_id, name, start, in_point, out_point, active_take_id, created_at) VALUES (?, ?, ?, 0, ?, 0, ?)`)
+        .run(trackId, clipName, a.start ?? end.e, len, now()).lastInsertRowid,
+    );
+    rec.created('clips', clip);
+    const take = Number(
+      db
+        .prepare(`INSERT INTO takes (clip_id, parent_id, media_hash, kind, name, metrics, created_at) VALUES (?, NULL, ?, 'source', 'Source', ?, ?)`)
+        .run(clip, a.hash, a.metrics ? JSON.stringify(a.metrics) : null, now()).lastInsertRowid,
+    );
+    rec.created('takes', take);
+    db.prepare('UPDATE clips SET active_take_id = ? WHERE id = ?').run(take, clip);
+    return clip;
+  }
+
+  private addClip(p: ParsedParams<'clips.add'>): Clip {
+    const proj = this.need();
+    const m = this.mediaRow(p.mediaHash);
+    this.mediaPath(m.hash);
+    if (p.trackId !== undefined) this.trackRow(p.trackId);
+    // Reuse the measurements of the media from any take that has them.
+    const measured = proj.db.prepare('SELECT metrics FROM takes WHERE media_hash = ? AND metrics IS NOT NULL LIMIT 1').get(m.hash) as
+      | { metrics: string }
+      | undefined;
+    const name = p.name ?? m.original_name ?? 'Clip';
+    const clipId = proj.history.record(`Add ${name}`, (rec) =>
+      this.placeClip(rec, { hash: m.hash, name, trackId: p.trackId, start: p.start, metrics: measured ? (JSON.parse(measured.metrics) as Record<string, unknown>) : null }),
+    );
+    this.changed(clipId);
+    return this.clip(clipId);
   }
 
   private async peaks(hash: string, buckets: number): Promise<Result<'media.peaks'>> {

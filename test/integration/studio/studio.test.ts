@@ -73,6 +73,21 @@ describe('studio core + engine host', () => {
     expect(tl.clips.map((c) => c.id)).toEqual([clipId]);
   });
 
+  it('adds a second clip from media already in the project, undoably', async () => {
+    const [first] = (await t.studio.call('timeline.get', {})).clips;
+    const track = await t.studio.call('tracks.add', { name: 'Alt' });
+    const clip = await t.studio.call('clips.add', { mediaHash: first!.media.hash, trackId: track.id, start: 96000 });
+    expect(clip).toMatchObject({ trackId: track.id, start: 96000, name: 'zero_shot_en_prompt', inPoint: 0, outPoint: first!.takeLength });
+    const [take] = await t.studio.call('takes.list', { clipId: clip.id });
+    expect(take!.metrics).toEqual((await t.studio.call('takes.list', { clipId }))[0]!.metrics);
+    expect(await codeOf(t.studio.call('clips.add', { mediaHash: 'f'.repeat(64) }))).toBe('E_NOT_FOUND');
+    await t.studio.call('history.undo', {});
+    await t.studio.call('history.undo', {});
+    const tl = await t.studio.call('timeline.get', {});
+    expect(tl.clips.map((c) => c.id)).toEqual([clipId]);
+    expect(tl.tracks).toHaveLength(1);
+  });
+
   it.each([
     ['a text file named .wav', 'notes.wav', () => new TextEncoder().encode('hello, these are my notes\n'.repeat(20)), 'E_UNSUPPORTED_AUDIO'],
     ['a zero-length WAV', 'empty.wav', () => new Uint8Array(0), 'E_EMPTY_AUDIO'],
