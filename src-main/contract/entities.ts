@@ -67,6 +67,8 @@ export const Take = z.object({
   clipId: z.number().int(),
   parentId: z.number().int().nullable(),
   kind: z.enum(['source', 'edit']),
+  /** Made by a job that is still running: can be auditioned, becomes a normal take when the job ends. */
+  pending: z.boolean(),
   name: z.string(),
   starred: z.boolean(),
   engine: z.string().nullable(),

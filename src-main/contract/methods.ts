@@ -117,9 +117,8 @@ export const methods = {
     z
       .object({
         clipId: Id,
+        /** Written to the project's exports/ folder under a free name; the renderer downloads it from the result's url. */
         format: ExportFormat.default('pcm24'),
-        /** Destination file; the project's exports/ folder when absent. */
-        path: z.string().min(1).optional(),
       })
       .strict(),
     ExportResult,

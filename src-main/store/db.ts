@@ -6,6 +6,15 @@ import { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './migrations'
 
 export type Db = Database.Database;
 
+/**
+ * better-sqlite3's compiled addon to load instead of the one in node_modules. The Electron shell sets it: the
+ * node_modules build targets Node's ABI, Electron needs its own (built by scripts/setup-runtimes.mjs).
+ */
+let nativeBinding: string | undefined;
+export function setSqliteNativeBinding(file: string | undefined): void {
+  nativeBinding = file;
+}
+
 /** 'RTAK': marks a SQLite file as a Retake project (PRAGMA application_id). */
 export const APPLICATION_ID = 0x5254414b;
 
@@ -13,7 +22,7 @@ export function openDatabase(file: string, opts: { create: boolean; migrations?:
   const migrations = opts.migrations ?? MIGRATIONS;
   let db: Db;
   try {
-    db = new Database(file, { fileMustExist: !opts.create });
+    db = new Database(file, { fileMustExist: !opts.create, ...(nativeBinding ? { nativeBinding } : {}) });
   } catch (e) {
     throw new RetakeError('E_NOT_A_PROJECT', `Cannot open the project database ${file}: ${(e as Error).message}.`);
   }

@@ -1,7 +1,8 @@
 // The persisted undo/redo log. An undoable operation runs inside `record()`: every row it touches in tracks, clips
 // or takes is snapshotted before and after (only the columns that undoable operations change), and the pair list is
 // stored as one history entry. Undo writes the `before` values back, redo the `after` values. Rows are never
-// deleted, only flagged, so a snapshot can always be re-applied. A new operation drops the redo branch.
+// deleted, only flagged, so a snapshot can always be re-applied. A new user operation drops the redo branch; an
+// entry recorded for work that finished in the background (a job's takes) keeps it, and redo stays last-undone-first.
 
 import type { Db } from './db';
 import type { HistoryRow, VersionedTable } from './rows';
@@ -84,13 +85,13 @@ export class History {
    * Runs `fn` in a transaction and stores what it changed as one undoable entry labelled `label`.
    * Returns fn's result. An operation that changed nothing leaves no entry.
    */
-  record<T>(label: string, fn: (rec: ChangeRecorder) => T): T {
+  record<T>(label: string, fn: (rec: ChangeRecorder) => T, opts: { keepRedo?: boolean } = {}): T {
     return this.db.transaction(() => {
       const rec = new ChangeRecorder(this.db);
       const result = fn(rec);
       const changes = rec.finish();
       if (changes.length > 0) {
-        this.db.prepare('DELETE FROM history WHERE undone = 1').run();
+        if (!opts.keepRedo) this.db.prepare('DELETE FROM history WHERE undone = 1').run();
         this.db
           .prepare('INSERT INTO history (label, changes, undone, created_at) VALUES (?, ?, 0, ?)')
           .run(label, JSON.stringify(changes), new Date().toISOString());
@@ -101,8 +102,18 @@ export class History {
 
   private top(undone: boolean): HistoryRow | undefined {
     return this.db
-      .prepare(`SELECT * FROM history WHERE undone = ? ORDER BY id ${undone ? 'ASC' : 'DESC'} LIMIT 1`)
-      .get(undone ? 1 : 0) as HistoryRow | undefined;
+      .prepare(
+        undone
+          ? 'SELECT * FROM history WHERE undone = 1 ORDER BY undo_seq DESC, id DESC LIMIT 1'
+          : 'SELECT * FROM history WHERE undone = 0 ORDER BY id DESC LIMIT 1',
+      )
+      .get() as HistoryRow | undefined;
+  }
+
+  /** The entry undo (or redo) would apply next, without applying it. */
+  peek(which: 'undo' | 'redo'): HistoryEntry | null {
+    const row = this.top(which === 'redo');
+    return row ? { id: row.id, label: row.label, changes: JSON.parse(row.changes) as HistoryChange[], undone: row.undone === 1 } : null;
   }
 
   state(): { canUndo: boolean; canRedo: boolean; undoLabel: string | null; redoLabel: string | null } {
@@ -121,19 +132,21 @@ export class History {
         const c = changes[i]!;
         applySnapshot(this.db, c.table, c.id, c.before);
       }
-      this.db.prepare('UPDATE history SET undone = 1 WHERE id = ?').run(row.id);
+      this.db
+        .prepare('UPDATE history SET undone = 1, undo_seq = (SELECT coalesce(max(undo_seq), 0) + 1 FROM history) WHERE id = ?')
+        .run(row.id);
       return { id: row.id, label: row.label, changes, undone: true };
     })();
   }
 
-  /** Re-applies the oldest undone entry; returns it, or null when there is nothing to redo. */
+  /** Re-applies the most recently undone entry; returns it, or null when there is nothing to redo. */
   redo(): HistoryEntry | null {
     return this.db.transaction(() => {
       const row = this.top(true);
       if (!row) return null;
       const changes = JSON.parse(row.changes) as HistoryChange[];
       for (const c of changes) applySnapshot(this.db, c.table, c.id, c.after);
-      this.db.prepare('UPDATE history SET undone = 0 WHERE id = ?').run(row.id);
+      this.db.prepare('UPDATE history SET undone = 0, undo_seq = NULL WHERE id = ?').run(row.id);
       return { id: row.id, label: row.label, changes, undone: false };
     })();
   }

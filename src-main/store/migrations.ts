@@ -116,6 +116,16 @@ CREATE TABLE history (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    name: 'history: order of undoing, so redo stays last-in-first-out when jobs append entries behind undone ones',
+    sql: `
+ALTER TABLE history ADD COLUMN undo_seq INTEGER;
+-- Before this, redo took the oldest undone entry first: give older entries the higher sequence.
+UPDATE history SET undo_seq = -id WHERE undone = 1;
+CREATE INDEX history_undone ON history(undone, undo_seq);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,7 +1,8 @@
 // A project on disk: a folder holding project.sqlite, media/ (the content-addressed store), exports/, and a lock
 // file naming the process that has it open. Creating, opening, identity checks and locking live here.
 
-import { existsSync, promises as fsp, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { RetakeError } from '../contract/errors';
 import { openDatabase, type Db } from './db';
@@ -126,8 +127,14 @@ function acquireLock(dir: string): void {
     }
   }
   const pid = Number(readFileSync(file, 'utf8').trim());
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-    throw new RetakeError('E_PROJECT_LOCKED', `The project ${dir} is open in another Retake process (pid ${pid}). Close it there first.`);
+  // A lock written before the machine last booted is stale even if its pid now belongs to another process.
+  const bootedAt = Date.now() - os.uptime() * 1000;
+  const writtenAt = statSync(file).mtimeMs;
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && writtenAt > bootedAt && pidAlive(pid)) {
+    throw new RetakeError(
+      'E_PROJECT_LOCKED',
+      `The project ${dir} is open in another Retake process (pid ${pid}). Close it there first; if no Retake is running, delete ${file}.`,
+    );
   }
   // A stale lock from a process that is gone (a crash): take it over.
   writeFileSync(file, String(process.pid));

@@ -94,6 +94,8 @@ export interface HistoryRow {
   changes: string;
   undone: number;
   created_at: string;
+  /** When undone: the order of undoing (redo takes the highest first). */
+  undo_seq: number | null;
 }
 
 /** Tables whose rows the undo log snapshots. Rows there are never deleted, only flagged `deleted`. */

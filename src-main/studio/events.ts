@@ -21,8 +21,17 @@ export class Emitter {
     return () => this.any.delete(cb);
   }
 
+  /** Calls every listener; one that throws is reported and does not stop the others or the emitter's caller. */
   emit<E extends EventName>(event: E, payload: Events[E]): void {
-    for (const cb of this.listeners.get(event) ?? []) cb(payload);
-    for (const cb of this.any) cb(event, payload);
+    for (const cb of this.listeners.get(event) ?? []) guard(() => cb(payload), event);
+    for (const cb of this.any) guard(() => cb(event, payload), event);
+  }
+}
+
+function guard(fn: () => void, event: string): void {
+  try {
+    fn();
+  } catch (e) {
+    console.error(`A listener of ${event} failed:`, e);
   }
 }

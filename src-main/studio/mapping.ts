@@ -4,7 +4,18 @@ import type { Clip, Job, MediaInfo, Take, Track } from '../contract/entities';
 import type { ClipRow, JobRow, MediaRow, TakeRow, TrackRow } from '../store/rows';
 import { parseJson } from '../store/rows';
 
-export type MediaUrl = (hash: string, ext: string) => string;
+/**
+ * Where the renderer loads a media-store file from: the same path in both shells (the web shell's HTTP routes, the
+ * Electron shell's retake-app:// protocol), so the page and its media share one origin.
+ */
+export function mediaUrl(hash: string, ext: string): string {
+  return `/media/${hash}.${ext}`;
+}
+
+/** Where the renderer downloads a file of the project's exports folder from. */
+export function exportUrl(file: string): string {
+  return `/exports/${encodeURIComponent(file.split(/[\\/]/).pop() ?? '')}`;
+}
 
 /** Length of a media file in timeline samples. */
 export function lengthInProject(media: Pick<MediaRow, 'frames' | 'sample_rate'>, projectRate: number): number {
@@ -16,7 +27,7 @@ export function toMediaFrames(samples: number, media: Pick<MediaRow, 'sample_rat
   return Math.round((samples * media.sample_rate) / projectRate);
 }
 
-export function mediaInfo(m: MediaRow, url: MediaUrl): MediaInfo {
+export function mediaInfo(m: MediaRow): MediaInfo {
   return {
     hash: m.hash,
     format: m.format,
@@ -25,7 +36,7 @@ export function mediaInfo(m: MediaRow, url: MediaUrl): MediaInfo {
     frames: m.frames,
     durationSec: m.frames / m.sample_rate,
     originalName: m.original_name,
-    url: url(m.hash, m.ext),
+    url: mediaUrl(m.hash, m.ext),
   };
 }
 
@@ -33,7 +44,7 @@ export function trackEntity(t: TrackRow): Track {
   return { id: t.id, name: t.name, order: t.ord, gainDb: t.gain_db, muted: t.muted === 1 };
 }
 
-export function clipEntity(c: ClipRow, media: MediaRow, projectRate: number, url: MediaUrl): Clip {
+export function clipEntity(c: ClipRow, media: MediaRow, projectRate: number): Clip {
   return {
     id: c.id,
     trackId: c.track_id,
@@ -44,13 +55,14 @@ export function clipEntity(c: ClipRow, media: MediaRow, projectRate: number, url
     gainDb: c.gain_db,
     activeTakeId: c.active_take_id,
     takeLength: lengthInProject(media, projectRate),
-    media: mediaInfo(media, url),
+    media: mediaInfo(media),
   };
 }
 
-export function takeEntity(t: TakeRow, media: MediaRow, url: MediaUrl): Take {
+export function takeEntity(t: TakeRow, media: MediaRow, pending = false): Take {
   return {
     id: t.id,
+    pending,
     clipId: t.clip_id,
     parentId: t.parent_id,
     kind: t.kind,
@@ -70,7 +82,7 @@ export function takeEntity(t: TakeRow, media: MediaRow, url: MediaUrl): Take {
     deltas: parseJson<Record<string, unknown> | null>(t.deltas, null),
     jobId: t.job_id,
     createdAt: t.created_at,
-    media: mediaInfo(media, url),
+    media: mediaInfo(media),
   };
 }
 

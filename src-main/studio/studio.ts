@@ -37,21 +37,22 @@ import {
   takeEntity,
   toMediaFrames,
   trackEntity,
-  type MediaUrl,
+  exportUrl,
 } from './mapping';
 
 export interface StudioOptions {
   host: EngineHost;
   home: string;
-  /** URL under which the renderer loads a media-store file (shell-specific). */
-  mediaUrl: MediaUrl;
-  /** URL under which the renderer downloads an exported file (shell-specific). */
-  exportUrl: (file: string) => string;
   /** Measure every take (analysis). Off in tests that do not need it, to save time. */
   analyze?: boolean;
 }
 
 const now = () => new Date().toISOString();
+
+/** Methods that open or close projects: serialized, and never run while another one is under way. */
+const LIFECYCLE: ReadonlySet<MethodName> = new Set(['project.create', 'project.open', 'project.close']);
+
+export type UploadResolver = (uploadId: string) => { file: string; release(): void } | null;
 
 interface RunningJob {
   id: number;
@@ -66,15 +67,22 @@ export class Studio {
   private queue: number[] = [];
   private running: RunningJob | null = null;
   private engineCache: EngineInfo[] | null = null;
-  private resolveUpload: ((uploadId: string) => string | null) | null = null;
+  private uploads: UploadResolver | null = null;
+  /** Project open/create/close run one at a time, in call order. */
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  private pendingLifecycle = 0;
+  /** Set while the open project is being closed: new calls are refused, running ones finish. */
+  private closing = false;
+  /** Calls that may still touch the open project (imports, exports…); closing waits for them. */
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(private readonly opts: StudioOptions) {
     this.settings = new Settings(opts.home);
   }
 
   /** A shell that receives uploads (the web shell) says where an upload id's file is. */
-  setUploadResolver(fn: ((uploadId: string) => string | null) | null): void {
-    this.resolveUpload = fn;
+  setUploadResolver(fn: UploadResolver | null): void {
+    this.uploads = fn;
   }
 
   /** Called by the shell when the engine host restarted: capabilities may have changed. */
@@ -89,7 +97,21 @@ export class Studio {
   async call<M extends MethodName>(method: M, params: unknown): Promise<Result<M>> {
     const parsed = validateParams(method, params);
     const h = this.handlers[method] as (p: ParsedParams<M>) => Promise<Result<M>>;
-    return h(parsed);
+    if (LIFECYCLE.has(method)) return this.serialize(() => h(parsed));
+    // A call made after an open or close sees its outcome.
+    if (this.pendingLifecycle > 0) await this.lifecycle;
+    if (this.closing) throw new RetakeError('E_NO_PROJECT', 'The project is closing; try again once a project is open.');
+    const op = h(parsed);
+    this.inflight.add(op);
+    void op.catch(() => {}).finally(() => this.inflight.delete(op));
+    return op;
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    this.pendingLifecycle++;
+    const next = this.lifecycle.then(fn, fn).finally(() => this.pendingLifecycle--);
+    this.lifecycle = next.catch(() => {});
+    return next;
   }
 
   readonly handlers: Handlers = {
@@ -148,8 +170,8 @@ export class Studio {
     'clips.delete': async (p) => {
       const proj = this.need();
       const c = this.clipRow(p.clipId);
-      if (this.running && this.jobRow(this.running.id).clip_id === c.id) {
-        throw new RetakeError('E_JOB_ACTIVE', `${c.name} has a job running; cancel it before deleting the clip.`);
+      if (this.busy().clips.has(c.id)) {
+        throw new RetakeError('E_JOB_ACTIVE', `${c.name} has a job queued or running; cancel it before deleting the clip.`);
       }
       proj.history.record(`Delete ${c.name}`, (rec) => {
         rec.touch('clips', c.id);
@@ -160,14 +182,21 @@ export class Studio {
     },
     'takes.list': async (p) => {
       this.clipRow(p.clipId);
+      // Visible takes, and the finished iterations of a job still running (pending until it ends).
       const rows = this.need()
-        .db.prepare('SELECT * FROM takes WHERE clip_id = ? AND deleted = 0 ORDER BY id')
-        .all(p.clipId) as TakeRow[];
-      return rows.map((t) => this.takeFromRow(t));
+        .db.prepare(
+          `SELECT t.*, (t.deleted = 1) AS pending FROM takes t LEFT JOIN jobs j ON j.id = t.job_id
+           WHERE t.clip_id = ? AND (t.deleted = 0 OR j.status IN ('queued', 'running')) ORDER BY t.id`,
+        )
+        .all(p.clipId) as (TakeRow & { pending: number })[];
+      return rows.map((t) => this.takeFromRow(t, t.pending === 1));
     },
     'takes.setActive': async (p) => {
       const proj = this.need();
       const c = this.clipRow(p.clipId);
+      if (this.busy().takes.has(p.takeId) && !proj.db.prepare('SELECT 1 FROM takes WHERE id = ? AND deleted = 0').get(p.takeId)) {
+        throw new RetakeError('E_JOB_ACTIVE', 'That take belongs to a job that is still running; it can be chosen once the job ends.');
+      }
       const t = this.takeRow(p.takeId);
       if (t.clip_id !== c.id) throw new RetakeError('E_VALIDATION', `Take ${t.id} does not belong to ${c.name}.`);
       if (c.active_take_id === t.id) return this.clip(c.id);
@@ -202,19 +231,21 @@ export class Studio {
     },
     'history.state': async () => this.historyState(),
     'history.undo': async () => {
+      this.checkHistoryAllowed('undo');
       const entry = this.need().history.undo();
       if (!entry) throw new RetakeError('E_NOTHING_TO_UNDO', 'There is nothing to undo.');
       this.afterHistory(entry.changes);
       return this.historyState();
     },
     'history.redo': async () => {
+      this.checkHistoryAllowed('redo');
       const entry = this.need().history.redo();
       if (!entry) throw new RetakeError('E_NOTHING_TO_REDO', 'There is nothing to redo.');
       this.afterHistory(entry.changes);
       return this.historyState();
     },
     'engines.list': async () => this.engines(),
-    'export.clip': async (p) => this.exportClip(p.clipId, p.format, p.path),
+    'export.clip': async (p) => this.exportClip(p.clipId, p.format),
   };
 
   // ---------------------------------------------------------------- projects
@@ -234,19 +265,30 @@ export class Studio {
   }
 
   private async openProject(store: ProjectStore, created: boolean): Promise<ProjectInfo> {
-    await this.closeProject();
+    try {
+      await this.closeProject();
+    } catch (e) {
+      store.close();
+      throw e;
+    }
     this.project = store;
     if (created) {
       store.db.prepare('INSERT INTO tracks (name, ord, created_at) VALUES (?, 0, ?)').run('Track 1', now());
     }
-    // Jobs that were queued or running when the previous session ended did not finish: say so.
-    store.db
-      .prepare(
-        `UPDATE jobs SET status = 'failed', error_code = 'E_ENGINE_CRASHED',
-           error_message = 'Interrupted: Retake stopped while this job was queued or running. Submit it again.',
-           finished_at = ? WHERE status IN ('queued', 'running')`,
-      )
-      .run(now());
+    // Jobs that were queued or running when the previous session ended did not finish: say so, and show the takes
+    // they had completed (made while running, they were not yet visible).
+    store.db.transaction(() => {
+      store.db
+        .prepare(`UPDATE takes SET deleted = 0 WHERE deleted = 1 AND job_id IN (SELECT id FROM jobs WHERE status IN ('queued', 'running'))`)
+        .run();
+      store.db
+        .prepare(
+          `UPDATE jobs SET status = 'failed', error_code = 'E_ENGINE_CRASHED',
+             error_message = 'Interrupted: Retake stopped while this job was queued or running. Its finished iterations are kept as takes; submit it again for the rest.',
+             finished_at = ? WHERE status IN ('queued', 'running')`,
+        )
+        .run(now());
+    })();
     const info = this.projectInfo(store);
     this.settings.addRecent(store.dir, info.name);
     this.events.emit('project.changed', { project: info });
@@ -256,25 +298,33 @@ export class Studio {
 
   /** Opens the project at dir, creating it when the folder holds none (web shell start-up, CLI). */
   async openOrCreate(dir: string): Promise<ProjectInfo> {
-    return ProjectStore.isProject(dir) ? this.handlers['project.open']({ dir }) : this.handlers['project.create']({ dir });
+    return ProjectStore.isProject(dir) ? this.call('project.open', { dir }) : this.call('project.create', { dir });
   }
 
-  async closeProject(): Promise<void> {
+  private async closeProject(): Promise<void> {
     const p = this.project;
     if (!p) return;
-    for (const id of this.queue) this.finishJob(id, 'cancelled', null);
-    this.queue = [];
-    if (this.running) {
-      this.running.controller.abort();
-      await this.running.done;
+    this.closing = true;
+    try {
+      // Calls under way finish first (they cannot start jobs now: pump() waits while closing); then the queue is
+      // cancelled and the running job stopped.
+      await Promise.allSettled([...this.inflight]);
+      for (const id of this.queue) this.finishJob(id, 'cancelled', null);
+      this.queue = [];
+      if (this.running) {
+        this.running.controller.abort();
+        await this.running.done;
+      }
+    } finally {
+      this.project = null;
+      this.closing = false;
+      p.close();
     }
-    this.project = null;
-    p.close();
     this.events.emit('project.changed', { project: null });
   }
 
   async dispose(): Promise<void> {
-    await this.closeProject();
+    await this.serialize(() => this.closeProject());
   }
 
   // ---------------------------------------------------------------- queries
@@ -315,16 +365,17 @@ export class Studio {
 
   private clip(id: number): Clip {
     const c = this.clipRow(id);
-    const t = this.need().db.prepare('SELECT * FROM takes WHERE id = ?').get(c.active_take_id) as TakeRow;
-    return clipEntity(c, this.mediaRow(t.media_hash), this.rate, this.opts.mediaUrl);
+    const t = this.need().db.prepare('SELECT * FROM takes WHERE id = ?').get(c.active_take_id) as TakeRow | undefined;
+    if (!t) throw new RetakeError('E_INTERNAL', `Clip ${c.name} points at a take that does not exist (${c.active_take_id}). Please report this.`);
+    return clipEntity(c, this.mediaRow(t.media_hash), this.rate);
   }
 
   private take(id: number): Take {
     return this.takeFromRow(this.takeRow(id));
   }
 
-  private takeFromRow(t: TakeRow): Take {
-    return takeEntity(t, this.mediaRow(t.media_hash), this.opts.mediaUrl);
+  private takeFromRow(t: TakeRow, pending = false): Take {
+    return takeEntity(t, this.mediaRow(t.media_hash), pending);
   }
 
   private timeline(): Result<'timeline.get'> {
@@ -381,11 +432,19 @@ export class Studio {
     return trackEntity(this.trackRow(id));
   }
 
-  /** Makes a take the clip's active one, showing all of it. */
+  /**
+   * Makes a take the clip's active one. A take of the same length as the current one keeps the clip's in/out points
+   * (same timing, e.g. source ↔ denoised); any other length shows the whole new take, since its timing differs.
+   */
   private activate(rec: ChangeRecorder, clipId: number, t: TakeRow): void {
     rec.touch('clips', clipId);
+    const db = this.need().db;
+    const c = db.prepare('SELECT * FROM clips WHERE id = ?').get(clipId) as ClipRow;
+    const current = db.prepare('SELECT media_hash FROM takes WHERE id = ?').get(c.active_take_id) as { media_hash: string } | undefined;
     const len = lengthInProject(this.mediaRow(t.media_hash), this.rate);
-    this.need().db.prepare('UPDATE clips SET active_take_id = ?, in_point = 0, out_point = ? WHERE id = ?').run(t.id, len, clipId);
+    const sameLength = current !== undefined && lengthInProject(this.mediaRow(current.media_hash), this.rate) === len;
+    const [inP, outP] = sameLength ? [c.in_point, c.out_point] : [0, len];
+    db.prepare('UPDATE clips SET active_take_id = ?, in_point = ?, out_point = ? WHERE id = ?').run(t.id, inP, outP, clipId);
   }
 
   private splitClip(clipId: number, at: number): Result<'clips.split'> {
@@ -423,7 +482,9 @@ export class Studio {
         map.set(t.id, nid);
         rec.created('takes', nid);
       }
-      p.db.prepare('UPDATE clips SET active_take_id = ? WHERE id = ?').run(map.get(c.active_take_id) ?? 0, right);
+      const active = map.get(c.active_take_id);
+      if (active === undefined) throw new RetakeError('E_INTERNAL', `${c.name} has no visible active take to split. Please report this.`);
+      p.db.prepare('UPDATE clips SET active_take_id = ? WHERE id = ?').run(active, right);
       return right;
     });
     this.changed();
@@ -433,16 +494,22 @@ export class Studio {
   // ---------------------------------------------------------------- media
 
   private async importMedia(p: ParsedParams<'media.import'>): Promise<Result<'media.import'>> {
-    const proj = this.need();
-    let src: string;
     if (p.source.kind === 'path') {
-      src = path.resolve(p.source.path);
-    } else {
-      const f = this.resolveUpload?.(p.source.uploadId);
-      if (!f) throw new RetakeError('E_NOT_FOUND', 'That upload is unknown or has expired; import the file again.');
-      src = f;
+      const src = path.resolve(p.source.path);
+      return this.importFile(src, p.name ?? path.basename(src), p);
     }
-    const name = p.name ?? path.basename(src);
+    const up = this.uploads?.(p.source.uploadId);
+    if (!up) throw new RetakeError('E_NOT_FOUND', 'That upload is unknown or has expired; import the file again.');
+    try {
+      return await this.importFile(up.file, p.name ?? 'upload', p);
+    } finally {
+      // An upload is imported once, whatever the outcome: its temp file goes.
+      up.release();
+    }
+  }
+
+  private async importFile(src: string, name: string, p: ParsedParams<'media.import'>): Promise<Result<'media.import'>> {
+    const proj = this.need();
     const st = await fsp.stat(src).catch(() => null);
     if (!st) throw new RetakeError('E_FILE_NOT_FOUND', `The file ${src} does not exist.`);
     if (!st.isFile()) throw new RetakeError('E_UNSUPPORTED_AUDIO', `${name} is not a file.`);
@@ -475,7 +542,7 @@ export class Studio {
       });
       this.changed(clipId);
       const clip = this.clip(clipId);
-      return { clip, take: this.take(clip.activeTakeId), media: mediaInfo(this.mediaRow(stored.hash), this.opts.mediaUrl) };
+      return { clip, take: this.take(clip.activeTakeId), media: mediaInfo(this.mediaRow(stored.hash)) };
     } finally {
       await fsp.rm(tmp, { force: true });
       await fsp.rm(peaksTmp, { force: true });
@@ -575,22 +642,18 @@ export class Studio {
 
   // ---------------------------------------------------------------- export
 
-  private async exportClip(clipId: number, format: ExportFormat, dest?: string): Promise<Result<'export.clip'>> {
+  /** Renders the clip's active take (its in/out range, its gain) as a new WAV in the project's exports folder. */
+  private async exportClip(clipId: number, format: ExportFormat): Promise<Result<'export.clip'>> {
     const proj = this.need();
     const c = this.clipRow(clipId);
     const t = this.takeRow(c.active_take_id);
     const m = this.mediaRow(t.media_hash);
     const input = this.mediaPath(m.hash);
-    let out: string;
-    if (dest) {
-      out = path.resolve(dest);
-      if (!existsSync(path.dirname(out))) throw new RetakeError('E_FILE_NOT_FOUND', `The folder ${path.dirname(out)} does not exist.`);
-    } else {
-      await fsp.mkdir(proj.exportsDir, { recursive: true });
-      const base = `${c.name}-take${t.id}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 120);
-      out = path.join(proj.exportsDir, `${base}.wav`);
-      for (let i = 2; existsSync(out); i++) out = path.join(proj.exportsDir, `${base}-${i}.wav`);
-    }
+    await fsp.mkdir(proj.exportsDir, { recursive: true });
+    // Never overwrites: each export gets a free name.
+    const base = `${c.name}-take${t.id}`.replace(/[^\p{L}\p{N}._ -]+/gu, '_').slice(0, 120);
+    let out = path.join(proj.exportsDir, `${base}.wav`);
+    for (let i = 2; existsSync(out); i++) out = path.join(proj.exportsDir, `${base}-${i}.wav`);
     const rate = this.rate;
     const r = await this.opts.host.call('export', {
       input,
@@ -599,7 +662,7 @@ export class Studio {
       format,
       output: out,
     });
-    return { path: out, bytes: r.bytes, url: this.opts.exportUrl(out) };
+    return { path: out, bytes: r.bytes, url: exportUrl(out) };
   }
 
   // ---------------------------------------------------------------- jobs
@@ -647,7 +710,7 @@ export class Studio {
   }
 
   private pump(): void {
-    if (this.running || this.queue.length === 0 || !this.project) return;
+    if (this.running || this.queue.length === 0 || !this.project || this.closing) return;
     const id = this.queue.shift()!;
     const controller = new AbortController();
     const run: RunningJob = { id, controller, done: Promise.resolve() };
@@ -686,7 +749,7 @@ export class Studio {
     const created: number[] = [];
     let progress = 0;
     const report = (value: number, stage: string | null) => {
-      if (value < progress) return;
+      if (value < progress || this.project !== proj) return;
       progress = value;
       db.prepare('UPDATE jobs SET progress = ?, stage = ? WHERE id = ?').run(value, stage, id);
       this.events.emit('job.progress', { jobId: id, clipId: job.clip_id, progress: value, stage });
@@ -742,9 +805,10 @@ export class Studio {
           const takeId = Number(
             db
               .prepare(
+                // Pending (hidden) until the job ends and commits its takes as one undoable step.
                 `INSERT INTO takes (clip_id, parent_id, media_hash, kind, name, engine, engine_version, task, option,
-                   iteration, seed, text_before, text_after, params, metrics, deltas, job_id, created_at)
-                 VALUES (?, ?, ?, 'edit', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                   iteration, seed, text_before, text_after, params, metrics, deltas, job_id, deleted, created_at)
+                 VALUES (?, ?, ?, 'edit', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
               )
               .run(
                 clip.id,
@@ -769,7 +833,7 @@ export class Studio {
           created.push(takeId);
           db.prepare('UPDATE jobs SET result_take_ids = ? WHERE id = ?').run(JSON.stringify(created), id);
           this.events.emit('takes.changed', { clipId: clip.id });
-          parent = this.takeRow(takeId);
+          parent = db.prepare('SELECT * FROM takes WHERE id = ?').get(takeId) as TakeRow;
         } finally {
           await fsp.rm(out, { force: true });
           await fsp.rm(peaksOut, { force: true });
@@ -783,21 +847,75 @@ export class Studio {
         error = e instanceof RetakeError ? { code: e.code, message: e.message } : { code: 'E_INTERNAL', message: String(e) };
       }
     }
-    if (this.project === proj && created.length > 0) this.commitJobTakes(job, created);
-    if (this.project === proj) this.finishJob(id, status, error);
+    if (this.project !== proj) return;
+    try {
+      if (created.length > 0) this.commitJobTakes(job, created);
+    } catch (e) {
+      // The takes stay recorded in the job; report it rather than leave the job hanging.
+      status = 'failed';
+      error = { code: 'E_INTERNAL', message: `The job's takes could not be added to the history: ${(e as Error).message}.` };
+    } finally {
+      this.finishJob(id, status, error);
+    }
   }
 
-  /** Records the takes a job made as one undoable step that also makes the last one active. */
+  /**
+   * Shows the takes a job made and records that as one undoable step, which also makes the last one active. It keeps
+   * the redo branch: the job ended in the background, the user did not act.
+   */
   private commitJobTakes(job: JobRow, created: number[]): void {
     const proj = this.need();
-    const last = this.takeRow(created[created.length - 1]!);
+    const last = proj.db.prepare('SELECT * FROM takes WHERE id = ?').get(created[created.length - 1]!) as TakeRow;
+    const clipAlive = !!proj.db.prepare('SELECT 1 FROM clips WHERE id = ? AND deleted = 0').get(job.clip_id);
     const what = job.option ? `${job.task}: ${job.option}` : job.task;
     const label = `${what}${job.iterations > 1 ? ` ×${created.length}` : ''}`;
-    proj.history.record(label, (rec) => {
-      for (const t of created) rec.created('takes', t);
-      if (this.clipRow(job.clip_id)) this.activate(rec, job.clip_id, last);
-    });
+    proj.history.record(
+      label,
+      (rec) => {
+        for (const t of created) {
+          rec.touch('takes', t);
+          proj.db.prepare('UPDATE takes SET deleted = 0 WHERE id = ?').run(t);
+        }
+        if (clipAlive) this.activate(rec, job.clip_id, last);
+      },
+      { keepRedo: true },
+    );
     this.changed(job.clip_id);
+  }
+
+  /** Clips with a queued or running job, and the takes those jobs read or are making. */
+  private busy(): { clips: Set<number>; takes: Set<number> } {
+    const db = this.need().db;
+    const rows = db.prepare(`SELECT clip_id, input_take_id, result_take_ids FROM jobs WHERE status IN ('queued', 'running')`).all() as Pick<
+      JobRow,
+      'clip_id' | 'input_take_id' | 'result_take_ids'
+    >[];
+    const clips = new Set<number>();
+    const takes = new Set<number>();
+    for (const r of rows) {
+      clips.add(r.clip_id);
+      takes.add(r.input_take_id);
+      for (const t of JSON.parse(r.result_take_ids) as number[]) takes.add(t);
+    }
+    return { clips, takes };
+  }
+
+  /** Undo/redo must not hide a clip or take that a queued or running job works on. */
+  private checkHistoryAllowed(which: 'undo' | 'redo'): void {
+    const entry = this.need().history.peek(which);
+    if (!entry) return;
+    const busy = this.busy();
+    for (const c of entry.changes) {
+      const target = which === 'undo' ? c.before : c.after;
+      if (target.deleted !== 1) continue;
+      const clash = (c.table === 'clips' && busy.clips.has(c.id)) || (c.table === 'takes' && busy.takes.has(c.id));
+      if (clash) {
+        throw new RetakeError(
+          'E_JOB_ACTIVE',
+          `Cannot ${which} "${entry.label}" while a job works on that clip: wait for it to finish or cancel it first.`,
+        );
+      }
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { InferenceSession } from 'onnxruntime-node';
 import { RetakeError } from '../../contract/errors';
 import type { AudioData } from '../types';
@@ -88,7 +89,14 @@ export function getVadSession(): Promise<InferenceSession> {
       const path = vadModelPath();
       ortModule ??= await import('onnxruntime-node');
       // One intra-op thread: a window is ~0.1 ms of work, threads only add hand-off cost on a shared 2-core machine.
-      const session = await ortModule.InferenceSession.create(path, {
+      // Bytes, not a path: inside a packaged app the file lives in app.asar, which only Electron's fs can read.
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await readFile(path));
+      } catch (e) {
+        throw new RetakeError('E_ENGINE_UNAVAILABLE', `Cannot read the voice-activity model ${path} (${(e as Error).message}); reinstall Retake.`);
+      }
+      const session = await ortModule.InferenceSession.create(bytes, {
         intraOpNumThreads: 1,
         interOpNumThreads: 1,
         executionMode: 'sequential',

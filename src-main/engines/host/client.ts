@@ -22,15 +22,18 @@ export function forkSpawner(entry: string, env: NodeJS.ProcessEnv = process.env)
   return () => {
     const child = fork(entry, [], {
       serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // The host's stdout goes to our stderr: a shell's stdout carries only what the shell prints (the URL line).
+      stdio: ['ignore', 2, 2, 'ipc'],
       env,
     });
+    // A send to a child that is dying fails asynchronously (EPIPE); its exit is handled through 'exit'.
+    child.on('error', () => {});
     return {
       get pid() {
         return child.pid;
       },
       send: (msg) => {
-        if (child.connected) child.send(msg);
+        if (child.connected) child.send(msg, (err) => void err);
       },
       onMessage: (cb) => child.on('message', (m) => cb(m as HostMessage)),
       onExit: (cb) => child.on('exit', (code, signal) => cb(code, signal)),
@@ -140,6 +143,7 @@ export class EngineHost {
       this.pending.delete(id);
       if (p.cancelTimer) clearTimeout(p.cancelTimer);
       if (p.cancelled) p.reject(new RetakeError('E_CANCELLED', 'Cancelled.'));
+      else if (this.disposed) p.reject(new RetakeError('E_ENGINE_UNAVAILABLE', 'Retake is shutting down; the engine process was stopped.'));
       else if (killed) p.reject(new RetakeError('E_ENGINE_CRASHED', `The engine process was restarted (${killed}) while this ran.`));
       else
         p.reject(
@@ -164,6 +168,8 @@ export class EngineHost {
   ): Promise<HostResults[T]> {
     opts.signal?.throwIfAborted();
     await this.start();
+    // Aborted while the host was (re)starting: the abort listener below would never fire.
+    opts.signal?.throwIfAborted();
     const ch = this.channel;
     if (!ch) throw new RetakeError('E_ENGINE_UNAVAILABLE', 'The engine process is not running.');
     const callId = this.nextId++;

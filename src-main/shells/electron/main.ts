@@ -1,28 +1,32 @@
 // The Electron shell: one hardened window over the studio core. Kept thin (it cannot run on the build machines);
 // everything worth testing lives in the core and the renderer. Security: contextIsolation, sandbox, no
 // nodeIntegration, a strict CSP on every page response, navigation/new windows/webviews/permissions denied, the
-// sender checked on every IPC call, and a media protocol that serves only files of the open project's media store.
+// sender checked on every IPC call. One privileged scheme, retake-app://app, serves the renderer, media-store files
+// (/media/<sha256>.<ext>, rebuilt from the validated hash) and the project's exports (/exports/<name>) — the same
+// paths the web shell serves, so page and media share one origin.
 
-import { app, BrowserWindow, ipcMain, Menu, net, protocol, session, utilityProcess, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, utilityProcess, type IpcMainInvokeEvent } from 'electron';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { requireMethod, toErrorPayload } from '../../contract';
 import { EngineHost, type HostChannel, type HostSpawner } from '../../engines/host/client';
 import type { HostMessage } from '../../engines/host/protocol';
-import { distDir, rendererDir } from '../../paths';
+import { appRoot, distDir, rendererDir } from '../../paths';
+import { setSqliteNativeBinding } from '../../store/db';
 import { defaultProjectDir, retakeHome } from '../../studio/home';
 import { Studio } from '../../studio/studio';
 
 const APP_ORIGIN = 'retake-app://app';
-const MEDIA_SCHEME = 'retake-media';
 
 const CSP = [
   "default-src 'self'",
   "script-src 'self'",
+  // wavesurfer.js renders into a shadow root with its own <style> element.
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
-  `media-src 'self' blob: ${MEDIA_SCHEME}:`,
-  `connect-src 'self' ${MEDIA_SCHEME}:`,
+  "media-src 'self' blob:",
+  "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
@@ -30,14 +34,20 @@ const CSP = [
 ].join('; ');
 
 protocol.registerSchemesAsPrivileged([
-  { scheme: 'retake-app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
-  { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+  { scheme: 'retake-app', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
+
+/** better-sqlite3 built for Electron's ABI: in the package's resources, or made by `npm run setup:electron`. */
+function sqliteBinding(): string {
+  return app.isPackaged
+    ? path.join(process.resourcesPath, 'native', 'better_sqlite3.node')
+    : path.join(appRoot(), 'build', 'electron-abi', 'better_sqlite3.node');
+}
 
 /** The engine host as an Electron utility process. */
 function utilitySpawner(entry: string): HostSpawner {
   return (): HostChannel => {
-    const child = utilityProcess.fork(entry, [], { serviceName: 'Retake engine host', stdio: 'inherit' });
+    const child = utilityProcess.fork(entry, [], { serviceName: 'Retake engine host', stdio: ['ignore', 'inherit', 'inherit'] });
     return {
       get pid() {
         return child.pid;
@@ -58,19 +68,34 @@ function isOurSender(e: IpcMainInvokeEvent): boolean {
   return !!win && e.sender === win.webContents && (e.senderFrame?.url ?? '').startsWith(`${APP_ORIGIN}/`);
 }
 
+const notFound = () => new Response('Not found', { status: 404 });
+
+async function withHeaders(file: string, headers: Record<string, string>): Promise<Response> {
+  const res = await net.fetch(pathToFileURL(file).href);
+  const h = new Headers(res.headers);
+  for (const [k, v] of Object.entries(headers)) h.set(k, v);
+  return new Response(res.body, { status: res.status, headers: h });
+}
+
 async function main(): Promise<void> {
   await app.whenReady();
+  const binding = sqliteBinding();
+  if (!existsSync(binding)) {
+    dialog.showErrorBox(
+      'Retake cannot start',
+      `The database module built for Electron is missing (${binding}). Run "npm run setup:electron" with internet access, or use "npm run serve".`,
+    );
+    app.exit(1);
+    return;
+  }
+  setSqliteNativeBinding(binding);
+
   const home = retakeHome();
   let studio: Studio | null = null;
   const host = new EngineHost(utilitySpawner(path.join(distDir(), 'engine-host.mjs')), {
     onRestart: () => studio?.hostRestarted(),
   });
-  studio = new Studio({
-    host,
-    home,
-    mediaUrl: (hash, ext) => `${MEDIA_SCHEME}://media/${hash}.${ext}`,
-    exportUrl: (file) => pathToFileURL(file).href,
-  });
+  studio = new Studio({ host, home });
   const s = studio;
 
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
@@ -78,26 +103,26 @@ async function main(): Promise<void> {
   const renderer = rendererDir();
   protocol.handle('retake-app', async (req) => {
     const url = new URL(req.url);
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    if (url.host !== 'app') return notFound();
+    const p = url.pathname;
+    const media = /^\/media\/([a-f0-9]{64})\.([a-z0-9]{1,8})$/.exec(p);
+    if (media) {
+      const root = s.mediaRoot();
+      if (!root) return notFound();
+      // Rebuilt from the validated hash: the path cannot leave the media store.
+      return withHeaders(path.join(root, media[1]!.slice(0, 2), `${media[1]}.${media[2]}`), { 'X-Content-Type-Options': 'nosniff' });
+    }
+    const exp = /^\/exports\/([^/]+)$/.exec(p);
+    if (exp) {
+      const dir = s.exportsDir();
+      const name = decodeURIComponent(exp[1]!);
+      if (!dir || name !== path.basename(name) || name.startsWith('.')) return notFound();
+      return withHeaders(path.join(dir, name), { 'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}` });
+    }
+    const rel = p === '/' ? 'index.html' : decodeURIComponent(p.slice(1));
     const file = path.resolve(renderer, rel);
-    if (url.host !== 'app' || !file.startsWith(renderer + path.sep)) return new Response('Not found', { status: 404 });
-    const res = await net.fetch(pathToFileURL(file).href);
-    const headers = new Headers(res.headers);
-    headers.set('Content-Security-Policy', CSP);
-    headers.set('X-Content-Type-Options', 'nosniff');
-    return new Response(res.body, { status: res.status, headers });
-  });
-  protocol.handle(MEDIA_SCHEME, async (req) => {
-    const url = new URL(req.url);
-    const m = /^\/([a-f0-9]{64})\.([a-z0-9]{1,8})$/.exec(url.pathname);
-    const root = s.mediaRoot();
-    if (url.host !== 'media' || !m || !root) return new Response('Not found', { status: 404 });
-    // Rebuilt from the validated hash: the path cannot leave the media store.
-    const res = await net.fetch(pathToFileURL(path.join(root, m[1]!.slice(0, 2), `${m[1]}.${m[2]}`)).href);
-    // The page (retake-app://app) fetches media cross-scheme for Web Audio playback.
-    const headers = new Headers(res.headers);
-    headers.set('Access-Control-Allow-Origin', APP_ORIGIN);
-    return new Response(res.body, { status: res.status, headers });
+    if (!file.startsWith(renderer + path.sep)) return notFound();
+    return withHeaders(file, { 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' });
   });
 
   ipcMain.handle('retake:call', async (e, method: unknown, params: unknown) => {
@@ -127,10 +152,7 @@ async function main(): Promise<void> {
       { role: 'fileMenu' },
       // No undo/redo roles: Ctrl/Cmd+Z must reach the renderer, which undoes timeline operations (text fields keep
       // their own undo).
-      {
-        label: 'Edit',
-        submenu: [{ role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }],
-      },
+      { label: 'Edit', submenu: [{ role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
       { role: 'viewMenu' },
       { role: 'windowMenu' },
     ]),

@@ -54,15 +54,7 @@ export async function main(argv: string[]): Promise<void> {
   let studio: Studio | null = null;
   const host = new EngineHost(forkSpawner(engineHostEntry()), { onRestart: () => studio?.hostRestarted() });
   let shell: WebShell | null = null;
-  studio = new Studio({
-    host,
-    home,
-    mediaUrl: (hash, ext) => `/media/${hash}.${ext}`,
-    exportUrl: (file) => {
-      const dir = studio?.exportsDir();
-      return dir && path.dirname(file) === dir ? `/exports/${encodeURIComponent(path.basename(file))}` : '';
-    },
-  });
+  studio = new Studio({ host, home });
   await host.start();
   await studio.openOrCreate(path.resolve(args.project ?? defaultProjectDir(home)));
   shell = await startWebShell({ studio, rendererDir: rendererDir(), port: args.port });

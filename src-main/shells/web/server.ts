@@ -28,8 +28,8 @@ export interface WebShell {
   port: number;
   token: string;
   close(): Promise<void>;
-  /** Resolves an upload id to its file (passed to the studio as resolveUpload). */
-  resolveUpload(id: string): string | null;
+  /** The file an upload id holds, and how to drop it once imported. */
+  resolveUpload(id: string): { file: string; release(): void } | null;
 }
 
 const MIME: Record<string, string> = {
@@ -98,7 +98,7 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
   const maxUpload = opts.maxUploadBytes ?? 4 * 1024 ** 3;
   const uploadsDir = path.join(os.tmpdir(), `retake-uploads-${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(uploadsDir, { recursive: true, mode: 0o700 });
-  const uploads = new Map<string, { file: string; at: number }>();
+  const uploads = new Map<string, { file: string; at: number; bytes: number }>();
   const studio = opts.studio;
   const rendererDir = path.resolve(opts.rendererDir);
   let port = 0;
@@ -157,6 +157,11 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
 
   async function handleUpload(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     expireUploads();
+    const pending = [...uploads.values()].reduce((n, u) => n + u.bytes, 0);
+    if (pending > maxUpload) {
+      req.resume();
+      return sendError(res, 429, 'E_VALIDATION', 'Too many uploads are waiting to be imported; import or wait for them first.');
+    }
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > maxUpload) {
       req.resume();
@@ -182,7 +187,7 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
       const p = toErrorPayload(e);
       return sendError(res, p.code === 'E_VALIDATION' ? 413 : 400, p.code, p.code === 'E_INTERNAL' ? 'The upload was interrupted.' : p.message);
     }
-    uploads.set(id, { file, at: Date.now() });
+    uploads.set(id, { file, at: Date.now(), bytes });
     sendJson(res, 200, { uploadId: id, bytes });
   }
 
@@ -278,8 +283,21 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   port = (server.address() as { port: number }).port;
-  const resolveUpload = (id: string): string | null => uploads.get(id)?.file ?? null;
+  const resolveUpload = (id: string) => {
+    const u = uploads.get(id);
+    if (!u) return null;
+    return {
+      file: u.file,
+      release: () => {
+        uploads.delete(id);
+        rmSync(u.file, { force: true });
+      },
+    };
+  };
   studio.setUploadResolver(resolveUpload);
+  // Uploads that were never imported go after an hour, checked every few minutes.
+  const expiry = setInterval(expireUploads, 5 * 60 * 1000);
+  expiry.unref();
 
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
@@ -287,6 +305,7 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     token,
     resolveUpload,
     async close() {
+      clearInterval(expiry);
       offEvents();
       studio.setUploadResolver(null);
       for (const ws of sockets) ws.terminate();

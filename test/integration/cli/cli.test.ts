@@ -1,6 +1,6 @@
 // The `retake` command as a user runs it: bin/retake.mjs → dist/cli.mjs, in a child process.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeFile } from '../../../src-main/audio/decode';
@@ -77,5 +77,8 @@ describe('retake CLI', () => {
     expectOneLineError(retake('edit', input, '-o', out, '--task', 'speed', '--option', 'faster', '--iterations', '0'), 2, /--iterations/);
     expectOneLineError(retake('edit', input, '-o', out, '--task', 'speed', '--bogus'), 2, /bogus/);
     expectOneLineError(retake('frobnicate'), 2, /Unknown command/);
+    expectOneLineError(retake('edit', input, '-o', path.join(dir, 'no', 'such', 'x.wav'), '--task', 'speed', '--option', 'faster'), 1, /output folder .* does not exist.*\[E_FILE_NOT_FOUND\]/);
+    expectOneLineError(retake('edit', input, '-o', dir, '--task', 'speed', '--option', 'faster'), 1, /is a folder.*\[E_IO\]/);
+    expect(existsSync(`${dir}.part`)).toBe(false);
   });
 });

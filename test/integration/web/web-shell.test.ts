@@ -128,6 +128,9 @@ describe('web shell', () => {
     const media = (imported.result as { media: { url: string; hash: string } }).media;
     await changed;
     expect(media.url).toBe(`/media/${media.hash}.wav`);
+    // An upload is imported once: its file is gone afterwards.
+    expect(shell.resolveUpload(uploadId)).toBeNull();
+    expect((await callWs(ws, 'media.import', { source: { kind: 'upload', uploadId } }, 5)).error?.code).toBe('E_NOT_FOUND');
 
     // The media route serves it, with byte ranges.
     const full = await request(media.url, { headers: { 'x-retake-token': shell.token } });

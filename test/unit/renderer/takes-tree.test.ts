@@ -8,6 +8,7 @@ function take(id: number, parentId: number | null): Take {
     clipId: 1,
     parentId,
     kind: parentId === null ? 'source' : 'edit',
+    pending: false,
     name: `t${id}`,
     starred: false,
     engine: null,

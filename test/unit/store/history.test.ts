@@ -63,6 +63,36 @@ describe('undo/redo log', () => {
     p.close();
   });
 
+  it('keeps the redo branch for background entries, and redo stays last-undone-first', async () => {
+    const { p, clip } = await seed(path.join(root, 'p5'));
+    const move = (to: number, keepRedo = false) =>
+      p.history.record(
+        `Move to ${to}`,
+        (rec) => {
+          rec.touch('clips', clip);
+          p.db.prepare('UPDATE clips SET start = ? WHERE id = ?').run(to, clip);
+        },
+        { keepRedo },
+      );
+    move(100);
+    move(200);
+    p.history.undo();
+    p.history.undo();
+    expect(p.history.state().redoLabel).toBe('Move to 100');
+    // A job finishing now must not take the user's redo away.
+    move(300, true);
+    expect(p.history.state()).toMatchObject({ undoLabel: 'Move to 300', redoLabel: 'Move to 100' });
+    p.history.undo();
+    expect(clipStart(p, clip)).toBe(0);
+    expect(p.history.state().redoLabel).toBe('Move to 300');
+    p.history.redo();
+    expect(clipStart(p, clip)).toBe(300);
+    p.history.redo();
+    expect(clipStart(p, clip)).toBe(100);
+    expect(p.history.peek('redo')?.label).toBe('Move to 200');
+    p.close();
+  });
+
   it('records nothing for an operation that changes nothing, and rolls back a throwing one', async () => {
     const { p, clip } = await seed(path.join(root, 'p2'));
     p.history.record('Nothing', (rec) => rec.touch('clips', clip));

@@ -49,6 +49,20 @@ describe('migrations', () => {
     }
   });
 
+  it('migration 2 orders undone entries so redo after the upgrade picks what it picked before', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.slice(0, 1));
+    const ins = db.prepare("INSERT INTO history (label, changes, undone, created_at) VALUES (?, '[]', ?, 'now')");
+    ins.run('a', 0);
+    ins.run('b', 1);
+    ins.run('c', 1);
+    migrate(db, MIGRATIONS.slice(0, 2));
+    // Schema 1 redid the oldest undone entry first ('b'); schema 2 redoes the highest undo_seq first.
+    const next = db.prepare('SELECT label FROM history WHERE undone = 1 ORDER BY undo_seq DESC LIMIT 1').get() as { label: string };
+    expect(next.label).toBe('b');
+    expect(db.prepare('SELECT undo_seq FROM history WHERE undone = 0').get()).toEqual({ undo_seq: null });
+  });
+
   it('rolls back a failing migration as a whole', () => {
     const db = new Database(':memory:');
     const bad = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE ok_one (x INTEGER) STRICT; CREATE TABLE broken (' }];
@@ -70,11 +84,7 @@ describe('migrations', () => {
     other.exec('CREATE TABLE notes (x TEXT)');
     other.close();
     expect(() => openDatabase(foreign, { create: true })).toThrow(RetakeError);
-    try {
-      openDatabase(foreign, { create: false });
-    } catch (e) {
-      expect((e as RetakeError).code).toBe('E_NOT_A_PROJECT');
-    }
+    expect(() => openDatabase(foreign, { create: false })).toThrow(expect.objectContaining({ code: 'E_NOT_A_PROJECT' }));
 
     const text = file();
     writeFileSync(text, 'this is not a database at all, just text '.repeat(100));
