@@ -40,13 +40,7 @@ export function makeStudio(home: string, opts: { analyze?: boolean; cancelGraceM
       studio?.hostRestarted();
     },
   });
-  studio = new Studio({
-    host,
-    home,
-    mediaUrl: (h, e) => `/media/${h}.${e}`,
-    exportUrl: (f) => `/exports/${path.basename(f)}`,
-    analyze: opts.analyze ?? false,
-  });
+  studio = new Studio({ host, home, analyze: opts.analyze ?? false });
   const s = studio;
   const events: TestStudio['events'] = [];
   s.events.onAny((event, payload) => events.push({ event, payload }));
