@@ -6,7 +6,7 @@
 // normalisation, parabolic refinement); Mauch & Dixon 2014 (pYIN: Beta-distributed thresholds, trough probabilities,
 // HMM decoding with a voicing switch probability).
 
-import { Fft, nextPow2 } from './fft';
+import { FFT, nextPow2 } from '../fft';
 import type { Segment } from './common';
 import { percentiles, powerDb, segmentMask } from './common';
 
@@ -160,7 +160,7 @@ export function trackF0(samples: Float32Array, sampleRate: number, opts: F0Optio
   const tauMin = Math.max(2, Math.floor(rate / fmax));
   const span = W + tauMax + 1;
   const N = nextPow2(span);
-  const fft = new Fft(N);
+  const fft = new FFT(N);
   const re = new Float64Array(N);
   const im = new Float64Array(N);
   const rr = new Float64Array(N);
@@ -195,7 +195,7 @@ export function trackF0(samples: Float32Array, sampleRate: number, opts: F0Optio
     im.fill(0);
     for (let k = 0; k < span; k++) re[k] = frame[k]!;
     for (let k = 0; k < W; k++) im[k] = frame[k]!;
-    fft.forward(re, im);
+    fft.transform(re, im);
     for (let k = 0; k < N; k++) {
       const nk = (N - k) & (N - 1);
       const a = re[k]!;
@@ -205,7 +205,7 @@ export function trackF0(samples: Float32Array, sampleRate: number, opts: F0Optio
       rr[k] = ((b + e) * (a + c) - (a - c) * (b - e)) / 4;
       ri[k] = (b * b - e * e + a * a - c * c) / 4;
     }
-    fft.inverse(rr, ri);
+    fft.transform(rr, ri, true);
 
     d[0] = 0;
     dp[0] = 1;

@@ -2,7 +2,7 @@
 // toward the clip's median (for "remove"), and energy contrast (emphasis expansion/compression) with optional tremolo.
 
 import type { AudioData } from '../types';
-import { stftApplyGain, stftFrameCount } from './fft';
+import { stftApplyGain, stftFrameCount } from '../fft';
 import { Work, type WorkOptions } from './work';
 
 /** Tilt pivot: 1 kHz is the conventional reference of spectral-balance measures (e.g. alpha ratio, Hammarberg). */

@@ -7,6 +7,7 @@ import { disposeDenoiser } from '../../audio/dsp/denoise';
 import { Work } from '../../audio/dsp/work';
 import type { AudioData } from '../../audio/types';
 import { frameCount } from '../../audio/types';
+import { checkEditRequest } from '../check';
 import type { EditRequest, EditResult, Engine, EngineCapabilities, EngineContext, TaskInfo } from '../types';
 import { EMOTION_PRESETS, findPreset, findSpeed, scaleParams, SPEED_PRESETS, STYLE_PRESETS } from './presets';
 import {
@@ -61,34 +62,7 @@ function runSeed(req: EditRequest): number {
 }
 
 function validate(input: AudioData, req: EditRequest): void {
-  const t = CAPABILITIES.tasks[req.task];
-  if (!t) {
-    throw new RetakeError(
-      'E_UNKNOWN_TASK',
-      `The built-in engine has no task "${req.task}". Tasks: ${Object.keys(CAPABILITIES.tasks).join(', ')}.`,
-    );
-  }
-  if (t.options.length > 0) {
-    if (req.option === undefined || !t.options.includes(req.option)) {
-      throw new RetakeError(
-        'E_UNKNOWN_OPTION',
-        req.option === undefined
-          ? `The ${req.task} task needs an option: ${t.options.join(', ')}.`
-          : `"${req.option}" is not an option of ${req.task}. Options: ${t.options.join(', ')}.`,
-      );
-    }
-  } else if (req.option !== undefined && req.option !== '') {
-    throw new RetakeError('E_UNKNOWN_OPTION', `The ${req.task} task takes no option (got "${req.option}").`);
-  }
-  if (t.needsText && !req.text?.trim()) {
-    throw new RetakeError('E_TEXT_REQUIRED', `The ${req.task} task needs the transcript of the audio (text).`);
-  }
-  if (t.needsNewText && !req.newText?.trim()) {
-    throw new RetakeError('E_TEXT_REQUIRED', `The ${req.task} task needs the new text with its tags, e.g. "Great[Laughter], …".`);
-  }
-  if (req.intensity !== undefined && !(req.intensity >= 0 && req.intensity <= 1)) {
-    throw new RetakeError('E_VALIDATION', `Intensity must be between 0 and 1 (got ${req.intensity}).`);
-  }
+  checkEditRequest(CAPABILITIES, req);
   if (!(input.sampleRate > 0) || input.channels.length === 0 || frameCount(input) === 0) {
     throw new RetakeError('E_EMPTY_AUDIO', 'The audio to edit is empty; select a region that contains sound.');
   }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../../src-main/contract';
 import { LOCK_FILE } from '../../../src-main/store/project-store';
+import { codeOf } from '../../helpers/errors';
 import { tempDir } from '../../helpers/tmp';
 import { corpusFile, makeStudio, type TestStudio } from '../../helpers/studio';
 
@@ -12,15 +13,6 @@ const home = tempDir('retake-conc-');
 const projectDir = path.join(home, 'project');
 let t: TestStudio;
 let clipId = 0;
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e);
-  }
-}
 
 const finished = (job: Job) => t.next('job.finished', (p) => p.job.id === job.id).then((p) => p.job);
 

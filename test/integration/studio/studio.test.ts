@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../../src-main/contract';
 import { decodeFile } from '../../../src-main/audio/decode';
+import { codeOf } from '../../helpers/errors';
 import { tempDir } from '../../helpers/tmp';
 import { corpusFile, makeStudio, type TestStudio } from '../../helpers/studio';
 import { sine, wavBytes } from '../../helpers/wav';
@@ -13,15 +14,6 @@ import { sine, wavBytes } from '../../helpers/wav';
 const home = tempDir('retake-studio-');
 const projectDir = path.join(home, 'project');
 let t: TestStudio;
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e);
-  }
-}
 
 /** Every file of the media store outside .tmp, by name. */
 function mediaFiles(): string[] {

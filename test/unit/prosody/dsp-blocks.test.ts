@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { truePeak } from '../../../src-main/audio/analysis/loudness';
 import { reshapeContour } from '../../../src-main/audio/dsp/contour';
 import { truePeakLimit } from '../../../src-main/audio/dsp/dynamics';
-import { FFT, RealFFT, stftApplyGain } from '../../../src-main/audio/dsp/fft';
+import { FFT, RealFFT, stftApplyGain } from '../../../src-main/audio/fft';
 import { insertSounds } from '../../../src-main/audio/dsp/insert';
 import {
   autocorrelation,

@@ -1,5 +1,11 @@
-// Radix-2 complex FFT (in place, precomputed twiddles and bit reversal per size) and a short-time Fourier transform
-// with overlap-add resynthesis for frame-wise spectral gains.
+// Radix-2 complex FFT (in place, precomputed twiddles and bit reversal per size), a real-input FFT, and a short-time
+// Fourier transform with overlap-add resynthesis for frame-wise spectral gains. Shared by analysis and DSP.
+
+export function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
 
 export class FFT {
   readonly size: number;
