@@ -63,6 +63,58 @@ describe('retake CLI', () => {
     expect(res.channels[0]!.length / res.sampleRate / (src.channels[0]!.length / src.sampleRate)).toBeCloseTo(1.25 * 1.25, 1);
   });
 
+  it('runs every task of the built-in engine; paralinguistic needs both texts', async () => {
+    const input = corpusFile('zero_shot_en_prompt.wav');
+    const text = 'His political stance was conservative, and he was particularly close to margaret thatcher.';
+    const out = (n: string) => path.join(dir, `${n}.wav`);
+    const whisper = ['edit', input, '--task', 'style', '--option', 'whisper', '--intensity', '0.8', '--seed', '5', '-q'];
+    expect(retake(...whisper, '-o', out('w1')).code).toBe(0);
+    expect(retake(...whisper, '-o', out('w2')).code).toBe(0);
+    // Noise-driven (breathiness) and still byte-identical for the same seed.
+    expect(Buffer.compare(readFileSync(out('w1')), readFileSync(out('w2')))).toBe(0);
+    expect(retake(...whisper.slice(0, -3), '--seed', '6', '-q', '-o', out('w3')).code).toBe(0);
+    expect(Buffer.compare(readFileSync(out('w1')), readFileSync(out('w3')))).not.toBe(0);
+    for (const args of [['--task', 'emotion', '--option', 'sad'], ['--task', 'denoise'], ['--task', 'vad']]) {
+      const r = retake('edit', input, '-o', out(args[1]!), ...args, '-q');
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const para = ['edit', input, '-o', out('para'), '--task', 'paralinguistic', '-q'];
+    expectOneLineError(retake(...para, '--new-text', 'His[Laughter] political stance'), 1, /needs the transcript.*\[E_TEXT_REQUIRED\]/);
+    expectOneLineError(retake(...para, '--text', text), 1, /needs the new text.*\[E_TEXT_REQUIRED\]/);
+    const ok = retake(...para, '--text', text, '--new-text', text.replace('conservative,', 'conservative[Laughter],'));
+    expect(ok.code, ok.stderr).toBe(0);
+    const src = await decodeFile(input);
+    const res = await decodeFile(out('para'));
+    expect(res.channels[0]!.length / res.sampleRate - src.channels[0]!.length / src.sampleRate).toBeGreaterThan(0.2);
+  });
+
+  it('analyze --json prints the measurements of a file', () => {
+    const r = retake('analyze', corpusFile('en_happy_prompt.wav'), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout) as Record<string, number>;
+    expect(m.durationSec).toBeCloseTo(7.44, 1);
+    for (const k of ['speechSec', 'f0MedianHz', 'f0RangeSt', 'voicedRatio', 'loudnessLufs', 'truePeakDbtp', 'speakingRateSyllPerSec']) {
+      expect(Number.isFinite(m[k]), k).toBe(true);
+    }
+  });
+
+  it('debug prompt prints the assembled prompt byte-exact, and its ids with a pack', () => {
+    const r = retake('debug', 'prompt', '--task', 'speed', '--option', 'more faster', '--text', 'Hello there.', '--audio-tokens', '1,2,1024');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.startsWith('<s><|BOT|>system\nAs a highly skilled audio editing and tuning specialist')).toBe(true);
+    expect(r.stdout).toContain('<|BOT|>human\nMake the following audio more more faster. The text corresponding to the audio is: Hello there.\n\n<audio_1><audio_2><audio_1024>\n<|EOT|>');
+    expect(r.stdout.endsWith('<|EOT|><|BOT|>assistant\n')).toBe(true);
+    const pack = path.join(repoRoot, 'test', 'fixtures', 'generated', 'tiny-pack');
+    expect(existsSync(path.join(pack, 'tokenizer.model')), 'the tiny pack is missing: run "bash tools/export/run-tests.sh --pack-only"').toBe(true);
+    const ids = retake('debug', 'prompt', '--task', 'denoise', '--text', 'x', '--audio-tokens', '5,1030', '--pack', pack, '--ids');
+    expect(ids.code, ids.stderr).toBe(0);
+    const arr = JSON.parse(ids.stdout) as number[];
+    expect(arr.slice(0, 2)).toEqual([1, 4]);
+    expect(arr).toContain(65536 + 5);
+    expect(arr).toContain(65536 + 1030);
+    expect(arr.slice(-1)).not.toEqual([3]);
+  });
+
   it('refuses bad input with one clear line and a non-zero exit', () => {
     const input = corpusFile('speed_prompt.wav');
     const out = path.join(dir, 'x.wav');
