@@ -23,6 +23,7 @@ import gc
 import json
 import os
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -166,7 +167,7 @@ class OrtRunner:
 
 def main(argv) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="/tmp/retake-step1-gpu-bench", help="pack folder for the exported fp16 graph")
+    ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "retake-step1-gpu-bench"), help="pack folder for the exported fp16 graph")
     ap.add_argument("--contexts", default="100,1000,4000")
     ap.add_argument("--tokens", type=int, default=64)
     ap.add_argument("--seed", type=int, default=1234)

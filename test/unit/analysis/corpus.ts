@@ -16,7 +16,7 @@ export interface CorpusEntry {
 
 export function corpusEntries(): CorpusEntry[] {
   const tsv = join(CORPUS_DIR, 'transcripts.tsv');
-  if (!existsSync(tsv)) throw new Error(`The speech corpus is missing: expected ${tsv} (see /work/shared/corpus).`);
+  if (!existsSync(tsv)) throw new Error(`The speech corpus is missing: expected ${tsv} (../shared/corpus beside the repository).`);
   return readFileSync(tsv, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
