@@ -194,7 +194,7 @@ export async function main(): Promise<number> {
   const withBaselines = VARIANT === 'fp32' && EP === 'cpu' && lmc.variants['fp32-present'] !== undefined;
   const strategies: readonly Strategy[] = withBaselines ? STRATEGIES : ['ours'];
   const opts = { intraOpNumThreads: THREADS, graphOptimizationLevel: 'all' as const, logSeverityLevel: 3 as const };
-  const lm = await OrtLm.create(pack, { variant: VARIANT, capacity: CAPACITY, intraOpNumThreads: THREADS, executionProviders: [EP] });
+  const lm = await OrtLm.create(pack, { variant: VARIANT, maxTotalIds: CAPACITY + 1, intraOpNumThreads: THREADS, executionProviders: [EP] });
   const timed = new Timed(lm);
   const appendSession = withBaselines ? await ort.InferenceSession.create(pack.path(lmc.variants.fp32!.files[0]!), opts) : null;
   const presentSession = withBaselines

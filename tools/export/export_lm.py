@@ -23,9 +23,12 @@ sys.path.insert(0, HERE)
 
 import torch  # noqa: E402
 
+import fp16_check  # noqa: E402
 import onnx_lm  # noqa: E402
 import pack_manifest  # noqa: E402
 import tiny_tokenizer  # noqa: E402
+import tokenizer_check  # noqa: E402
+from export_errors import ExportError  # noqa: E402
 from load_checkpoint import CheckpointError, config_for, load_into  # noqa: E402
 from step1 import Step1, Step1Config, init_random, load_config_file, tiny_config  # noqa: E402
 
@@ -72,10 +75,24 @@ def repetition_banned(history: List[int], window: int, max_count: int) -> Option
     return last if history[-window:].count(last) > max_count else None
 
 
-def export_variants(model: Step1, out: str, dtypes: List[str], extra_present: bool, log) -> Dict[str, dict]:
+def export_variants(model: Step1, out: str, dtypes: List[str], extra_present: bool, log,
+                    calibration: Optional[List[List[int]]] = None) -> Dict[str, dict]:
     """Exports each variant from `model`. export() converts the model in place to its tracing dtype (fp32, or bf16
-    for the fp16 graph), so the fp32 graphs go first: the bf16 step is lossless only for bf16-valued weights."""
+    for the fp16 graph), so the fp32 graphs go first: the bf16 step is lossless only for bf16-valued weights.
+
+    fp16 is exported only when the activations of the calibration prompts (default: fp16_check.calibration_prompts
+    without a tokenizer) stay within fp16_check.FP16_ACTIVATION_LIMIT; the maxima go into the fp16 variant's entry as
+    `activationCheck`. Raises ExportError before writing anything otherwise."""
     variants: Dict[str, dict] = {}
+    fp16_record = None
+    if "fp16" in dtypes:
+        t0 = time.time()
+        prompts = calibration or fp16_check.calibration_prompts(
+            model.cfg.vocab_size, GENERATION["audioIdBase"], GENERATION["audioIdCount"])
+        fp16_record = fp16_check.check_fp16(model, prompts)
+        log(f"  fp16 check: max |residual| {max(fp16_record['residual']):.4g}, max |swiglu| "
+            f"{max(fp16_record['swiglu']):.4g} over {fp16_record['ids']} ids (limit {fp16_record['limit']:.0f}) "
+            f"in {time.time() - t0:.1f} s")
     jobs = [(d, "append") for d in dtypes if d == "fp32"] + ([("fp32", "present")] if extra_present else [])
     jobs += [(d, "append") for d in dtypes if d != "fp32"]
     for dtype, kv_io in jobs:
@@ -85,6 +102,8 @@ def export_variants(model: Step1, out: str, dtypes: List[str], extra_present: bo
         io = onnx_lm.export(model, os.path.join(out, fname), dtype, kv_io)
         files = [pack_manifest.file_entry(out, f) for f in io.pop("files")]
         variants[name] = {"files": files, **io}
+        if name == "fp16" and fp16_record is not None:
+            variants[name]["activationCheck"] = fp16_record
         log(f"  {fname}: {sum(f['bytes'] for f in files) / 1e6:.1f} MB in {time.time() - t0:.1f} s")
     return variants
 
@@ -192,6 +211,23 @@ def tiny_prompt(tok_path: str) -> tuple:
     return ids, text
 
 
+def text_tokenizer_component(out: str, rel_path: str, vocab_size: int) -> dict:
+    """The pack's textTokenizer entry for `out/rel_path`, after checking that the tokenizer gives the ids it promises."""
+    check_tokenizer(os.path.join(out, rel_path), vocab_size)
+    return {
+        "kind": "sentencepiece",
+        "files": [pack_manifest.file_entry(out, rel_path)],
+        "vocabSize": vocab_size,
+        "specialIds": TOKENIZER_IDS,
+        "audioIdBase": GENERATION["audioIdBase"],
+        "audioIdCount": GENERATION["audioIdCount"],
+    }
+
+
+def check_tokenizer(path: str, vocab_size: int) -> None:
+    tokenizer_check.check(path, vocab_size, TOKENIZER_IDS, GENERATION["audioIdBase"], GENERATION["audioIdCount"])
+
+
 def run_tiny(out: str, seed: int, steps: int, log) -> None:
     os.makedirs(out, exist_ok=True)
     _gitignore_generated(out)
@@ -208,7 +244,9 @@ def run_tiny(out: str, seed: int, steps: int, log) -> None:
     if GENERATION["eosId"] in ref["greedyIds"]:
         raise RuntimeError("the tiny model's greedy path hits the end id; pick another --seed")
     log(f"  reference: prompt {len(prompt_ids)} ids, {steps} decode steps")
-    variants = export_variants(model, out, ["fp32", "fp16"], extra_present=True, log=log)
+    calibration = fp16_check.calibration_prompts(cfg.vocab_size, GENERATION["audioIdBase"], GENERATION["audioIdCount"],
+                                                 tok_path)
+    variants = export_variants(model, out, ["fp32", "fp16"], extra_present=True, log=log, calibration=calibration)
     components = {
         "lm": {
             "architecture": "step1",
@@ -218,14 +256,7 @@ def run_tiny(out: str, seed: int, steps: int, log) -> None:
             "generation": GENERATION,
             "runtime": {"prefillChunk": 512},
         },
-        "textTokenizer": {
-            "kind": "sentencepiece",
-            "files": [pack_manifest.file_entry(out, "tokenizer.model")],
-            "vocabSize": tiny_tokenizer.VOCAB_SIZE,
-            "specialIds": TOKENIZER_IDS,
-            "audioIdBase": tiny_tokenizer.AUDIO_BASE,
-            "audioIdCount": tiny_tokenizer.AUDIO_COUNT,
-        },
+        "textTokenizer": text_tokenizer_component(out, "tokenizer.model", tiny_tokenizer.VOCAB_SIZE),
     }
     pack_manifest.merge(out, "tiny-random", f"Tiny random-weight Step1 (seed {seed}) for tests; not a usable model.",
                         components)
@@ -259,13 +290,20 @@ def run_checkpoint(checkpoint: str, config: Optional[str], out: str, dtypes: Lis
     if cfg is None:
         log("  no config.json next to the checkpoint: using the sizes of EDITX-SPEC.md section 5")
         cfg = Step1Config()
+    src_dir = checkpoint if os.path.isdir(checkpoint) else os.path.dirname(checkpoint)
+    tok = os.path.join(src_dir, "tokenizer.model")
+    has_tok = os.path.isfile(tok)
+    if has_tok:
+        check_tokenizer(tok, cfg.vocab_size)  # before minutes of loading and exporting
     os.makedirs(out, exist_ok=True)
     t0 = time.time()
     # fp16 alone is traced in bf16, the checkpoint's own dtype: no need for an fp32 copy of the weights.
     model = Step1(cfg, dtype=torch.float32 if "fp32" in dtypes else torch.bfloat16, skip_init=True)
     stored = load_into(model, checkpoint)
     log(f"  loaded {len(stored)} tensors ({', '.join(sorted(set(stored.values())))}) in {time.time() - t0:.0f} s")
-    variants = export_variants(model, out, dtypes, extra_present=False, log=log)
+    calibration = fp16_check.calibration_prompts(cfg.vocab_size, GENERATION["audioIdBase"], GENERATION["audioIdCount"],
+                                                 tok if has_tok else None)
+    variants = export_variants(model, out, dtypes, extra_present=False, log=log, calibration=calibration)
     components: Dict[str, dict] = {
         "lm": {
             "architecture": "step1",
@@ -276,18 +314,9 @@ def run_checkpoint(checkpoint: str, config: Optional[str], out: str, dtypes: Lis
             "runtime": {"prefillChunk": 512},
         }
     }
-    src_dir = checkpoint if os.path.isdir(checkpoint) else os.path.dirname(checkpoint)
-    tok = os.path.join(src_dir, "tokenizer.model")
-    if os.path.isfile(tok):
+    if has_tok:
         shutil.copyfile(tok, os.path.join(out, "tokenizer.model"))
-        components["textTokenizer"] = {
-            "kind": "sentencepiece",
-            "files": [pack_manifest.file_entry(out, "tokenizer.model")],
-            "vocabSize": cfg.vocab_size,
-            "specialIds": TOKENIZER_IDS,
-            "audioIdBase": GENERATION["audioIdBase"],
-            "audioIdCount": GENERATION["audioIdCount"],
-        }
+        components["textTokenizer"] = text_tokenizer_component(out, "tokenizer.model", cfg.vocab_size)
     else:
         log(f"  no tokenizer.model in {src_dir}: the pack has no textTokenizer component yet")
     pack_manifest.merge(out, "step-audio-editx", "Step-Audio-EditX exported by tools/export", components)
@@ -329,7 +358,7 @@ def main(argv: List[str]) -> int:
                 ap.error(f"--dtypes: unknown {bad}; use fp16 and/or fp32")
             log(f"Step1 from {a.checkpoint} -> {a.out}")
             run_checkpoint(a.checkpoint, a.config, os.path.abspath(a.out), dtypes, log)
-    except CheckpointError as e:
+    except (CheckpointError, ExportError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0

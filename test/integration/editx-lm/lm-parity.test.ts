@@ -59,7 +59,7 @@ async function teacherForced(lm: OrtLm, chunk = 0): Promise<Teacher> {
 describe('tiny Step1 fp32 on onnxruntime-node', () => {
   let lm: OrtLm;
   beforeAll(async () => {
-    lm = await OrtLm.create(pack, { variant: 'fp32', capacity: 512, intraOpNumThreads: 1 });
+    lm = await OrtLm.create(pack, { variant: 'fp32', maxTotalIds: 513, intraOpNumThreads: 1 });
   });
   afterAll(async () => lm?.dispose());
 
@@ -105,7 +105,7 @@ describe('tiny Step1 fp32 on onnxruntime-node', () => {
 describe('tiny Step1 fp16 on onnxruntime-node', () => {
   let lm: OrtLm;
   beforeAll(async () => {
-    lm = await OrtLm.create(pack, { variant: 'fp16', capacity: 512, intraOpNumThreads: 1 });
+    lm = await OrtLm.create(pack, { variant: 'fp16', maxTotalIds: 513, intraOpNumThreads: 1 });
   });
   afterAll(async () => lm?.dispose());
 
@@ -126,7 +126,7 @@ describe('OrtLm refuses what it cannot run', () => {
   });
 
   it('stops at the cache capacity with E_INPUT_TOO_LONG', async () => {
-    const lm = await OrtLm.create(pack, { variant: 'fp32', capacity: 8, intraOpNumThreads: 1 });
+    const lm = await OrtLm.create(pack, { variant: 'fp32', maxTotalIds: 9, intraOpNumThreads: 1 });
     try {
       await lm.step([1, 4, 5, 6, 7, 8], { topK: 2, logits: false });
       await lm.step([9, 10], { topK: 2, logits: false });

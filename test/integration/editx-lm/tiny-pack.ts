@@ -1,6 +1,6 @@
 // Locates the tiny random Step1 pack that tools/export generates, and reads its torch reference outputs.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const TINY_PACK = resolve(__dirname, '../../fixtures/generated/tiny-pack');
@@ -52,4 +52,21 @@ export function argmax(a: Float32Array, skip = -1): number {
   let best = -1;
   for (let i = 0; i < a.length; i++) if (i !== skip && (best < 0 || (a[i] as number) > (a[best] as number))) best = i;
   return best;
+}
+
+/**
+ * A pack folder `dir` (created) whose files are links to the tiny pack's, except `omit`, with its manifest changed by
+ * `mutate`: packs that differ from the tiny one in a setting or a missing file, without copying 100 MB.
+ */
+export function tinyPackCopy(dir: string, mutate: (m: Record<string, any>) => void = () => {}, omit: string[] = []): string {
+  const src = requireTinyPack();
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(src)) {
+    if (f === 'manifest.json' || f === 'reference' || omit.includes(f)) continue;
+    symlinkSync(join(src, f), join(dir, f));
+  }
+  const m = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8')) as Record<string, any>;
+  mutate(m);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
+  return dir;
 }

@@ -74,13 +74,50 @@ describe('generate', () => {
     expect(lm.length).toBe(9);
   });
 
-  it('also respects the cache capacity of the model', async () => {
-    const lm = new FakeLm(() => new Map([[A, 1]]), 8);
-    const r = await generate(lm, [1, 2, 3], { ...greedy, repetitionWindow: 0 }, { seed: 1 });
-    expect(3 + r.ids.length).toBe(9);
-    await expect(generate(new FakeLm(() => new Map(), 2), [1, 2, 3], greedy, { seed: 1 })).rejects.toMatchObject({
-      code: 'E_INPUT_TOO_LONG',
+  it('refuses a length limit beyond the cache instead of stopping short', async () => {
+    const small = () => new FakeLm(() => new Map([[A, 1]]), 8);
+    // The default limit (8192 ids) does not fit a cache of 8 positions: an error naming both, not a silent 'length'.
+    await expect(generate(small(), [1, 2, 3], { ...greedy, repetitionWindow: 0 }, { seed: 1 })).rejects.toMatchObject({
+      code: 'E_VALIDATION',
+      message: expect.stringMatching(/8192 ids \(maxTotalIds\) exceeds the model cache of 8 positions/),
     });
+    const r = await generate(small(), [1, 2, 3], { ...greedy, repetitionWindow: 0, maxTotalIds: 9 }, { seed: 1 });
+    expect(3 + r.ids.length).toBe(9);
+    expect(r.stopReason).toBe('length');
+    await expect(
+      generate(new FakeLm(() => new Map(), 2), [1, 2, 3], { ...greedy, maxTotalIds: 3 }, { seed: 1 }),
+    ).rejects.toMatchObject({ code: 'E_INPUT_TOO_LONG' });
+  });
+
+  it("takes the prefill chunk from the stepper (the pack's runtime.prefillChunk) unless the caller gives one", async () => {
+    const prompt = Array.from({ length: 25 }, (_, i) => i + 10);
+    const lm = Object.assign(new FakeLm(() => new Map([[3, 1]])), { prefillChunk: 7 });
+    await generate(lm, prompt, {}, { seed: 1 });
+    expect(lm.fed.map((f) => f.length)).toEqual([7, 7, 7, 4]);
+    const plain = new FakeLm(() => new Map([[3, 1]]));
+    await generate(plain, prompt, {}, { seed: 1 });
+    expect(plain.fed.map((f) => f.length)).toEqual([25]);
+    const given = Object.assign(new FakeLm(() => new Map([[3, 1]])), { prefillChunk: 7 });
+    await generate(given, prompt, {}, { seed: 1, prefillChunk: 12 });
+    expect(given.fed.map((f) => f.length)).toEqual([12, 12, 1]);
+  });
+
+  it('refuses a second generation on the same model while one runs', async () => {
+    const lm = new FakeLm((h) => new Map([[h.length >= 12 ? 3 : A + h.length, 1]]));
+    const first = generate(lm, [1, 4], { ...greedy, repetitionWindow: 0 }, { seed: 1 });
+    await expect(generate(lm, [1, 4, 5], greedy, { seed: 2 })).rejects.toMatchObject({
+      code: 'E_JOB_ACTIVE',
+      message: expect.stringMatching(/already generating/),
+    });
+    const r = await first;
+    // The refused call fed nothing: the first one ran undisturbed on its own cache.
+    expect(r.ids).toEqual(Array.from({ length: 10 }, (_, i) => A + 2 + i));
+    expect(lm.fed[0]).toEqual([1, 4]);
+    expect(lm.fed.every((f, i) => i === 0 || f.length === 1)).toBe(true);
+    // Once it has finished (or failed) the model is free again.
+    await expect(generate(lm, [1, 4], { ...greedy, repetitionWindow: 0 }, { seed: 1 })).resolves.toMatchObject({ stopReason: 'eos' });
+    await expect(generate(lm, [], greedy, { seed: 1 })).rejects.toMatchObject({ code: 'E_VALIDATION' });
+    await expect(generate(lm, [1, 4], { ...greedy, repetitionWindow: 0 }, { seed: 1 })).resolves.toMatchObject({ stopReason: 'eos' });
   });
 
   it('feeds the prompt in chunks and asks for candidates only after the last one', async () => {
@@ -157,6 +194,12 @@ describe('generate', () => {
     await expect(generate(lm, [], {}, { seed: 1 })).rejects.toMatchObject({ code: 'E_VALIDATION' });
     await expect(generate(lm, [1, VOCAB], {}, { seed: 1 })).rejects.toMatchObject({ code: 'E_VALIDATION' });
     await expect(generate(lm, [1, 2], { temperature: -1 }, { seed: 1 })).rejects.toMatchObject({ code: 'E_VALIDATION' });
+    // A misspelled setting is named, not ignored.
+    await expect(generate(lm, [1, 2], { temprature: 0 } as never, { seed: 1 })).rejects.toMatchObject({
+      code: 'E_VALIDATION',
+      message: expect.stringMatching(/Unrecognized key: "temprature"/),
+    });
+    await expect(generate(lm, [1, 2], {}, { seed: 1, prefillChunk: 0 })).rejects.toMatchObject({ code: 'E_VALIDATION' });
   });
 });
 

@@ -31,6 +31,7 @@ function makePack(mutate: (m: Record<string, any>, dir: string) => void = () => 
           rmsNormEps: 1e-5, alibiSlopeRule: 'step', alibiSlopes: [0.5, 0.25],
         },
         defaultVariant: { cpu: 'fp32', gpu: 'fp32' },
+        generation: { audioIdBase: 6, audioIdCount: 4 },
         variants: {
           fp32: { files: [entry(dir, 'lm.onnx', 'graph bytes')], dtype: 'fp32', kvDtype: 'float32', kvIo: 'append', inputs: [io], outputs: [] },
         },
@@ -63,7 +64,7 @@ describe('model pack', () => {
     const lm = pack.manifest.components.lm!;
     expect(lm.generation).toEqual({
       temperature: 0.7, topK: 50, topP: 1, repetitionWindow: 10, repetitionMaxCount: 1, eosId: 3, maxTotalIds: 8192,
-      audioIdBase: 65536, audioIdCount: 5120,
+      audioIdBase: 6, audioIdCount: 4,
     });
     expect(lm.runtime.prefillChunk).toBe(512);
     expect((pack.manifest.components as Record<string, unknown>).flow).toEqual({ anything: 'a later component this reader does not know yet' });
@@ -72,7 +73,7 @@ describe('model pack', () => {
   });
 
   it('takes generation settings from the manifest', async () => {
-    const dir = makePack((m) => (m.components.lm.generation = { temperature: 0.9, topK: 20, maxTotalIds: 4096 }));
+    const dir = makePack((m) => Object.assign(m.components.lm.generation, { temperature: 0.9, topK: 20, maxTotalIds: 4096 }));
     const g = (await loadPack(dir)).manifest.components.lm!.generation;
     expect([g.temperature, g.topK, g.maxTotalIds, g.topP]).toEqual([0.9, 20, 4096, 1]);
   });
@@ -94,11 +95,66 @@ describe('model pack', () => {
       [(m) => (m.components.lm.defaultVariant.gpu = 'fp16'), /variant "fp16"/],
       [(m) => (m.components.lm.variants.fp32.files[0].path = '../outside.onnx'), /inside the pack/],
       [(m) => (m.components.lm.variants.fp32.files[0].sha256 = 'ABC'), /hex/],
-      [(m) => (m.components.lm.generation = { topP: 0 }), /topP/],
+      [(m) => (m.components.lm.generation.topP = 0), /topP/],
       [(m) => (m.components.lm.config.numGroups = 3), /numHeads/],
       [(m) => (m.components.textTokenizer.files[0].path = 'lm.onnx'), /twice with different hashes/],
     ];
     for (const [mutate, re] of cases) expect((await failure(loadPack(makePack(mutate)))).message).toMatch(re);
+  });
+
+  it('names misspelled or unknown settings instead of dropping them', async () => {
+    const cases: [(m: Record<string, any>) => void, RegExp][] = [
+      [(m) => (m.components.lm.generation.topk = 20), /Unrecognized key: "topk"[\s\S]*components\.lm\.generation/],
+      [(m) => (m.components.lm.runtime = { prefillChunks: 64 }), /Unrecognized key: "prefillChunks"[\s\S]*components\.lm\.runtime/],
+      [(m) => (m.components.textTokenizer.settings = {}), /Unrecognized key: "settings"[\s\S]*components\.textTokenizer/],
+      [(m) => (m.components.textTokenizer.promptEncoding = { addBOS: true }), /Unrecognized key: "addBOS"/],
+      [(m) => (m.components.textTokenizer.promptEncoding = { addDummyPrefix: 'sometimes' }), /addDummyPrefix/],
+      [(m) => (m.components.textTokenizer.specialIds.bot = -1), /specialIds\.bot/],
+      [(m) => (m.components.lm.variants.fp32.dtpye = 'fp32'), /Unrecognized key: "dtpye"/],
+    ];
+    for (const [mutate, re] of cases) {
+      const e = await failure(loadPack(makePack(mutate)));
+      expect(e.code).toBe('E_ENGINE_UNAVAILABLE');
+      expect(e.message).toMatch(re);
+    }
+  });
+
+  it('keeps the typed prompt-encoding setting of the text tokenizer', async () => {
+    const dir = makePack((m) => (m.components.textTokenizer.promptEncoding = { addBos: true, addDummyPrefix: 'never' }));
+    const tt = (await loadPack(dir)).manifest.components.textTokenizer!;
+    expect(tt.promptEncoding).toEqual({ addBos: true, addDummyPrefix: 'never' });
+  });
+
+  it('requires the LM and the tokenizer to agree on the audio ids and the end id', async () => {
+    const cases: [(m: Record<string, any>) => void, RegExp][] = [
+      [(m) => (m.components.textTokenizer.audioIdBase = 5), /lm.generation.audioIdBase is 6 but textTokenizer.audioIdBase is 5/],
+      [(m) => (m.components.lm.generation.eosId = 2), /lm.generation.eosId is 2 but textTokenizer.specialIds.eot is 3/],
+      [(m) => ((m.components.lm.generation.audioIdCount = 5), (m.components.textTokenizer.audioIdCount = 5)), /beyond the LM vocabulary of 10/],
+    ];
+    for (const [mutate, re] of cases) expect((await failure(loadPack(makePack(mutate)))).message).toMatch(re);
+  });
+
+  it('verifies only the LM variants asked for, plus the tokenizer', async () => {
+    const dir = makePack((m, d) => {
+      m.components.lm.variants.fp16 = { ...m.components.lm.variants.fp32, files: [entry(d, 'lm16.onnx', 'half graph')], dtype: 'fp16' };
+    });
+    rmSync(join(dir, 'lm.onnx'));
+    const p = await loadPack(dir, { variants: ['fp16'], verify: 'sha256' });
+    expect(p.verifiedVariants).toEqual(['fp16']);
+    expect(p.verifyMode).toBe('sha256');
+    expect((await loadPack(dir, { variants: [] })).verifiedVariants).toEqual([]);
+    expect(manifestFiles(p.manifest, ['fp16']).map((f) => f.path)).toEqual(['lm16.onnx', 'tokenizer.model']);
+    expect((await failure(loadPack(dir))).message).toMatch(/is missing lm\.onnx\./);
+    expect((await failure(loadPack(dir, { variants: ['fp32'] }))).message).toMatch(/is missing lm\.onnx\./);
+    expect((await failure(loadPack(dir, { variants: ['int4'] }))).message).toMatch(/no LM variant "int4" \(it has fp32, fp16\)/);
+    rmSync(join(dir, 'tokenizer.model'));
+    expect((await failure(loadPack(dir, { variants: [] }))).message).toMatch(/is missing tokenizer\.model\./);
+  });
+
+  it('says when the pack folder does not exist', async () => {
+    const e = await failure(loadPack(join(root, 'nowhere')));
+    expect(e.code).toBe('E_FILE_NOT_FOUND');
+    expect(e.message).toBe(`The model pack folder ${join(root, 'nowhere')} does not exist.`);
   });
 
   it('asks newer packs for a newer Retake', () => {

@@ -94,6 +94,21 @@ describe('sampleSorted', () => {
     expect(() => pick([Number.NaN, 1], [1, 2], 0.5)).toThrow(RetakeError);
     expect(() => pick([1], [5], 0.5, {}, 5)).toThrow(/no id to choose/);
   });
+
+  it('reports an infinite best logit as invalid numbers instead of drawing the last candidate', () => {
+    const invalid = expect.objectContaining({ code: 'E_ENGINE_FAILED', message: expect.stringMatching(/invalid numbers/) });
+    // With +∞ on top every probability is NaN and the draw used to fall through to the last id (3 here).
+    expect(() => pick([Infinity, 2, 1], [1, 2, 3], 0.5)).toThrow(invalid);
+    expect(() => pick([Infinity, 2, 1], [1, 2, 3], 0.5, { temperature: 0 })).toThrow(invalid);
+    expect(() => pick([-Infinity, -Infinity], [1, 2], 0.5)).toThrow(invalid);
+    expect(() => pick([2, Number.NaN], [1, 2], 0.5)).toThrow(invalid);
+    // The banned id may be infinite: it takes no part.
+    expect(pick([Infinity, 2, 1], [1, 2, 3], 0.99, { temperature: 0 }, 1)).toBe(2);
+    const row = Float32Array.from([0, Infinity, 1]);
+    expect(() => sampleFull(row, -1, base, new Scripted([0.5]))).toThrow(invalid);
+    expect(() => sampleFull(row, -1, { ...base, topK: 2 }, new Scripted([0.5]))).toThrow(invalid);
+    expect(sampleFull(row, 1, base, new Scripted([0.99]))).toBe(2);
+  });
 });
 
 describe('sampleFull', () => {

@@ -2,13 +2,16 @@
 // The tiny pack's prompt ids are checked against Python sentencepiece run live (tools/sp/encode_cases.py).
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { debugPrompt } from '../../../src-main/cli/debug-prompt';
 import { buildEditPrompt, buildEditPromptIds, cloneSpeakerName } from '../../../src-main/engines/editx/prompt';
 import { SentencePieceTokenizer } from '../../../src-main/engines/editx/text/sentencepiece';
+import { PieceType } from '../../../src-main/engines/editx/text/sp-model';
+import { rewritePieces } from '../editx-text/sp-rewrite';
 
 const ROOT = join(__dirname, '../../..');
 const FIX = join(ROOT, 'test/fixtures/editx');
@@ -17,13 +20,73 @@ const TINY = join(ROOT, 'test/fixtures/generated/tiny-pack');
 const tmp = mkdtempSync(join(tmpdir(), 'retake-debug-prompt-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function pack(name: string, manifest: unknown | null): string {
+interface PackSpec {
+  /** Tokenizer bytes (default: the uni-identity test model: 6,020 pieces, `<audio_N>` at 900 + N). */
+  model?: Uint8Array;
+  /** Where the manifest says the tokenizer is (default tokenizer.model). */
+  file?: string;
+  /** Overrides of the textTokenizer component; null: no such component. */
+  textTokenizer?: Record<string, unknown> | null;
+  /** Write no manifest; write no tokenizer file. */
+  noManifest?: boolean;
+  noTokenizerFile?: boolean;
+}
+
+/** A pack folder holding only a text tokenizer, with an LM component whose graphs are absent. */
+function pack(name: string, spec: PackSpec = {}): string {
   const dir = join(tmp, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  copyFileSync(join(FIX, 'sp/uni-identity.model'), join(dir, 'tokenizer.model'));
-  if (manifest !== null) writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  const model = spec.model ?? readFileSync(join(FIX, 'sp/uni-identity.model'));
+  const file = spec.file ?? 'tokenizer.model';
+  if (!spec.noTokenizerFile) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), model);
+  }
+  const entry = { path: file, sha256: createHash('sha256').update(model).digest('hex'), bytes: model.length };
+  const tiny = spec.model !== undefined;
+  const textTokenizer = {
+    kind: 'sentencepiece',
+    files: [entry],
+    vocabSize: tiny ? 74752 : 6020,
+    specialIds: { pad: 0, bos: 1, eos: 2, eot: 3, bot: 4 },
+    audioIdBase: tiny ? 65536 : 900,
+    audioIdCount: 5120,
+    ...spec.textTokenizer,
+  };
+  const manifest = {
+    format: 'retake-editx-pack',
+    formatVersion: 1,
+    name: 'tokenizer only',
+    components: {
+      ...(spec.textTokenizer === null ? {} : { textTokenizer }),
+      lm: {
+        architecture: 'step1',
+        config: {
+          vocabSize: 74752, hiddenSize: 4, intermediateSize: 8, numLayers: 1, numHeads: 2, numGroups: 1, headDim: 2,
+          rmsNormEps: 1e-5, alibiSlopeRule: 'step', alibiSlopes: [0.5, 0.25],
+        },
+        defaultVariant: { cpu: 'fp32', gpu: 'fp32' },
+        variants: {
+          fp32: {
+            files: [{ path: 'lm.fp32.onnx', sha256: 'a'.repeat(64), bytes: 123 }],
+            dtype: 'fp32', kvDtype: 'float32', kvIo: 'append', inputs: [], outputs: [],
+          },
+        },
+        generation: { audioIdBase: textTokenizer.audioIdBase },
+      },
+    },
+  };
+  if (!spec.noManifest) writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
   return dir;
+}
+
+function tinyModel(): Uint8Array {
+  const model = join(TINY, 'tokenizer.model');
+  if (!existsSync(model)) {
+    throw new Error(`${model} is missing: run bash tools/export/run-tests.sh --pack-only first (it generates the tiny pack).`);
+  }
+  return readFileSync(model);
 }
 
 describe('debugPrompt', () => {
@@ -57,9 +120,11 @@ describe('debugPrompt', () => {
   it('prints ids as a JSON array with --pack --ids, using the manifest settings', async () => {
     const tok = SentencePieceTokenizer.fromBytes(readFileSync(join(FIX, 'sp/uni-identity.model')));
     const input = { task: 'emotion', option: 'angry', text: 'Why now?', audioTokens: '<audio_9><audio_2048>' };
-    const plain = pack('plain', null);
-    expect(JSON.parse(await debugPrompt({ ...input, pack: plain, ids: true }))).toEqual(buildEditPromptIds(tok, input));
-    const withBos = pack('bos', { components: { textTokenizer: { promptEncoding: { addBos: true } } } });
+    const plain = pack('plain');
+    const ids = JSON.parse(await debugPrompt({ ...input, pack: plain, ids: true })) as number[];
+    expect(ids).toEqual(buildEditPromptIds(tok, input));
+    expect(ids).toContain(900 + 2048);
+    const withBos = pack('bos', { textTokenizer: { promptEncoding: { addBos: true } } });
     const idsBos = JSON.parse(await debugPrompt({ ...input, pack: withBos, ids: true })) as number[];
     expect(idsBos).toEqual(
       buildEditPromptIds(tok, input, { addBos: true, addDummyPrefix: 'model', specialIds: { bos: 1, bot: 4, eot: 3 } }),
@@ -69,15 +134,63 @@ describe('debugPrompt', () => {
     expect(await debugPrompt({ ...input, pack: plain })).toBe(buildEditPrompt(input));
   });
 
-  it('fails clearly without a tokenizer, with --ids but no pack, and on bad input', async () => {
-    const empty = join(tmp, 'empty');
-    mkdirSync(empty, { recursive: true });
-    await expect(debugPrompt({ task: 'vad', text: '', pack: empty, ids: true })).rejects.toThrow(
-      /No tokenizer in the model pack: .*tokenizer\.model does not exist/,
-    );
-    await expect(debugPrompt({ task: 'vad', text: '', pack: empty, ids: true })).rejects.toMatchObject({
-      code: 'E_FILE_NOT_FOUND',
+  it('opens the tokenizer the manifest names, not a fixed file name', async () => {
+    const tok = SentencePieceTokenizer.fromBytes(readFileSync(join(FIX, 'sp/uni-identity.model')));
+    const input = { task: 'vad', text: '', audioTokens: '<audio_3>' };
+    const dir = pack('elsewhere', { file: 'text/sp.model' });
+    expect(JSON.parse(await debugPrompt({ ...input, pack: dir, ids: true }))).toEqual(buildEditPromptIds(tok, input));
+  });
+
+  it('fails with one clear sentence and its code for a missing pack, manifest or tokenizer', async () => {
+    const run = (dir: string) => debugPrompt({ task: 'vad', text: '', pack: dir, ids: true });
+    const nowhere = join(tmp, 'nowhere');
+    const noManifest = pack('no-manifest', { noManifest: true });
+    const cases: [string, string, RegExp][] = [
+      [nowhere, 'E_FILE_NOT_FOUND', /^The model pack folder .*nowhere does not exist\.$/],
+      [
+        noManifest,
+        'E_ENGINE_UNAVAILABLE',
+        /^No model pack in .*no-manifest: manifest\.json is missing \(choose the folder of an EditX pack; see models\/ for how to get one\)\.$/,
+      ],
+      [
+        pack('no-component', { textTokenizer: null }),
+        'E_ENGINE_UNAVAILABLE',
+        /^The model pack in .*no-component has no text tokenizer \(components\.textTokenizer\)\. Re-export the pack with tools\/export\.$/,
+      ],
+      [
+        pack('no-file', { noTokenizerFile: true }),
+        'E_ENGINE_UNAVAILABLE',
+        /^The model pack in .*no-file is missing tokenizer\.model\. Download the pack again or re-export it with tools\/export\.$/,
+      ],
+    ];
+    for (const [dir, code, message] of cases) {
+      await expect(run(dir)).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+    }
+  });
+
+  it('refuses a tokenizer that does not read audio tokens or special tokens at the manifest ids', async () => {
+    const run = (dir: string) => debugPrompt({ task: 'vad', text: '', audioTokens: '5', pack: dir, ids: true });
+    const control = rewritePieces(tinyModel(), (p) => (p.startsWith('<audio_') ? { type: PieceType.CONTROL } : undefined));
+    await expect(run(pack('audio-control', { model: control }))).rejects.toMatchObject({
+      code: 'E_ENGINE_UNAVAILABLE',
+      message: expect.stringMatching(/<audio_0> is a CONTROL piece; audio pieces must be USER_DEFINED/),
     });
+    await expect(run(pack('wrong-base', { textTokenizer: { audioIdBase: 1000 } }))).rejects.toMatchObject({
+      code: 'E_ENGINE_UNAVAILABLE',
+      message: expect.stringMatching(/does not match its manifest entry: it reads .* instead of \[1000, 2024, 6119\]/),
+    });
+    const swapped = rewritePieces(tinyModel(), (p) =>
+      p === '<|BOT|>' ? { piece: '<|EOT|>' } : p === '<|EOT|>' ? { piece: '<|BOT|>' } : undefined,
+    );
+    await expect(run(pack('swapped', { model: swapped }))).rejects.toThrow(
+      /<\|BOT\|> must be id 4 \(specialIds\.bot\) but the tokenizer has it at 3/,
+    );
+    // The good tiny tokenizer in the same kind of pack works.
+    const ids = JSON.parse(await run(pack('tiny-good', { model: tinyModel() }))) as number[];
+    expect(ids).toContain(65536 + 5);
+  });
+
+  it('fails clearly with --ids but no pack, and on bad input', async () => {
     await expect(debugPrompt({ task: 'vad', text: '', ids: true })).rejects.toMatchObject({ code: 'E_VALIDATION' });
     await expect(debugPrompt({ task: 'dance', text: 'x' })).rejects.toMatchObject({ code: 'E_UNKNOWN_TASK' });
     await expect(debugPrompt({ task: 'style', option: 'loud', text: 'x' })).rejects.toMatchObject({

@@ -14,6 +14,7 @@ import {
   parseAudioTokens,
   promptEncodingFromManifest,
 } from '../../../src-main/engines/editx/prompt';
+import { parseManifest } from '../../../src-main/engines/editx/pack/load';
 
 const FIX = join(__dirname, '../../fixtures/editx');
 const CORPUS = join(__dirname, '../../../../shared/corpus');
@@ -86,33 +87,54 @@ describe('audio tokens', () => {
 });
 
 describe('prompt-encoding settings from a pack manifest', () => {
+  const manifest = (tt: Record<string, unknown>): string =>
+    JSON.stringify({
+      format: 'retake-editx-pack',
+      formatVersion: 1,
+      name: 't',
+      components: {
+        textTokenizer: {
+          kind: 'sentencepiece',
+          files: [{ path: 'tokenizer.model', sha256: 'a'.repeat(64), bytes: 1 }],
+          vocabSize: 74752,
+          specialIds: { pad: 0, bos: 1, eos: 2, eot: 3, bot: 4 },
+          audioIdBase: 65536,
+          audioIdCount: 5120,
+          ...tt,
+        },
+      },
+    });
+  const component = (tt: Record<string, unknown>) => parseManifest(manifest(tt), 'manifest.json').components.textTokenizer;
+
   it('defaults when absent', () => {
     expect(promptEncodingFromManifest(undefined)).toEqual(DEFAULT_PROMPT_ENCODING);
-    expect(promptEncodingFromManifest({ components: { textTokenizer: {} } })).toEqual({
+    expect(promptEncodingFromManifest(component({}))).toEqual({
       addBos: false,
       addDummyPrefix: 'model',
       specialIds: { bos: 1, bot: 4, eot: 3 },
     });
   });
 
-  it('reads the keys', () => {
-    expect(
-      promptEncodingFromManifest({
-        components: {
-          textTokenizer: {
-            promptEncoding: { addBos: true, addDummyPrefix: 'never' },
-            specialIds: { pad: 0, bos: 7, eos: 2, eot: 8, bot: 9 },
-          },
-        },
-      }),
-    ).toEqual({ addBos: true, addDummyPrefix: 'never', specialIds: { bos: 7, bot: 9, eot: 8 } });
+  it('reads the keys of a validated manifest (the schema keeps promptEncoding)', () => {
+    const c = component({
+      promptEncoding: { addBos: true, addDummyPrefix: 'never' },
+      specialIds: { pad: 0, bos: 7, eos: 2, eot: 8, bot: 9 },
+    });
+    expect(promptEncodingFromManifest(c)).toEqual({ addBos: true, addDummyPrefix: 'never', specialIds: { bos: 7, bot: 9, eot: 8 } });
+    expect(promptEncodingFromManifest(component({ promptEncoding: { addDummyPrefix: 'always' } }))).toEqual({
+      addBos: false,
+      addDummyPrefix: 'always',
+      specialIds: { bos: 1, bot: 4, eot: 3 },
+    });
   });
 
-  it('rejects malformed values', () => {
-    const bad = (pe: unknown, ids?: unknown) => () =>
-      promptEncodingFromManifest({ components: { textTokenizer: { promptEncoding: pe, specialIds: ids } } });
-    expect(bad({ addBos: 'yes' })).toThrow(expect.objectContaining({ code: 'E_ENGINE_UNAVAILABLE' }));
-    expect(bad({ addDummyPrefix: true })).toThrow(/addDummyPrefix/);
-    expect(bad({}, { bot: -1 })).toThrow(/specialIds.bot/);
+  it('rejects malformed values when the manifest is read, naming the key', () => {
+    const bad = (tt: Record<string, unknown>) => () => component(tt);
+    const unavailable = expect.objectContaining({ code: 'E_ENGINE_UNAVAILABLE' });
+    expect(bad({ promptEncoding: { addBos: 'yes' } })).toThrow(unavailable);
+    expect(bad({ promptEncoding: { addBos: 'yes' } })).toThrow(/promptEncoding\.addBos/);
+    expect(bad({ promptEncoding: { addDummyPrefix: true } })).toThrow(/promptEncoding\.addDummyPrefix/);
+    expect(bad({ promptEncoding: { add_bos: true } })).toThrow(/Unrecognized key: "add_bos"/);
+    expect(bad({ specialIds: { pad: 0, bos: 1, eos: 2, eot: 3, bot: -1 } })).toThrow(/specialIds\.bot/);
   });
 });

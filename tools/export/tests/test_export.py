@@ -1,3 +1,5 @@
+import contextlib
+import io
 import json
 import os
 import tempfile
@@ -7,9 +9,14 @@ import numpy as np
 import torch
 import onnx
 from onnx import TensorProto, numpy_helper
+from sentencepiece import sentencepiece_model_pb2 as sp_pb2
 
+import export_lm
+import fp16_check
 import onnx_lm
 import pack_manifest
+import tiny_tokenizer
+from safetensors_io import save_file
 from step1 import Step1, init_random, tiny_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -125,43 +132,100 @@ class GeneratedPackTest(unittest.TestCase):
         self.assertEqual(len(ref["greedyIds"]), steps)
         self.assertEqual(ref["promptIds"][:2], [1, 4])
 
-
-if __name__ == "__main__":
-    unittest.main()
+    def test_fp16_variant_records_its_activation_check(self):
+        variants = self.manifest["components"]["lm"]["variants"]
+        check = variants["fp16"]["activationCheck"]
+        self.assertEqual(sorted(check), ["ids", "limit", "prompts", "residual", "swiglu"])
+        self.assertEqual(len(check["residual"]), 2)
+        self.assertTrue(max(check["residual"] + check["swiglu"]) < check["limit"])
+        self.assertNotIn("activationCheck", variants["fp32"])
 
 
 class CheckpointExportTest(unittest.TestCase):
     """The --checkpoint path end to end on a tiny bf16 checkpoint laid out like the published one."""
 
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.ckpt = os.path.join(self.tmp.name, "ckpt")
+        os.makedirs(self.ckpt)
+        self.cfg = tiny_config()
+        self.model = Step1(self.cfg)
+        init_random(self.model, 5)
+        with open(os.path.join(self.ckpt, "step1.json"), "w") as f:
+            json.dump(self.cfg.to_json(), f)
+        tiny_tokenizer.build(os.path.join(self.ckpt, "tokenizer.model"))
+
+    def save(self, state):
+        save_file(os.path.join(self.ckpt, "model.safetensors"), {k: v.to(torch.bfloat16) for k, v in state.items()})
+
+    def export(self, out, *extra):
+        args = ["--checkpoint", self.ckpt, "--config", os.path.join(self.ckpt, "step1.json"), "--out", out, "--quiet"]
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = export_lm.main(args + list(extra))
+        return code, err.getvalue()
+
     def test_export_from_safetensors_writes_a_pack(self):
-        import export_lm
-        from safetensors_io import save_file
+        self.save(self.model.state_dict())
+        out = os.path.join(self.tmp.name, "pack")
+        code, err = self.export(out)
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(out, "manifest.json")) as f:
+            man = json.load(f)
+        lm = man["components"]["lm"]
+        self.assertEqual(sorted(lm["variants"]), ["fp16", "fp32"])
+        self.assertEqual(lm["defaultVariant"], {"cpu": "fp32", "gpu": "fp16"})
+        self.assertEqual(man["components"]["textTokenizer"]["files"][0]["path"], "tokenizer.model")
+        g = onnx.load(os.path.join(out, "lm.fp32.onnx"))
+        inits = {i.name: numpy_helper.to_array(i) for i in g.graph.initializer}
+        np.testing.assert_array_equal(inits["lm_head.weight_t"], self.model.lm_head.weight.detach().numpy().T)
+        # The fp16 range check ran on the checkpoint's weights and is recorded with the fp16 variant only.
+        check = lm["variants"]["fp16"]["activationCheck"]
+        self.assertEqual(check["limit"], fp16_check.FP16_ACTIVATION_LIMIT)
+        self.assertEqual((len(check["residual"]), len(check["swiglu"])), (2, 2))
+        self.assertTrue(0 < max(check["residual"] + check["swiglu"]) < 100)
+        self.assertNotIn("activationCheck", lm["variants"]["fp32"])
 
-        with tempfile.TemporaryDirectory() as tmp:
-            ckpt = os.path.join(tmp, "ckpt")
-            os.makedirs(ckpt)
-            cfg = tiny_config()
-            m = Step1(cfg)
-            init_random(m, 5)
-            save_file(os.path.join(ckpt, "model.safetensors"), {k: v.to(torch.bfloat16) for k, v in m.state_dict().items()})
-            with open(os.path.join(ckpt, "step1.json"), "w") as f:
-                json.dump(cfg.to_json(), f)
-            with open(os.path.join(ckpt, "tokenizer.model"), "wb") as f:
-                f.write(b"not checked here")
-            out = os.path.join(tmp, "pack")
-            code = export_lm.main(["--checkpoint", ckpt, "--config", os.path.join(ckpt, "step1.json"), "--out", out, "--quiet"])
-            self.assertEqual(code, 0)
-            with open(os.path.join(out, "manifest.json")) as f:
-                man = json.load(f)
-            lm = man["components"]["lm"]
-            self.assertEqual(sorted(lm["variants"]), ["fp16", "fp32"])
-            self.assertEqual(lm["defaultVariant"], {"cpu": "fp32", "gpu": "fp16"})
-            self.assertEqual(man["components"]["textTokenizer"]["files"][0]["path"], "tokenizer.model")
-            g = onnx.load(os.path.join(out, "lm.fp32.onnx"))
-            inits = {i.name: numpy_helper.to_array(i) for i in g.graph.initializer}
-            np.testing.assert_array_equal(inits["lm_head.weight_t"], m.lm_head.weight.detach().numpy().T)
+        os.remove(os.path.join(self.ckpt, "model.safetensors"))
+        save_file(os.path.join(self.ckpt, "model.safetensors"), {"lm_head.weight": torch.zeros(2, 2, dtype=torch.bfloat16)})
+        code, err = self.export(out)
+        self.assertEqual(code, 1)
 
-            os.remove(os.path.join(ckpt, "model.safetensors"))
-            save_file(os.path.join(ckpt, "model.safetensors"), {"lm_head.weight": torch.zeros(2, 2, dtype=torch.bfloat16)})
-            code = export_lm.main(["--checkpoint", ckpt, "--config", os.path.join(ckpt, "step1.json"), "--out", out, "--quiet"])
-            self.assertEqual(code, 1)
+    def test_refuses_fp16_when_activations_would_overflow(self):
+        state = {k: v.clone() for k, v in self.model.state_dict().items()}
+        # x4000 keeps every weight far inside fp16 (max ~2,100) but drives layer 0's SwiGLU product to ~4e4.
+        state["model.layers.0.mlp.up_proj.weight"] *= 4000
+        self.save(state)
+        out = os.path.join(self.tmp.name, "pack")
+        code, err = self.export(out, "--dtypes", "fp16,fp32")
+        self.assertEqual(code, 1)
+        self.assertRegex(err, r"fp16 would overflow: on 3 calibration prompts run in fp32, layer 0 swiglu reaches [3-9]\.\d+e\+04")
+        self.assertIn("--dtypes fp32", err)
+        self.assertFalse(os.path.exists(os.path.join(out, "lm.fp32.onnx")), "nothing is exported when fp16 is refused")
+        self.assertFalse(os.path.exists(os.path.join(out, "manifest.json")))
+        code, err = self.export(out, "--dtypes", "fp32")
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(out, "manifest.json")) as f:
+            self.assertEqual(list(json.load(f)["components"]["lm"]["variants"]), ["fp32"])
+
+    def test_refuses_a_tokenizer_whose_audio_pieces_are_not_user_defined(self):
+        self.save(self.model.state_dict())
+        tok = os.path.join(self.ckpt, "tokenizer.model")
+        proto = sp_pb2.ModelProto()
+        with open(tok, "rb") as f:
+            proto.ParseFromString(f.read())
+        for p in proto.pieces:
+            if p.piece.startswith("<audio_"):
+                p.type = sp_pb2.ModelProto.SentencePiece.CONTROL
+        with open(tok, "wb") as f:
+            f.write(proto.SerializeToString())
+        out = os.path.join(self.tmp.name, "pack")
+        code, err = self.export(out)
+        self.assertEqual(code, 1)
+        self.assertIn("<audio_0> is a CONTROL piece; audio pieces must be USER_DEFINED", err)
+        self.assertFalse(os.path.exists(out), "the tokenizer is checked before anything is loaded or written")
+
+
+if __name__ == "__main__":
+    unittest.main()

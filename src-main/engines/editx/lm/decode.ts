@@ -1,6 +1,7 @@
 // The Step1 decode loop: chunked prefill of the prompt, then one id per model run until the end id or the length
 // limit, with the sampler of ./sampler, cancellation between runs and progress in tokens per second. It drives any
-// LmStepper (the onnxruntime session of ./ort-lm, or a fake in tests).
+// LmStepper (the onnxruntime session of ./ort-lm, or a fake in tests), one generation at a time per stepper: the
+// stepper's cache belongs to the running generation, so a second concurrent call is refused (E_JOB_ACTIVE).
 
 import { z } from 'zod';
 import { RetakeError } from '../../../contract/errors';
@@ -33,6 +34,8 @@ export interface LmStepper {
   readonly length: number;
   /** Milliseconds spent inside the model runs since the last reset. */
   readonly runMs: number;
+  /** Most prompt ids per prefill run when the caller gives none (the pack's runtime.prefillChunk). */
+  readonly prefillChunk?: number;
   reset(): void;
   step(ids: ArrayLike<number>, want: LmStepRequest): Promise<LmStepOutput>;
 }
@@ -52,7 +55,7 @@ export interface GenerateOptions {
   seed: number;
   /** Overrides of the pack's generation settings. */
   generation?: Partial<GenerationSettings>;
-  /** Most prompt ids per prefill run (default 512). */
+  /** Most prompt ids per prefill run (default: the stepper's prefillChunk, else 512). */
   prefillChunk?: number;
   signal?: AbortSignal;
   onProgress?: (p: DecodeProgress) => void;
@@ -87,7 +90,35 @@ export function audioCodesOf(ids: readonly number[], base: number, count: number
   return out;
 }
 
+/** Steppers with a generation in progress. */
+const running = new WeakSet<LmStepper>();
+
+/**
+ * Generates after `promptIds`. `settings` are the pack's generation settings (missing keys take the spec's defaults),
+ * `opts.generation` overrides them. The stepper must hold `maxTotalIds − 1` positions: a limit beyond its cache is
+ * refused rather than cut short.
+ */
 export async function generate(
+  lm: LmStepper,
+  promptIds: readonly number[],
+  settings: Partial<GenerationSettings>,
+  opts: GenerateOptions,
+): Promise<GenerateResult> {
+  if (running.has(lm)) {
+    throw new RetakeError(
+      'E_JOB_ACTIVE',
+      'The language model is already generating; wait for that take to finish or cancel it before starting another.',
+    );
+  }
+  running.add(lm);
+  try {
+    return await generateOnce(lm, promptIds, settings, opts);
+  } finally {
+    running.delete(lm);
+  }
+}
+
+async function generateOnce(
   lm: LmStepper,
   promptIds: readonly number[],
   settings: Partial<GenerationSettings>,
@@ -98,14 +129,23 @@ export async function generate(
     throw new RetakeError('E_VALIDATION', `Invalid generation settings: ${z.prettifyError(parsed.error)}`);
   }
   const g = parsed.data;
-  const chunk = opts.prefillChunk ?? 512;
+  const chunk = opts.prefillChunk ?? lm.prefillChunk ?? 512;
+  if (!Number.isInteger(chunk) || chunk < 1) {
+    throw new RetakeError('E_VALIDATION', `The prefill chunk must be a positive whole number of ids, got ${chunk}.`);
+  }
   if (promptIds.length === 0) throw new RetakeError('E_VALIDATION', 'The prompt is empty.');
   for (const id of promptIds) {
     if (!Number.isInteger(id) || id < 0 || id >= lm.vocabSize) {
       throw new RetakeError('E_VALIDATION', `Prompt id ${id} is outside the vocabulary (0..${lm.vocabSize - 1}).`);
     }
   }
-  const maxTotal = Math.min(g.maxTotalIds, lm.capacity + 1);
+  if (g.maxTotalIds > lm.capacity + 1) {
+    throw new RetakeError(
+      'E_VALIDATION',
+      `The generation limit of ${g.maxTotalIds} ids (maxTotalIds) exceeds the model cache of ${lm.capacity} positions; open the model with a cache of at least ${g.maxTotalIds - 1} or lower the limit.`,
+    );
+  }
+  const maxTotal = g.maxTotalIds;
   if (promptIds.length >= maxTotal) {
     throw new RetakeError(
       'E_INPUT_TOO_LONG',

@@ -36,7 +36,7 @@ export function repetitionBan(history: ArrayLike<number>, length: number, window
 function invalidLogits(): RetakeError {
   return new RetakeError(
     'E_ENGINE_FAILED',
-    'The language model produced invalid numbers (NaN). The model pack may be damaged or the GPU driver faulty; try the CPU or re-export the pack.',
+    'The language model produced invalid numbers (NaN or infinity). The model pack may be damaged, an fp16 graph may have overflowed, or the GPU driver is faulty; try the fp32 variant on the CPU or re-export the pack.',
   );
 }
 
@@ -82,9 +82,12 @@ export function sampleSorted(
     p[n] = v;
     n++;
   }
-  if (n === 0 || top === -Infinity) {
+  if (n === 0) {
     throw new RetakeError('E_ENGINE_FAILED', 'The language model left no id to choose from (every candidate was banned).');
   }
+  // An infinite best logit makes every probability NaN (∞ − ∞), and the draw would fall through to the last candidate;
+  // all candidates at −∞ leave nothing to draw. Both mean the run overflowed, not that the model chose.
+  if (!Number.isFinite(top)) throw invalidLogits();
   if (s.temperature === 0) return cid[0] as number;
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -139,6 +142,7 @@ export function sampleFull(
     if (Number.isNaN(x)) throw invalidLogits();
     if (i !== banned && x > top) top = x;
   }
+  if (!Number.isFinite(top)) throw invalidLogits();
   let total = 0;
   for (let i = 0; i < v; i++) if (i !== banned) total += Math.exp(((logits[i] as number) - top) / s.temperature);
   const u = rng.nextFloat() * total;

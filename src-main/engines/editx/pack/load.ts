@@ -1,5 +1,7 @@
-// Opening a model pack: reads and validates manifest.json, checks that every listed file is present with its size,
-// and (on request) its sha256. Every failure is a RetakeError whose message names the pack, the file and what to do.
+// Opening a model pack: reads and validates manifest.json, checks that the files the caller will use (the text
+// tokenizer and the LM variants asked for) are present with their size, and (on request) their sha256. A download of
+// one variant (e.g. fp16 only) opens as long as that variant is the one asked for. Every failure is a RetakeError
+// whose message names the pack, the file and what to do.
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -8,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { RetakeError } from '../../../contract/errors';
 import type { FileEntry, PackManifest } from './manifest';
-import { PACK_FORMAT, PACK_FORMAT_VERSION, PackManifestSchema, manifestFiles } from './manifest';
+import { PACK_FORMAT, PACK_FORMAT_VERSION, PackManifestSchema, lmVariantNames, manifestFiles } from './manifest';
 
 export type VerifyMode = 'none' | 'size' | 'sha256';
 
@@ -16,6 +18,10 @@ export interface ModelPack {
   /** Absolute path of the pack folder. */
   readonly dir: string;
   readonly manifest: PackManifest;
+  /** The LM variants whose files were checked when the pack was opened (see LoadPackOptions.variants). */
+  readonly verifiedVariants: readonly string[];
+  /** How those files were checked. */
+  readonly verifyMode: VerifyMode;
   /** Absolute path of a file the manifest lists. */
   path(entry: FileEntry): string;
 }
@@ -29,6 +35,11 @@ export interface VerifyProgress {
 export interface LoadPackOptions {
   /** 'size' (default): files exist with the listed size; 'sha256': also hash them (seconds per GB). */
   verify?: VerifyMode;
+  /**
+   * LM variants whose files are checked (the text tokenizer's files always are): e.g. ['fp16'] for a download that
+   * holds only the fp16 graph, [] for the tokenizer alone. Default: every variant the manifest lists.
+   */
+  variants?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (p: VerifyProgress) => void;
 }
@@ -133,6 +144,11 @@ export async function verifyPackFiles(
 
 export async function loadPack(dir: string, opts: LoadPackOptions = {}): Promise<ModelPack> {
   const abs = resolve(dir);
+  try {
+    if (!(await stat(abs)).isDirectory()) throw new Error('not a folder');
+  } catch {
+    throw new RetakeError('E_FILE_NOT_FOUND', `The model pack folder ${abs} does not exist.`);
+  }
   const manifestPath = join(abs, 'manifest.json');
   let text: string;
   try {
@@ -140,10 +156,26 @@ export async function loadPack(dir: string, opts: LoadPackOptions = {}): Promise
   } catch {
     throw new RetakeError(
       'E_ENGINE_UNAVAILABLE',
-      `No model pack in ${abs}: manifest.json is missing. Choose the folder of an EditX pack (see models/ for how to get one).`,
+      `No model pack in ${abs}: manifest.json is missing (choose the folder of an EditX pack; see models/ for how to get one).`,
     );
   }
   const manifest = parseManifest(text, manifestPath);
-  await verifyPackFiles(abs, manifestFiles(manifest), opts.verify ?? 'size', opts);
-  return { dir: abs, manifest, path: (entry) => join(abs, entry.path) };
+  const all = lmVariantNames(manifest);
+  const variants = opts.variants ?? all;
+  const unknown = variants.filter((v) => !all.includes(v));
+  if (unknown.length > 0) {
+    throw new RetakeError(
+      'E_ENGINE_UNAVAILABLE',
+      `The model pack in ${abs} has no LM variant ${unknown.map((v) => `"${v}"`).join(', ')} (it has ${all.join(', ') || 'none'}).`,
+    );
+  }
+  const mode = opts.verify ?? 'size';
+  await verifyPackFiles(abs, manifestFiles(manifest, variants), mode, opts);
+  return {
+    dir: abs,
+    manifest,
+    verifiedVariants: [...new Set(variants)],
+    verifyMode: mode,
+    path: (entry) => join(abs, entry.path),
+  };
 }

@@ -1,6 +1,8 @@
 // The EditX model pack manifest (`manifest.json`): schema, types and defaults. A pack is a folder of ONNX files and
 // tokenizer files described by this manifest; tools/export writes it (tools/export/pack_manifest.py), one component
-// per exporter. Components this version does not know are kept unvalidated so older readers can open newer packs.
+// per exporter. Components this version does not know are kept unvalidated so older readers can open newer packs;
+// inside a known component every object is strict, so a misspelled setting is an error naming the key instead of a
+// silently ignored value.
 
 import { z } from 'zod';
 
@@ -12,7 +14,7 @@ function isInsidePack(p: string): boolean {
   return p.split(/[\\/]/).every((part) => part !== '..' && part !== '');
 }
 
-export const FileEntrySchema = z.object({
+export const FileEntrySchema = z.strictObject({
   /** Relative to the pack folder, '/'-separated. */
   path: z.string().min(1).refine(isInsidePack, 'must be a relative path inside the pack folder'),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
@@ -22,27 +24,57 @@ export type FileEntry = z.infer<typeof FileEntrySchema>;
 
 const Dim = z.union([z.number().int().nonnegative(), z.string().min(1)]);
 
-export const TensorInfoSchema = z.object({
+export const TensorInfoSchema = z.strictObject({
   name: z.string().min(1),
   dtype: z.enum(['float32', 'float16', 'int64', 'int32']),
   shape: z.array(Dim),
 });
 export type TensorInfo = z.infer<typeof TensorInfoSchema>;
 
-export const LmVariantSchema = z.object({
-  /** The .onnx file first; further files are its external weight data. */
-  files: z.array(FileEntrySchema).min(1),
-  /** Weight precision: fp32, fp16, or a weight-only quantized form of the same graph contract. */
-  dtype: z.enum(['fp32', 'fp16', 'int8', 'int4']),
-  kvDtype: z.enum(['float32', 'float16']),
-  /** 'append': outputs hold only the new positions' keys/values; 'present': the whole cache (benchmark baseline). */
-  kvIo: z.enum(['append', 'present']),
-  inputs: z.array(TensorInfoSchema),
-  outputs: z.array(TensorInfoSchema),
+/** What the exporter measured before writing an fp16 graph (tools/export/fp16_check.py). */
+export const ActivationCheckSchema = z.strictObject({
+  /** The largest |activation| the exporter accepts for fp16 (fp16 itself holds up to 65,504). */
+  limit: z.number().positive(),
+  /** Calibration prompts run through the model in fp32, and their total ids. */
+  prompts: z.number().int().positive(),
+  ids: z.number().int().positive(),
+  /** Per layer: max |x| of the residual stream (after the attention and after the MLP) and of silu(gate)·up. */
+  residual: z.array(z.number().nonnegative()),
+  swiglu: z.array(z.number().nonnegative()),
 });
+export type ActivationCheck = z.infer<typeof ActivationCheckSchema>;
+
+const KV_TENSOR = /^(past|new|present)_(key|value)_\d+$/;
+
+export const LmVariantSchema = z
+  .strictObject({
+    /** The .onnx file first; further files are its external weight data. */
+    files: z.array(FileEntrySchema).min(1),
+    /** Weight precision: fp32, fp16, or a weight-only quantized form of the same graph contract. */
+    dtype: z.enum(['fp32', 'fp16', 'int8', 'int4']),
+    kvDtype: z.enum(['float32', 'float16']),
+    /** 'append': outputs hold only the new positions' keys/values; 'present': the whole cache (benchmark baseline). */
+    kvIo: z.enum(['append', 'present']),
+    inputs: z.array(TensorInfoSchema),
+    outputs: z.array(TensorInfoSchema),
+    activationCheck: ActivationCheckSchema.optional(),
+  })
+  .superRefine((v, ctx) => {
+    for (const side of ['inputs', 'outputs'] as const) {
+      v[side].forEach((t, i) => {
+        if (KV_TENSOR.test(t.name) && t.dtype !== v.kvDtype) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [side, i, 'dtype'],
+            message: `${t.name} is ${t.dtype} but kvDtype is ${v.kvDtype}`,
+          });
+        }
+      });
+    }
+  });
 export type LmVariant = z.infer<typeof LmVariantSchema>;
 
-export const LmConfigSchema = z.object({
+export const LmConfigSchema = z.strictObject({
   vocabSize: z.number().int().positive(),
   hiddenSize: z.number().int().positive(),
   intermediateSize: z.number().int().positive(),
@@ -58,7 +90,7 @@ export type LmConfig = z.infer<typeof LmConfigSchema>;
 
 // Defaults of EDITX-SPEC.md §5 (the reference's generate call). topK 50 is the transformers library default that the
 // reference inherits without setting it (marked verify in the spec), hence a manifest value.
-export const GenerationSchema = z.object({
+export const GenerationSchema = z.strictObject({
   /** 0 means greedy (argmax after the repetition guard). */
   temperature: z.number().nonnegative().default(0.7),
   /** 0 disables top-k. */
@@ -76,18 +108,18 @@ export const GenerationSchema = z.object({
 });
 export type GenerationSettings = z.infer<typeof GenerationSchema>;
 
-export const LmRuntimeSchema = z.object({
+export const LmRuntimeSchema = z.strictObject({
   /** The prompt is fed in runs of at most this many ids (bounds the attention-score memory of one run). */
   prefillChunk: z.number().int().positive().default(512),
 });
 export type LmRuntime = z.infer<typeof LmRuntimeSchema>;
 
 export const LmComponentSchema = z
-  .object({
+  .strictObject({
     architecture: z.literal('step1'),
     config: LmConfigSchema,
     /** Variant names to use on CPU and on a GPU provider. */
-    defaultVariant: z.object({ cpu: z.string(), gpu: z.string() }),
+    defaultVariant: z.strictObject({ cpu: z.string(), gpu: z.string() }),
     variants: z.record(z.string(), LmVariantSchema),
     generation: GenerationSchema.prefault({}),
     runtime: LmRuntimeSchema.prefault({}),
@@ -108,43 +140,89 @@ export const LmComponentSchema = z
   });
 export type LmComponent = z.infer<typeof LmComponentSchema>;
 
-export const TextTokenizerSchema = z.object({
+/** How the prompt assembly calls the tokenizer (EDITX-SPEC.md §3 "(verify)"); see prompt/settings.ts. */
+export const PromptEncodingSchema = z.strictObject({
+  /** Whether each `enc(…)` call adds BOS itself (default false: the prompt writes BOS once). */
+  addBos: z.boolean().optional(),
+  /** The dummy `▁` prefix: as the tokenizer model says, never, or always (default "model"). */
+  addDummyPrefix: z.enum(['model', 'never', 'always']).optional(),
+});
+export type PromptEncoding = z.infer<typeof PromptEncodingSchema>;
+
+export const TextTokenizerSchema = z.strictObject({
   kind: z.literal('sentencepiece'),
   /** The sentencepiece ModelProto (`tokenizer.model`) first. */
   files: z.array(FileEntrySchema).min(1),
   vocabSize: z.number().int().positive(),
-  specialIds: z.object({
+  specialIds: z.strictObject({
     pad: z.number().int().nonnegative(),
+    /** `<s>` */
     bos: z.number().int().nonnegative(),
+    /** `</s>` */
     eos: z.number().int().nonnegative(),
+    /** `<|EOT|>`: turn end, also the LM's stop id. */
     eot: z.number().int().nonnegative(),
+    /** `<|BOT|>`: turn start. */
     bot: z.number().int().nonnegative(),
   }),
+  /** `<audio_N>` is the piece with id audioIdBase + N, for N < audioIdCount. */
   audioIdBase: z.number().int().nonnegative(),
   audioIdCount: z.number().int().positive(),
-  /** Encoder behaviour marked verify in EDITX-SPEC.md §3 (BOS, dummy prefix), owned by the prompt builder. */
-  settings: z.record(z.string(), z.unknown()).optional(),
+  promptEncoding: PromptEncodingSchema.optional(),
 });
 export type TextTokenizerComponent = z.infer<typeof TextTokenizerSchema>;
 
-export const PackManifestSchema = z.object({
-  format: z.literal(PACK_FORMAT),
-  formatVersion: z.literal(PACK_FORMAT_VERSION),
-  name: z.string().min(1),
-  description: z.string().optional(),
-  components: z.looseObject({
-    lm: LmComponentSchema.optional(),
-    textTokenizer: TextTokenizerSchema.optional(),
-  }),
-});
+export const PackManifestSchema = z
+  .strictObject({
+    format: z.literal(PACK_FORMAT),
+    formatVersion: z.literal(PACK_FORMAT_VERSION),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    components: z.looseObject({
+      lm: LmComponentSchema.optional(),
+      textTokenizer: TextTokenizerSchema.optional(),
+    }),
+  })
+  .superRefine((m, ctx) => {
+    // The decode loop and the prompt builder read the same ids from two components: they must agree.
+    const lm = m.components.lm;
+    const tt = m.components.textTokenizer;
+    if (!lm || !tt) return;
+    const g = lm.generation;
+    const pairs: [string, number, string, number][] = [
+      ['lm.generation.audioIdBase', g.audioIdBase, 'textTokenizer.audioIdBase', tt.audioIdBase],
+      ['lm.generation.audioIdCount', g.audioIdCount, 'textTokenizer.audioIdCount', tt.audioIdCount],
+      ['lm.generation.eosId', g.eosId, 'textTokenizer.specialIds.eot', tt.specialIds.eot],
+    ];
+    for (const [a, av, b, bv] of pairs) {
+      if (av !== bv) ctx.addIssue({ code: 'custom', path: ['components'], message: `${a} is ${av} but ${b} is ${bv}` });
+    }
+    if (tt.audioIdBase + tt.audioIdCount > lm.config.vocabSize) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['components', 'textTokenizer', 'audioIdCount'],
+        message: `audio ids reach ${tt.audioIdBase + tt.audioIdCount - 1}, beyond the LM vocabulary of ${lm.config.vocabSize}`,
+      });
+    }
+  });
 export type PackManifest = z.infer<typeof PackManifestSchema>;
 
-/** Every file the known components list, each once. */
-export function manifestFiles(m: PackManifest): FileEntry[] {
+/** LM variant names in the manifest, in manifest order. */
+export function lmVariantNames(m: PackManifest): string[] {
+  return Object.keys(m.components.lm?.variants ?? {});
+}
+
+/**
+ * Files the known components list, each once: the text tokenizer's and those of the LM variants named (every variant
+ * when `variants` is absent).
+ */
+export function manifestFiles(m: PackManifest, variants?: readonly string[]): FileEntry[] {
   const out = new Map<string, FileEntry>();
   const add = (f: FileEntry): void => void out.set(f.path, f);
   const lm = m.components.lm;
-  if (lm) for (const v of Object.values(lm.variants)) v.files.forEach(add);
+  if (lm) {
+    for (const name of variants ?? Object.keys(lm.variants)) lm.variants[name]?.files.forEach(add);
+  }
   m.components.textTokenizer?.files.forEach(add);
   return [...out.values()];
 }
