@@ -14,8 +14,8 @@ import { decodeFile } from '../audio/decode';
 import { encodeWav } from '../audio/wav';
 import { analyze } from '../audio/analysis';
 import { formatMetrics } from '../audio/analysis/format';
-import { EngineRegistry, checkEditRequest } from '../engines/registry';
-import type { AudioData } from '../audio/types';
+import { EngineRegistry, checkEditRequest, checkInputLength } from '../engines/registry';
+import { durationSeconds, type AudioData } from '../audio/types';
 import { debugPrompt } from './debug-prompt';
 
 class UsageError extends Error {}
@@ -85,6 +85,7 @@ async function cmdEdit(argv: string[], out: (s: string) => void): Promise<void> 
     };
     checkEditRequest(caps, base);
     let audio: AudioData = await decodeFile(path.resolve(input));
+    checkInputLength(caps, durationSeconds(audio));
     const ac = new AbortController();
     process.once('SIGINT', () => ac.abort());
     const showProgress = !v.quiet && process.stderr.isTTY;

@@ -35,10 +35,23 @@ export function checkEditRequest(caps: EngineCapabilities, req: Omit<EditRequest
   if (t.needsNewText && !req.newText?.trim()) {
     throw new RetakeError('E_TEXT_REQUIRED', `The ${req.task} task needs the new text: the transcript with tags where the sounds go, e.g. "Great[Laughter], …".`);
   }
-  if (req.intensity !== undefined && !(req.intensity >= 0 && req.intensity <= 1)) {
-    throw new RetakeError('E_VALIDATION', `Intensity must be between 0 and 1 (got ${req.intensity}).`);
+  if (req.intensity !== undefined) {
+    if (!t.intensity) throw new RetakeError('E_VALIDATION', `The ${req.task} task has no intensity setting; leave it out.`);
+    if (!(req.intensity >= 0 && req.intensity <= 1)) {
+      throw new RetakeError('E_VALIDATION', `Intensity must be between 0 and 1 (got ${req.intensity}).`);
+    }
   }
   if (caps.available === false) {
     throw new RetakeError('E_ENGINE_UNAVAILABLE', caps.unavailableReason ?? `The ${caps.name} cannot run here.`);
+  }
+}
+
+/** Refuses input longer than the engine takes in one run. */
+export function checkInputLength(caps: EngineCapabilities, seconds: number): void {
+  if (caps.maxInputSeconds !== null && seconds > caps.maxInputSeconds + 1e-6) {
+    throw new RetakeError(
+      'E_INPUT_TOO_LONG',
+      `The ${caps.name} takes at most ${caps.maxInputSeconds} s per edit and this audio lasts ${seconds.toFixed(1)} s; trim the clip or split it first.`,
+    );
   }
 }

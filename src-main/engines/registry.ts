@@ -5,7 +5,7 @@ import type { Engine, EngineCapabilities } from './types';
 import { createProsodyEngine } from './prosody';
 import { createTestEngine } from './testing';
 
-export { checkEditRequest } from './check';
+export { checkEditRequest, checkInputLength } from './check';
 
 type Factory = () => Engine;
 
@@ -13,9 +13,10 @@ export class EngineRegistry {
   private readonly factories = new Map<string, Factory>();
   private readonly instances = new Map<string, Engine>();
 
-  constructor(opts: { testEngines?: boolean } = {}) {
+  constructor(opts: { testEngines?: boolean; engines?: Record<string, Factory> } = {}) {
     this.factories.set('prosody', createProsodyEngine);
     if (opts.testEngines) this.factories.set('test', createTestEngine);
+    for (const [id, f] of Object.entries(opts.engines ?? {})) this.factories.set(id, f);
   }
 
   static fromEnv(env: NodeJS.ProcessEnv = process.env): EngineRegistry {

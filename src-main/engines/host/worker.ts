@@ -7,8 +7,8 @@ import { decodeAudio, decodeFile, detectAudioFormat, readAudioFile, type AudioFo
 import { encodeWav } from '../../audio/wav';
 import { computePeaks, serializePeaks } from '../../audio/peaks';
 import { analyze } from '../../audio/analysis';
-import { frameCount, type AudioData } from '../../audio/types';
-import { EngineRegistry } from '../registry';
+import { durationSeconds, frameCount, type AudioData } from '../../audio/types';
+import { EngineRegistry, checkInputLength } from '../registry';
 import type { AudioFacts, HostMessage, HostRequest, RequestOf } from './protocol';
 
 /** Samples per peak pair in the cache: ~188 pairs per second at 48 kHz, enough for close zoom on a clip. */
@@ -20,6 +20,7 @@ export class HostWorker {
   constructor(
     private readonly send: (msg: HostMessage) => void,
     private readonly registry: EngineRegistry = EngineRegistry.fromEnv(),
+    private readonly analyzer: typeof analyze = analyze,
   ) {}
 
   handle(req: HostRequest): void {
@@ -83,7 +84,7 @@ export class HostWorker {
     const format = detectAudioFormat(bytes) ?? 'wav';
     signal.throwIfAborted();
     if (req.peaksOut) await writeAtomic(req.peaksOut, serializePeaks(computePeaks(audio, PEAKS_SAMPLES_PER_PEAK)));
-    const metrics = req.analyze ? await measure(audio, signal) : null;
+    const metrics = req.analyze ? await measure(this.analyzer, audio, signal) : null;
     return { ...facts(audio, format), ext: EXT[format], metrics };
   }
 
@@ -93,6 +94,7 @@ export class HostWorker {
     const caps = engine.capabilities();
     progress(0, 'decoding');
     const input = slice(await decodeFile(req.input), req.range);
+    checkInputLength(caps, durationSeconds(input));
     signal.throwIfAborted();
     // Engine progress maps to 0..0.9; measuring and writing the take fill the rest.
     const { audio, info } = await engine.edit(input, req.request, {
@@ -102,7 +104,7 @@ export class HostWorker {
     signal.throwIfAborted();
     checkFinite(audio);
     progress(0.9, 'measuring');
-    const metrics = req.analyze ? await measure(audio, signal) : null;
+    const metrics = req.analyze ? await measure(this.analyzer, audio, signal) : null;
     progress(0.95, 'writing');
     await writeAtomic(req.output, encodeWav(audio, 'float32'));
     if (req.peaksOut) await writeAtomic(req.peaksOut, serializePeaks(computePeaks(audio, PEAKS_SAMPLES_PER_PEAK)));
@@ -120,8 +122,18 @@ export class HostWorker {
   }
 }
 
-async function measure(audio: AudioData, signal: AbortSignal): Promise<Record<string, unknown>> {
-  return { ...(await analyze(audio, { signal })) } as Record<string, unknown>;
+/**
+ * The take's measurements. A failure to measure does not fail the import or the edit: the take is kept without
+ * metrics, and the reason is logged (cancellation still cancels).
+ */
+async function measure(analyzer: typeof analyze, audio: AudioData, signal: AbortSignal): Promise<Record<string, unknown> | null> {
+  try {
+    return { ...(await analyzer(audio, { signal })) } as Record<string, unknown>;
+  } catch (e) {
+    if (signal.aborted) throw e;
+    console.error(`Engine host: could not measure the audio (${(e as Error).message}); the take is kept without metrics.`);
+    return null;
+  }
 }
 
 const EXT: Record<AudioFormat, string> = { wav: 'wav', flac: 'flac', 'ogg-flac': 'ogg', 'ogg-vorbis': 'ogg', mp3: 'mp3' };

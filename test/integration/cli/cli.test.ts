@@ -129,6 +129,7 @@ describe('retake CLI', () => {
     expectOneLineError(retake('edit', input, '-o', out, '--task', 'speed', '--option', 'faster', '--iterations', '0'), 2, /--iterations/);
     expectOneLineError(retake('edit', input, '-o', out, '--task', 'speed', '--bogus'), 2, /bogus/);
     expectOneLineError(retake('frobnicate'), 2, /Unknown command/);
+    expectOneLineError(retake('edit', input, '-o', out, '--task', 'speed', '--option', 'faster', '--intensity', '0.5'), 1, /no intensity setting.*\[E_VALIDATION\]/);
     expectOneLineError(retake('edit', input, '-o', path.join(dir, 'no', 'such', 'x.wav'), '--task', 'speed', '--option', 'faster'), 1, /output folder .* does not exist.*\[E_FILE_NOT_FOUND\]/);
     expectOneLineError(retake('edit', input, '-o', dir, '--task', 'speed', '--option', 'faster'), 1, /is a folder.*\[E_IO\]/);
     expect(existsSync(`${dir}.part`)).toBe(false);
