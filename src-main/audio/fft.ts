@@ -1,6 +1,8 @@
 // Radix-2 complex FFT (in place, precomputed twiddles and bit reversal per size), a real-input FFT, and a short-time
 // Fourier transform with overlap-add resynthesis for frame-wise spectral gains. Shared by analysis and DSP.
 
+import { runSync, SAMPLE_BLOCK, type Steps } from './steps';
+
 export function nextPow2(n: number): number {
   let p = 1;
   while (p < n) p <<= 1;
@@ -169,58 +171,113 @@ export function hann(n: number, periodic = true): Float64Array {
   return w;
 }
 
+export type GainFrame = (frame: number, mags: Float64Array, gains: Float64Array) => void;
+
+export interface StftGainOptions {
+  magnitudes?: boolean;
+  resynthesize?: boolean;
+}
+
+/** Frames per piece of a cooperative run: ~1 ms at 2048 points. */
+const STFT_FRAMES_PER_PIECE = 8;
+
 /**
  * Frame-wise spectral gain: STFT with a periodic Hann window at hop size/4; `gainFrame` sets a real gain per bin
  * 0..size/2 from the frame's magnitudes; weighted overlap-add with the same window, normalised by the window's constant
  * squared-overlap sum. A gain of 1 everywhere reconstructs the input to within float error. With `resynthesize: false`
  * only the analysis runs (for measuring).
  */
-export function stftApplyGain(
+export function stftApplyGain(x: Float32Array, size: number, gainFrame: GainFrame, opts: StftGainOptions = {}): Float32Array {
+  return runSync(stftApplyGainSteps(x, size, gainFrame, opts));
+}
+
+/** The per-frame work of stftApplyGain with its scratch buffers. */
+class StftGain {
+  private readonly fft: RealFFT;
+  private readonly w: Float64Array;
+  private readonly buf: Float64Array;
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
+  private readonly mags: Float64Array;
+  private readonly gains: Float64Array;
+  private readonly bins: number;
+  readonly acc: Float64Array;
+
+  constructor(
+    private readonly x: Float32Array,
+    private readonly size: number,
+    private readonly gainFrame: GainFrame,
+    private readonly wantMags: boolean,
+    private readonly resynth: boolean,
+  ) {
+    this.fft = new RealFFT(size);
+    this.w = hann(size);
+    this.buf = new Float64Array(size);
+    this.bins = (size >> 1) + 1;
+    this.re = new Float64Array(this.bins);
+    this.im = new Float64Array(this.bins);
+    this.mags = new Float64Array(this.bins);
+    this.gains = new Float64Array(this.bins);
+    this.acc = resynth ? new Float64Array(x.length + 2 * size) : new Float64Array(0);
+  }
+
+  /** Frames [from, to) of the sequence starting at sample `first`, one every `hop`. */
+  frames(first: number, hop: number, from: number, to: number): void {
+    const { x, size, w, buf, re, im, mags, gains, bins, acc } = this;
+    const n = x.length;
+    for (let frame = from; frame < to; frame++) {
+      const start = first + frame * hop;
+      for (let i = 0; i < size; i++) {
+        const idx = start + i;
+        buf[i] = idx >= 0 && idx < n ? x[idx]! * w[i]! : 0;
+      }
+      this.fft.forward(buf, re, im);
+      if (this.wantMags) for (let k = 0; k < bins; k++) mags[k] = Math.sqrt(re[k]! * re[k]! + im[k]! * im[k]!);
+      gains.fill(1);
+      this.gainFrame(frame, mags, gains);
+      if (!this.resynth) continue;
+      for (let k = 0; k < bins; k++) {
+        re[k] = re[k]! * gains[k]!;
+        im[k] = im[k]! * gains[k]!;
+      }
+      this.fft.inverse(re, im, buf);
+      for (let i = 0; i < size; i++) {
+        const idx = start + i + size;
+        acc[idx] = acc[idx]! + buf[i]! * w[i]!;
+      }
+    }
+  }
+}
+
+function normalise(acc: Float64Array, size: number, out: Float32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) out[i] = acc[i + size]! / 1.5;
+}
+
+/** stftApplyGain in pieces (see ./steps), yielding its progress. */
+export function* stftApplyGainSteps(
   x: Float32Array,
   size: number,
-  gainFrame: (frame: number, mags: Float64Array, gains: Float64Array) => void,
-  opts: { magnitudes?: boolean; resynthesize?: boolean } = {},
-): Float32Array {
-  const wantMags = opts.magnitudes ?? true;
+  gainFrame: GainFrame,
+  opts: StftGainOptions = {},
+): Steps<Float32Array> {
   const resynth = opts.resynthesize ?? true;
   const hop = size >> 2;
   const n = x.length;
-  const fft = new RealFFT(size);
-  const w = hann(size);
-  const buf = new Float64Array(size);
-  const bins = (size >> 1) + 1;
-  const re = new Float64Array(bins);
-  const im = new Float64Array(bins);
-  const mags = new Float64Array(bins);
-  const gains = new Float64Array(bins);
+  const st = new StftGain(x, size, gainFrame, opts.magnitudes ?? true, resynth);
   // Frames start at -size + hop so every input sample is covered by the same number of windows.
   const first = -size + hop;
-  const acc = resynth ? new Float64Array(n + 2 * size) : new Float64Array(0);
-  let frame = 0;
-  for (let start = first; start < n; start += hop, frame++) {
-    for (let i = 0; i < size; i++) {
-      const idx = start + i;
-      buf[i] = idx >= 0 && idx < n ? x[idx]! * w[i]! : 0;
-    }
-    fft.forward(buf, re, im);
-    if (wantMags) for (let k = 0; k < bins; k++) mags[k] = Math.sqrt(re[k]! * re[k]! + im[k]! * im[k]!);
-    gains.fill(1);
-    gainFrame(frame, mags, gains);
-    if (!resynth) continue;
-    for (let k = 0; k < bins; k++) {
-      re[k] = re[k]! * gains[k]!;
-      im[k] = im[k]! * gains[k]!;
-    }
-    fft.inverse(re, im, buf);
-    for (let i = 0; i < size; i++) {
-      const idx = start + i + size;
-      acc[idx] = acc[idx]! + buf[i]! * w[i]!;
-    }
+  const frames = stftFrameCount(n, size);
+  for (let f = 0; f < frames; f += STFT_FRAMES_PER_PIECE) {
+    st.frames(first, hop, f, Math.min(frames, f + STFT_FRAMES_PER_PIECE));
+    yield f / frames;
   }
   if (!resynth) return new Float32Array(0);
   // Periodic Hann² at hop size/4 sums to exactly 1.5 everywhere the frames fully overlap (all of the signal here).
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = acc[i + size]! / 1.5;
+  for (let i = 0; i < n; i += SAMPLE_BLOCK) {
+    normalise(st.acc, size, out, i, Math.min(n, i + SAMPLE_BLOCK));
+    yield;
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@
 
 import type { AudioData } from './types';
 import { RetakeError } from '../contract/errors';
+import { runSync, type Steps } from './steps';
 
 export type ResampleMode = 'high' | 'torchaudioHann';
 
@@ -194,15 +195,24 @@ export function resampledLength(n: number, fromRate: number, toRate: number, mod
   return mode === 'high' ? Math.floor((2 * n * M + L) / (2 * L)) : Math.floor((n * M + L - 1) / L);
 }
 
-function run(x: Float32Array, k: Kernel, outLen: number): Float32Array {
-  const y = new Float32Array(outLen);
+/** Output samples per piece of a cooperative run: ~1 ms of work with the longest kernels used here. */
+const OUTPUT_BLOCK = 1 << 14;
+
+/** Position of the next output sample: input sample q, fractional phase r/M. */
+interface RunState {
+  q: number;
+  r: number;
+}
+
+/** Computes outputs [m0, m1) into y, advancing the input position in `st`. */
+function runBlock(x: Float32Array, k: Kernel, y: Float32Array, m0: number, m1: number, st: RunState): void {
   const n = x.length;
   const { L, M, H, taps, table, fine, fineRate } = k;
   const qStep = Math.floor(L / M);
   const rStep = L % M;
-  let q = 0;
-  let r = 0;
-  for (let m = 0; m < outLen; m++) {
+  let q = st.q;
+  let r = st.r;
+  for (let m = m0; m < m1; m++) {
     const start = q - H + 1;
     const k0 = start < 0 ? -start : 0;
     const k1 = start + taps > n ? n - start : taps;
@@ -244,11 +254,32 @@ function run(x: Float32Array, k: Kernel, outLen: number): Float32Array {
       q++;
     }
   }
+  st.q = q;
+  st.r = r;
+}
+
+function* convolveSteps(x: Float32Array, k: Kernel, outLen: number): Steps<Float32Array> {
+  const y = new Float32Array(outLen);
+  const st: RunState = { q: 0, r: 0 };
+  for (let m = 0; m < outLen; m += OUTPUT_BLOCK) {
+    runBlock(x, k, y, m, Math.min(outLen, m + OUTPUT_BLOCK), st);
+    yield m / outLen;
+  }
   return y;
 }
 
 /** Resamples one channel. Equal rates return a copy. */
 export function resampleChannel(x: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Float32Array {
+  return runSync(resampleChannelSteps(x, fromRate, toRate, options));
+}
+
+/** resampleChannel in pieces (see ../steps), for long signals in cooperative code. */
+export function* resampleChannelSteps(
+  x: Float32Array,
+  fromRate: number,
+  toRate: number,
+  options: ResampleOptions = {},
+): Steps<Float32Array> {
   const mode = options.mode ?? 'high';
   const outLen = resampledLength(x.length, fromRate, toRate, mode);
   if (fromRate === toRate) return x.slice();
@@ -257,7 +288,7 @@ export function resampleChannel(x: Float32Array, fromRate: number, toRate: numbe
   if (!(lpw > 0) || !(rolloff > 0 && rolloff <= 1)) {
     throw new RetakeError('E_VALIDATION', 'Cannot resample: lowpassFilterWidth must be positive and rolloff in (0, 1].');
   }
-  return run(x, getKernel(fromRate, toRate, mode, lpw, rolloff), outLen);
+  return yield* convolveSteps(x, getKernel(fromRate, toRate, mode, lpw, rolloff), outLen);
 }
 
 /** Resamples every channel to `toRate`. Equal rates return a copy. */

@@ -1,5 +1,7 @@
 // Audio buffers as every module of the main side passes them: planar float32, nominally in [-1, 1].
 
+import { runSync, SAMPLE_BLOCK, type Steps } from './steps';
+
 export interface AudioData {
   sampleRate: number;
   /** One Float32Array per channel, all of the same length. */
@@ -16,13 +18,54 @@ export function durationSeconds(a: AudioData): number {
 
 /** Mean of all channels (a copy, even for mono input). */
 export function toMono(a: AudioData): Float32Array {
+  return runSync(toMonoSteps(a));
+}
+
+function addInto(out: Float32Array, ch: Float32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) out[i]! += ch[i]!;
+}
+
+function divideBy(out: Float32Array, c: number, from: number, to: number): void {
+  for (let i = from; i < to; i++) out[i]! /= c;
+}
+
+/** toMono in pieces (see ./steps). */
+export function* toMonoSteps(a: AudioData): Steps<Float32Array> {
   const n = frameCount(a);
   const out = new Float32Array(n);
   const c = a.channels.length;
   if (c === 0) return out;
-  for (const ch of a.channels) for (let i = 0; i < n; i++) out[i]! += ch[i]!;
-  if (c > 1) for (let i = 0; i < n; i++) out[i]! /= c;
+  for (const ch of a.channels) {
+    for (let i = 0; i < n; i += SAMPLE_BLOCK) {
+      addInto(out, ch, i, Math.min(n, i + SAMPLE_BLOCK));
+      yield;
+    }
+  }
+  if (c > 1) {
+    for (let i = 0; i < n; i += SAMPLE_BLOCK) {
+      divideBy(out, c, i, Math.min(n, i + SAMPLE_BLOCK));
+      yield;
+    }
+  }
   return out;
+}
+
+/** The first sample that is not a finite number (channel, index), or null; checked in pieces (see ./steps). */
+export function* allFiniteSteps(a: AudioData): Steps<{ channel: number; index: number } | null> {
+  for (let c = 0; c < a.channels.length; c++) {
+    const ch = a.channels[c]!;
+    for (let i = 0; i < ch.length; i += SAMPLE_BLOCK) {
+      const bad = firstNonFinite(ch, i, Math.min(ch.length, i + SAMPLE_BLOCK));
+      if (bad >= 0) return { channel: c, index: bad };
+      yield;
+    }
+  }
+  return null;
+}
+
+function firstNonFinite(x: Float32Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (!Number.isFinite(x[i]!)) return i;
+  return -1;
 }
 
 export function mono(samples: Float32Array, sampleRate: number): AudioData {

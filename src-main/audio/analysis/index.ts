@@ -3,15 +3,16 @@
 
 import { RetakeError } from '../../contract/errors';
 import type { AudioData } from '../types';
-import { frameCount, toMono } from '../types';
-import { summarizeF0, trackF0 } from './f0';
-import { measureLoudness } from './loudness';
+import { allFiniteSteps, frameCount, toMonoSteps } from '../types';
+import { runSteps, type Steps } from '../steps';
+import { summarizeF0, trackF0Steps } from './f0';
+import { measureLoudnessSteps } from './loudness';
 import { ANALYSIS_VERSION } from './metrics';
 import type { TakeMetrics } from './metrics';
-import { estimateSpeakingRate } from './rate';
+import { estimateSpeakingRateSteps } from './rate';
 import type { VadOptions } from './vad';
 import { VAD_SAMPLE_RATE, detectSpeech } from './vad';
-import { resampleChannel } from '../resample';
+import { resampleChannelSteps } from '../resample';
 
 export type { Segment } from './common';
 export { percentile, percentiles } from './common';
@@ -20,8 +21,10 @@ export { ST_REF_HZ, hzToSt, speechFrameMask, stToHz, summarizeF0, trackF0 } from
 export type { LoudnessResult } from './loudness';
 export {
   ENERGY_FRAME_SEC,
+  K_WEIGHTING_MIN_RATE,
   frameEnergyPercentiles,
   integratedLoudness,
+  kWeightingSupported,
   loudnessRange,
   measureLoudness,
   samplePeak,
@@ -42,9 +45,6 @@ export interface AnalyzeOptions {
   vad?: Omit<VadOptions, 'signal'>;
 }
 
-/** Lowest sample rate analysed: F0 up to 600 Hz and the VAD's 16 kHz input need no less to be meaningful. */
-const MIN_SAMPLE_RATE = 8000;
-
 function round(v: number, digits: number): number {
   const f = 10 ** digits;
   const r = Math.round(v * f) / f;
@@ -55,12 +55,12 @@ function roundOrNull(v: number | null, digits: number): number | null {
   return v === null || !Number.isFinite(v) ? null : round(v, digits);
 }
 
-function validate(audio: AudioData): void {
+function* validate(audio: AudioData): Steps<void> {
   const sr = audio.sampleRate;
-  if (!Number.isSafeInteger(sr) || sr < MIN_SAMPLE_RATE || audio.channels.length === 0) {
+  if (!Number.isSafeInteger(sr) || sr <= 0 || audio.channels.length === 0) {
     throw new RetakeError(
       'E_UNSUPPORTED_AUDIO',
-      `Cannot analyse audio at ${sr} Hz with ${audio.channels.length} channel(s): use a whole number of at least ${MIN_SAMPLE_RATE} Hz and one channel.`,
+      `Cannot analyse audio at ${sr} Hz with ${audio.channels.length} channel(s): use a positive whole number of hertz and at least one channel.`,
     );
   }
   const n = frameCount(audio);
@@ -69,47 +69,46 @@ function validate(audio: AudioData): void {
     if (ch.length !== n) {
       throw new RetakeError('E_VALIDATION', 'Cannot analyse audio whose channels have different lengths.');
     }
-    for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(ch[i]!)) {
-        throw new RetakeError(
-          'E_INVALID_SAMPLES',
-          `Cannot analyse this take: sample ${i} is not a finite number. Re-render or re-import it.`,
-        );
-      }
-    }
+  }
+  const bad = yield* allFiniteSteps(audio);
+  if (bad) {
+    throw new RetakeError(
+      'E_INVALID_SAMPLES',
+      `Cannot analyse this take: sample ${bad.index} is not a finite number. Re-render or re-import it.`,
+    );
   }
 }
 
-function throwIfCancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new RetakeError('E_CANCELLED', 'The analysis was cancelled.');
+function cancelled(): RetakeError {
+  return new RetakeError('E_CANCELLED', 'The analysis was cancelled.');
 }
 
 /**
- * Measures one take. Values are rounded for storage: seconds to 1 ms, Hz to 0.01, dB/LU/semitones to 0.001, ratios
- * and rates to 1e-4.
+ * Measures one take at any sample rate: VAD, F0 and speaking rate on a 16 kHz mono mix, loudness and peaks on the
+ * original channels (loudness is null below K_WEIGHTING_MIN_RATE). Runs in pieces that give the event loop a turn
+ * every few tens of milliseconds and stop promptly once `signal` is aborted. Values are rounded for storage: seconds to
+ * 1 ms, Hz to 0.01, dB/LU/semitones to 0.001, ratios and rates to 1e-4.
  */
 export async function analyze(audio: AudioData, opts: AnalyzeOptions = {}): Promise<TakeMetrics> {
-  validate(audio);
   const { signal } = opts;
-  throwIfCancelled(signal);
+  const run = <T>(steps: Steps<T>): Promise<T> => runSteps(steps, { signal, cancelled });
+  await run(validate(audio));
   const sr = audio.sampleRate;
   // One 16 kHz mono signal serves the VAD (its native rate), the F0 tracker (which decimates to 8 kHz) and the rate
   // estimator (a band below 2.5 kHz); only loudness and peaks need the original channels and rate. torchaudio's kernel is
   // what Silero's own loader resamples with.
-  const mono = toMono(audio);
-  const x16 = sr === VAD_SAMPLE_RATE ? mono : resampleChannel(mono, sr, VAD_SAMPLE_RATE, { mode: 'torchaudioHann' });
-  throwIfCancelled(signal);
+  const mono = await run(toMonoSteps(audio));
+  const x16 =
+    sr === VAD_SAMPLE_RATE ? mono : await run(resampleChannelSteps(mono, sr, VAD_SAMPLE_RATE, { mode: 'torchaudioHann' }));
   const vad = await detectSpeech(
     { sampleRate: VAD_SAMPLE_RATE, channels: [x16] },
     { ...opts.vad, ...(signal ? { signal } : {}) },
   );
-  throwIfCancelled(signal);
-  const track = trackF0(x16, VAD_SAMPLE_RATE);
+  const track = await run(trackF0Steps(x16, VAD_SAMPLE_RATE));
   const f0 = summarizeF0(track, vad.segments);
-  throwIfCancelled(signal);
-  const loud = measureLoudness(audio);
-  throwIfCancelled(signal);
-  const rate = estimateSpeakingRate(x16, VAD_SAMPLE_RATE, vad.segments);
+  const loud = await run(measureLoudnessSteps(audio));
+  const rate = await run(estimateSpeakingRateSteps(x16, VAD_SAMPLE_RATE, vad.segments));
+  if (signal?.aborted) throw cancelled();
   return {
     analysisVersion: ANALYSIS_VERSION,
     sampleRate: sr,

@@ -2,6 +2,7 @@
 // 400 ms blocks), EBU Tech 3342 loudness range, true peak by oversampling (BS.1770-4 Annex 2), sample peak, and the
 // frame-energy percentiles used for noise-floor / speech-level checks.
 
+import { runSync, SAMPLE_BLOCK, type Steps } from '../steps';
 import type { AudioData } from '../types';
 import { frameCount } from '../types';
 import { percentiles, powerDb } from './common';
@@ -106,26 +107,6 @@ export function channelWeights(channels: number): number[] {
   return new Array<number>(channels).fill(1);
 }
 
-/** Applies the two K-weighting stages (direct form I, float64 state) to one channel. */
-export function kWeight(x: Float32Array, sampleRate: number): Float64Array {
-  const { shelf: s, highpass: h } = kWeightingFilters(sampleRate);
-  const out = new Float64Array(x.length);
-  let x1 = 0, x2 = 0, y1 = 0, y2 = 0, z1 = 0, z2 = 0;
-  for (let i = 0; i < x.length; i++) {
-    const xi = x[i]!;
-    const yi = s.b0 * xi + s.b1 * x1 + s.b2 * x2 - s.a1 * y1 - s.a2 * y2;
-    x2 = x1;
-    x1 = xi;
-    const zi = h.b0 * yi + h.b1 * y1 + h.b2 * y2 - h.a1 * z1 - h.a2 * z2;
-    y2 = y1;
-    y1 = yi;
-    z2 = z1;
-    z1 = zi;
-    out[i] = zi;
-  }
-  return out;
-}
-
 /** Channel-weighted sums of the K-weighted squared signal per 100 ms step, computed once for gating and range. */
 interface StepEnergies {
   stepSums: Float64Array;
@@ -136,7 +117,45 @@ interface StepEnergies {
   n: number;
 }
 
-function stepEnergies(audio: AudioData): StepEnergies {
+/**
+ * K-weights x[from, to) continuing from the filter state st = (x1, x2, y1, y2, z1, z2) and returns acc + Σ z² summed
+ * in sample order (direct form I, float64 state).
+ */
+function kWeightedEnergy(
+  x: Float32Array,
+  s: Biquad,
+  h: Biquad,
+  st: Float64Array,
+  from: number,
+  to: number,
+  acc: number,
+): number {
+  let x1 = st[0]!, x2 = st[1]!, y1 = st[2]!, y2 = st[3]!, z1 = st[4]!, z2 = st[5]!;
+  for (let i = from; i < to; i++) {
+    const xi = x[i]!;
+    const yi = s.b0 * xi + s.b1 * x1 + s.b2 * x2 - s.a1 * y1 - s.a2 * y2;
+    x2 = x1;
+    x1 = xi;
+    const zi = h.b0 * yi + h.b1 * y1 + h.b2 * y2 - h.a1 * z1 - h.a2 * z2;
+    y2 = y1;
+    y1 = yi;
+    z2 = z1;
+    z1 = zi;
+    acc += zi * zi;
+  }
+  st[0] = x1;
+  st[1] = x2;
+  st[2] = y1;
+  st[3] = y2;
+  st[4] = z1;
+  st[5] = z2;
+  return acc;
+}
+
+/** 100 ms steps K-weighted per piece of a cooperative run (0.5–2 ms of work). */
+const STEPS_PER_PIECE = 16;
+
+function* stepEnergiesSteps(audio: AudioData): Steps<StepEnergies> {
   const n = frameCount(audio);
   const sr = audio.sampleRate;
   const stepLen = STEP_SEC * sr;
@@ -146,20 +165,23 @@ function stepEnergies(audio: AudioData): StepEnergies {
   const weights = channelWeights(audio.channels.length);
   const stepSums = new Float64Array(steps);
   let total = 0;
-  audio.channels.forEach((ch, c) => {
+  const { shelf, highpass } = kWeightingFilters(sr);
+  for (let c = 0; c < audio.channels.length; c++) {
     const g = weights[c]!;
-    if (g === 0) return;
-    const y = kWeight(ch, sr);
+    if (g === 0) continue;
+    const ch = audio.channels[c]!;
+    const st = new Float64Array(6);
     let all = 0;
     for (let k = 0; k < steps; k++) {
-      let acc = 0;
-      for (let i = bounds[k]!; i < bounds[k + 1]!; i++) acc += y[i]! * y[i]!;
+      const acc = kWeightedEnergy(ch, shelf, highpass, st, bounds[k]!, bounds[k + 1]!, 0);
       stepSums[k]! += g * acc;
       all += acc;
+      if (k % STEPS_PER_PIECE === STEPS_PER_PIECE - 1) yield;
     }
-    for (let i = bounds[steps] ?? 0; i < n; i++) all += y[i]! * y[i]!;
+    all = kWeightedEnergy(ch, shelf, highpass, st, bounds[steps] ?? 0, n, all);
     total += g * all;
-  });
+    yield;
+  }
   return { stepSums, bounds, total, n };
 }
 
@@ -212,14 +234,40 @@ function rangeFrom(e: StepEnergies, sampleRate: number): number | null {
   return p95 - p10;
 }
 
-/** BS.1770-4 integrated loudness in LUFS; null when nothing passes the absolute gate (silence). */
-export function integratedLoudness(audio: AudioData): number | null {
-  return integratedFrom(stepEnergies(audio));
+/**
+ * Lowest sample rate K-weighted: the stage-1 shelf (centre 1682 Hz) must lie below Nyquist, and the pre-warped
+ * bilinear design stops existing at 2 × 1682 = 3364 Hz; 4 kHz is the lowest common rate above that. There the
+ * response departs from the 48 kHz one by up to 1.2 dB between 1.5 and 2 kHz, where speech carries little energy:
+ * corpus speech resampled to 4 kHz reads within 0.11 LU of the same band-limited signal measured at 48 kHz (0.04 LU at
+ * 6 kHz). Below this rate loudness is reported as unknown (null).
+ */
+export const K_WEIGHTING_MIN_RATE = 4000;
+
+export function kWeightingSupported(sampleRate: number): boolean {
+  return sampleRate >= K_WEIGHTING_MIN_RATE;
 }
 
-/** EBU Tech 3342 loudness range in LU; null for clips shorter than 3 s or without gated short-term windows. */
+/**
+ * BS.1770-4 integrated loudness in LUFS; null when nothing passes the absolute gate (silence) or the rate is below
+ * K_WEIGHTING_MIN_RATE.
+ */
+export function integratedLoudness(audio: AudioData): number | null {
+  return runSync(integratedLoudnessSteps(audio));
+}
+
+/** integratedLoudness in pieces (see ../steps). */
+export function* integratedLoudnessSteps(audio: AudioData): Steps<number | null> {
+  if (!kWeightingSupported(audio.sampleRate)) return null;
+  return integratedFrom(yield* stepEnergiesSteps(audio));
+}
+
+/**
+ * EBU Tech 3342 loudness range in LU; null for clips shorter than 3 s, without gated short-term windows, or below
+ * K_WEIGHTING_MIN_RATE.
+ */
 export function loudnessRange(audio: AudioData): number | null {
-  return rangeFrom(stepEnergies(audio), audio.sampleRate);
+  if (!kWeightingSupported(audio.sampleRate)) return null;
+  return rangeFrom(runSync(stepEnergiesSteps(audio)), audio.sampleRate);
 }
 
 function besselI0(x: number): number {
@@ -277,53 +325,116 @@ function interpolator(L: number): { phases: Float64Array[]; l1: number } {
   return result;
 }
 
+/**
+ * The true-peak meter's interpolator for a sample rate: factor L = phases.length, `taps` taps per phase (phase p gives
+ * the value at n + p/L from x[n − taps/2 + 1 …]), and l1 the largest phase L1 norm. Shared with the limiter, so that
+ * what it keeps under the ceiling is what this meter reads.
+ */
+export function truePeakInterpolator(sampleRate: number): { phases: Float64Array[]; l1: number; taps: number } {
+  return { ...interpolator(truePeakFactor(sampleRate)), taps: TP_TAPS };
+}
+
 /** Largest absolute sample over all channels (linear). */
 export function samplePeak(audio: AudioData): number {
-  let m = 0;
-  for (const ch of audio.channels) for (let i = 0; i < ch.length; i++) m = Math.max(m, Math.abs(ch[i]!));
+  return runSync(samplePeakSteps(audio));
+}
+
+function maxAbs(x: Float32Array, from: number, to: number, m: number): number {
+  for (let i = from; i < to; i++) m = Math.max(m, Math.abs(x[i]!));
   return m;
 }
 
-/**
- * True peak (linear) by polyphase oversampling to ≥ 192 kHz. Blocks whose neighbourhood cannot exceed the running
- * maximum (max |x| · branch L1 norm ≤ current peak) are skipped, which leaves the result exact and the cost small.
- */
+/** samplePeak in pieces (see ../steps). */
+export function* samplePeakSteps(audio: AudioData): Steps<number> {
+  let m = 0;
+  for (const ch of audio.channels) {
+    for (let i = 0; i < ch.length; i += SAMPLE_BLOCK) {
+      m = maxAbs(ch, i, Math.min(ch.length, i + SAMPLE_BLOCK), m);
+      yield;
+    }
+  }
+  return m;
+}
+
+/** Samples per block of the true-peak search: blocks are skipped or interpolated as a whole. */
+const TP_BLOCK = 32;
+/** Blocks scanned per piece of a cooperative run (≤ 1 ms of interpolation even at 8 kHz, where L = 24). */
+const TP_BLOCKS_PER_PIECE = 128;
+
+/** Largest |interpolated value| over the L − 1 fractional phases of the samples of block b, if above `best`. */
+function blockTruePeak(x: Float32Array, b: number, phases: Float64Array[], best: number): number {
+  const n = x.length;
+  const L = phases.length;
+  const half = TP_TAPS / 2;
+  for (let i = b * TP_BLOCK; i < Math.min(n, b * TP_BLOCK + TP_BLOCK); i++) {
+    const base = i - half + 1;
+    const j0 = Math.max(0, -base);
+    const j1 = Math.min(TP_TAPS, n - base);
+    for (let p = 1; p < L; p++) {
+      const h = phases[p]!;
+      let acc = 0;
+      for (let j = j0; j < j1; j++) acc += h[j]! * x[base + j]!;
+      const v = Math.abs(acc);
+      if (v > best) best = v;
+    }
+  }
+  return best;
+}
+
+/** Interpolates the blocks in [from, to) whose bound exceeds the running maximum; returns the new maximum. */
+function scanBlocks(x: Float32Array, bound: Float64Array, from: number, to: number, phases: Float64Array[], best: number): number {
+  for (let b = from; b < to; b++) if (bound[b]! > best) best = blockTruePeak(x, b, phases, best);
+  return best;
+}
+
+/** Per block: l1 × the largest |x| in it and its two neighbours, which bounds every interpolated value of the block. */
+function blockBounds(x: Float32Array, l1: number, blockMax: Float64Array, bound: Float64Array, from: number, to: number): void {
+  const n = x.length;
+  const blocks = blockMax.length;
+  // blockMax of blocks [from − 1, to + 1) are needed; they are filled ahead of use.
+  for (let b = Math.max(0, from - 1); b < Math.min(blocks, to + 1); b++) {
+    if (blockMax[b]! >= 0) continue;
+    let m = 0;
+    for (let i = b * TP_BLOCK; i < Math.min(n, b * TP_BLOCK + TP_BLOCK); i++) m = Math.max(m, Math.abs(x[i]!));
+    blockMax[b] = m;
+  }
+  // The support of outputs in block b (samples b·B − half + 1 … b·B + B − 1 + half) lies in blocks b−1 … b+1.
+  for (let b = from; b < to; b++) {
+    bound[b] = l1 * Math.max(blockMax[b - 1] ?? 0, blockMax[b]!, blockMax[b + 1] ?? 0);
+  }
+}
+
+/** True peak (linear) by polyphase oversampling to ≥ 192 kHz (see truePeakSteps). */
 export function truePeak(audio: AudioData): number {
+  return runSync(truePeakSteps(audio));
+}
+
+/**
+ * True peak (linear) by polyphase oversampling to ≥ 192 kHz, in pieces. Blocks whose neighbourhood cannot exceed the
+ * running maximum (max |x| · branch L1 norm ≤ current peak) are skipped, which leaves the result exact (the maximum of
+ * the same interpolated values whatever the order) and the cost small; the block with the largest bound goes first so
+ * that the running maximum starts near the answer.
+ */
+export function* truePeakSteps(audio: AudioData): Steps<number> {
   const L = truePeakFactor(audio.sampleRate);
-  let best = samplePeak(audio);
+  let best = yield* samplePeakSteps(audio);
   if (L === 1 || best === 0) return best;
   const { phases, l1 } = interpolator(L);
-  const half = TP_TAPS / 2;
-  const B = 32;
   for (const x of audio.channels) {
-    const n = x.length;
-    const blocks = Math.ceil(n / B);
-    const blockMax = new Float64Array(blocks);
-    for (let b = 0; b < blocks; b++) {
-      let m = 0;
-      for (let i = b * B; i < Math.min(n, b * B + B); i++) m = Math.max(m, Math.abs(x[i]!));
-      blockMax[b] = m;
-    }
-    // The support of outputs in block b (samples b·B − half + 1 … b·B + B − 1 + half) lies in blocks b−1 … b+1.
+    const blocks = Math.ceil(x.length / TP_BLOCK);
+    const blockMax = new Float64Array(blocks).fill(-1);
     const bound = new Float64Array(blocks);
-    for (let b = 0; b < blocks; b++) {
-      bound[b] = l1 * Math.max(blockMax[b - 1] ?? 0, blockMax[b]!, blockMax[b + 1] ?? 0);
+    let top = 0;
+    for (let b = 0; b < blocks; b += SAMPLE_BLOCK / TP_BLOCK) {
+      const end = Math.min(blocks, b + SAMPLE_BLOCK / TP_BLOCK);
+      blockBounds(x, l1, blockMax, bound, b, end);
+      for (let k = b; k < end; k++) if (bound[k]! > bound[top]!) top = k;
+      yield;
     }
-    const order = Array.from({ length: blocks }, (_, b) => b).sort((p, q) => bound[q]! - bound[p]!);
-    for (const b of order) {
-      if (bound[b]! <= best) break;
-      for (let i = b * B; i < Math.min(n, b * B + B); i++) {
-        const base = i - half + 1;
-        const j0 = Math.max(0, -base);
-        const j1 = Math.min(TP_TAPS, n - base);
-        for (let p = 1; p < L; p++) {
-          const h = phases[p]!;
-          let acc = 0;
-          for (let j = j0; j < j1; j++) acc += h[j]! * x[base + j]!;
-          const v = Math.abs(acc);
-          if (v > best) best = v;
-        }
-      }
+    if (blocks > 0 && bound[top]! > best) best = blockTruePeak(x, top, phases, best);
+    for (let b = 0; b < blocks; b += TP_BLOCKS_PER_PIECE) {
+      best = scanBlocks(x, bound, b, Math.min(blocks, b + TP_BLOCKS_PER_PIECE), phases, best);
+      yield;
     }
   }
   return best;
@@ -334,12 +445,19 @@ function toDb(linear: number): number | null {
 }
 
 export function measureLoudness(audio: AudioData): LoudnessResult {
-  const e = stepEnergies(audio);
+  return runSync(measureLoudnessSteps(audio));
+}
+
+/** measureLoudness in pieces (see ../steps); loudness and range are null below K_WEIGHTING_MIN_RATE. */
+export function* measureLoudnessSteps(audio: AudioData): Steps<LoudnessResult> {
+  const e = kWeightingSupported(audio.sampleRate) ? yield* stepEnergiesSteps(audio) : null;
+  const tp = yield* truePeakSteps(audio);
+  const sp = yield* samplePeakSteps(audio);
   return {
-    integratedLufs: integratedFrom(e),
-    loudnessRangeLu: rangeFrom(e, audio.sampleRate),
-    truePeakDbtp: toDb(truePeak(audio)),
-    samplePeakDbfs: toDb(samplePeak(audio)),
+    integratedLufs: e ? integratedFrom(e) : null,
+    loudnessRangeLu: e ? rangeFrom(e, audio.sampleRate) : null,
+    truePeakDbtp: toDb(tp),
+    samplePeakDbfs: toDb(sp),
   };
 }
 

@@ -10,8 +10,9 @@ import { readFile } from 'node:fs/promises';
 import type { InferenceSession } from 'onnxruntime-node';
 import { RetakeError } from '../../contract/errors';
 import type { AudioData } from '../types';
-import { toMono } from '../types';
-import { resampleChannel } from '../resample';
+import { toMonoSteps } from '../types';
+import { resampleChannelSteps } from '../resample';
+import { runSteps, type Steps } from '../steps';
 import type { Segment } from './common';
 import { sumSegments } from './common';
 
@@ -133,8 +134,20 @@ export async function disposeVad(): Promise<void> {
   }
 }
 
+function cancelled(): RetakeError {
+  return new RetakeError('E_CANCELLED', 'The analysis was cancelled.');
+}
+
 function throwIfCancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new RetakeError('E_CANCELLED', 'The analysis was cancelled.');
+  if (signal?.aborted) throw cancelled();
+}
+
+/** Mono mix at 16 kHz, the model's input. */
+function* vadInput(audio: AudioData): Steps<Float32Array> {
+  const mono = yield* toMonoSteps(audio);
+  // torchaudio's default kernel: what Silero's own loader resamples with, and a tenth of the 'high' kernel's cost.
+  if (audio.sampleRate === VAD_SAMPLE_RATE) return mono;
+  return yield* resampleChannelSteps(mono, audio.sampleRate, VAD_SAMPLE_RATE, { mode: 'torchaudioHann' });
 }
 
 /** Speech probability per 512-sample window of 16 kHz mono audio (the last window zero-padded). */
@@ -225,14 +238,9 @@ export function speechSegments(probs: Float32Array, totalSec: number, opts: VadO
 
 /** Mono mix → 16 kHz → Silero probabilities → segments. */
 export async function detectSpeech(audio: AudioData, opts: VadOptions = {}): Promise<VadResult> {
-  const mono = toMono(audio);
-  const totalSec = audio.sampleRate > 0 ? mono.length / audio.sampleRate : 0;
-  // torchaudio's default kernel: what Silero's own loader resamples with, and a tenth of the 'high' kernel's cost.
-  const x16k =
-    audio.sampleRate === VAD_SAMPLE_RATE
-      ? mono
-      : resampleChannel(mono, audio.sampleRate, VAD_SAMPLE_RATE, { mode: 'torchaudioHann' });
-  throwIfCancelled(opts.signal);
+  const n = audio.channels[0]?.length ?? 0;
+  const totalSec = audio.sampleRate > 0 ? n / audio.sampleRate : 0;
+  const x16k = await runSteps(vadInput(audio), { signal: opts.signal, cancelled });
   const probs = await speechProbabilities(x16k, opts.signal ? { signal: opts.signal } : {});
   const segments = speechSegments(probs, totalSec, opts);
   return { segments, speechSec: sumSegments(segments), probs };

@@ -2,6 +2,8 @@
 // reflection coefficients, lattice inverse/synthesis filters that stay stable while the coefficients change every hop,
 // and envelope evaluation / formant peak picking for choosing a speaker's own vowel envelopes.
 
+import { runSync, SAMPLE_BLOCK, type Steps } from '../steps';
+
 export interface LpcResult {
   /** Predictor polynomial A(z) = 1 + a1 z^-1 + … (a[0] = 1). */
   a: Float64Array;
@@ -64,34 +66,61 @@ export interface LpcTrack {
 export const PRE_EMPHASIS = 0.97;
 
 export function preEmphasize(x: Float32Array, coef = PRE_EMPHASIS): Float32Array {
+  return runSync(preEmphasizeSteps(x, coef));
+}
+
+/** preEmphasize in pieces (see ../steps). */
+export function* preEmphasizeSteps(x: Float32Array, coef = PRE_EMPHASIS): Steps<Float32Array> {
   const y = new Float32Array(x.length);
-  let prev = 0;
-  for (let i = 0; i < x.length; i++) {
-    y[i] = x[i]! - coef * prev;
-    prev = x[i]!;
+  for (let i = 0; i < x.length; i += SAMPLE_BLOCK) {
+    emphasize(x, y, coef, i, Math.min(x.length, i + SAMPLE_BLOCK));
+    yield;
   }
   return y;
 }
 
+function emphasize(x: Float32Array, y: Float32Array, coef: number, from: number, to: number): void {
+  let prev = from > 0 ? x[from - 1]! : 0;
+  for (let i = from; i < to; i++) {
+    y[i] = x[i]! - coef * prev;
+    prev = x[i]!;
+  }
+}
+
 export function deEmphasize(x: Float32Array, coef = PRE_EMPHASIS): Float32Array {
+  return runSync(deEmphasizeSteps(x, coef));
+}
+
+/** deEmphasize in pieces (see ../steps). */
+export function* deEmphasizeSteps(x: Float32Array, coef = PRE_EMPHASIS): Steps<Float32Array> {
   const y = new Float32Array(x.length);
-  let prev = 0;
-  for (let i = 0; i < x.length; i++) {
+  const st = new Float64Array(1);
+  for (let i = 0; i < x.length; i += SAMPLE_BLOCK) {
+    deEmphasizeBlock(x, y, coef, st, i, Math.min(x.length, i + SAMPLE_BLOCK));
+    yield;
+  }
+  return y;
+}
+
+/** The recursion y[i] = x[i] + coef·y[i−1] over [from, to), its state (the last output, unrounded) in st[0]. */
+function deEmphasizeBlock(x: Float32Array, y: Float32Array, coef: number, st: Float64Array, from: number, to: number): void {
+  let prev = st[0]!;
+  for (let i = from; i < to; i++) {
     prev = x[i]! + coef * prev;
     y[i] = prev;
   }
-  return y;
+  st[0] = prev;
 }
 
 /** Frame-wise LPC of a (pre-emphasised) signal: Hann frames of `frameLen` every `hop` samples, centred at f·hop. */
 export function lpcTrack(x: Float32Array, order: number, frameLen: number, hop: number): LpcTrack {
-  const frames = Math.max(1, Math.ceil(x.length / hop) + 1);
-  const k = new Float64Array(frames * order);
-  const win = new Float64Array(frameLen);
-  for (let i = 0; i < frameLen; i++) win[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / frameLen);
-  const buf = new Float64Array(frameLen);
+  return runSync(lpcTrackSteps(x, order, frameLen, hop));
+}
+
+function lpcFrames(x: Float32Array, order: number, win: Float64Array, buf: Float64Array, hop: number, k: Float64Array, from: number, to: number): void {
+  const frameLen = win.length;
   const half = frameLen >> 1;
-  for (let f = 0; f < frames; f++) {
+  for (let f = from; f < to; f++) {
     const start = f * hop - half;
     for (let i = 0; i < frameLen; i++) {
       const idx = start + i;
@@ -99,6 +128,21 @@ export function lpcTrack(x: Float32Array, order: number, frameLen: number, hop: 
     }
     const res = levinson(autocorrelation(buf, order), order);
     k.set(res.k, f * order);
+  }
+}
+
+/** lpcTrack in pieces (see ../steps), yielding its progress. */
+export function* lpcTrackSteps(x: Float32Array, order: number, frameLen: number, hop: number): Steps<LpcTrack> {
+  const frames = Math.max(1, Math.ceil(x.length / hop) + 1);
+  const k = new Float64Array(frames * order);
+  const win = new Float64Array(frameLen);
+  for (let i = 0; i < frameLen; i++) win[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / frameLen);
+  const buf = new Float64Array(frameLen);
+  // ~1 ms per piece: the autocorrelation costs frameLen × (order + 1) per frame.
+  const perPiece = Math.max(1, Math.floor((1 << 20) / (frameLen * (order + 1))));
+  for (let f = 0; f < frames; f += perPiece) {
+    lpcFrames(x, order, win, buf, hop, k, f, Math.min(frames, f + perPiece));
+    yield f / frames;
   }
   return { order, hop, k, frames };
 }
@@ -113,17 +157,47 @@ function coeffsAt(t: LpcTrack, i: number, out: Float64Array): void {
   for (let j = 0; j < p; j++) out[j] = t.k[f0 * p + j]! * (1 - w) + t.k[f1 * p + j]! * w;
 }
 
+/** Samples per piece of a cooperative lattice run (~1 ms at order 48). */
+function latticeBlock(order: number): number {
+  return Math.max(1024, Math.floor((1 << 19) / order));
+}
+
 /**
  * Prediction residual e = A(z)x through a lattice FIR with the track's time-varying coefficients (updated every
  * `update` samples). `latticeSynthesis` with the same track and update inverts it exactly.
  */
 export function latticeInverse(x: Float32Array, t: LpcTrack, update = 32): Float32Array {
+  return runSync(latticeInverseSteps(x, t, update));
+}
+
+/** latticeInverse in pieces (see ../steps). */
+export function* latticeInverseSteps(x: Float32Array, t: LpcTrack, update = 32): Steps<Float32Array> {
   const p = t.order;
   const e = new Float32Array(x.length);
   const k = new Float64Array(p);
   const b = new Float64Array(p + 1); // backward errors of the previous sample, b[j] = b_j[n-1]
   const bNew = new Float64Array(p + 1);
-  for (let n = 0; n < x.length; n++) {
+  const block = latticeBlock(p);
+  for (let n = 0; n < x.length; n += block) {
+    inverseBlock(x, e, t, update, k, b, bNew, n, Math.min(x.length, n + block));
+    yield;
+  }
+  return e;
+}
+
+function inverseBlock(
+  x: Float32Array,
+  e: Float32Array,
+  t: LpcTrack,
+  update: number,
+  k: Float64Array,
+  b: Float64Array,
+  bNew: Float64Array,
+  from: number,
+  to: number,
+): void {
+  const p = t.order;
+  for (let n = from; n < to; n++) {
     if (n % update === 0) coeffsAt(t, n + update / 2, k);
     let f = x[n]!;
     bNew[0] = f;
@@ -136,16 +210,39 @@ export function latticeInverse(x: Float32Array, t: LpcTrack, update = 32): Float
     e[n] = f;
     b.set(bNew);
   }
-  return e;
 }
 
 /** All-pole lattice synthesis x = e / A(z); stable for any |k| < 1 sequence. */
 export function latticeSynthesis(e: Float32Array, t: LpcTrack, update = 32): Float32Array {
+  return runSync(latticeSynthesisSteps(e, t, update));
+}
+
+/** latticeSynthesis in pieces (see ../steps). */
+export function* latticeSynthesisSteps(e: Float32Array, t: LpcTrack, update = 32): Steps<Float32Array> {
   const p = t.order;
   const x = new Float32Array(e.length);
   const k = new Float64Array(p);
   const b = new Float64Array(p + 1); // b[j] = backward error of stage j at the previous sample
-  for (let n = 0; n < e.length; n++) {
+  const block = latticeBlock(p);
+  for (let n = 0; n < e.length; n += block) {
+    synthesisBlock(e, x, t, update, k, b, n, Math.min(e.length, n + block));
+    yield;
+  }
+  return x;
+}
+
+function synthesisBlock(
+  e: Float32Array,
+  x: Float32Array,
+  t: LpcTrack,
+  update: number,
+  k: Float64Array,
+  b: Float64Array,
+  from: number,
+  to: number,
+): void {
+  const p = t.order;
+  for (let n = from; n < to; n++) {
     if (n % update === 0) coeffsAt(t, n + update / 2, k);
     let f = e[n]!;
     for (let j = p - 1; j >= 0; j--) {
@@ -155,7 +252,6 @@ export function latticeSynthesis(e: Float32Array, t: LpcTrack, update = 32): Flo
     b[0] = f;
     x[n] = f;
   }
-  return x;
 }
 
 /** Reflection coefficients → predictor polynomial (step-up recursion). */

@@ -2,11 +2,13 @@
 // limiter under −1 dBTP, finite samples. Loudness and true peak are measured by the analysis module (BS.1770-4), the
 // same meter the takes list and the tests use, so "within 1 LU" and "≤ −1 dBTP" hold by that meter.
 
-import { integratedLoudness, truePeak } from '../analysis/loudness';
+import { integratedLoudnessSteps, truePeakSteps } from '../analysis/loudness';
+import { SAMPLE_BLOCK, type Steps } from '../steps';
 import type { AudioData } from '../types';
-import { applyGain, dbToGain, limiterGain, truePeakEnvelope } from './dynamics';
+import { dbToGain, limiterGainSteps, truePeakEnvelopeSteps } from './dynamics';
+import { Work, type WorkOptions } from './work';
 
-export interface MasterOptions {
+export interface MasterOptions extends WorkOptions {
   /** Loudness of the reference (the edit's input) in LUFS, or null when it is silent. */
   referenceLufs: number | null;
   /** Declared loudness change in dB relative to the reference (0 = match). */
@@ -19,101 +21,145 @@ export interface MasterResult {
   audio: AudioData;
   outputLufs: number | null;
   targetLufs: number | null;
+  /** True peak of `audio` as the analysis meter reads it. */
   truePeakDbtp: number | null;
+  /** target − output when the target could not be reached within MATCH_TOLERANCE_LU (a hot source that the ceiling
+   * keeps from getting louder, or a gain beyond MAX_MAKEUP_DB); null otherwise. */
+  shortfallLu: number | null;
 }
 
-/** The limiter works 0.3 dB under the delivery ceiling so estimator and smoothing differences never cross it. */
+/** The limiter works 0.3 dB under the delivery ceiling, so that the gain curve's movement within the interpolator's
+ * reach rarely lifts the result over it; the meter has the last word either way (see render). */
 const LIMITER_MARGIN_DB = 0.3;
-/** Loudness is re-matched after limiting until within 0.2 LU (limiting lowers loudness a little); at most 6 rounds. */
-const MATCH_TOLERANCE_LU = 0.2;
-const MATCH_ROUNDS = 6;
-/** Our 16-tap interpolator and the analysis meter's agree within ~0.05 dB on speech; 0.15 dB is a safe bound. */
-const ESTIMATOR_TOLERANCE_DB = 0.15;
-/** The envelope is computed exactly up to 3 dB above the first gain tried, room for the re-matching rounds. */
+/** Loudness is matched to within 0.1 LU (the resolution the takes list shows); a larger miss is reported. */
+const MATCH_TOLERANCE_LU = 0.1;
+/** Trials of the loudness match: the first at the gain that would match without limiting, then secant steps. */
+const MATCH_ROUNDS = 8;
+/** Bounds of the loudness-vs-gain slope a secant step divides by: limiting only makes it smaller than 1, and below 0.1
+ * one step would move the gain by more than ten times the remaining miss. */
+const MIN_SLOPE = 0.1;
+/** A static trim 0.05 dB under the ceiling when the meter reads above it (float rounding then cannot cross it). */
+const TRIM_MARGIN_DB = 0.05;
+/** Trims tried before giving up on the ceiling (one suffices in exact arithmetic: the true peak scales with gain). */
+const TRIM_ROUNDS = 4;
+/** The envelope is computed exactly up to 3 dB above the gain it was made for, room for the matching rounds. */
 const ENVELOPE_HEADROOM_DB = 3;
 /** Never raise the gain by more than this in one edit: a near-silent output is not pumped into noise. */
 const MAX_MAKEUP_DB = 24;
 
-function sanitize(audio: AudioData): AudioData {
-  return {
-    sampleRate: audio.sampleRate,
-    channels: audio.channels.map((c) => {
-      const o = c.slice();
-      for (let i = 0; i < o.length; i++) if (!Number.isFinite(o[i]!)) o[i] = 0;
-      return o;
-    }),
-  };
+function finiteCopy(c: Float32Array, o: Float32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) o[i] = Number.isFinite(c[i]!) ? c[i]! : 0;
 }
 
-export function master(audioIn: AudioData, opts: MasterOptions): MasterResult {
+function* sanitize(audio: AudioData): Steps<AudioData> {
+  const channels: Float32Array[] = [];
+  for (const c of audio.channels) {
+    const o = new Float32Array(c.length);
+    for (let i = 0; i < c.length; i += SAMPLE_BLOCK) {
+      finiteCopy(c, o, i, Math.min(c.length, i + SAMPLE_BLOCK));
+      yield;
+    }
+    channels.push(o);
+  }
+  return { sampleRate: audio.sampleRate, channels };
+}
+
+/** out[i] = c[i]·g·curve[i] (or c[i]·g without a curve) for [from, to). */
+function gainBlock(c: Float32Array, g: number, curve: Float32Array | null, out: Float32Array, from: number, to: number): void {
+  if (curve) for (let i = from; i < to; i++) out[i] = c[i]! * g * curve[i]!;
+  else for (let i = from; i < to; i++) out[i] = c[i]! * g;
+}
+
+function* scaled(audio: AudioData, g: number, curve: Float32Array | null): Steps<AudioData> {
+  const channels: Float32Array[] = [];
+  for (const c of audio.channels) {
+    const o = new Float32Array(c.length);
+    for (let i = 0; i < c.length; i += SAMPLE_BLOCK) {
+      gainBlock(c, g, curve, o, i, Math.min(c.length, i + SAMPLE_BLOCK));
+      yield;
+    }
+    channels.push(o);
+  }
+  return { sampleRate: audio.sampleRate, channels };
+}
+
+interface Trial {
+  gainDb: number;
+  audio: AudioData;
+  lufs: number | null;
+  /** Linear true peak by the analysis meter. */
+  peak: number;
+}
+
+/**
+ * Loudness-matches and limits one edit's output. Every candidate gain is rendered through the limiter and then read
+ * by the analysis meter; a true peak over the ceiling is trimmed (static gain) until the meter agrees, and loudness is
+ * measured after that, so the match accounts for both. The gain search is a secant on loudness against gain in dB.
+ */
+export async function master(audioIn: AudioData, opts: MasterOptions): Promise<MasterResult> {
+  const work = new Work(opts);
+  await work.step(0);
   const ceilingDb = opts.ceilingDbtp ?? -1;
+  const ceilingLin = dbToGain(ceilingDb);
   const limiterCeiling = dbToGain(ceilingDb - LIMITER_MARGIN_DB);
-  const src = sanitize(audioIn);
+  const src = await work.run(sanitize(audioIn));
   const target = opts.referenceLufs === null ? null : opts.referenceLufs + (opts.loudnessChangeDb ?? 0);
   // The true-peak envelope scales with any static gain, so it is computed once (exactly wherever the gains tried can
-  // bring it over the ceiling) and every round only rebuilds the gain curve and re-measures loudness.
+  // bring it over the ceiling) and every trial only rebuilds the gain curve.
   let env: Float32Array | null = null;
   let envFor = 0;
-  const envelopeFor = (g: number): Float32Array => {
+  const envelopeFor = async (g: number): Promise<Float32Array> => {
     if (!env || g > envFor) {
       envFor = g * dbToGain(ENVELOPE_HEADROOM_DB);
-      env = truePeakEnvelope(src, limiterCeiling / envFor);
+      env = await work.run(truePeakEnvelopeSteps(src, limiterCeiling / envFor));
     }
     return env;
   };
-  // Our estimate of the rendered result's true peak, g·curve·env: around every limited peak the gain curve holds its
-  // minimum for ±att/2 (2.5 ms, far wider than the interpolator's 16 taps) and elsewhere moves over 5 ms or more, so the
-  // output's own envelope departs from the estimate by far less than the limiter's 0.3 dB margin.
-  let estimatedPeak = 0;
-  const render = (g: number): AudioData => {
-    const e = envelopeFor(g);
-    const curve = limiterGain(e, src.sampleRate, limiterCeiling, g);
-    estimatedPeak = 0;
-    for (let i = 0; i < e.length; i++) {
-      const v = e[i]! * g * (curve ? curve[i]! : 1);
-      if (v > estimatedPeak) estimatedPeak = v;
+  const loudness = (a: AudioData): Promise<number | null> => work.run(integratedLoudnessSteps(a));
+  const render = async (gainDb: number, measure: boolean): Promise<Trial> => {
+    const g = dbToGain(gainDb);
+    const e = await envelopeFor(g);
+    const curve = await work.run(limiterGainSteps(e, src.sampleRate, limiterCeiling, g));
+    let audio = await work.run(scaled(src, g, curve));
+    let peak = await work.run(truePeakSteps(audio));
+    for (let k = 0; k < TRIM_ROUNDS && peak > ceilingLin; k++) {
+      audio = await work.run(scaled(audio, (ceilingLin / peak) * dbToGain(-TRIM_MARGIN_DB), null));
+      peak = await work.run(truePeakSteps(audio));
     }
-    return {
-      sampleRate: src.sampleRate,
-      channels: src.channels.map((c) => (curve ? c.map((v, i) => v * g * curve[i]!) : c.map((v) => v * g))),
-    };
+    return { gainDb, audio, peak, lufs: measure ? await loudness(audio) : null };
   };
-  const lufs0 = integratedLoudness(src);
-  let gain = 1;
-  let audio: AudioData;
-  let lufs: number | null;
+  const miss = (t: Trial): number => (target === null || t.lufs === null ? 0 : target - t.lufs);
+
+  const lufs0 = await loudness(src);
+  let best: Trial;
   if (target !== null && lufs0 !== null) {
-    gain = dbToGain(Math.min(MAX_MAKEUP_DB, target - lufs0));
-    audio = render(gain);
-    lufs = integratedLoudness(audio);
-    for (let round = 1; round < MATCH_ROUNDS && lufs !== null; round++) {
-      const diff = target - lufs;
+    let cur = await render(Math.min(MAX_MAKEUP_DB, target - lufs0), true);
+    best = cur;
+    let prev: Trial | null = null;
+    for (let round = 1; round < MATCH_ROUNDS && cur.lufs !== null; round++) {
+      const diff = miss(cur);
       if (Math.abs(diff) <= MATCH_TOLERANCE_LU) break;
-      gain *= dbToGain(Math.min(MAX_MAKEUP_DB, diff));
-      audio = render(gain);
-      lufs = integratedLoudness(audio);
+      let slope = 1;
+      if (prev && prev.lufs !== null && cur.gainDb !== prev.gainDb) {
+        slope = Math.min(1, Math.max(MIN_SLOPE, (cur.lufs - prev.lufs) / (cur.gainDb - prev.gainDb)));
+      }
+      const next = Math.min(MAX_MAKEUP_DB, cur.gainDb + diff / slope);
+      if (next === cur.gainDb) break; // at the makeup limit
+      prev = cur;
+      cur = await render(next, true);
+      if (Math.abs(miss(cur)) < Math.abs(miss(best))) best = cur;
     }
   } else {
-    audio = render(1);
-    lufs = lufs0;
+    best = await render(0, false);
+    best.lufs = lufs0;
   }
-  // Safety net: only when our estimate comes within the estimator tolerance of the delivery ceiling is the analysis
-  // meter consulted (it is the slower one), and a static trim applied if that meter reads above the ceiling.
-  const ceilingLin = dbToGain(ceilingDb);
-  const check = ceilingLin * dbToGain(-ESTIMATOR_TOLERANCE_DB);
-  let tp = estimatedPeak;
-  if (tp >= check) {
-    tp = truePeak(audio);
-    if (tp > ceilingLin) {
-      audio = applyGain(audio, (ceilingLin / tp) * dbToGain(-0.05));
-      tp = truePeak(audio);
-      lufs = integratedLoudness(audio);
-    }
-  }
+  await work.done();
+  const shortfall = miss(best);
   return {
-    audio,
-    outputLufs: lufs,
+    audio: best.audio,
+    outputLufs: best.lufs,
     targetLufs: target,
-    truePeakDbtp: tp > 0 ? 20 * Math.log10(tp) : null,
+    truePeakDbtp: best.peak > 0 ? 20 * Math.log10(best.peak) : null,
+    shortfallLu: shortfall > MATCH_TOLERANCE_LU ? shortfall : null,
   };
 }

@@ -2,7 +2,8 @@
 // toward the clip's median (for "remove"), and energy contrast (emphasis expansion/compression) with optional tremolo.
 
 import type { AudioData } from '../types';
-import { stftApplyGain, stftFrameCount } from '../fft';
+import { stftApplyGainSteps, stftFrameCount } from '../fft';
+import { SAMPLE_BLOCK } from '../steps';
 import { Work, type WorkOptions } from './work';
 
 /** Tilt pivot: 1 kHz is the conventional reference of spectral-balance measures (e.g. alpha ratio, Hammarberg). */
@@ -35,10 +36,12 @@ export async function applyTilt(audio: AudioData, dbPerOct: number, opts: WorkOp
   for (let k = 0; k < bins; k++) g[k] = Math.pow(10, tiltGainDb((k * sr) / size, dbPerOct) / 20);
   const work = new Work(opts);
   const channels: Float32Array[] = [];
-  for (let c = 0; c < audio.channels.length; c++) {
-    channels.push(stftApplyGain(audio.channels[c]!, size, (_f, _m, gains) => gains.set(g), { magnitudes: false }));
-    await work.step((c + 1) / audio.channels.length);
+  const cs = audio.channels.length;
+  for (let c = 0; c < cs; c++) {
+    const steps = stftApplyGainSteps(audio.channels[c]!, size, (_f, _m, gains) => gains.set(g), { magnitudes: false });
+    channels.push(await work.sub(c / cs, (c + 1) / cs).run(steps));
   }
+  await work.done();
   return { sampleRate: sr, channels };
 }
 
@@ -79,14 +82,15 @@ export async function normalizeTilt(audio: AudioData, amount: number, opts: Work
   const hop = size >> 2;
   const work = new Work(opts);
   const channels: Float32Array[] = [];
-  for (let c = 0; c < audio.channels.length; c++) {
+  const cs = audio.channels.length;
+  for (let c = 0; c < cs; c++) {
     const x = audio.channels[c]!;
     const frames = stftFrameCount(x.length, size);
     // Pass 1: measure energy and tilt per frame (with the same framing as the resynthesis pass).
     const tilts = new Float64Array(frames).fill(Number.NaN);
     const energies = new Float64Array(frames);
     let maxE = 0;
-    stftApplyGain(x, size, (f, mags) => {
+    const measure = stftApplyGainSteps(x, size, (f, mags) => {
       let e = 0;
       for (let k = 0; k < mags.length; k++) e += mags[k]! * mags[k]!;
       energies[f] = e;
@@ -94,10 +98,11 @@ export async function normalizeTilt(audio: AudioData, amount: number, opts: Work
       const t = frameTilt(mags, sr, size);
       if (t !== null) tilts[f] = t;
     }, { resynthesize: false });
+    await work.sub(c / cs, (c + 0.4) / cs).run(measure);
     // Frames within 35 dB of the loudest one count as speech, for the median and for the correction.
     const floor = maxE * 10 ** -3.5;
     for (let f = 0; f < frames; f++) if (energies[f]! < floor) tilts[f] = Number.NaN;
-    await work.step((c + 0.4) / audio.channels.length);
+    await work.step((c + 0.4) / cs);
     const valid = Array.from(tilts).filter((v) => Number.isFinite(v));
     if (valid.length < 3) {
       channels.push(x.slice());
@@ -125,10 +130,9 @@ export async function normalizeTilt(audio: AudioData, amount: number, opts: Work
       }
       return g;
     };
-    channels.push(
-      stftApplyGain(x, size, (f, _m, gains) => gains.set(curve(sm[f] ?? 0)), { magnitudes: false }),
-    );
-    await work.step((c + 1) / audio.channels.length);
+    const apply = stftApplyGainSteps(x, size, (f, _m, gains) => gains.set(curve(sm[f] ?? 0)), { magnitudes: false });
+    channels.push(await work.sub((c + 0.4) / cs, (c + 1) / cs).run(apply));
+    await work.step((c + 1) / cs);
   }
   return { sampleRate: sr, channels };
 }
@@ -172,6 +176,21 @@ const ENV_WIN_SEC = 0.03;
 /** Contrast gains are capped at ±9 dB so a pause never gets pumped up nor a stressed vowel blasted. */
 const MAX_CONTRAST_DB = 9;
 
+/** Level (dB) of frames [from, to): mean square over `win` samples around f·hop, all channels together. */
+function levelFrames(chs: Float32Array[], hop: number, win: number, levelDb: Float64Array, from: number, to: number): void {
+  const n = chs[0]!.length;
+  for (let f = from; f < to; f++) {
+    const c0 = f * hop;
+    let s = 0;
+    let cnt = 0;
+    for (let i = Math.max(0, c0 - (win >> 1)); i < Math.min(n, c0 + (win >> 1)); i++) {
+      for (const ch of chs) s += ch[i]! * ch[i]!;
+      cnt++;
+    }
+    levelDb[f] = 10 * Math.log10(s / Math.max(1, cnt * chs.length) + 1e-12);
+  }
+}
+
 /** Energy shaping: contrast around the clip's median speech level and optional tremolo; linked across channels. */
 export async function shapeEnergy(audio: AudioData, opts: EnergyOptions): Promise<AudioData> {
   const contrast = opts.contrast ?? 1;
@@ -187,15 +206,11 @@ export async function shapeEnergy(audio: AudioData, opts: EnergyOptions): Promis
   const win = Math.round(ENV_WIN_SEC * sr);
   const frames = Math.ceil(n / hop) + 1;
   const levelDb = new Float64Array(frames);
-  for (let f = 0; f < frames; f++) {
-    const c0 = f * hop;
-    let s = 0;
-    let cnt = 0;
-    for (let i = Math.max(0, c0 - (win >> 1)); i < Math.min(n, c0 + (win >> 1)); i++) {
-      for (const ch of audio.channels) s += ch[i]! * ch[i]!;
-      cnt++;
-    }
-    levelDb[f] = 10 * Math.log10(s / Math.max(1, cnt * audio.channels.length) + 1e-12);
+  // ~1 ms of work per piece: each frame sums `win` samples of every channel.
+  const perPiece = Math.max(1, Math.floor(SAMPLE_BLOCK / (2 * win * audio.channels.length)));
+  for (let f = 0; f < frames; f += perPiece) {
+    levelFrames(audio.channels, hop, win, levelDb, f, Math.min(frames, f + perPiece));
+    await work.step((0.3 * f) / frames);
   }
   await work.step(0.3);
   let max = -Infinity;

@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { RetakeError } from '../../contract/errors';
 import type { AudioData } from '../types';
 import { frameCount } from '../types';
+import { SAMPLE_BLOCK } from '../steps';
 import { Work, type WorkOptions } from './work';
 
 export interface StretchOptions extends WorkOptions {
@@ -38,9 +39,17 @@ export interface StretchOptions extends WorkOptions {
   tonalityHz?: number;
   /** 'default' (120 ms blocks) or 'cheaper' (about half the CPU, slightly rougher). Default 'default'. */
   quality?: 'default' | 'cheaper';
-  /** Output samples per process() call when a pitch track is given (its time resolution). Default 256. */
-  blockSamples?: number;
+  /** Output duration per process() call when a pitch track is given (its time resolution), in seconds. Default
+   * PITCH_BLOCK_SEC. */
+  blockSeconds?: number;
 }
+
+/**
+ * Time resolution of a pitch track: 256 output samples at 24 kHz (10.7 ms), the block the presets were tuned with and
+ * about the 10 ms hop of the F0 contours it follows. Kept as a duration, so that every rate follows a contour alike
+ * (512 samples at 48 kHz, 171 at 16 kHz).
+ */
+export const PITCH_BLOCK_SEC = 256 / 24000;
 
 // The project's TypeScript lib has no DOM/WebAssembly declarations; these are the few members we use.
 interface WasmMemory {
@@ -210,6 +219,10 @@ async function instantiate(): Promise<StretchApi> {
   };
 }
 
+function zeroNonFinite(o: Float32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) if (!Number.isFinite(o[i]!)) o[i] = 0;
+}
+
 /** Interpolated value of a track sampled every `hop` seconds, at time `t` seconds. */
 function trackAt(track: ArrayLike<number>, hop: number, t: number): number {
   const n = track.length;
@@ -247,7 +260,7 @@ export async function timeStretch(audio: AudioData, opts: StretchOptions): Promi
   const outLat = api.outputLatency();
 
   const track = opts.pitchTrack;
-  const block = track ? Math.max(32, Math.round(opts.blockSamples ?? 256)) : 4096;
+  const block = track ? Math.max(32, Math.round((opts.blockSeconds ?? PITCH_BLOCK_SEC) * sr)) : 4096;
   const maxIn = Math.ceil(block * tempo) + 2;
   const bufLen = Math.max(inLat, outLat, maxIn, block) + 16;
   const ptr = api.setBuffers(chCount, bufLen);
@@ -312,7 +325,10 @@ export async function timeStretch(audio: AudioData, opts: StretchOptions): Promi
   api.flush(outLat);
   store(outLat);
   for (const o of out) {
-    for (let i = 0; i < o.length; i++) if (!Number.isFinite(o[i]!)) o[i] = 0;
+    for (let i = 0; i < o.length; i += SAMPLE_BLOCK) {
+      zeroNonFinite(o, i, Math.min(o.length, i + SAMPLE_BLOCK));
+      await work.step(1);
+    }
   }
   await work.done();
   return { sampleRate: sr, channels: out };

@@ -3,6 +3,7 @@
 // to each vowel's target after scaling the targets to the speaker's vocal-tract length. Also a breath envelope, the
 // speech level and a room-tone sample, so inserted sounds sit at the right level over the recording's own background.
 
+import { runSync, SAMPLE_BLOCK, type Steps } from '../steps';
 import {
   autocorrelation,
   expandBandwidth,
@@ -86,21 +87,44 @@ function frameRms(x: Float32Array, centre: number, len: number): number {
 
 /** Quietest window of `len` samples (by RMS over 10 ms steps); zeros if the input is shorter. */
 export function quietestSpan(x: Float32Array, len: number, step: number): Float32Array {
-  if (x.length <= len) return x.slice();
-  let best = Infinity;
-  let at = 0;
-  for (let s = 0; s + len <= x.length; s += step) {
+  return runSync(quietestSpanSteps(x, len, step));
+}
+
+/** Energy (every 4th sample) of the windows starting at s = from, from + step, … < to; the lowest and where. */
+function lowestWindow(x: Float32Array, len: number, step: number, from: number, to: number, best: { e: number; at: number }): void {
+  for (let s = from; s < to && s + len <= x.length; s += step) {
     let e = 0;
     for (let i = s; i < s + len; i += 4) e += x[i]! * x[i]!;
-    if (e < best) {
-      best = e;
-      at = s;
+    if (e < best.e) {
+      best.e = e;
+      best.at = s;
     }
   }
-  return x.slice(at, at + len);
+}
+
+function* quietestSpanSteps(x: Float32Array, len: number, step: number): Steps<Float32Array> {
+  if (x.length <= len) return x.slice();
+  const best = { e: Infinity, at: 0 };
+  // ~1 ms per piece: each window sums len/4 samples.
+  const per = step * Math.max(1, Math.floor((SAMPLE_BLOCK * 4) / len));
+  for (let s = 0; s + len <= x.length; s += per) {
+    lowestWindow(x, len, step, s, s + per, best);
+    yield;
+  }
+  return x.slice(best.at, best.at + len);
+}
+
+/** frameRms of the frames centred at centres[from, to). */
+function frameRmsMany(x: Float32Array, centres: number[], len: number, out: number[], from: number, to: number): void {
+  for (let j = from; j < to; j++) out.push(frameRms(x, centres[j]!, len));
 }
 
 export function buildVoiceProfile(x: Float32Array, sampleRate: number, f0: F0TrackLike): VoiceProfile {
+  return runSync(buildVoiceProfileSteps(x, sampleRate, f0));
+}
+
+/** buildVoiceProfile in pieces (see ../steps). */
+export function* buildVoiceProfileSteps(x: Float32Array, sampleRate: number, f0: F0TrackLike): Steps<VoiceProfile> {
   const sr = sampleRate;
   const order = speechLpcOrder(sr);
   const win = Math.round(LPC_WINDOW_SEC * sr);
@@ -118,7 +142,13 @@ export function buildVoiceProfile(x: Float32Array, sampleRate: number, f0: F0Tra
   const medianF0Hz = f0s.length >= 5 ? median(f0s) : NEUTRAL_F0_HZ;
 
   // Level of each voiced frame; keep the strong ones (vowel nuclei), within 15 dB of the 95th percentile.
-  const rms = voiced.map((i) => frameRms(x, Math.round(i * f0.hopSec * sr), win));
+  const centres = voiced.map((i) => Math.round(i * f0.hopSec * sr));
+  const rms: number[] = [];
+  const perPiece = Math.max(1, Math.floor(SAMPLE_BLOCK / win));
+  for (let j = 0; j < centres.length; j += perPiece) {
+    frameRmsMany(x, centres, win, rms, j, Math.min(centres.length, j + perPiece));
+    yield;
+  }
   const sortedRms = [...rms].sort((a, b) => a - b);
   const p95 = sortedRms[Math.floor(0.95 * (sortedRms.length - 1))] ?? 0;
   let strong = voiced.filter((_, j) => rms[j]! >= p95 * 10 ** (-15 / 20) && rms[j]! > 0);
@@ -130,7 +160,13 @@ export function buildVoiceProfile(x: Float32Array, sampleRate: number, f0: F0Tra
   // Speech level: RMS over frames within 30 dB of the loudest 10 ms frame.
   const hop10 = Math.max(1, Math.round(0.01 * sr));
   const levels: number[] = [];
-  for (let c = 0; c < x.length; c += hop10) levels.push(frameRms(x, c, hop10 * 2));
+  const levelCentres: number[] = [];
+  for (let c = 0; c < x.length; c += hop10) levelCentres.push(c);
+  const levelsPerPiece = Math.max(1, Math.floor(SAMPLE_BLOCK / (2 * hop10)));
+  for (let j = 0; j < levelCentres.length; j += levelsPerPiece) {
+    frameRmsMany(x, levelCentres, hop10 * 2, levels, j, Math.min(levelCentres.length, j + levelsPerPiece));
+    yield;
+  }
   let maxLevel = 0;
   for (const v of levels) if (v > maxLevel) maxLevel = v;
   const act = levels.filter((v) => v > maxLevel * 10 ** (-30 / 20));
@@ -143,7 +179,9 @@ export function buildVoiceProfile(x: Float32Array, sampleRate: number, f0: F0Tra
   }
   const cands: Cand[] = [];
   const buf = new Float64Array(win);
-  for (const fi of strong) {
+  for (let k = 0; k < strong.length; k++) {
+    const fi = strong[k]!;
+    if (k % 16 === 15) yield;
     const centre = Math.round(fi * f0.hopSec * sr);
     const start = centre - (win >> 1);
     let prev = start - 1 >= 0 && start - 1 < x.length ? x[start - 1]! : 0;
@@ -200,7 +238,7 @@ export function buildVoiceProfile(x: Float32Array, sampleRate: number, f0: F0Tra
     vowels,
     breath: expandBandwidth(vowels.schwa, BREATH_GAMMA),
     speechRms,
-    roomTone: quietestSpan(x, Math.round(ROOM_TONE_SEC * sr), Math.max(1, Math.round(0.01 * sr))),
+    roomTone: yield* quietestSpanSteps(x, Math.round(ROOM_TONE_SEC * sr), Math.max(1, Math.round(0.01 * sr))),
     voicedFramesUsed: cands.length >= FRAMES_PER_VOWEL ? cands.length : 0,
     formantScale,
   };

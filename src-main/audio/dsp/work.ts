@@ -1,18 +1,15 @@
 // Cooperative long-running DSP work: progress reporting in a sub-range of 0..1, abort checks between blocks, and a
 // periodic yield to the event loop so that a cancel message can reach the AbortSignal while a block loop runs.
 
+import { giveTurn, turnDue, type Steps } from '../steps';
+
 export interface WorkOptions {
   signal?: AbortSignal;
   /** Progress of this piece of work in 0..1. */
   onProgress?: (value: number) => void;
 }
 
-/** Yield to the event loop after this much synchronous work (ms): short enough for a prompt cancel, long enough to
- * keep the cost of yielding (~0.05 ms each) negligible. */
-const YIELD_EVERY_MS = 40;
-
 export class Work {
-  private lastYield = performance.now();
   private lastReported = -1;
   constructor(
     private readonly opts: WorkOptions = {},
@@ -50,15 +47,28 @@ export class Work {
     return { ...(sig ? { signal: sig } : {}), onProgress: (v: number) => this.report(v) };
   }
 
-  /** Reports `fraction` (0..1 of this range), checks the signal, and yields now and then. */
+  /** Reports `fraction` (0..1 of this range), checks the signal, and yields now and then (see ../steps). */
   async step(fraction: number): Promise<void> {
     this.check();
     this.report(fraction);
-    const now = performance.now();
-    if (now - this.lastYield >= YIELD_EVERY_MS) {
-      await new Promise<void>((r) => setImmediate(r));
-      this.lastYield = performance.now();
+    if (turnDue()) {
+      await giveTurn();
       this.check();
+    }
+  }
+
+  /** Runs a piece-wise computation cooperatively; the progress it yields reports into this range. */
+  async run<T>(steps: Steps<T>): Promise<T> {
+    this.check();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      this.check();
+      if (r.value !== undefined) this.report(r.value);
+      if (turnDue()) {
+        await giveTurn();
+        this.check();
+      }
     }
   }
 

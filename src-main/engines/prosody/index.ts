@@ -6,7 +6,7 @@ import { RetakeError } from '../../contract/errors';
 import { disposeDenoiser } from '../../audio/dsp/denoise';
 import { Work } from '../../audio/dsp/work';
 import type { AudioData } from '../../audio/types';
-import { frameCount } from '../../audio/types';
+import { allFiniteSteps, frameCount } from '../../audio/types';
 import { checkEditRequest } from '../check';
 import type { EditRequest, EditResult, Engine, EngineCapabilities, EngineContext, TaskInfo } from '../types';
 import { EMOTION_PRESETS, findPreset, findSpeed, scaleParams, SPEED_PRESETS, STYLE_PRESETS } from './presets';
@@ -49,7 +49,11 @@ const CAPABILITIES: EngineCapabilities = {
   },
   // Language-independent: nothing here depends on the words.
   languages: [],
-  maxInputSeconds: null,
+  // Memory grows in proportion to the samples: 5 min of 48 kHz stereo peaks at 0.90 GB RSS (style whisper, the
+  // heaviest chain; emotion sad 0.87 GB, denoise 0.68 GB, analysis alone 0.38 GB). 600 s keeps a 48 kHz stereo run
+  // near 2 GB (mono half that); a speech take re-delivered in one piece is far shorter, longer recordings are edited
+  // by region.
+  maxInputSeconds: 600,
   available: true,
 };
 
@@ -61,17 +65,13 @@ function runSeed(req: EditRequest): number {
   return h;
 }
 
-function validate(input: AudioData, req: EditRequest): void {
+async function validate(input: AudioData, req: EditRequest, work: Work): Promise<void> {
   checkEditRequest(CAPABILITIES, req);
   if (!(input.sampleRate > 0) || input.channels.length === 0 || frameCount(input) === 0) {
     throw new RetakeError('E_EMPTY_AUDIO', 'The audio to edit is empty; select a region that contains sound.');
   }
-  for (const ch of input.channels) {
-    for (let i = 0; i < ch.length; i++) {
-      if (!Number.isFinite(ch[i]!)) {
-        throw new RetakeError('E_INVALID_SAMPLES', 'The audio contains invalid (NaN or infinite) samples; re-import it.');
-      }
-    }
+  if (await work.run(allFiniteSteps(input))) {
+    throw new RetakeError('E_INVALID_SAMPLES', 'The audio contains invalid (NaN or infinite) samples; re-import it.');
   }
 }
 
@@ -104,7 +104,6 @@ async function run(input: AudioData, req: EditRequest, stage: StageFactory): Pro
 
 /** Runs one edit (validation, the task, the master stage). Pure with respect to its inputs and the seed. */
 export async function prosodyEdit(input: AudioData, req: EditRequest, ctx: EngineContext): Promise<EditResult> {
-  validate(input, req);
   let currentStage = 'start';
   const root = new Work({ signal: ctx.signal, onProgress: (v) => ctx.progress(v, currentStage) });
   const stage: StageFactory = (name, from, to) => {
@@ -112,6 +111,7 @@ export async function prosodyEdit(input: AudioData, req: EditRequest, ctx: Engin
     return root.sub(from, to);
   };
   try {
+    await validate(input, req, root.sub(0, 0));
     ctx.signal.throwIfAborted();
     const out = await run(input, req, stage);
     ctx.signal.throwIfAborted();

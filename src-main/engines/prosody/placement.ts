@@ -3,6 +3,7 @@
 // segments, a quiet dip inside one, or the start/end of the speech.
 
 import { RetakeError } from '../../contract/errors';
+import { runSync, SAMPLE_BLOCK, type Steps } from '../../audio/steps';
 
 export interface TagMark {
   tag: string;
@@ -68,12 +69,8 @@ const DIP_BELOW_MEDIAN_DB = 20;
 const DIP_MIN_SEC = 0.06;
 const LEVEL_HOP_SEC = 0.01;
 
-/** Level envelope (dB) every 10 ms over 20 ms windows. */
-function levelDb(x: Float32Array, sr: number): Float64Array {
-  const hop = Math.max(1, Math.round(LEVEL_HOP_SEC * sr));
-  const frames = Math.ceil(x.length / hop);
-  const out = new Float64Array(frames);
-  for (let f = 0; f < frames; f++) {
+function levelFrames(x: Float32Array, hop: number, out: Float64Array, from: number, to: number): void {
+  for (let f = from; f < to; f++) {
     let s = 0;
     let c = 0;
     for (let i = Math.max(0, f * hop - hop / 2); i < Math.min(x.length, f * hop + hop * 1.5); i++) {
@@ -82,14 +79,31 @@ function levelDb(x: Float32Array, sr: number): Float64Array {
     }
     out[f] = 10 * Math.log10(s / Math.max(1, c) + 1e-12);
   }
+}
+
+/** Level envelope (dB) every 10 ms over 20 ms windows. */
+function* levelDb(x: Float32Array, sr: number): Steps<Float64Array> {
+  const hop = Math.max(1, Math.round(LEVEL_HOP_SEC * sr));
+  const frames = Math.ceil(x.length / hop);
+  const out = new Float64Array(frames);
+  const perPiece = Math.max(1, Math.floor(SAMPLE_BLOCK / (2 * hop)));
+  for (let f = 0; f < frames; f += perPiece) {
+    levelFrames(x, hop, out, f, Math.min(frames, f + perPiece));
+    yield;
+  }
   return out;
 }
 
 /** Candidate pauses: start and end of speech, gaps between segments (at their quietest 10 ms), dips within. */
 export function findPauses(x: Float32Array, sr: number, segments: readonly Span[]): Pause[] {
+  return runSync(findPausesSteps(x, sr, segments));
+}
+
+/** findPauses in pieces (see audio/steps). */
+export function* findPausesSteps(x: Float32Array, sr: number, segments: readonly Span[]): Steps<Pause[]> {
   const dur = x.length / sr;
   if (segments.length === 0) return [{ time: 0, kind: 'start' }, { time: dur, kind: 'end' }];
-  const lv = levelDb(x, sr);
+  const lv = yield* levelDb(x, sr);
   const quietest = (a: number, b: number): number => {
     const fa = Math.max(0, Math.floor(a / LEVEL_HOP_SEC));
     const fb = Math.min(lv.length - 1, Math.ceil(b / LEVEL_HOP_SEC));

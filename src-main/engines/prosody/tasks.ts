@@ -2,9 +2,9 @@
 // contour, tempo, formants, breathiness, tilt, dynamics), neutralisation ("remove"), speed, denoise, silence removal
 // and paralinguistic sounds. Every task ends in the same master stage (loudness match + true-peak limit).
 
-import { summarizeF0, trackF0, type F0Track } from '../../audio/analysis/f0';
-import { integratedLoudness } from '../../audio/analysis/loudness';
-import { estimateSpeakingRate } from '../../audio/analysis/rate';
+import { summarizeF0, trackF0Steps, type F0Track } from '../../audio/analysis/f0';
+import { integratedLoudnessSteps } from '../../audio/analysis/loudness';
+import { estimateSpeakingRateSteps } from '../../audio/analysis/rate';
 import { detectSpeech } from '../../audio/analysis/vad';
 import type { Segment } from '../../audio/analysis/common';
 import { RetakeError } from '../../contract/errors';
@@ -17,11 +17,11 @@ import { synthesizeNonverbal } from '../../audio/dsp/nonverbal';
 import { applyTilt, normalizeTilt, shapeEnergy } from '../../audio/dsp/shape';
 import { removeSilences } from '../../audio/dsp/silence';
 import { timeStretch } from '../../audio/dsp/stretch';
-import { buildVoiceProfile } from '../../audio/dsp/voice';
+import { buildVoiceProfileSteps } from '../../audio/dsp/voice';
 import type { Work, WorkOptions } from '../../audio/dsp/work';
 import type { AudioData } from '../../audio/types';
-import { toMono } from '../../audio/types';
-import { findPauses, nearestPause, parseTags, speechTimeToClock } from './placement';
+import { toMonoSteps } from '../../audio/types';
+import { findPausesSteps, nearestPause, parseTags, speechTimeToClock } from './placement';
 import { intensityScale, type NeutralizeParams, type PresetParams } from './presets';
 import { findTag, TAG_NAMES } from './tags';
 
@@ -39,29 +39,33 @@ export interface Analysis {
 /** Stages report into their own slice of the run's 0..1 progress. */
 export type StageFactory = (name: string, from: number, to: number) => Work;
 
-/** F0 track, and (when asked) the VAD speech segments; without them the F0 summary gates speech frames by level. */
-async function analyse(input: AudioData, work: Work, withVad = true): Promise<Analysis> {
-  const mono = toMono(input);
-  const track = trackF0(mono, input.sampleRate);
-  await work.step(0.5);
+/**
+ * The input's loudness, its mono mix and F0 track, and (when asked) the VAD speech segments; without them the F0
+ * summary gates speech frames by level.
+ */
+async function analyse(input: AudioData, work: Work, withVad = true): Promise<Analysis & { inputLufs: number | null; mono: Float32Array }> {
+  const inputLufs = await work.sub(0, 0.15).run(integratedLoudnessSteps(input));
+  const mono = await work.sub(0.15, 0.2).run(toMonoSteps(input));
+  const track = await work.sub(0.2, 0.6).run(trackF0Steps(mono, input.sampleRate));
   const sig = work.signal;
   const segments = withVad ? (await detectSpeech(input, sig ? { signal: sig } : {})).segments : [];
   const summary = summarizeF0(track, withVad ? segments : null);
   await work.done();
-  return { track, segments, medianHz: summary.medianHz };
+  return { inputLufs, mono, track, segments, medianHz: summary.medianHz };
 }
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-function finish(
+async function finish(
   out: AudioData,
   inputLufs: number | null,
   loudnessChangeDb: number,
   info: Record<string, unknown>,
-): TaskOutput {
-  const m = master(out, { referenceLufs: inputLufs, loudnessChangeDb });
+  work: Work,
+): Promise<TaskOutput> {
+  const m = await master(out, { referenceLufs: inputLufs, loudnessChangeDb, ...work.nested() });
   return {
     audio: m.audio,
     info: {
@@ -72,6 +76,8 @@ function finish(
         outputLufs: m.outputLufs === null ? null : round3(m.outputLufs),
         declaredChangeDb: round3(loudnessChangeDb),
         truePeakDbtp: m.truePeakDbtp === null ? null : round3(m.truePeakDbtp),
+        // Set when the output could not reach its target (e.g. a hot source held down by the −1 dBTP ceiling).
+        shortfallLu: m.shortfallLu === null ? null : round3(m.shortfallLu),
       },
     },
   };
@@ -85,7 +91,6 @@ export async function applyShape(
   stage: StageFactory,
   extraInfo: Record<string, unknown> = {},
 ): Promise<TaskOutput> {
-  const inputLufs = integratedLoudness(input);
   // Speech segments are only needed as phrases for declination.
   const a = await analyse(input, stage('analysis', 0, 0.15), p.declinationStPerSec !== 0);
   let audio = input;
@@ -126,12 +131,11 @@ export async function applyShape(
     const w = stage('dynamics', 0.87, 0.92);
     audio = await shapeEnergy(audio, { contrast: p.contrast, tremoloDepth: p.tremolo, tremoloHz: p.vibratoHz, ...workOpts(w) });
   }
-  await stage('loudness', 0.92, 1).step(0);
-  return finish(audio, inputLufs, p.loudnessDb, {
+  return finish(audio, a.inputLufs, p.loudnessDb, {
     ...extraInfo,
     params: roundParams(p),
     inputMedianF0Hz: a.medianHz === null ? null : round3(a.medianHz),
-  });
+  }, stage('loudness', 0.92, 1));
 }
 
 function workOpts(w: Work): WorkOptions {
@@ -166,7 +170,6 @@ export async function applyNeutralize(
   extraInfo: Record<string, unknown> = {},
 ): Promise<TaskOutput> {
   const amount = Math.min(1, np.amount * intensityScale(intensity));
-  const inputLufs = integratedLoudness(input);
   const a = await analyse(input, stage('analysis', 0, 0.15));
   const summary = summarizeF0(a.track, a.segments);
   let rangeScale = 1;
@@ -177,7 +180,8 @@ export async function applyNeutralize(
   let tempo = 1;
   let rate: number | null = null;
   if (np.tempo && a.segments.length > 0) {
-    rate = estimateSpeakingRate(toMono(input), input.sampleRate, a.segments).syllablesPerSec;
+    rate = (await stage('analysis', 0.15, 0.15).run(estimateSpeakingRateSteps(a.mono, input.sampleRate, a.segments)))
+      .syllablesPerSec;
     // Rate estimates are rough: move at most ±15 % per pass.
     if (rate !== null && rate > 0) {
       const edge = rate > NEUTRAL_RATE_HIGH ? NEUTRAL_RATE_HIGH : rate < NEUTRAL_RATE_LOW ? NEUTRAL_RATE_LOW : rate;
@@ -202,8 +206,7 @@ export async function applyNeutralize(
   // Accents evened by up to 20 % of their level difference at full amount.
   const contrast = 1 - 0.2 * amount;
   audio = await shapeEnergy(audio, { contrast, ...workOpts(stage('dynamics', 0.85, 0.92)) });
-  await stage('loudness', 0.92, 1).step(0);
-  return finish(audio, inputLufs, 0, {
+  return finish(audio, a.inputLufs, 0, {
     ...extraInfo,
     params: {
       amount: round3(amount),
@@ -213,34 +216,31 @@ export async function applyNeutralize(
       inputSyllablesPerSec: rate === null ? null : round3(rate),
       contrast: round3(contrast),
     },
-  });
+  }, stage('loudness', 0.92, 1));
 }
 
 export async function applySpeed(input: AudioData, tempo: number, stage: StageFactory, extraInfo: Record<string, unknown> = {}): Promise<TaskOutput> {
-  const inputLufs = integratedLoudness(input);
-  const audio = await timeStretch(input, { tempo, formantCompensation: true, ...workOpts(stage('tempo', 0, 0.9)) });
-  await stage('loudness', 0.9, 1).step(0);
-  return finish(audio, inputLufs, 0, { ...extraInfo, tempo });
+  const inputLufs = await stage('analysis', 0, 0.05).run(integratedLoudnessSteps(input));
+  const audio = await timeStretch(input, { tempo, formantCompensation: true, ...workOpts(stage('tempo', 0.05, 0.9)) });
+  return finish(audio, inputLufs, 0, { ...extraInfo, tempo }, stage('loudness', 0.9, 1));
 }
 
 export async function applyDenoise(input: AudioData, stage: StageFactory): Promise<TaskOutput> {
-  const inputLufs = integratedLoudness(input);
-  const audio = await denoise(input, workOpts(stage('denoise', 0, 0.9)));
-  await stage('loudness', 0.9, 1).step(0);
-  return finish(audio, inputLufs, 0, { model: 'RNNoise (48 kHz)' });
+  const inputLufs = await stage('analysis', 0, 0.05).run(integratedLoudnessSteps(input));
+  const audio = await denoise(input, workOpts(stage('denoise', 0.05, 0.9)));
+  return finish(audio, inputLufs, 0, { model: 'RNNoise (48 kHz)' }, stage('loudness', 0.9, 1));
 }
 
 /** Pauses are capped at 200 ms: a natural short breath-group pause (read speech pauses mostly run 200–600 ms). */
 const VAD_MAX_PAUSE_SEC = 0.2;
 
 export async function applyVad(input: AudioData, stage: StageFactory): Promise<TaskOutput> {
-  const inputLufs = integratedLoudness(input);
-  const w = stage('speech detection', 0, 0.6);
+  const inputLufs = await stage('analysis', 0, 0.05).run(integratedLoudnessSteps(input));
+  const w = stage('speech detection', 0.05, 0.6);
   const sig = w.signal;
   const vad = await detectSpeech(input, sig ? { signal: sig } : {});
   await w.done();
   const res = removeSilences(input, vad.segments, { maxPauseSec: VAD_MAX_PAUSE_SEC });
-  await stage('loudness', 0.9, 1).step(0);
   const n = input.channels[0]?.length ?? 0;
   const m = res.audio.channels[0]?.length ?? 0;
   return finish(res.audio, inputLufs, 0, {
@@ -248,7 +248,7 @@ export async function applyVad(input: AudioData, stage: StageFactory): Promise<T
     speechSegments: vad.segments.length,
     inputSec: round3(n / input.sampleRate),
     outputSec: round3(m / input.sampleRate),
-  });
+  }, stage('loudness', 0.9, 1));
 }
 
 function normalizeWords(s: string): string {
@@ -271,14 +271,13 @@ export async function applyParalinguistic(
       `The new text has no tag to add. Write one of ${TAG_NAMES.map((t) => `[${t}]`).join(' ')} where the sound should go.`,
     );
   }
-  const inputLufs = integratedLoudness(input);
   const a = await analyse(input, stage('analysis', 0, 0.3));
-  const mono = toMono(input);
+  const mono = a.mono;
   const sr = input.sampleRate;
-  const profile = buildVoiceProfile(mono, sr, a.track);
-  const pauses = findPauses(mono, sr, a.segments);
-  const dur = mono.length / sr;
   const w = stage('synthesis', 0.3, 0.9);
+  const profile = await w.sub(0, 0.3).run(buildVoiceProfileSteps(mono, sr, a.track));
+  const pauses = await w.sub(0.3, 0.4).run(findPausesSteps(mono, sr, a.segments));
+  const dur = mono.length / sr;
   // Tags that snap to the same pause are rendered back to back, in text order.
   const byPause = new Map<number, { time: number; tags: string[]; sounds: Float32Array[] }>();
   const placements: Array<{ tag: string; fraction: number; targetSec: number; pauseSec: number; pauseKind: string }> = [];
@@ -307,9 +306,8 @@ export async function applyParalinguistic(
   });
   const res = insertSounds(input, insertions, profile.roomTone, seed);
   await w.done();
-  await stage('loudness', 0.9, 1).step(0);
   const wordsChanged = normalizeWords(parsed.clean) !== normalizeWords(text);
-  return finish(res.audio, inputLufs, 0, {
+  return finish(res.audio, a.inputLufs, 0, {
     tags: placements,
     inserted: res.placed.map((p) => ({ start: round3(p.start), end: round3(p.end) })),
     voice: {
@@ -320,5 +318,5 @@ export async function applyParalinguistic(
     ...(wordsChanged
       ? { note: 'The new text differs from the transcript beyond its tags; the built-in engine only adds the sounds and cannot re-speak words.' }
       : {}),
-  });
+  }, stage('loudness', 0.9, 1));
 }

@@ -8,6 +8,7 @@ import {
 } from '../../../src-main/audio/analysis';
 import type { TakeMetrics } from '../../../src-main/audio/analysis';
 import { RetakeError } from '../../../src-main/contract/errors';
+import { resampleChannel } from '../../../src-main/audio/resample';
 import { corpusEntries, readCorpusWav } from './corpus';
 
 async function errorOf(p: Promise<unknown>): Promise<unknown> {
@@ -88,11 +89,40 @@ describe('analyze edge cases', () => {
     expect(formatMetrics(m)).toBe('2.00 s (speech 0.00 s) · F0 –, range – · voiced – · – · TP – · –');
   });
 
-  it('rejects empty, non-finite and too-low-rate audio with the matching error codes', async () => {
+  it('measures speech at 4, 6 and 8 kHz like the same band-limited speech at 16 kHz', async () => {
+    const a = readCorpusWav('en_happy_prompt.wav');
+    for (const sr of [4000, 6000, 8000]) {
+      const low = resampleChannel(a.channels[0]!, a.sampleRate, sr);
+      const m = await analyze({ sampleRate: sr, channels: [low] });
+      const ref = await analyze({ sampleRate: 16000, channels: [resampleChannel(low, sr, 16000)] });
+      expect(m.sampleRate).toBe(sr);
+      expect(m.durationSec).toBeCloseTo(low.length / sr, 3);
+      expect(m.loudnessLufs, `${sr} Hz`).not.toBeNull();
+      expect(Math.abs(m.loudnessLufs! - ref.loudnessLufs!), `${sr} Hz loudness`).toBeLessThan(0.2);
+      expect(Math.abs(m.f0MedianSt! - ref.f0MedianSt!), `${sr} Hz F0`).toBeLessThan(0.3);
+      expect(Math.abs(m.speechSec - ref.speechSec), `${sr} Hz speech`).toBeLessThan(0.1);
+      expect(m.truePeakDbtp!).toBeGreaterThanOrEqual(m.samplePeakDbfs! - 0.001);
+    }
+  });
+
+  it('below the lowest rate K-weighting supports (4 kHz) it measures everything but loudness', async () => {
+    const a = readCorpusWav('en_happy_prompt.wav');
+    const sr = 3000;
+    const low = resampleChannel(a.channels[0]!, a.sampleRate, sr);
+    const m = await analyze({ sampleRate: sr, channels: [low] });
+    expect(m.loudnessLufs).toBeNull();
+    expect(m.loudnessRangeLu).toBeNull();
+    expect(m.truePeakDbtp).not.toBeNull();
+    expect(m.durationSec).toBeCloseTo(low.length / sr, 3);
+    expect(m.speechSec).toBeGreaterThan(0.5 * m.durationSec);
+    expect(m.f0MedianHz).not.toBeNull();
+  });
+
+  it('rejects empty, non-finite and invalid-rate audio with the matching error codes', async () => {
     const cases: [Parameters<typeof analyze>[0], string][] = [
       [{ sampleRate: 16000, channels: [new Float32Array(0)] }, 'E_EMPTY_AUDIO'],
       [{ sampleRate: 16000, channels: [Float32Array.from([0, Number.NaN, 0])] }, 'E_INVALID_SAMPLES'],
-      [{ sampleRate: 4000, channels: [new Float32Array(4000)] }, 'E_UNSUPPORTED_AUDIO'],
+      [{ sampleRate: 0, channels: [new Float32Array(4000)] }, 'E_UNSUPPORTED_AUDIO'],
       [{ sampleRate: 16000, channels: [] }, 'E_UNSUPPORTED_AUDIO'],
       [{ sampleRate: 22050.5, channels: [new Float32Array(22050)] }, 'E_UNSUPPORTED_AUDIO'],
       [{ sampleRate: 16000, channels: [new Float32Array(10), new Float32Array(9)] }, 'E_VALIDATION'],

@@ -110,16 +110,31 @@ describe('progress and cancellation', () => {
     for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThanOrEqual(seen[i - 1]!);
   });
 
-  it('stops with E_CANCELLED when aborted mid-run', async () => {
+  it('stops promptly with E_CANCELLED when aborted mid-run', async () => {
     const long = { sampleRate: SR, channels: [harmonic((t) => 120 + 10 * t, SR, 20, 0.4)] };
+    const req: EditRequest = { seed: 1, task: 'emotion', option: 'fear' };
+    const t0 = performance.now();
+    await engine.edit(long, req, ctx());
+    const full = performance.now() - t0;
+    // Abort from inside a progress report past 20 %: the run must stop there, not finish and be relabelled at the end.
     const ac = new AbortController();
-    const run = engine.edit(long, { seed: 1, task: 'emotion', option: 'fear' }, {
+    let abortedAt = 0;
+    let reportsAfter = 0;
+    const run = engine.edit(long, req, {
       signal: ac.signal,
       progress: (v) => {
-        if (v > 0.2) ac.abort();
+        if (abortedAt) reportsAfter++;
+        else if (v > 0.2) {
+          abortedAt = performance.now();
+          ac.abort();
+        }
       },
     });
     await expect(run).rejects.toMatchObject({ code: 'E_CANCELLED' });
+    const latency = performance.now() - abortedAt;
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(reportsAfter, 'progress reports after the abort').toBeLessThanOrEqual(2);
+    expect(latency, `${latency.toFixed(0)} ms after abort, full run ${full.toFixed(0)} ms`).toBeLessThan(Math.max(100, 0.1 * full));
   });
 });
 
