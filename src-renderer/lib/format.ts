@@ -201,3 +201,13 @@ export function summarizeMetrics(
   // With no known metric at all, the plain list is the summary.
   return primary.length ? { primary, more } : { primary: more, more: [] };
 }
+
+/**
+ * How far a take fell short of the loudness its engine aimed for (LU), when the engine says so: the built-in engine
+ * reports it when limiting under -1 dBTP kept the output quieter than the input plus the preset's change.
+ */
+export function loudnessShortfall(params: Record<string, unknown>): number | null {
+  const info = params.engineInfo as { loudness?: { shortfallLu?: unknown } } | undefined;
+  const v = info?.loudness?.shortfallLu;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { factor, formatBytes, formatTime, signed, summarizeMetrics } from '../../../src-renderer/lib/format';
+import { factor, formatBytes, formatTime, loudnessShortfall, signed, summarizeMetrics } from '../../../src-renderer/lib/format';
 
 describe('renderer formatting', () => {
   it('formats times with and without milliseconds', () => {
@@ -85,5 +85,14 @@ describe('renderer formatting', () => {
       ],
       more: [],
     });
+  });
+});
+
+describe('loudnessShortfall', () => {
+  it('reads the engine-reported shortfall and ignores absent or non-positive values', () => {
+    expect(loudnessShortfall({ engineInfo: { loudness: { shortfallLu: 1.2 } } })).toBe(1.2);
+    expect(loudnessShortfall({ engineInfo: { loudness: { shortfallLu: null } } })).toBeNull();
+    expect(loudnessShortfall({ engineInfo: { loudness: { shortfallLu: 0 } } })).toBeNull();
+    expect(loudnessShortfall({})).toBeNull();
   });
 });
