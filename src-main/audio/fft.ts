@@ -287,8 +287,3 @@ export function stftFrameCount(n: number, size: number): number {
   return Math.max(0, Math.ceil((n - (-size + hop)) / hop));
 }
 
-/** Centre (in samples) of frame `frame` of `stftApplyGain`. */
-export function stftFrameCentre(frame: number, size: number): number {
-  const hop = size >> 2;
-  return -size + hop + frame * hop + size / 2;
-}

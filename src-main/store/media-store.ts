@@ -12,10 +12,6 @@ import { RetakeError } from '../contract/errors';
 const HASH_RE = /^[a-f0-9]{64}$/;
 const EXT_RE = /^[a-z0-9]{1,8}$/;
 
-export function isMediaHash(x: string): boolean {
-  return HASH_RE.test(x);
-}
-
 export interface StoredMedia {
   hash: string;
   path: string;

@@ -101,34 +101,6 @@ export interface HistoryRow {
 /** Tables whose rows the undo log snapshots. Rows there are never deleted, only flagged `deleted`. */
 export type VersionedTable = 'tracks' | 'clips' | 'takes';
 
-export const VERSIONED_COLUMNS: Record<VersionedTable, readonly string[]> = {
-  tracks: ['id', 'name', 'ord', 'gain_db', 'muted', 'deleted', 'created_at'],
-  clips: ['id', 'track_id', 'name', 'start', 'in_point', 'out_point', 'gain_db', 'active_take_id', 'deleted', 'created_at'],
-  takes: [
-    'id',
-    'clip_id',
-    'parent_id',
-    'media_hash',
-    'kind',
-    'name',
-    'starred',
-    'engine',
-    'engine_version',
-    'pack_hash',
-    'task',
-    'option',
-    'iteration',
-    'seed',
-    'text_before',
-    'text_after',
-    'params',
-    'metrics',
-    'deltas',
-    'job_id',
-    'deleted',
-    'created_at',
-  ],
-};
 
 export function parseJson<T>(s: string | null, fallback: T): T {
   if (s === null) return fallback;

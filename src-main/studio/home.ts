@@ -18,10 +18,6 @@ export function retakeHome(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
-export function modelsDir(home: string): string {
-  return path.join(home, 'models');
-}
-
 export function defaultProjectDir(home: string): string {
   return path.join(home, 'projects', 'Untitled');
 }

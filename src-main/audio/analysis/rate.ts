@@ -77,11 +77,6 @@ function squareBlock(x: Float64Array, from: number, to: number): void {
   for (let i = from; i < to; i++) x[i] = x[i]! * x[i]!;
 }
 
-/** Band energy contour in dB, one value per 10 ms frame centred at i·HOP_SEC. */
-export function bandEnvelopeDb(samples: Float32Array, sampleRate: number): Float64Array {
-  return runSync(bandEnvelopeDbSteps(samples, sampleRate));
-}
-
 function* bandEnvelopeDbSteps(samples: Float32Array, sampleRate: number): Steps<Float64Array> {
   const x = new Float64Array(samples.length);
   for (let i = 0; i < x.length; i += SAMPLE_BLOCK) {

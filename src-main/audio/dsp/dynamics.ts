@@ -12,14 +12,6 @@ export function dbToGain(db: number): number {
   return Math.pow(10, db / 20);
 }
 
-export function gainToDb(g: number): number {
-  return 20 * Math.log10(Math.max(g, 1e-12));
-}
-
-export function applyGain(audio: AudioData, gain: number): AudioData {
-  return { sampleRate: audio.sampleRate, channels: audio.channels.map((c) => c.map((v) => v * gain)) };
-}
-
 /** Running state of the sliding-window maximum of |x| (a monotonic deque of sample indices). */
 interface Deque {
   dq: Int32Array;

@@ -85,11 +85,6 @@ function frameRms(x: Float32Array, centre: number, len: number): number {
   return c > 0 ? Math.sqrt(s / c) : 0;
 }
 
-/** Quietest window of `len` samples (by RMS over 10 ms steps); zeros if the input is shorter. */
-export function quietestSpan(x: Float32Array, len: number, step: number): Float32Array {
-  return runSync(quietestSpanSteps(x, len, step));
-}
-
 /** Energy (every 4th sample) of the windows starting at s = from, from + step, … < to; the lowest and where. */
 function lowestWindow(x: Float32Array, len: number, step: number, from: number, to: number, best: { e: number; at: number }): void {
   for (let s = from; s < to && s + len <= x.length; s += step) {

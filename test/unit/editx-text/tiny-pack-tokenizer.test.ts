@@ -3,7 +3,7 @@
 // layout: specials at 0..4, byte pieces, `<audio_N>` at 65536 + N.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SentencePieceTokenizer } from '../../../src-main/engines/editx/text/sentencepiece';
