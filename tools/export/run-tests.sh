@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Tests of the Python exporter. Also (re)generates the tiny model pack the TypeScript tests read
-# (test/fixtures/generated/tiny-pack), so run it before vitest on a fresh checkout.
+# Tests of the Python exporter package (tools/export/retake_export). Also (re)generates the tiny model pack the
+# TypeScript tests read (test/fixtures/generated/tiny-pack), so run it before vitest on a fresh checkout.
 #   bash tools/export/run-tests.sh              generate the tiny pack, then run the Python tests
 #   bash tools/export/run-tests.sh --pack-only  only generate the tiny pack
 set -euo pipefail
@@ -12,7 +12,8 @@ if ! "$PY" -c "import torch, onnx, sentencepiece, numpy" 2>/dev/null; then
   exit 1
 fi
 export PYTHONDONTWRITEBYTECODE=1
-"$PY" tools/export/export_lm.py --tiny-random --quiet
+export PYTHONPATH="$PWD/tools/export"
+"$PY" -m retake_export pack --quiet
 echo "tools/export: tiny pack written to test/fixtures/generated/tiny-pack"
 if [[ "${1:-}" == "--pack-only" ]]; then
   exit 0

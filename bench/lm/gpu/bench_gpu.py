@@ -7,13 +7,13 @@ several contexts for:
                     its API has no device-memory binding for CUDA)
   ort-device-cache  onnxruntime with IO binding: the preallocated cache lives on the GPU, new rows are written in
                     place (the same append graph; the ceiling for a runtime that can bind device memory)
-  torch-eager       the torch model of tools/export/step1.py in fp16 on CUDA, cache grown with torch.cat
+  torch-eager       the torch model of tools/export/retake_export/lm/step1.py in fp16 on CUDA, cache grown with torch.cat
 Real time needs 42 tokens/s (EDITX-SPEC.md: 41.67 audio tokens per second of speech).
 
 Needs on the GPU machine: python3 with torch (CUDA build), onnx, numpy, onnxruntime-gpu; about 40 GB RAM and 20 GB of
 GPU memory. See bench/lm/README.md.
 
-  python3 bench/lm/gpu/bench_gpu.py [--out DIR] [--contexts 100,1000,4000] [--tokens 64] [--skip-export]
+  PYTHONPATH=tools/export python3 bench/lm/gpu/bench_gpu.py [--out DIR] [--contexts 100,1000,4000] [--tokens 64] [--skip-export]
 """
 
 from __future__ import annotations
@@ -28,14 +28,14 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "tools", "export"))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-import export_lm  # noqa: E402
-import pack_manifest  # noqa: E402
-from step1 import Step1, Step1Config, init_random  # noqa: E402
+# The exporter package: run with PYTHONPATH=tools/export (bench/lm/README.md).
+from retake_export.common import manifest as pack_manifest
+from retake_export.lm import export as export_lm
+from retake_export.lm.step1 import Step1, Step1Config, init_random
 
 PREFILL_CHUNK = 512
 TOP_K = 51

@@ -1,7 +1,7 @@
 // `retake debug prompt` (the function behind it): text output, ids through a pack's tokenizer and manifest, errors.
-// The tiny pack's prompt ids are checked against Python sentencepiece run live (tools/sp/encode_cases.py).
+// The tiny pack's prompt ids are checked against Python sentencepiece run live (retake_export.goldens.sentencepiece.encode_cases).
 
-import { spawnSync } from 'node:child_process';
+import { runExporterModule } from '../../helpers/exporter-python';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -206,12 +206,9 @@ describe('debugPrompt', () => {
     if (!existsSync(model)) {
       throw new Error(`${model} is missing: run bash tools/export/run-tests.sh first (it generates the tiny pack).`);
     }
-    const r = spawnSync('/usr/bin/python3', [join(ROOT, 'tools/sp/encode_cases.py'), model], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const r = runExporterModule('retake_export.goldens.sentencepiece.encode_cases', [model]);
     if (r.error || r.status !== 0) {
-      throw new Error(`/usr/bin/python3 tools/sp/encode_cases.py failed (needs python3-sentencepiece): ${r.error?.message ?? r.stderr}`);
+      throw new Error(`retake_export.goldens.sentencepiece.encode_cases failed (needs python3-sentencepiece): ${r.error?.message ?? r.stderr}`);
     }
     const ref = JSON.parse(r.stdout) as {
       promptIds: { kind: string; input: Record<string, string>; ids: number[] }[];

@@ -1,7 +1,7 @@
 // EditX prompt goldens. Three layers:
 // 1. literal prompts typed here from EDITX-SPEC.md §3, one per instruction form (not produced by any code);
 // 2. every task and option against test/fixtures/editx/prompt-goldens.json, built by an independent Python
-//    implementation of the spec (tools/sp/make_prompt_goldens.py);
+//    implementation of the spec (retake_export.goldens.sentencepiece.make_prompt_goldens);
 // 3. prompt ids through the test tokenizers against Python sentencepiece on the same assembly.
 
 import { readFileSync } from 'node:fs';

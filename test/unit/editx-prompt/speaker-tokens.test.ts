@@ -1,4 +1,4 @@
-// Clone speaker names against the reference hashing (Python hashlib + numpy in tools/sp/make_prompt_goldens.py),
+// Clone speaker names against the reference hashing (Python hashlib + numpy in retake_export.goldens.sentencepiece.make_prompt_goldens),
 // audio token text and parsing, and the prompt-encoding settings of a pack manifest.
 
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // Parity of the TypeScript sentencepiece tokenizer with the reference library: every id, piece and decoded string
-// below was produced by Debian's python3-sentencepiece (tools/sp/make_goldens.py) on the models in
-// test/fixtures/editx/sp (tools/sp/make_test_models.py).
+// below was produced by Debian's python3-sentencepiece (retake_export.goldens.sentencepiece.make_goldens) on the models in
+// test/fixtures/editx/sp (retake_export.goldens.sentencepiece.make_test_models).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,11 +5,11 @@ import unittest
 import torch
 from sentencepiece import sentencepiece_model_pb2 as sp_pb2
 
-import fp16_check
-import tiny_tokenizer
-import tokenizer_check
-from export_errors import ExportError
-from step1 import Step1, init_random, tiny_config
+from retake_export.lm import fp16_check
+from retake_export.text import tiny_tokenizer
+from retake_export.text import tokenizer_check
+from retake_export.common.errors import ExportError
+from retake_export.lm.step1 import Step1, init_random, tiny_config
 
 IDS = {"pad": 0, "bos": 1, "eos": 2, "eot": 3, "bot": 4}
 

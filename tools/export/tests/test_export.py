@@ -11,13 +11,13 @@ import onnx
 from onnx import TensorProto, numpy_helper
 from sentencepiece import sentencepiece_model_pb2 as sp_pb2
 
-import export_lm
-import fp16_check
-import onnx_lm
-import pack_manifest
-import tiny_tokenizer
-from safetensors_io import save_file
-from step1 import Step1, init_random, tiny_config
+from retake_export.lm import export as export_lm
+from retake_export.lm import fp16_check
+from retake_export.lm import onnx_lm
+from retake_export.common import manifest as pack_manifest
+from retake_export.text import tiny_tokenizer
+from retake_export.common.safetensors_io import save_file
+from retake_export.lm.step1 import Step1, init_random, tiny_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 PACK = os.path.join(REPO, "test", "fixtures", "generated", "tiny-pack")
@@ -94,7 +94,7 @@ class ExportTest(unittest.TestCase):
         want = self.master.lm_head.weight.detach().numpy().T.astype(np.float16)
         np.testing.assert_array_equal(got, want)
         # The ALiBi slopes stay fp32 in the fp16 graph (the bias is computed in fp32).
-        from step1 import alibi_slopes
+        from retake_export.lm.step1 import alibi_slopes
 
         slope_consts = [numpy_helper.to_array(n.attribute[0].t) for n in m.graph.node
                         if n.op_type == "Constant" and list(n.attribute[0].t.dims) == [4, 12, 1, 1]]

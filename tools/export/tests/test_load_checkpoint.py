@@ -5,9 +5,9 @@ import unittest
 
 import torch
 
-from load_checkpoint import CheckpointError, config_for, load_into
-from safetensors_io import save_file
-from step1 import Step1, init_random, tiny_config
+from retake_export.lm.checkpoint import CheckpointError, config_for, load_into
+from retake_export.common.safetensors_io import save_file
+from retake_export.lm.step1 import Step1, init_random, tiny_config
 
 
 def published_names(cfg):

@@ -6,7 +6,7 @@ import unittest
 
 import torch
 
-from safetensors_io import SafetensorsError, SafetensorsFile, save_file
+from retake_export.common.safetensors_io import SafetensorsError, SafetensorsFile, save_file
 
 
 class SafetensorsTest(unittest.TestCase):

@@ -3,8 +3,8 @@ import unittest
 
 import torch
 
-from export_lm import repetition_banned
-from step1 import Step1, Step1Config, alibi_slopes, init_random, tiny_config
+from retake_export.lm.export import repetition_banned
+from retake_export.lm.step1 import Step1, Step1Config, alibi_slopes, init_random, tiny_config
 
 
 def naive_logits(model, ids):

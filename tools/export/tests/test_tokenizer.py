@@ -4,7 +4,7 @@ import unittest
 
 import sentencepiece as spm
 
-import tiny_tokenizer
+from retake_export.text import tiny_tokenizer
 
 
 class TinyTokenizerTest(unittest.TestCase):

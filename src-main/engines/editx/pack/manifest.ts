@@ -1,5 +1,5 @@
 // The EditX model pack manifest (`manifest.json`): schema, types and defaults. A pack is a folder of ONNX files and
-// tokenizer files described by this manifest; tools/export writes it (tools/export/pack_manifest.py), one component
+// tokenizer files described by this manifest; tools/export writes it (retake_export/common/manifest.py), one component
 // per exporter. Components this version does not know are kept unvalidated so older readers can open newer packs;
 // inside a known component every object is strict, so a misspelled setting is an error naming the key instead of a
 // silently ignored value.

@@ -3,7 +3,7 @@
 straight from EDITX-SPEC.md §3 (an implementation independent of the TypeScript one), their token ids through the test
 tokenizers with Debian's python3-sentencepiece, and clone speaker names (hashlib + numpy, as the reference hashes).
 
-    /usr/bin/python3 tools/sp/make_prompt_goldens.py
+    PYTHONPATH=tools/export /usr/bin/python3 -m retake_export.goldens.sentencepiece.make_prompt_goldens
 """
 import hashlib
 import json
@@ -15,7 +15,7 @@ import numpy as np
 import sentencepiece as spm
 from sentencepiece import sentencepiece_model_pb2 as pb
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+from ...common.paths import REPO as ROOT
 FIX = os.path.join(ROOT, 'test', 'fixtures', 'editx')
 CORPUS = os.path.join(ROOT, '..', 'shared', 'corpus')
 
@@ -196,7 +196,7 @@ def main():
         ('style', 'whisper', '\ufeffBOM stays\ufeff', None),
         ('emotion', 'happy', 'braces {option} and {audio_text} stay literal', None),
     ]
-    out = {'generator': 'tools/sp/make_prompt_goldens.py', 'audioCodes': codes, 'edit': [], 'clone': [], 'ids': [],
+    out = {'generator': 'retake_export.goldens.sentencepiece.make_prompt_goldens', 'audioCodes': codes, 'edit': [], 'clone': [], 'ids': [],
            'speakers': []}
     for task, option, text, new_text in edits:
         seg = edit_segments(task, option, text, new_text, ' ' + audio + '\n')

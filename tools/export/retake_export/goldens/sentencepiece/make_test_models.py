@@ -2,10 +2,10 @@
 """Trains the small sentencepiece models the TypeScript tokenizer is tested against.
 
 Run with Debian's interpreter (it has python3-sentencepiece and python3-protobuf):
-    /usr/bin/python3 tools/sp/make_test_models.py
-Writes test/fixtures/editx/sp/*.model from tools/sp/train-text.txt plus the corpus transcripts. Re-running gives the
+    PYTHONPATH=tools/export /usr/bin/python3 -m retake_export.goldens.sentencepiece.make_test_models
+Writes test/fixtures/editx/sp/*.model from retake_export/goldens/sentencepiece/train-text.txt plus the corpus transcripts. Re-running gives the
 same files (single-threaded training, no input sampling). After changing the models, regenerate the goldens with
-tools/sp/make_goldens.py.
+retake_export.goldens.sentencepiece.make_goldens.
 
 Models (all small, < 200 kB):
   uni-identity  unigram, identity normalizer, no whitespace cleanup, byte fallback; the Step-Audio layout in small:
@@ -23,7 +23,7 @@ import sys
 import sentencepiece as spm
 from sentencepiece import sentencepiece_model_pb2 as pb
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+from ...common.paths import REPO as ROOT
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'editx', 'sp')
 TAGS = ['[Breathing]', '[Laughter]', '[Surprise-oh]', '[Confirmation-en]', '[Uhm]', '[Surprise-ah]',
         '[Surprise-wa]', '[Sigh]', '[Question-ei]', '[Dissatisfaction-hnn]']
@@ -32,7 +32,7 @@ AUDIO = ['<audio_%d>' % n for n in range(5120)]
 
 def training_lines():
     lines = []
-    with open(os.path.join(ROOT, 'tools', 'sp', 'train-text.txt'), encoding='utf-8') as f:
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'train-text.txt'), encoding='utf-8') as f:
         lines += [l.rstrip('\n') for l in f if l.strip()]
     tsv = os.path.join(ROOT, '..', 'shared', 'corpus', 'transcripts.tsv')
     if os.path.exists(tsv):

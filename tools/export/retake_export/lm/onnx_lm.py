@@ -24,7 +24,7 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-from step1 import Step1, Step1Config
+from .step1 import Step1, Step1Config
 
 OPSET = 17
 # Above this many bytes of weights the model is saved with its tensors in one external data file (protobuf's 2 GiB

@@ -4,7 +4,7 @@ does with the test models of make_test_models.py on a fixed set of strings: ids,
 text, the same with BOS and with the dummy prefix switched off, decoding of hand-made id lists, and a summary of each
 parsed ModelProto. The TypeScript tokenizer tests compare against this file.
 
-    /usr/bin/python3 tools/sp/make_goldens.py
+    PYTHONPATH=tools/export /usr/bin/python3 -m retake_export.goldens.sentencepiece.make_goldens
 """
 import json
 import os
@@ -13,10 +13,9 @@ import sys
 import sentencepiece as spm
 from sentencepiece import sentencepiece_model_pb2 as pb
 
-sys.path.insert(0, os.path.dirname(__file__))
-from sp_cases import CASES, fuzz_cases  # noqa: E402
+from .sp_cases import CASES, fuzz_cases
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+from ...common.paths import REPO as ROOT
 SP_DIR = os.path.join(ROOT, 'test', 'fixtures', 'editx', 'sp')
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'editx', 'sp-goldens.json')
 MODELS = ['uni-identity', 'uni-nfkc', 'bpe-identity', 'bpe-nfkc']
@@ -52,7 +51,7 @@ def proto_summary(m):
 
 def main():
     fuzz = fuzz_cases()
-    out = {'generator': 'tools/sp/make_goldens.py', 'sentencepiece': spm.__version__, 'cases': CASES, 'fuzz': fuzz,
+    out = {'generator': 'retake_export.goldens.sentencepiece.make_goldens', 'sentencepiece': spm.__version__, 'cases': CASES, 'fuzz': fuzz,
            'models': {}}
     for name in MODELS:
         path = os.path.join(SP_DIR, name + '.model')

@@ -24,8 +24,8 @@ from typing import Dict, List, Optional
 
 import torch
 
-from safetensors_io import SafetensorsFile
-from step1 import Step1, Step1Config, load_config_file
+from ..common.safetensors_io import SafetensorsFile
+from .step1 import Step1, Step1Config, load_config_file
 
 
 class CheckpointError(Exception):

@@ -14,7 +14,7 @@ from typing import Dict, List
 import sentencepiece as spm
 from sentencepiece import sentencepiece_model_pb2 as sp_pb2
 
-from export_errors import ExportError
+from ..common.errors import ExportError
 
 SPECIAL_PIECES = (("<s>", "bos"), ("<|BOT|>", "bot"), ("<|EOT|>", "eot"))
 

@@ -1,8 +1,8 @@
 """Exports the Step1 LM as a model-pack component (ONNX graphs + manifest entry), from the published checkpoint or
 as a tiny random model with reference outputs for the TypeScript tests.
 
-  python3 tools/export/export_lm.py --tiny-random [--out test/fixtures/generated/tiny-pack] [--seed 1234]
-  python3 tools/export/export_lm.py --checkpoint DIR --out PACK_DIR [--dtypes fp16,fp32]
+  python3 -m retake_export lm --tiny-random [--out test/fixtures/generated/tiny-pack] [--seed 1234]
+  python3 -m retake_export lm --checkpoint DIR --out PACK_DIR [--dtypes fp16,fp32]
 
 See tools/export/README.md.
 """
@@ -18,22 +18,17 @@ import sys
 import time
 from typing import Dict, List, Optional
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+import torch
 
-import torch  # noqa: E402
+from ..common import manifest as pack_manifest
+from ..common.errors import ExportError
+from ..common.paths import DEFAULT_TINY_PACK, GENERATED, REPO
+from ..text import tiny_tokenizer, tokenizer_check
+from . import fp16_check, onnx_lm
+from .checkpoint import CheckpointError, config_for, load_into
+from .step1 import Step1, Step1Config, init_random, load_config_file, tiny_config
 
-import fp16_check  # noqa: E402
-import onnx_lm  # noqa: E402
-import pack_manifest  # noqa: E402
-import tiny_tokenizer  # noqa: E402
-import tokenizer_check  # noqa: E402
-from export_errors import ExportError  # noqa: E402
-from load_checkpoint import CheckpointError, config_for, load_into  # noqa: E402
-from step1 import Step1, Step1Config, init_random, load_config_file, tiny_config  # noqa: E402
-
-REPO = os.path.dirname(os.path.dirname(HERE))
-DEFAULT_TINY_OUT = os.path.join(REPO, "test", "fixtures", "generated", "tiny-pack")
+DEFAULT_TINY_OUT = DEFAULT_TINY_PACK
 
 # EDITX-SPEC.md section 5. topK 50 is the transformers library default the reference inherits (verify).
 GENERATION = {
@@ -276,7 +271,7 @@ def run_kv_bench(out: str, seed: int, log) -> None:
 
 def _gitignore_generated(out: str) -> None:
     """Generated packs live under test/fixtures/generated/, which keeps itself out of git."""
-    gen_root = os.path.join(REPO, "test", "fixtures", "generated")
+    gen_root = GENERATED
     if os.path.abspath(out).startswith(os.path.abspath(gen_root) + os.sep):
         os.makedirs(gen_root, exist_ok=True)
         marker = os.path.join(gen_root, ".gitignore")
@@ -323,7 +318,7 @@ def run_checkpoint(checkpoint: str, config: Optional[str], out: str, dtypes: Lis
 
 
 def main(argv: List[str]) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m retake_export lm", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--tiny-random", action="store_true", help="tiny random-weight model + tokenizer + references")
     src.add_argument("--kv-bench", action="store_true",

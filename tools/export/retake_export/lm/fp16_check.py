@@ -17,8 +17,8 @@ from typing import Dict, List, Optional
 
 import torch
 
-from export_errors import ExportError
-from step1 import Step1
+from ..common.errors import ExportError
+from .step1 import Step1
 
 # Half of fp16's largest finite value (65,504): a 2x margin for prompts that drive activations further than the
 # calibration prompts do.

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Prints, as JSON, what the reference sentencepiece library does with the shared test strings on any model file:
-    /usr/bin/python3 tools/sp/encode_cases.py MODEL
+    PYTHONPATH=tools/export /usr/bin/python3 -m retake_export.goldens.sentencepiece.encode_cases MODEL
 Output: {"sentencepiece": version, "cases": [...], "ids": [[...]], "decoded": [...], "fuzz": [...], "fuzzIds": [[...]],
 "pieceCount": n, "special": {"<s>": id, ...}, "promptIds": [{"kind", "input", "ids"}]} (the prompts of
 make_prompt_goldens.py, assembled with the default settings: no BOS per call, the model's dummy prefix). Used by the tests that check a tokenizer which is generated, not
@@ -11,9 +11,8 @@ import sys
 
 import sentencepiece as spm
 
-sys.path.insert(0, os.path.dirname(__file__))
-from sp_cases import CASES, fuzz_cases  # noqa: E402
-from make_prompt_goldens import as_ids, prompt_id_cases  # noqa: E402
+from .sp_cases import CASES, fuzz_cases
+from .make_prompt_goldens import as_ids, prompt_id_cases
 
 
 def main():

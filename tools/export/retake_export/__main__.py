@@ -1,0 +1,33 @@
+"""`python3 -m retake_export COMMAND ...`: one entry for every export job. Each command is a module with a
+`main(argv) -> int`; they are imported only when chosen, so a missing optional dependency of one part never breaks
+another."""
+
+import importlib
+import sys
+
+COMMANDS = {
+    "lm": ("retake_export.lm.export", "export the Step1 LM (from a checkpoint, --tiny-random, or --kv-bench)"),
+    "lm-check": ("retake_export.lm.checkpoint", "check a Step1 checkpoint's tensors against our model definition"),
+    "pack": ("retake_export.pack", "build the tiny random-weight pack with every part (used by tests and benchmarks)"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: python3 -m retake_export COMMAND [args]", "", "commands:"]
+    lines += [f"  {name:<10} {help_}" for name, (_, help_) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv) -> int:
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0 if argv else 2
+    cmd = COMMANDS.get(argv[0])
+    if cmd is None:
+        print(f"retake_export: unknown command {argv[0]!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    return importlib.import_module(cmd[0]).main(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

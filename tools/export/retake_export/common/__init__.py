@@ -1,0 +1,1 @@
+"""Shared by every part of the exporter: the error type, the pack manifest writer, checkpoint readers, paths."""

@@ -1,0 +1,1 @@
+"""Generators of committed reference data (goldens) for the TypeScript tests."""
