@@ -22,7 +22,7 @@ import {
 import { parsePeaks, peaksForRenderer } from '../audio/peaks';
 import { metricDeltas } from '../audio/analysis/deltas';
 import type { EngineHost } from '../engines/host/client';
-import { checkEditRequest } from '../engines/registry';
+import { checkEditRequest } from '../engines/check';
 import type { ChangeRecorder } from '../store/history';
 import { ProjectStore } from '../store/project-store';
 import { LATEST_SCHEMA_VERSION } from '../store/migrations';

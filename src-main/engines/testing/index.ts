@@ -61,6 +61,7 @@ export function createTestEngine(): Engine {
           ctx.progress(0.2, 'about to crash');
           await new Promise((r) => setTimeout(r, 50));
           process.exit(70);
+          break;
         case 'fail':
           throw new RetakeError('E_ENGINE_FAILED', 'The test engine failed on purpose.');
         default:

@@ -54,6 +54,7 @@ describe('execution providers', () => {
       expect(r).toBeInstanceOf(RetakeError);
       expect(r).toMatchObject({ code: 'E_ENGINE_UNAVAILABLE' });
       expect((r as Error).message).toMatch(/on the GPU \(cuda\+cpu: .+\)\. Use the CPU, or install onnxruntime.s CUDA provider with "npm run setup:gpu"\.$/);
+      // eslint-disable-next-line no-control-regex -- the terminal colour code onnxruntime's log starts with
       expect((r as Error).message).not.toMatch(/\n|\u001b/);
     }
   });

@@ -54,7 +54,7 @@ export function tool(cmd: string, args: string[]): string {
     return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`This test needs the "${cmd}" command: apt-get install -y ${TOOL_PACKAGES[cmd] ?? cmd}`);
+      throw new Error(`This test needs the "${cmd}" command: apt-get install -y ${TOOL_PACKAGES[cmd] ?? cmd}`, { cause: e });
     }
     throw e;
   }
@@ -66,7 +66,7 @@ export async function retakeError(f: () => unknown): Promise<RetakeError> {
     await f();
   } catch (e) {
     if (e instanceof RetakeError) return e;
-    throw new Error(`expected a RetakeError, got ${String(e)}`);
+    throw new Error(`expected a RetakeError, got ${String(e)}`, { cause: e });
   }
   throw new Error('expected a RetakeError, but the call succeeded');
 }

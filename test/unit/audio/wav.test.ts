@@ -52,7 +52,10 @@ function le(values: number[], bytes: number, kind: 'int' | 'float' = 'int'): Uin
   const v = new DataView(out.buffer);
   values.forEach((x, i) => {
     const o = i * bytes;
-    if (kind === 'float') (bytes === 4 ? v.setFloat32(o, x, true) : v.setFloat64(o, x, true));
+    if (kind === 'float') {
+      if (bytes === 4) v.setFloat32(o, x, true);
+      else v.setFloat64(o, x, true);
+    }
     else if (bytes === 1) v.setUint8(o, x);
     else if (bytes === 2) v.setInt16(o, x, true);
     else if (bytes === 3) { v.setUint8(o, x & 255); v.setUint8(o + 1, (x >> 8) & 255); v.setUint8(o + 2, (x >> 16) & 255); }

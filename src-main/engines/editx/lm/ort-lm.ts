@@ -301,7 +301,7 @@ function busy(): RetakeError {
 
 function firstLine(s: string): string {
   // onnxruntime appends its log (starting with a terminal colour code) to some messages; what precedes it says it.
-  return (s.split(/\n|\u001b\[/)[0] ?? s).trim();
+  return (s.split(new RegExp('\\n|' + String.fromCharCode(0x1b) + '\\['))[0] ?? s).trim();
 }
 
 type SessionIo = Pick<InferenceSession, 'inputNames' | 'outputNames'> &
