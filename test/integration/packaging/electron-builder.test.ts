@@ -73,6 +73,8 @@ describe('packaging (electron-builder dir target)', () => {
     expect(existsSync(path.join(unpacked, 'signalsmith-stretch', 'SignalsmithStretch.mjs'))).toBe(true);
     expect(existsSync(path.join(unpacked, '@shiguredo', 'rnnoise-wasm', 'dist', 'rnnoise.js'))).toBe(true);
     expect(existsSync(path.join(out, 'linux-unpacked', 'retake'))).toBe(true);
+    // The licences of shipped third-party code and data travel with the app.
+    expect(existsSync(path.join(resources, 'licenses', 'THIRD-PARTY.md'))).toBe(true);
   });
 
   it('runs the packaged CLI bundle from the package alone (its run-time files are all inside)', () => {
