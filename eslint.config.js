@@ -52,8 +52,9 @@ const layering = {
   packages: {
     electron: ['shell-electron'],
     'better-sqlite3': ['store', 'shell-electron'],
-    // The contract's schemas; the model-pack manifest is validated as strictly (engines/editx/pack).
-    zod: ['contract', 'engines'],
+    // The contract's schemas; the model-pack manifest is validated as strictly (engines/editx/pack); the studio's
+    // job specs are checked when read back from the database (studio/services/jobs).
+    zod: ['contract', 'engines', 'studio'],
     'onnxruntime-node': ['onnx', 'audio', 'engines'],
     'onnxruntime-common': ['onnx'],
     ws: ['shell-web'],
@@ -74,6 +75,20 @@ export default tseslint.config(
       // is declared with $state where the UI reads it, and a reactive cache would re-render on every insert.
       'svelte/prefer-svelte-reactivity': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // All SQL lives in the store's repositories (src-main/store/repos, history.ts): nothing else prepares statements.
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/store/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='prepare']",
+          message: 'SQL belongs in a repository of src-main/store/repos (named parameters, prepared once per database).',
+        },
+      ],
     },
   },
   {

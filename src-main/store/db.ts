@@ -66,10 +66,21 @@ export function migrate(db: Db, migrations: Migration[] = MIGRATIONS): number {
   for (const m of migrations) {
     if (m.version <= current) continue;
     if (m.version !== current + 1) throw new Error(`Migration numbering gap before ${m.version}`);
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    })();
+    // PRAGMA foreign_keys cannot change inside a transaction: switch them off around a table rebuild.
+    const restoreForeignKeys = m.rebuildsTables && (db.pragma('foreign_keys', { simple: true }) as number) === 1;
+    if (restoreForeignKeys) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        if (m.rebuildsTables) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) throw new Error(`Migration ${m.version} left ${broken.length} broken foreign key(s)`);
+        }
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    } finally {
+      if (restoreForeignKeys) db.pragma('foreign_keys = ON');
+    }
     current = m.version;
   }
   return current;

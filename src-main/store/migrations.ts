@@ -6,6 +6,11 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * The migration rebuilds a table other tables reference (SQLite's create-copy-drop-rename procedure): foreign keys
+   * are switched off around it, and `PRAGMA foreign_key_check` must come back empty before it commits.
+   */
+  rebuildsTables?: boolean;
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -124,6 +129,70 @@ ALTER TABLE history ADD COLUMN undo_seq INTEGER;
 -- Before this, redo took the oldest undone entry first: give older entries the higher sequence.
 UPDATE history SET undo_seq = -id WHERE undone = 1;
 CREATE INDEX history_undone ON history(undone, undo_seq);
+`,
+  },
+  {
+    version: 3,
+    name: "takes: a state column (pending / visible / deleted) instead of the overloaded deleted flag",
+    sql: `
+ALTER TABLE takes ADD COLUMN state TEXT NOT NULL DEFAULT 'visible' CHECK (state IN ('pending', 'visible', 'deleted'));
+-- deleted = 1 meant pending while the take's job was queued or running, hidden otherwise.
+UPDATE takes SET state = CASE
+  WHEN deleted = 0 THEN 'visible'
+  WHEN job_id IN (SELECT id FROM jobs WHERE status IN ('queued', 'running')) THEN 'pending'
+  ELSE 'deleted'
+END;
+ALTER TABLE takes DROP COLUMN deleted;
+-- The undo log snapshots a take's state now: rewrite the takes' snapshots of existing entries ({"deleted": 1} hid the
+-- take, {"deleted": 0} showed it) so undo and redo of entries made before the upgrade still apply.
+UPDATE history SET changes = (
+  SELECT json_group_array(
+    CASE WHEN json_extract(c.value, '$.table') = 'takes'
+      THEN json_set(
+        json_remove(c.value, '$.before.deleted', '$.after.deleted'),
+        '$.before.state', CASE json_extract(c.value, '$.before.deleted') WHEN 1 THEN 'deleted' ELSE 'visible' END,
+        '$.after.state', CASE json_extract(c.value, '$.after.deleted') WHEN 1 THEN 'deleted' ELSE 'visible' END)
+      ELSE json(c.value)
+    END ORDER BY c.key)
+  FROM json_each(history.changes) AS c
+)
+WHERE EXISTS (SELECT 1 FROM json_each(history.changes) AS c WHERE json_extract(c.value, '$.table') = 'takes');
+`,
+  },
+  {
+    version: 4,
+    name: 'jobs: a kind and its JSON spec, so every long operation (edit, export, pack install…) is a job',
+    rebuildsTables: true,
+    sql: `
+-- The edit-only columns (input take, engine, task, option, iterations, seed, params) move into the edit kind's spec;
+-- the clip becomes optional (a pack install works on none). Status, progress, stage, error and result takes stay
+-- columns: every kind has them.
+CREATE TABLE jobs_v4 (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  spec TEXT NOT NULL CHECK (json_valid(spec)),
+  clip_id INTEGER REFERENCES clips(id),
+  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+  progress REAL NOT NULL DEFAULT 0,
+  stage TEXT,
+  error_code TEXT,
+  error_message TEXT,
+  result_take_ids TEXT NOT NULL DEFAULT '[]',
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT
+) STRICT;
+INSERT INTO jobs_v4 (id, kind, spec, clip_id, status, progress, stage, error_code, error_message, result_take_ids,
+  created_at, started_at, finished_at)
+SELECT id, 'edit',
+  json_object('inputTakeId', input_take_id, 'engine', engine, 'task', task, 'option', option,
+    'iterations', iterations, 'seed', seed, 'params', json(params)),
+  clip_id, status, progress, stage, error_code, error_message, result_take_ids, created_at, started_at, finished_at
+FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v4 RENAME TO jobs;
+CREATE INDEX jobs_clip ON jobs(clip_id);
+CREATE INDEX jobs_status ON jobs(status);
 `,
   },
 ];

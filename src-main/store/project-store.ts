@@ -1,5 +1,6 @@
 // A project on disk: a folder holding project.sqlite, media/ (the content-addressed store), exports/, and a lock
-// file naming the process that has it open. Creating, opening, identity checks and locking live here.
+// file naming the process that has it open. Creating, opening, identity checks and locking live here; the open
+// project carries its repositories (all of its SQL) and its undo log.
 
 import { existsSync, promises as fsp, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -8,26 +9,43 @@ import { RetakeError } from '../contract/errors';
 import { openDatabase, type Db } from './db';
 import { History } from './history';
 import { MediaStore } from './media-store';
+import { createRepos, type Repos } from './repos';
 import type { ProjectRow } from './rows';
+import { Statements } from './statements';
 
 export const DB_FILE = 'project.sqlite';
 export const LOCK_FILE = 'project.lock';
 export const DEFAULT_SAMPLE_RATE = 48000;
 
 export class ProjectStore {
+  readonly media: MediaStore;
+  readonly repos: Repos;
+  readonly history: History;
+  private readonly sql: Statements;
+
   private constructor(
     readonly dir: string,
     readonly db: Db,
-    readonly media: MediaStore,
-    readonly history: History,
-  ) {}
+  ) {
+    this.sql = new Statements(db);
+    this.media = new MediaStore(path.join(dir, 'media'));
+    this.repos = createRepos(this.sql);
+    this.history = new History(this.sql);
+  }
 
   get exportsDir(): string {
     return path.join(this.dir, 'exports');
   }
 
   info(): ProjectRow {
-    return this.db.prepare('SELECT * FROM project WHERE id = 1').get() as ProjectRow;
+    const row = this.repos.project.info();
+    if (!row) throw new RetakeError('E_NOT_A_PROJECT', `${this.dir} holds an incomplete project database.`);
+    return row;
+  }
+
+  /** Runs fn in one database transaction: all of its changes or none. */
+  transaction<T>(fn: () => T): T {
+    return this.sql.transaction(fn);
   }
 
   static isProject(dir: string): boolean {
@@ -58,13 +76,9 @@ export class ProjectStore {
     }
     acquireLock(dir);
     try {
-      const db = openDatabase(path.join(dir, DB_FILE), { create: true });
-      db.prepare('INSERT INTO project (id, name, sample_rate, created_at) VALUES (1, ?, ?, ?)').run(
-        name ?? path.basename(dir),
-        DEFAULT_SAMPLE_RATE,
-        new Date().toISOString(),
-      );
-      return await ProjectStore.finishOpen(dir, db);
+      const store = new ProjectStore(dir, openDatabase(path.join(dir, DB_FILE), { create: true }));
+      store.repos.project.create({ name: name ?? path.basename(dir), sampleRate: DEFAULT_SAMPLE_RATE });
+      return await store.finishOpen();
     } catch (e) {
       releaseLock(dir);
       throw e;
@@ -79,22 +93,21 @@ export class ProjectStore {
     }
     acquireLock(dir);
     try {
-      const db = openDatabase(path.join(dir, DB_FILE), { create: false });
-      if (!db.prepare('SELECT 1 FROM project WHERE id = 1').get()) {
-        db.close();
+      const store = new ProjectStore(dir, openDatabase(path.join(dir, DB_FILE), { create: false }));
+      if (!store.repos.project.info()) {
+        store.db.close();
         throw new RetakeError('E_NOT_A_PROJECT', `${dir} holds an incomplete project database.`);
       }
-      return await ProjectStore.finishOpen(dir, db);
+      return await store.finishOpen();
     } catch (e) {
       releaseLock(dir);
       throw e;
     }
   }
 
-  private static async finishOpen(dir: string, db: Db): Promise<ProjectStore> {
-    const media = new MediaStore(path.join(dir, 'media'));
-    await media.init();
-    return new ProjectStore(dir, db, media, new History(db));
+  private async finishOpen(): Promise<ProjectStore> {
+    await this.media.init();
+    return this;
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-// Row shapes of project.sqlite as better-sqlite3 returns them, and their mapping to contract entities.
+// Row shapes of project.sqlite as better-sqlite3 returns them (the repositories' results).
 
 export interface ProjectRow {
   id: number;
@@ -63,21 +63,26 @@ export interface TakeRow {
   metrics: string | null;
   deltas: string | null;
   job_id: number | null;
-  deleted: number;
+  state: TakeState;
   created_at: string;
 }
 
+/**
+ * pending: made by a job that has not ended (listed, not choosable); visible; deleted: hidden (undone, or its job's
+ * step undone). Rows are never removed, so undo can bring a take back.
+ */
+export type TakeState = 'pending' | 'visible' | 'deleted';
+
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
 export interface JobRow {
   id: number;
-  clip_id: number;
-  input_take_id: number;
-  engine: string;
-  task: string;
-  option: string | null;
-  iterations: number;
-  seed: number;
-  params: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  /** Which runner does the work (edit, …); `spec` is that kind's JSON, checked against its schema when read. */
+  kind: string;
+  spec: string;
+  /** The clip the job works on, when it works on one (guards against hiding it, listing per clip). */
+  clip_id: number | null;
+  status: JobStatus;
   progress: number;
   stage: string | null;
   error_code: string | null;
@@ -98,9 +103,8 @@ export interface HistoryRow {
   undo_seq: number | null;
 }
 
-/** Tables whose rows the undo log snapshots. Rows there are never deleted, only flagged `deleted`. */
+/** Tables whose rows the undo log snapshots. Rows there are never deleted, only hidden (`deleted`, a take's `state`). */
 export type VersionedTable = 'tracks' | 'clips' | 'takes';
-
 
 export function parseJson<T>(s: string | null, fallback: T): T {
   if (s === null) return fallback;

@@ -3,6 +3,7 @@
 import type { Clip, Job, MediaInfo, Take, Track } from '../contract/entities';
 import type { ClipRow, JobRow, MediaRow, TakeRow, TrackRow } from '../store/rows';
 import { parseJson } from '../store/rows';
+import type { JobSubject } from './services/jobs/kinds';
 
 /**
  * Where the renderer loads a media-store file from: the same path in both shells (the web shell's HTTP routes, the
@@ -86,17 +87,11 @@ export function takeEntity(t: TakeRow, media: MediaRow, pending = false): Take {
   };
 }
 
-export function jobEntity(j: JobRow): Job {
+/** A job row as the contract shows it; `subject` is what its kind says the job works on (kinds.ts). */
+export function jobEntity(j: JobRow, subject: JobSubject): Job {
   return {
     id: j.id,
-    clipId: j.clip_id,
-    inputTakeId: j.input_take_id,
-    engine: j.engine,
-    task: j.task,
-    option: j.option,
-    iterations: j.iterations,
-    seed: j.seed,
-    params: parseJson<Record<string, unknown>>(j.params, {}),
+    ...subject,
     status: j.status,
     progress: j.progress,
     stage: j.stage,

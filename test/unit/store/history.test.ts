@@ -8,8 +8,10 @@ const root = tempDir();
 function clipStart(p: ProjectStore, id: number): number {
   return (p.db.prepare('SELECT start FROM clips WHERE id = ?').get(id) as { start: number }).start;
 }
+/** 1 when the row is hidden: tracks and clips by their deleted flag, takes by their state (migration 3). */
 function deleted(p: ProjectStore, table: string, id: number): number {
-  return (p.db.prepare(`SELECT deleted FROM ${table} WHERE id = ?`).get(id) as { deleted: number }).deleted;
+  const hidden = table === 'takes' ? "state = 'deleted'" : 'deleted = 1';
+  return (p.db.prepare(`SELECT (${hidden}) AS deleted FROM ${table} WHERE id = ?`).get(id) as { deleted: number }).deleted;
 }
 
 async function seed(dir: string) {

@@ -1,0 +1,33 @@
+// Rows of the tracks table. Hidden rows (deleted = 1, undone) are kept for undo and never returned here.
+
+import type { TrackRow } from '../rows';
+import type { Statements } from '../statements';
+
+export class TracksRepo {
+  constructor(private readonly sql: Statements) {}
+
+  get(id: number): TrackRow | undefined {
+    return this.sql.get<{ id: number }, TrackRow>('SELECT * FROM tracks WHERE id = @id AND deleted = 0').get({ id });
+  }
+
+  /** The shown tracks in timeline order. */
+  list(): TrackRow[] {
+    return this.sql.get<null, TrackRow>('SELECT * FROM tracks WHERE deleted = 0 ORDER BY ord, id').all();
+  }
+
+  /** The order value after the last shown track. */
+  nextOrd(): number {
+    return this.sql.get<null, { n: number }>('SELECT coalesce(max(ord), -1) + 1 AS n FROM tracks WHERE deleted = 0').get()!.n;
+  }
+
+  add(t: { name: string; ord: number }): number {
+    const r = this.sql
+      .get<{ name: string; ord: number; at: string }>('INSERT INTO tracks (name, ord, created_at) VALUES (@name, @ord, @at)')
+      .run({ ...t, at: new Date().toISOString() });
+    return Number(r.lastInsertRowid);
+  }
+
+  rename(id: number, name: string): void {
+    this.sql.get<{ id: number; name: string }>('UPDATE tracks SET name = @name WHERE id = @id').run({ id, name });
+  }
+}

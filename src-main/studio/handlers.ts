@@ -1,0 +1,40 @@
+// The contract's method table, implemented: each method of src-main/contract/methods.ts mapped to the service that
+// owns it. Typed with the contract's `Handlers`, so a method missing here is a compile error.
+
+import type { Handlers } from '../contract';
+import type { Services } from './services';
+
+export function handlersFor(s: Services): Handlers {
+  return {
+    'project.create': async (p) => s.projects.create(p.dir, p.name),
+    'project.open': async (p) => s.projects.open(p.dir),
+    'project.current': async () => s.projects.current(),
+    'project.listRecent': async () => s.projects.listRecent(),
+    'project.close': async () => {
+      await s.projects.close();
+      return null;
+    },
+    'timeline.get': async () => s.timeline.get(),
+    'media.import': async (p) => s.media.import(p),
+    'media.peaks': async (p) => s.media.peaks(p.hash, p.buckets ?? 1000),
+    'tracks.add': async (p) => s.timeline.addTrack(p.name),
+    'tracks.rename': async (p) => s.timeline.renameTrack(p.trackId, p.name),
+    'clips.add': async (p) => s.timeline.addClip(p),
+    'clips.move': async (p) => s.timeline.move(p),
+    'clips.trim': async (p) => s.timeline.trim(p),
+    'clips.split': async (p) => s.timeline.split(p.clipId, p.at),
+    'clips.delete': async (p) => s.timeline.delete(p.clipId),
+    'takes.list': async (p) => s.takes.list(p.clipId),
+    'takes.setActive': async (p) => s.takes.setActive(p.clipId, p.takeId),
+    'takes.star': async (p) => s.takes.star(p.takeId, p.starred),
+    'takes.rename': async (p) => s.takes.rename(p.takeId, p.name),
+    'jobs.submit': async (p) => s.jobs.submit(p),
+    'jobs.cancel': async (p) => s.jobs.cancel(p.jobId),
+    'jobs.list': async (p) => s.jobs.list(p.clipId),
+    'history.state': async () => s.history.state(),
+    'history.undo': async () => s.history.undo(),
+    'history.redo': async () => s.history.redo(),
+    'engines.list': async () => s.engines.list(),
+    'export.clip': async (p) => s.export.clip(p.clipId, p.format),
+  };
+}

@@ -1,0 +1,42 @@
+// The studio's services, built once over one shared context. Each owns one concern; they hold each other only in
+// the direction of use (projects → jobs → takes; media → timeline), and what jobs hold is read through the kinds table.
+
+import type { StudioContext } from '../context';
+import { EnginesService } from './engines';
+import { ExportService } from './export';
+import { HistoryService } from './history';
+import { JobKinds } from './jobs/kinds';
+import { JobsService } from './jobs/service';
+import { MediaService } from './media';
+import { ProjectsService } from './projects';
+import { TakesService } from './takes';
+import { TimelineService } from './timeline';
+
+export interface Services {
+  projects: ProjectsService;
+  timeline: TimelineService;
+  takes: TakesService;
+  media: MediaService;
+  jobs: JobsService;
+  history: HistoryService;
+  export: ExportService;
+  engines: EnginesService;
+}
+
+export function createServices(ctx: StudioContext, callsSettled: () => Promise<void>): Services {
+  const kinds = new JobKinds();
+  const engines = new EnginesService(ctx);
+  const takes = new TakesService(ctx, kinds);
+  const timeline = new TimelineService(ctx, kinds);
+  const jobs = new JobsService(ctx, kinds, takes, engines);
+  return {
+    projects: new ProjectsService(ctx, jobs, callsSettled),
+    timeline,
+    takes,
+    media: new MediaService(ctx, timeline),
+    jobs,
+    history: new HistoryService(ctx, kinds),
+    export: new ExportService(ctx),
+    engines,
+  };
+}
