@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { APPLICATION_ID, migrate, openDatabase } from '../../../src-main/store/db';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src-main/store/migrations';
 import { RetakeError } from '../../../src-main/contract/errors';
+import { History } from '../../../src-main/store/history';
+import { EditSpec } from '../../../src-main/studio/services/jobs/edit';
 import { tempDir } from '../../helpers/tmp';
 
 const dir = tempDir();
@@ -61,6 +63,138 @@ describe('migrations', () => {
     const next = db.prepare('SELECT label FROM history WHERE undone = 1 ORDER BY undo_seq DESC LIMIT 1').get() as { label: string };
     expect(next.label).toBe('b');
     expect(db.prepare('SELECT undo_seq FROM history WHERE undone = 0').get()).toEqual({ undo_seq: null });
+  });
+
+  it('migration 3 turns the overloaded deleted flag of takes into a state, and old undo entries still apply', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.slice(0, 2));
+    db.exec(`
+      INSERT INTO tracks (name, ord, created_at) VALUES ('T', 0, 'now');
+      INSERT INTO media (hash, ext, format, sample_rate, channels, frames, bytes, created_at)
+        VALUES ('${'a'.repeat(64)}', 'wav', 'wav', 48000, 1, 48000, 10, 'now');
+      INSERT INTO clips (track_id, name, start, in_point, out_point, active_take_id, created_at) VALUES (1, 'c', 0, 0, 48000, 1, 'now');
+      INSERT INTO jobs (clip_id, input_take_id, engine, task, iterations, seed, status, created_at)
+        VALUES (1, 1, 'prosody', 'speed', 2, 7, 'running', 'now'), (1, 1, 'prosody', 'speed', 1, 8, 'done', 'now');
+      INSERT INTO takes (clip_id, media_hash, kind, name, job_id, deleted, created_at) VALUES
+        (1, '${'a'.repeat(64)}', 'source', 'Source', NULL, 0, 'now'),
+        (1, '${'a'.repeat(64)}', 'edit', 'of the running job', 1, 1, 'now'),
+        (1, '${'a'.repeat(64)}', 'edit', 'of the done job, undone', 2, 1, 'now'),
+        (1, '${'a'.repeat(64)}', 'edit', 'undone, no job', NULL, 1, 'now');
+    `);
+    // Schema 2 undo entries: the import (clip and source take shown) and the done job's commit (its take shown, then
+    // undone); the takes' snapshots name the deleted flag.
+    const entry = (label: string, undone: number, changes: unknown) =>
+      db.prepare('INSERT INTO history (label, changes, undone, undo_seq, created_at) VALUES (?, ?, ?, ?, ?)').run(label, JSON.stringify(changes), undone, undone ? 1 : null, 'now');
+    entry('Import', 0, [
+      { table: 'clips', id: 1, before: { start: 0, deleted: 1 }, after: { start: 0, deleted: 0 } },
+      { table: 'takes', id: 1, before: { deleted: 1 }, after: { deleted: 0 } },
+    ]);
+    entry('speed: faster', 1, [{ table: 'takes', id: 3, before: { deleted: 1 }, after: { deleted: 0 } }]);
+
+    migrate(db, MIGRATIONS.slice(0, 3));
+    const states = db.prepare('SELECT id, state FROM takes ORDER BY id').all();
+    expect(states).toEqual([
+      { id: 1, state: 'visible' },
+      { id: 2, state: 'pending' },
+      { id: 3, state: 'deleted' },
+      { id: 4, state: 'deleted' },
+    ]);
+    const cols = (db.prepare("SELECT name FROM pragma_table_info('takes')").all() as { name: string }[]).map((c) => c.name);
+    expect(cols).not.toContain('deleted');
+    expect(() => db.prepare("UPDATE takes SET state = 'hidden' WHERE id = 1").run()).toThrow(/CHECK/);
+    // The snapshots now name the state, in the same order; clip snapshots are untouched.
+    const imp = JSON.parse((db.prepare("SELECT changes FROM history WHERE label = 'Import'").get() as { changes: string }).changes);
+    expect(imp).toEqual([
+      { table: 'clips', id: 1, before: { start: 0, deleted: 1 }, after: { start: 0, deleted: 0 } },
+      { table: 'takes', id: 1, before: { state: 'deleted' }, after: { state: 'visible' } },
+    ]);
+    // Redo and undo of the entries written before the upgrade work on the new column.
+    const history = new History(db);
+    history.redo();
+    expect(db.prepare('SELECT state FROM takes WHERE id = 3').get()).toEqual({ state: 'visible' });
+    history.undo();
+    expect(db.prepare('SELECT state FROM takes WHERE id = 3').get()).toEqual({ state: 'deleted' });
+    history.undo();
+    expect(db.prepare('SELECT state FROM takes WHERE id = 1').get()).toEqual({ state: 'deleted' });
+    expect(db.prepare('SELECT deleted FROM clips WHERE id = 1').get()).toEqual({ deleted: 1 });
+  });
+
+  it('migration 4 gives jobs a kind and a spec: existing jobs become edit jobs with the same fields', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.slice(0, 3));
+    db.exec(`
+      INSERT INTO tracks (name, ord, created_at) VALUES ('T', 0, 'now');
+      INSERT INTO media (hash, ext, format, sample_rate, channels, frames, bytes, created_at)
+        VALUES ('${'a'.repeat(64)}', 'wav', 'wav', 48000, 1, 48000, 10, 'now');
+      INSERT INTO clips (track_id, name, start, in_point, out_point, active_take_id, created_at) VALUES (1, 'c', 0, 0, 48000, 1, 'now');
+      INSERT INTO jobs (clip_id, input_take_id, engine, task, option, iterations, seed, params, status, progress, stage,
+          error_code, error_message, result_take_ids, created_at, started_at, finished_at)
+        VALUES (1, 1, 'prosody', 'speed', 'faster', 2, 4294967295, '{"text":"hello","intensity":0.7}', 'failed', 0.5, 'stretch',
+          'E_ENGINE_FAILED', 'no', '[2]', 't0', 't1', 't2'),
+        (1, 1, 'test', 'crash', NULL, 1, 0, '{}', 'running', 0, NULL, NULL, NULL, '[]', 't3', 't4', NULL);
+      INSERT INTO takes (clip_id, media_hash, kind, name, job_id, created_at) VALUES
+        (1, '${'a'.repeat(64)}', 'source', 'Source', NULL, 'now'), (1, '${'a'.repeat(64)}', 'edit', 'faster', 1, 'now');
+    `);
+    migrate(db, MIGRATIONS.slice(0, 4));
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    const rows = db.prepare('SELECT * FROM jobs ORDER BY id').all() as Record<string, unknown>[];
+    expect(rows.map((r) => ({ ...r, spec: JSON.parse(r.spec as string) }))).toEqual([
+      {
+        id: 1,
+        kind: 'edit',
+        spec: { inputTakeId: 1, engine: 'prosody', task: 'speed', option: 'faster', iterations: 2, seed: 4294967295, params: { text: 'hello', intensity: 0.7 } },
+        clip_id: 1,
+        status: 'failed',
+        progress: 0.5,
+        stage: 'stretch',
+        error_code: 'E_ENGINE_FAILED',
+        error_message: 'no',
+        result_take_ids: '[2]',
+        created_at: 't0',
+        started_at: 't1',
+        finished_at: 't2',
+      },
+      {
+        id: 2,
+        kind: 'edit',
+        spec: { inputTakeId: 1, engine: 'test', task: 'crash', option: null, iterations: 1, seed: 0, params: {} },
+        clip_id: 1,
+        status: 'running',
+        progress: 0,
+        stage: null,
+        error_code: null,
+        error_message: null,
+        result_take_ids: '[]',
+        created_at: 't3',
+        started_at: 't4',
+        finished_at: null,
+      },
+    ]);
+    // The edit kind reads the converted specs back.
+    for (const r of rows) expect(() => EditSpec.parse(JSON.parse(r.spec as string))).not.toThrow();
+    // Takes still point at their job; the indexes are back; a job on no clip is allowed, a spec that is not JSON is not.
+    expect(db.prepare('SELECT j.kind FROM takes t JOIN jobs j ON j.id = t.job_id').all()).toEqual([{ kind: 'edit' }]);
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    expect(indexes).toEqual(['jobs_clip', 'jobs_status']);
+    db.prepare("INSERT INTO jobs (kind, spec, status, created_at) VALUES ('pack-install', '{}', 'queued', 'now')").run();
+    expect(() => db.prepare("INSERT INTO jobs (kind, spec, status, created_at) VALUES ('edit', 'not json', 'queued', 'now')").run()).toThrow(/CHECK/);
+    expect(() => db.prepare("INSERT INTO jobs (kind, spec, clip_id, status, created_at) VALUES ('edit', '{}', 99, 'queued', 'now')").run()).toThrow(/FOREIGN KEY/);
+  });
+
+  it('a table rebuild that breaks a foreign key is rolled back, and foreign keys are switched on again', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    db.exec(`
+      INSERT INTO tracks (name, ord, created_at) VALUES ('T', 0, 'now');
+      INSERT INTO clips (track_id, name, start, in_point, out_point, active_take_id, created_at) VALUES (1, 'c', 0, 0, 10, 0, 'now');
+    `);
+    const v = MIGRATIONS.length;
+    const dropsTracks = { version: v + 1, name: 'loses the tracks', rebuildsTables: true, sql: 'DELETE FROM tracks;' };
+    expect(() => migrate(db, [...MIGRATIONS, dropsTracks])).toThrow(/broken foreign key/);
+    expect(db.pragma('user_version', { simple: true })).toBe(v);
+    expect(db.prepare('SELECT count(*) AS n FROM tracks').get()).toEqual({ n: 1 });
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 
   it('rolls back a failing migration as a whole', () => {
