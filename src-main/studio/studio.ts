@@ -24,6 +24,7 @@ export interface StudioOptions {
 const LIFECYCLE: ReadonlySet<MethodName> = new Set(['project.create', 'project.open', 'project.close']);
 
 export class Studio {
+  /** The services behind the handlers, for in-process callers (job kinds, tests); shells go through `call`. */
   readonly services: Services;
   readonly handlers: Handlers;
   private readonly ctx: StudioContext;

@@ -44,8 +44,11 @@ export async function editSpec(
     throw new RetakeError('E_UNKNOWN_ENGINE', `There is no engine "${p.engine}". Available: ${list.map((e) => e.id).join(', ')}.`);
   }
   checkEditRequest(caps, p);
-  const params: EditSpec['params'] = {};
-  for (const k of ['text', 'newText', 'intensity'] as const) if (p[k] !== undefined) (params as Record<string, unknown>)[k] = p[k];
+  const params: EditSpec['params'] = {
+    ...(p.text !== undefined ? { text: p.text } : {}),
+    ...(p.newText !== undefined ? { newText: p.newText } : {}),
+    ...(p.intensity !== undefined ? { intensity: p.intensity } : {}),
+  };
   return {
     clipId: c.id,
     spec: {

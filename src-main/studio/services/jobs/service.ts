@@ -9,7 +9,7 @@ import type { StudioContext } from '../../context';
 import type { EnginesService } from '../engines';
 import type { TakesService } from '../takes';
 import { editKind, editSpec } from './edit';
-import type { JobKind, JobKinds, JobRun } from './kinds';
+import type { JobKind, JobKinds, JobRun, ReadJob } from './kinds';
 
 interface RunningJob {
   id: number;
@@ -147,7 +147,7 @@ export class JobsService {
     const proj = this.ctx.need();
     const { jobs } = proj.repos;
     const row = this.row(id);
-    let read;
+    let read: ReadJob;
     try {
       read = this.kinds.read(row);
     } catch (e) {
