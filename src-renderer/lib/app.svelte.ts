@@ -168,8 +168,9 @@ export class AppController implements AppControllers {
     this.connection.markReady();
   }
 
-  start(): void {
-    this.input.start();
+  /** Listens to the window and loads what the core has. */
+  start(win: Window = window): void {
+    this.input.start(win);
     void this.errors.guard('Connect to Retake', () => this.sync());
   }
 
