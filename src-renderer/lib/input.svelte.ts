@@ -60,13 +60,16 @@ export class InputController {
     this.owner.listen(win, 'dragleave', (e) => {
       if (!hasFiles(e)) return;
       this.dragDepth = Math.max(0, this.dragDepth - 1);
-      if (this.dragDepth === 0) this.dragActive = false;
+      if (this.dragDepth > 0) return;
+      this.dragActive = false;
+      this.dropTrackId = null;
     });
     this.owner.listen(win, 'drop', (e) => {
       if (!hasFiles(e)) return;
       e.preventDefault();
       this.dragDepth = 0;
       this.dragActive = false;
+      this.dropTrackId = null;
       const files = [...(e.dataTransfer?.files ?? [])];
       if (files.length === 0) return;
       this.deps.drop(files, this.deps.canDrop() ? (this.placed.get(e) ?? {}) : {});
