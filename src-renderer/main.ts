@@ -1,5 +1,5 @@
-// Renderer entry: picks the transport (preload bridge in Electron, WebSocket in the web shell), starts the root
-// controller and mounts the app.
+// Renderer entry: picks the transport (preload bridge in Electron, WebSocket in the web shell), builds the
+// controllers, starts them and mounts the app, which hands them to its components through context.
 
 import './app.css';
 import { mount, unmount } from 'svelte';

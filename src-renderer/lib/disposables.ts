@@ -1,4 +1,6 @@
-// One owner for listeners, timers and subscriptions: everything added here is undone by dispose(), newest first.
+// Lifetimes and signals of the controllers: one owner for listeners, timers and subscriptions (everything added is
+// undone by dispose(), newest first), a small typed signal for what one controller tells the others, and `coalesce`
+// for refreshes that must not run twice at once.
 
 export class Disposables {
   private fns: (() => void)[] = [];
@@ -54,4 +56,32 @@ export function coalesce(fn: () => Promise<void>): () => Promise<void> {
     return running;
   };
   return run;
+}
+
+/**
+ * Something one controller announces and others react to (a clip was selected, undo was applied). Listeners run in
+ * the order they subscribed; `emitAsync` awaits each in turn, for reactions that must finish before the caller goes on.
+ */
+export class Signal<A extends unknown[] = []> {
+  private readonly listeners = new Set<(...args: A) => void | Promise<void>>();
+
+  /** Subscribes; returns the unsubscribe. */
+  on(cb: (...args: A) => void | Promise<void>): () => void {
+    this.listeners.add(cb);
+    return () => {
+      this.listeners.delete(cb);
+    };
+  }
+
+  emit(...args: A): void {
+    for (const cb of [...this.listeners]) void cb(...args);
+  }
+
+  async emitAsync(...args: A): Promise<void> {
+    for (const cb of [...this.listeners]) await cb(...args);
+  }
+
+  clear(): void {
+    this.listeners.clear();
+  }
 }

@@ -1,7 +1,13 @@
 // The edit form of the inspector: engine, task and option come from the engines' capabilities (never a fixed list);
-// the form only asks for transcript, new text or intensity where the chosen task takes them.
+// the form only asks for transcript, new text or intensity where the chosen task takes them. It submits the edit of
+// the selected clip as a job and cancels that clip's running job.
 
-import type { EngineInfo, Params } from '../../src-main/contract';
+import type { EngineInfo, Params, Take } from '../../src-main/contract';
+import { Disposables } from './disposables';
+import type { EnginesController } from './engines.svelte';
+import type { ErrorsController } from './errors.svelte';
+import { isActive, type JobsController, type JobView } from './jobs.svelte';
+import type { SelectionController } from './selection.svelte';
 
 type TaskInfo = EngineInfo['tasks'][string];
 
@@ -11,8 +17,16 @@ export function randomSeed(): number {
   return a[0]!;
 }
 
+export interface EditFormDeps {
+  engines: EnginesController;
+  jobs: JobsController;
+  selection: SelectionController;
+  errors: ErrorsController;
+}
+
 export class EditForm {
-  private readonly engines: () => readonly EngineInfo[];
+  private readonly deps: EditFormDeps;
+  private readonly owner = new Disposables();
   engineId = $state('');
   task = $state('');
   option = $state('');
@@ -22,12 +36,16 @@ export class EditForm {
   iterations = $state(1);
   seed = $state(randomSeed());
 
-  constructor(engines: () => readonly EngineInfo[]) {
-    this.engines = engines;
+  constructor(deps: EditFormDeps) {
+    this.deps = deps;
+    this.owner.add(deps.engines.changed.on(() => this.normalize()));
   }
 
+  get engines(): readonly EngineInfo[] {
+    return this.deps.engines.list;
+  }
   get engine(): EngineInfo | undefined {
-    return this.engines().find((e) => e.id === this.engineId);
+    return this.engines.find((e) => e.id === this.engineId);
   }
   get taskNames(): string[] {
     return Object.keys(this.engine?.tasks ?? {});
@@ -41,7 +59,7 @@ export class EditForm {
 
   /** Keeps the choices valid when the engine list arrives or changes: first available engine, first task, option. */
   normalize(): void {
-    const list = this.engines();
+    const list = this.engines;
     if (!list.some((e) => e.id === this.engineId)) {
       this.engineId = (list.find((e) => e.available) ?? list[0])?.id ?? '';
     }
@@ -86,6 +104,44 @@ export class EditForm {
     return null;
   }
 
+  /** The latest job of the selected clip. */
+  get job(): JobView | null {
+    return this.deps.jobs.forClip(this.deps.selection.clipId);
+  }
+  get running(): boolean {
+    const j = this.job;
+    return !!j && isActive(j.status);
+  }
+  /** A job of the selected clip is being submitted or is under way: Apply waits. */
+  get busy(): boolean {
+    return this.running || this.deps.jobs.submitting;
+  }
+
+  /** Submits the edit of the selected clip. */
+  async apply(): Promise<void> {
+    const clip = this.deps.selection.clip;
+    if (!clip || this.problem || this.busy) return;
+    await this.deps.errors.guard('Apply the edit', () => this.deps.jobs.submit(this.request(clip.id)));
+  }
+
+  /** Cancels the selected clip's job, if one is under way. */
+  async cancel(): Promise<void> {
+    const job = this.job;
+    if (!job || !isActive(job.status)) return;
+    await this.deps.errors.guard('Cancel the job', () => this.deps.jobs.cancel(job.id));
+  }
+
+  /** A new clip was selected: its texts start empty. */
+  clearTexts(): void {
+    this.text = '';
+    this.newText = '';
+  }
+
+  /** The transcript belongs to the clip: start from the one its active take carries, unless one was typed. */
+  fillTranscript(active: Take | undefined): void {
+    if (active && !this.text) this.text = active.textAfter ?? active.textBefore ?? '';
+  }
+
   /** The jobs.submit request for a clip (and optionally a specific take to edit). */
   request(clipId: number, takeId?: number): Params<'jobs.submit'> {
     const info = this.taskInfo;
@@ -102,5 +158,9 @@ export class EditForm {
     if (info?.needsNewText && this.newText.trim()) p.newText = this.newText.trim();
     if (info?.intensity) p.intensity = this.intensity;
     return p;
+  }
+
+  dispose(): void {
+    this.owner.dispose();
   }
 }

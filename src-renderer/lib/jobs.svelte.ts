@@ -2,7 +2,7 @@
 
 import type { Job, Params } from '../../src-main/contract';
 import type { Client } from './client';
-import { Disposables } from './disposables';
+import { Disposables, Signal } from './disposables';
 import { isActive, mergeJob, type JobView } from './jobs-model';
 
 export { isActive, type JobView } from './jobs-model';
@@ -15,7 +15,8 @@ export class JobsController {
   /** The newest job id per clip. */
   latest = $state.raw<Record<number, number>>({});
   submitting = $state(false);
-  private finishedListeners = new Set<(job: JobView) => void>();
+  /** A job reached a final status (once per job). */
+  readonly finished = new Signal<[job: JobView]>();
 
   constructor(client: Client) {
     this.client = client;
@@ -50,18 +51,16 @@ export class JobsController {
     );
   }
 
-  /** Called once per job when it reaches a final status. */
-  onFinished(cb: (job: JobView) => void): () => void {
-    this.finishedListeners.add(cb);
-    return () => {
-      this.finishedListeners.delete(cb);
-    };
-  }
-
   forClip(clipId: number | null): JobView | null {
     if (clipId === null) return null;
     const id = this.latest[clipId];
     return id === undefined ? null : (this.jobs[id] ?? null);
+  }
+
+  /** A job of the clip is queued or running. */
+  isBusy(clipId: number): boolean {
+    const j = this.forClip(clipId);
+    return !!j && isActive(j.status);
   }
 
   private track(view: JobView, notify = true): void {
@@ -70,7 +69,7 @@ export class JobsController {
     const cur = this.latest[view.clipId];
     if (cur === undefined || cur <= view.id) this.latest = { ...this.latest, [view.clipId]: view.id };
     if (notify && !isActive(view.status) && (!prev || isActive(prev.status))) {
-      for (const cb of [...this.finishedListeners]) cb(view);
+      this.finished.emit(view);
     }
   }
 
@@ -102,6 +101,6 @@ export class JobsController {
 
   dispose(): void {
     this.owner.dispose();
-    this.finishedListeners.clear();
+    this.finished.clear();
   }
 }

@@ -1,4 +1,5 @@
-// Waveform peaks per media hash, fetched once from the core (`media.peaks`) and folded to one envelope for display.
+// What a waveform needs of a media file: its peaks, fetched once per hash from the core (`media.peaks`) and folded to
+// one envelope for display, and the URL the page reaches the file at.
 
 import type { Client } from './client';
 
@@ -43,6 +44,11 @@ export class PeaksCache {
       this.cache.set(hash, p);
     }
     return p;
+  }
+
+  /** The page's URL of a media file (the core's URL as the shell serves it). */
+  urlOf(media: { url: string }): string {
+    return this.client.resolveUrl(media.url);
   }
 
   clear(): void {

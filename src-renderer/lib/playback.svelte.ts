@@ -8,6 +8,9 @@
 import type { Player as TonePlayer } from 'tone';
 import type { Take } from '../../src-main/contract';
 import { ClientError } from './client';
+import type { Decks } from './takes-tree';
+
+export type { Decks } from './takes-tree';
 
 // 8 ms fades: long enough to avoid a click on the switch, short enough not to be heard as a fade.
 const SWITCH_FADE_SEC = 0.008;
@@ -41,13 +44,6 @@ async function resumeAudio(): Promise<void> {
 }
 
 export type Side = 'a' | 'b';
-
-export interface Decks {
-  /** The clip's source take (root of the DAG). */
-  a: Take | null;
-  /** The take under audition. */
-  b: Take | null;
-}
 
 export class PlaybackController {
   private readonly decks: () => Decks;

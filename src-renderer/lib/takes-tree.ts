@@ -1,4 +1,5 @@
-// The take DAG of one clip as a flat, indented list: children under their parent, oldest first.
+// The take DAG of one clip as a flat, indented list (children under their parent, oldest first), and which takes go
+// on the A and B decks of the audition.
 
 import type { Take } from '../../src-main/contract';
 
@@ -42,4 +43,30 @@ export function rootOf(takes: readonly Take[], takeId: number): Take | undefined
     t = byId.get(t.parentId);
   }
   return t;
+}
+
+/** The two takes the audition compares. */
+export interface Decks {
+  /** The clip's source take (root of the DAG). */
+  a: Take | null;
+  /** The take under audition. */
+  b: Take | null;
+}
+
+/**
+ * Decks for a clip: B is the picked take, else the clip's active take; A is B's source. With no take picked and the
+ * source active, B is the newest edit of that source (what the user just made), so A/B compares it at once.
+ * `takes` must be the clip's own list; with an empty list both decks are empty.
+ */
+export function decksFor(activeTakeId: number, takes: readonly Take[], pickedTakeId: number | null): Decks {
+  if (takes.length === 0) return { a: null, b: null };
+  const byId = (id: number | null) => (id === null ? undefined : takes.find((t) => t.id === id));
+  const picked = byId(pickedTakeId);
+  let b = picked ?? byId(activeTakeId);
+  const a = b ? (rootOf(takes, b.id) ?? null) : null;
+  if (!picked && b && a && b.id === a.id) {
+    const newest = takes.filter((t) => t.kind === 'edit' && rootOf(takes, t.id)?.id === a.id).at(-1);
+    if (newest) b = newest;
+  }
+  return { a, b: b ?? null };
 }

@@ -1,12 +1,16 @@
-// The takes of the selected clip: the DAG as an indented list, and the star / rename / set-active operations.
+// The takes of the selected clip: the DAG as an indented list, kept in step with `takes.changed`, and the star /
+// rename / set-active operations.
 
-import type { Take } from '../../src-main/contract';
+import type { Clip, Take } from '../../src-main/contract';
 import type { Client } from './client';
-import { coalesce } from './disposables';
+import { coalesce, Disposables } from './disposables';
+import type { ErrorsController } from './errors.svelte';
 import { flattenTakes, rootOf, type TakeRow } from './takes-tree';
 
 export class TakesController {
   private readonly client: Client;
+  private readonly errors: ErrorsController;
+  private readonly owner = new Disposables();
   clipId = $state<number | null>(null);
   takes = $state.raw<Take[]>([]);
   rows: TakeRow[] = $derived(flattenTakes(this.takes));
@@ -14,8 +18,14 @@ export class TakesController {
   /** Take whose name is being edited in place. */
   renamingId = $state<number | null>(null);
 
-  constructor(client: Client) {
+  constructor(client: Client, errors: ErrorsController) {
     this.client = client;
+    this.errors = errors;
+    this.owner.add(
+      client.on('takes.changed', ({ clipId }) => {
+        if (clipId === this.clipId) void errors.guard('Refresh the takes', this.refresh);
+      }),
+    );
   }
 
   /** Shows the takes of another clip; resolves once they are loaded. */
@@ -55,13 +65,34 @@ export class TakesController {
   }
 
   async star(take: Take): Promise<void> {
-    this.replace(await this.client.call('takes.star', { takeId: take.id, starred: !take.starred }));
+    await this.errors.guard('Star the take', async () => {
+      this.replace(await this.client.call('takes.star', { takeId: take.id, starred: !take.starred }));
+    });
+  }
+
+  startRename(take: Take): void {
+    this.renamingId = take.id;
+  }
+
+  cancelRename(): void {
+    this.renamingId = null;
   }
 
   async rename(take: Take, name: string): Promise<void> {
     this.renamingId = null;
     const trimmed = name.trim();
     if (!trimmed || trimmed === take.name) return;
-    this.replace(await this.client.call('takes.rename', { takeId: take.id, name: trimmed }));
+    await this.errors.guard('Rename the take', async () => {
+      this.replace(await this.client.call('takes.rename', { takeId: take.id, name: trimmed }));
+    });
+  }
+
+  /** Makes a take the clip's active one; resolves with the clip as the core now has it. */
+  async setActive(clipId: number, takeId: number): Promise<Clip> {
+    return this.client.call('takes.setActive', { clipId, takeId });
+  }
+
+  dispose(): void {
+    this.owner.dispose();
   }
 }

@@ -1,4 +1,5 @@
-// Time ↔ pixel scale of the timeline and the spacing of ruler ticks.
+// The fitted view's scale in pixels per second and the ruler's ticks (spacing and labels); sample ↔ pixel maths and
+// zoom in samples per pixel are in geometry.ts.
 
 // Candidate tick steps in seconds; the first that leaves at least MIN_TICK_PX between labels is used.
 const TICK_STEPS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600];
