@@ -39,6 +39,8 @@ export const Track = z.object({
   order: z.number().int(),
   gainDb: z.number(),
   muted: z.boolean(),
+  /** When any track is soloed, only soloed tracks play (and mute still silences a soloed track). */
+  solo: z.boolean(),
 });
 export type Track = z.infer<typeof Track>;
 
@@ -166,3 +168,22 @@ export const Peaks = z.object({
   peaks: z.array(z.array(z.number())),
 });
 export type Peaks = z.infer<typeof Peaks>;
+
+/** What one file of an import became: its clip with its source take, and the stored media. */
+export const Imported = z.object({ clip: Clip, take: Take, media: MediaInfo });
+export type Imported = z.infer<typeof Imported>;
+
+/** A file of a multi-file import that did not import, with the reason (the others still did). */
+export const ImportFailure = z.object({ name: z.string(), code: z.string(), message: z.string() });
+export type ImportFailure = z.infer<typeof ImportFailure>;
+
+/** One folder as the server-side folder browser shows it (web shell; Electron uses the native dialog). */
+export const FolderListing = z.object({
+  dir: z.string(),
+  /** The folder above, or null at a root the browser may not leave. */
+  parent: z.string().nullable(),
+  entries: z.array(z.object({ name: z.string(), path: z.string(), isProject: z.boolean() })),
+  /** Where browsing may start: the user's home and the projects folder. */
+  roots: z.array(z.object({ label: z.string(), path: z.string() })),
+});
+export type FolderListing = z.infer<typeof FolderListing>;

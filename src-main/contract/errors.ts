@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'E_NOTHING_TO_REDO',
   'E_IO', // a read or write failed
   'E_AUTH', // web shell: missing or wrong token
+  'E_FORBIDDEN', // a path outside what the caller may see (the web shell's folder browser)
   'E_INTERNAL', // a bug: the message says what to report
 ] as const;
 

@@ -15,6 +15,11 @@ export interface Events {
   'takes.changed': { clipId: number };
   'history.changed': HistoryState;
   'project.changed': { project: ProjectInfo | null };
+  /**
+   * An import under way (media.import / media.importMany with an importId): which file (`index` of `count`), its name,
+   * and the fraction done overall (0..1, never decreasing). `stage` says what happens now (copying, decoding…).
+   */
+  'import.progress': { importId: string; index: number; count: number; name: string; fraction: number; stage: string | null };
   /** The engine host restarted (after a crash): engines are listed again. */
   'engines.changed': Record<string, never>;
 }

@@ -7,9 +7,11 @@ import {
   EngineInfo,
   ExportFormat,
   ExportResult,
+  FolderListing,
   HistoryState,
+  ImportFailure,
+  Imported,
   Job,
-  MediaInfo,
   Peaks,
   ProjectInfo,
   RecentProject,
@@ -21,6 +23,10 @@ import {
 const Id = z.number().int().positive();
 const Samples = z.number().int().nonnegative();
 const Text = z.string().max(20_000);
+
+const Ids = z.array(Id).min(1).max(1000);
+/** Chosen by the caller so it can show and cancel the import before the call returns (`import.progress` events). */
+const ImportId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
 
 const ImportSource = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('path'), path: z.string().min(1) }),
@@ -41,6 +47,13 @@ export const methods = {
   'project.current': method(none, ProjectInfo.nullable()),
   'project.listRecent': method(none, z.array(RecentProject)),
   'project.close': method(none, z.null()),
+  /** Forgets a project in the recent list (its folder is untouched). */
+  'project.removeRecent': method(z.object({ dir: z.string().min(1) }).strict(), z.array(RecentProject)),
+  /**
+   * Lists the folders inside `dir` (default: the user's home) for the web shell's folder picker. Only the user's home
+   * and the projects folder (and what is inside them) can be listed; relative paths are taken from the home folder.
+   */
+  'files.browse': method(z.object({ dir: z.string().min(1).optional() }).strict(), FolderListing),
 
   'timeline.get': method(none, Timeline),
 
@@ -52,10 +65,28 @@ export const methods = {
         name: z.string().min(1).max(500).optional(),
         trackId: Id.optional(),
         start: Samples.optional(),
+        importId: ImportId.optional(),
       })
       .strict(),
-    z.object({ clip: Clip, take: Take, media: MediaInfo }),
+    Imported,
   ),
+  /**
+   * Several files as ONE undoable step: laid end to end on the track from `start` (default: the track's end), in the
+   * given order. A file that fails is reported in `failed` and the others still import.
+   */
+  'media.importMany': method(
+    z
+      .object({
+        items: z.array(z.object({ source: ImportSource, name: z.string().min(1).max(500).optional() }).strict()).min(1).max(200),
+        trackId: Id.optional(),
+        start: Samples.optional(),
+        importId: ImportId.optional(),
+      })
+      .strict(),
+    z.object({ imported: z.array(Imported), failed: z.array(ImportFailure) }),
+  ),
+  /** Stops an import under way (`importId` of media.import / media.importMany); nothing of it enters the project. */
+  'media.cancelImport': method(z.object({ importId: ImportId }).strict(), z.null()),
   'media.peaks': method(
     z.object({ hash: z.string().regex(/^[a-f0-9]{64}$/), buckets: z.number().int().min(16).max(20_000).optional() }).strict(),
     Peaks,
@@ -63,6 +94,17 @@ export const methods = {
 
   'tracks.add': method(z.object({ name: z.string().min(1).max(200).optional() }).strict(), Track),
   'tracks.rename': method(z.object({ trackId: Id, name: z.string().min(1).max(200) }).strict(), Track),
+  /** Removes a track and its clips (undoable); refused while a job works on one of them. */
+  'tracks.delete': method(z.object({ trackId: Id }).strict(), z.null()),
+  /** Moves a track to position `index` (0 = top) among the shown tracks (undoable). */
+  'tracks.reorder': method(z.object({ trackId: Id, index: z.number().int().min(0) }).strict(), z.array(Track)),
+  /** Track gain, mute and solo (undoable, one entry per call). */
+  'tracks.setMix': method(
+    z
+      .object({ trackId: Id, gainDb: z.number().min(-96).max(24).optional(), muted: z.boolean().optional(), solo: z.boolean().optional() })
+      .strict(),
+    Track,
+  ),
 
   /** A new clip from media already in the project (e.g. a second use of an imported file). */
   'clips.add': method(
@@ -77,7 +119,24 @@ export const methods = {
     Clip,
   ),
   'clips.move': method(z.object({ clipId: Id, start: Samples, trackId: Id.optional() }).strict(), Clip),
-  'clips.trim': method(z.object({ clipId: Id, inPoint: Samples, outPoint: Samples }).strict(), Clip),
+  /**
+   * New in/out points; with `start`, the clip also moves (a left-edge trim that keeps the audio in place is one
+   * undoable step).
+   */
+  'clips.trim': method(z.object({ clipId: Id, inPoint: Samples, outPoint: Samples, start: Samples.optional() }).strict(), Clip),
+  /** Moves several clips as one undoable step (multi-selection drags and nudges). */
+  'clips.moveMany': method(
+    z.object({ moves: z.array(z.object({ clipId: Id, start: Samples, trackId: Id.optional() }).strict()).min(1).max(1000) }).strict(),
+    z.array(Clip),
+  ),
+  /** Deletes several clips as one undoable step. */
+  'clips.deleteMany': method(z.object({ clipIds: Ids }).strict(), z.null()),
+  /**
+   * Copies clips (paste, duplicate) as one undoable step: the earliest lands at `start`, the others keep their
+   * offsets from it; with `trackId`, the topmost source track maps onto it and the others keep their distance in
+   * track order (a copy whose track would not exist goes to the last track). Each copy carries its own take history.
+   */
+  'clips.copy': method(z.object({ clipIds: Ids, start: Samples, trackId: Id.optional() }).strict(), z.array(Clip)),
   'clips.split': method(z.object({ clipId: Id, at: Samples }).strict(), z.object({ left: Clip, right: Clip })),
   'clips.delete': method(z.object({ clipId: Id }).strict(), z.null()),
 

@@ -145,6 +145,15 @@ export class MediaStore {
     return this.commit(resolved, hasher.digest('hex'), ext, bytes);
   }
 
+  /**
+   * Removes a stored file and its peaks again: only for media this run added and no project row references (an
+   * import cancelled or failed after its file entered the store).
+   */
+  async discard(hash: string, ext: string): Promise<void> {
+    await fsp.rm(this.pathFor(hash, ext), { force: true });
+    await fsp.rm(this.peaksPath(hash), { force: true });
+  }
+
   /** Writes a derived cache file (e.g. peaks) atomically next to its media. Not content-addressed by itself. */
   async putDerived(hash: string, ext: string, bytes: Uint8Array): Promise<string> {
     const dest = this.pathFor(hash, ext);

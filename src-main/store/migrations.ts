@@ -195,6 +195,13 @@ CREATE INDEX jobs_clip ON jobs(clip_id);
 CREATE INDEX jobs_status ON jobs(status);
 `,
   },
+  {
+    version: 5,
+    name: 'tracks: solo, so the transport plays a mix of soloed tracks and exports can follow it',
+    sql: `
+ALTER TABLE tracks ADD COLUMN solo INTEGER NOT NULL DEFAULT 0 CHECK (solo IN (0, 1));
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -25,6 +25,7 @@ export interface TrackRow {
   ord: number;
   gain_db: number;
   muted: number;
+  solo: number;
   deleted: number;
   created_at: string;
 }

@@ -3,6 +3,7 @@
 // this object instead of reaching into each other's state; `changed()` sends the events the renderer re-reads on.
 
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { RetakeError, type Clip, type HistoryState, type ProjectInfo, type Take } from '../contract';
 import type { EngineHost } from '../engines/host/client';
 import { LATEST_SCHEMA_VERSION } from '../store/migrations';
@@ -26,9 +27,11 @@ export class StudioContext {
 
   constructor(
     readonly host: EngineHost,
-    home: string,
+    readonly home: string,
     /** Measure every take (analysis). */
     readonly analyze: boolean,
+    /** The user's home folder: where typed relative paths start and what the folder browser may show. */
+    readonly userHome: string = os.homedir(),
   ) {
     this.settings = new Settings(home);
   }

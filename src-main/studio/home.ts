@@ -19,7 +19,22 @@ export function retakeHome(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function defaultProjectDir(home: string): string {
-  return path.join(home, 'projects', 'Untitled');
+  return path.join(projectsDir(home), 'Untitled');
+}
+
+/** Where projects go by default: RETAKE_HOME/projects. */
+export function projectsDir(home: string): string {
+  return path.join(home, 'projects');
+}
+
+/**
+ * A folder the user typed: `~` and relative paths are taken from the user's home folder — never from the folder
+ * Retake happens to run in (the install folder, for a packaged app).
+ */
+export function resolveUserPath(dir: string, userHome: string): string {
+  if (dir === '~') return userHome;
+  if (dir.startsWith('~/') || dir.startsWith('~\\')) return path.join(userHome, dir.slice(2));
+  return path.isAbsolute(dir) ? path.normalize(dir) : path.join(userHome, dir);
 }
 
 interface SettingsFile {
@@ -53,6 +68,12 @@ export class Settings {
 
   recent(): RecentProject[] {
     return this.read().recent.map((r) => ({ ...r, exists: existsSync(path.join(r.dir, 'project.sqlite')) }));
+  }
+
+  removeRecent(dir: string): void {
+    const s = this.read();
+    s.recent = s.recent.filter((r) => r.dir !== dir);
+    this.write(s);
   }
 
   addRecent(dir: string, name: string): void {

@@ -42,7 +42,7 @@ export function mediaInfo(m: MediaRow): MediaInfo {
 }
 
 export function trackEntity(t: TrackRow): Track {
-  return { id: t.id, name: t.name, order: t.ord, gainDb: t.gain_db, muted: t.muted === 1 };
+  return { id: t.id, name: t.name, order: t.ord, gainDb: t.gain_db, muted: t.muted === 1, solo: t.solo === 1 };
 }
 
 export function clipEntity(c: ClipRow, media: MediaRow, projectRate: number): Clip {

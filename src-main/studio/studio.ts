@@ -18,6 +18,8 @@ export interface StudioOptions {
   home: string;
   /** Measure every take (analysis). Off in tests that do not need it, to save time. */
   analyze?: boolean;
+  /** The user's home folder (default: the OS's); tests point it at a temp folder. */
+  userHome?: string;
 }
 
 /** Methods that open or close projects: serialized, and never run while another one is under way. */
@@ -35,7 +37,7 @@ export class Studio {
   private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(opts: StudioOptions) {
-    this.ctx = new StudioContext(opts.host, opts.home, opts.analyze ?? true);
+    this.ctx = new StudioContext(opts.host, opts.home, opts.analyze ?? true, opts.userHome);
     this.services = createServices(this.ctx, async () => {
       await Promise.allSettled([...this.inflight]);
     });

@@ -30,7 +30,7 @@ export interface TestStudio {
   close(): Promise<void>;
 }
 
-export function makeStudio(home: string, opts: { analyze?: boolean; cancelGraceMs?: number } = {}): TestStudio {
+export function makeStudio(home: string, opts: { analyze?: boolean; cancelGraceMs?: number; userHome?: string } = {}): TestStudio {
   const restarts: string[] = [];
   let studio: Studio | null = null;
   const host = new EngineHost(forkSpawner(hostEntry(), { ...process.env, RETAKE_TEST_ENGINES: '1', RETAKE_HOME: home }), {
@@ -40,7 +40,7 @@ export function makeStudio(home: string, opts: { analyze?: boolean; cancelGraceM
       studio?.hostRestarted();
     },
   });
-  studio = new Studio({ host, home, analyze: opts.analyze ?? false });
+  studio = new Studio({ host, home, analyze: opts.analyze ?? false, ...(opts.userHome ? { userHome: opts.userHome } : {}) });
   const s = studio;
   const events: TestStudio['events'] = [];
   s.events.onAny((event, payload) => events.push({ event, payload }));

@@ -33,6 +33,13 @@ export class ClipsRepo {
       .map((r) => r.id);
   }
 
+  /** The shown clips of a track, in timeline order. */
+  ofTrack(trackId: number): ClipRow[] {
+    return this.sql
+      .get<{ trackId: number }, ClipRow>('SELECT * FROM clips WHERE track_id = @trackId AND deleted = 0 ORDER BY start, id')
+      .all({ trackId });
+  }
+
   /** Where the last shown clip of a track ends (0 on an empty track). */
   trackEnd(trackId: number): number {
     return this.sql
@@ -55,6 +62,14 @@ export class ClipsRepo {
 
   move(id: number, start: number, trackId: number): void {
     this.sql.get<{ id: number; start: number; trackId: number }>('UPDATE clips SET start = @start, track_id = @trackId WHERE id = @id').run({ id, start, trackId });
+  }
+
+  setPlacement(id: number, start: number, inPoint: number, outPoint: number): void {
+    this.sql
+      .get<{ id: number; start: number; inPoint: number; outPoint: number }>(
+        'UPDATE clips SET start = @start, in_point = @inPoint, out_point = @outPoint WHERE id = @id',
+      )
+      .run({ id, start, inPoint, outPoint });
   }
 
   setRange(id: number, inPoint: number, outPoint: number): void {

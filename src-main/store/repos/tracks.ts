@@ -30,4 +30,20 @@ export class TracksRepo {
   rename(id: number, name: string): void {
     this.sql.get<{ id: number; name: string }>('UPDATE tracks SET name = @name WHERE id = @id').run({ id, name });
   }
+
+  setOrd(id: number, ord: number): void {
+    this.sql.get<{ id: number; ord: number }>('UPDATE tracks SET ord = @ord WHERE id = @id').run({ id, ord });
+  }
+
+  setMix(id: number, mix: { gain_db: number; muted: number; solo: number }): void {
+    this.sql
+      .get<{ id: number; gain_db: number; muted: number; solo: number }>(
+        'UPDATE tracks SET gain_db = @gain_db, muted = @muted, solo = @solo WHERE id = @id',
+      )
+      .run({ id, ...mix });
+  }
+
+  hide(id: number): void {
+    this.sql.get<{ id: number }>('UPDATE tracks SET deleted = 1 WHERE id = @id').run({ id });
+  }
 }

@@ -1,78 +1,188 @@
 // Bringing audio into the project (a path, or a file the web shell received by upload) and the waveform peaks the
-// renderer draws. An import is decoded and checked by the engine host before anything enters the media store.
+// renderer draws. An import is decoded and checked by the engine host before anything enters the project; several
+// files imported together become one undoable step, laid end to end. An import with an id reports `import.progress`
+// and can be cancelled until its clips are placed.
 
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { RetakeError, type ParsedParams, type Result } from '../../contract';
+import { RetakeError, type ImportFailure, type ImportSource, type Imported, type ParsedParams, type Result } from '../../contract';
 import { parsePeaks, peaksForRenderer } from '../../audio/peaks';
+import type { InspectResult } from '../../engines/host/protocol';
+import type { StoredMedia } from '../../store/media-store';
 import type { StudioContext } from '../context';
-import { mediaInfo } from '../mapping';
+import { lengthInProject, mediaInfo } from '../mapping';
 import type { TimelineService } from './timeline';
 
+/** A file checked by the host and stored, not yet placed on the timeline. */
+interface Ingested {
+  name: string;
+  stored: StoredMedia;
+  facts: InspectResult;
+}
+
+interface ImportItem {
+  source: ImportSource;
+  name?: string | undefined;
+}
+
 export class MediaService {
+  /** Imports under way that have an id: aborting one stops its current file and places nothing. */
+  private readonly running = new Map<string, AbortController>();
+
   constructor(
     private readonly ctx: StudioContext,
     private readonly timeline: TimelineService,
   ) {}
 
   async import(p: ParsedParams<'media.import'>): Promise<Result<'media.import'>> {
-    if (p.source.kind === 'path') {
-      const src = path.resolve(p.source.path);
-      return this.importFile(src, p.name ?? path.basename(src), p);
+    const r = await this.run([{ source: p.source, name: p.name }], p.trackId, p.start, p.importId, true);
+    return r.imported[0]!;
+  }
+
+  async importMany(p: ParsedParams<'media.importMany'>): Promise<Result<'media.importMany'>> {
+    return this.run(p.items, p.trackId, p.start, p.importId, false);
+  }
+
+  cancelImport(importId: string): null {
+    const ac = this.running.get(importId);
+    if (!ac) throw new RetakeError('E_NOT_FOUND', 'That import is not running (it may have finished already).');
+    ac.abort();
+    return null;
+  }
+
+  /**
+   * Checks and stores each file in turn, then places every one that imported in one history entry. `single`: a
+   * failure is thrown (media.import) instead of being listed (media.importMany).
+   */
+  private async run(
+    items: ImportItem[],
+    trackId: number | undefined,
+    start: number | undefined,
+    importId: string | undefined,
+    single: boolean,
+  ): Promise<{ imported: Imported[]; failed: ImportFailure[] }> {
+    const proj = this.ctx.need();
+    if (trackId !== undefined) this.ctx.trackRow(trackId);
+    if (importId !== undefined && this.running.has(importId)) {
+      throw new RetakeError('E_VALIDATION', `An import with the id ${importId} is already running.`);
     }
-    const up = this.ctx.uploads?.(p.source.uploadId);
+    const ac = new AbortController();
+    if (importId !== undefined) this.running.set(importId, ac);
+    const progress = (index: number, name: string, fraction: number, stage: string | null) => {
+      if (importId !== undefined) {
+        this.ctx.events.emit('import.progress', { importId, index, count: items.length, name, fraction, stage });
+      }
+    };
+    const ingested: Ingested[] = [];
+    const failed: ImportFailure[] = [];
+    try {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        const name = displayName(item);
+        ac.signal.throwIfAborted();
+        progress(i, name, i / items.length, 'decoding');
+        try {
+          ingested.push(await this.ingest(item, name, ac.signal, (f, stage) => progress(i, name, (i + f) / items.length, stage)));
+        } catch (e) {
+          if (ac.signal.aborted) throw new RetakeError('E_CANCELLED', 'The import was cancelled.');
+          if (single) throw e;
+          failed.push(e instanceof RetakeError ? { name, code: e.code, message: e.message } : { name, code: 'E_INTERNAL', message: String(e) });
+        }
+      }
+      ac.signal.throwIfAborted();
+      const clipIds = ingested.length ? this.place(ingested, trackId, start) : [];
+      progress(items.length - 1, ingested.at(-1)?.name ?? '', 1, 'done');
+      const imported = clipIds.map((id, k) => {
+        const clip = this.ctx.clip(id);
+        return { clip, take: this.ctx.take(clip.activeTakeId), media: mediaInfo(this.ctx.mediaRow(ingested[k]!.stored.hash)) };
+      });
+      return { imported, failed };
+    } catch (e) {
+      // Nothing was placed: files this import added to the store go again (unless a project row uses them).
+      for (const g of ingested) {
+        if (g.stored.created && !proj.repos.media.get(g.stored.hash)) await proj.media.discard(g.stored.hash, g.facts.ext);
+      }
+      if (ac.signal.aborted) throw new RetakeError('E_CANCELLED', 'The import was cancelled.');
+      throw e;
+    } finally {
+      if (importId !== undefined) this.running.delete(importId);
+    }
+  }
+
+  /** One file: checked where it is, copied into the store's temp folder, decoded by the host, stored with its peaks. */
+  private async ingest(item: ImportItem, name: string, signal: AbortSignal, onProgress: (f: number, stage: string | null) => void): Promise<Ingested> {
+    if (item.source.kind === 'path') return this.ingestFile(path.resolve(item.source.path), name, signal, onProgress);
+    const up = this.ctx.uploads?.(item.source.uploadId);
     if (!up) throw new RetakeError('E_NOT_FOUND', 'That upload is unknown or has expired; import the file again.');
     try {
-      return await this.importFile(up.file, p.name ?? 'upload', p);
+      return await this.ingestFile(up.file, name, signal, onProgress);
     } finally {
       // An upload is imported once, whatever the outcome: its temp file goes.
       up.release();
     }
   }
 
-  private async importFile(src: string, name: string, p: ParsedParams<'media.import'>): Promise<Result<'media.import'>> {
+  private async ingestFile(src: string, name: string, signal: AbortSignal, onProgress: (f: number, stage: string | null) => void): Promise<Ingested> {
     const proj = this.ctx.need();
     const st = await fsp.stat(src).catch(() => null);
     if (!st) throw new RetakeError('E_FILE_NOT_FOUND', `The file ${src} does not exist.`);
     if (!st.isFile()) throw new RetakeError('E_UNSUPPORTED_AUDIO', `${name} is not a file.`);
     if (st.size === 0) throw new RetakeError('E_EMPTY_AUDIO', `${name} is empty (0 bytes). Choose a file that holds audio.`);
-    if (p.trackId !== undefined) this.ctx.trackRow(p.trackId);
 
     // Copy into the store's temp folder first: nothing enters the project unless the file decodes.
     const tmp = proj.media.tempPath('import');
     const peaksTmp = proj.media.tempPath('peaks');
     try {
+      onProgress(0, 'copying');
       try {
         await fsp.copyFile(src, tmp);
       } catch (e) {
         throw new RetakeError('E_IO', `Could not read ${name}: ${(e as Error).message}.`);
       }
-      const facts = await this.ctx.host.call('inspect', { input: tmp, name, peaksOut: peaksTmp, analyze: this.ctx.analyze });
-      const ext = facts.ext;
-      const stored = await proj.media.adoptTemp(await renameExt(tmp, ext), ext);
+      signal.throwIfAborted();
+      const facts = await this.ctx.host.call(
+        'inspect',
+        { input: tmp, name, peaksOut: peaksTmp, analyze: this.ctx.analyze },
+        { signal, onProgress: (v, stage) => onProgress(v, stage) },
+      );
+      const stored = await proj.media.adoptTemp(await renameExt(tmp, facts.ext), facts.ext);
       await fsp.mkdir(path.dirname(proj.media.peaksPath(stored.hash)), { recursive: true });
       await fsp.rename(peaksTmp, proj.media.peaksPath(stored.hash));
-
-      const clipId = proj.history.record(`Import ${name}`, (rec) => {
-        proj.repos.media.add({
-          hash: stored.hash,
-          ext,
-          format: facts.format,
-          sample_rate: facts.sampleRate,
-          channels: facts.channels,
-          frames: facts.frames,
-          bytes: stored.bytes,
-          original_name: name,
-        });
-        return this.timeline.place(rec, { hash: stored.hash, name, trackId: p.trackId, start: p.start, metrics: facts.metrics });
-      });
-      this.ctx.changed(clipId);
-      const clip = this.ctx.clip(clipId);
-      return { clip, take: this.ctx.take(clip.activeTakeId), media: mediaInfo(this.ctx.mediaRow(stored.hash)) };
+      return { name, stored, facts };
     } finally {
       await fsp.rm(tmp, { force: true });
       await fsp.rm(peaksTmp, { force: true });
     }
+  }
+
+  /** Places the stored files end to end on one track as one history entry; returns the new clips' ids in order. */
+  private place(files: Ingested[], trackId: number | undefined, start: number | undefined): number[] {
+    const proj = this.ctx.need();
+    const label = files.length === 1 ? `Import ${files[0]!.name}` : `Import ${files.length} files`;
+    const ids = proj.history.record(label, (rec) => {
+      let at = start;
+      let track = trackId;
+      return files.map((f) => {
+        proj.repos.media.add({
+          hash: f.stored.hash,
+          ext: f.facts.ext,
+          format: f.facts.format,
+          sample_rate: f.facts.sampleRate,
+          channels: f.facts.channels,
+          frames: f.facts.frames,
+          bytes: f.stored.bytes,
+          original_name: f.name,
+        });
+        const clipId = this.timeline.place(rec, { hash: f.stored.hash, name: f.name, trackId: track, start: at, metrics: f.facts.metrics });
+        const c = this.ctx.clipRow(clipId);
+        // The next file goes right after this one, on the same track (never stacked at the same time).
+        track = c.track_id;
+        at = c.start + lengthInProject(this.ctx.mediaRow(f.stored.hash), this.ctx.rate);
+        return clipId;
+      });
+    });
+    this.ctx.changed(ids.at(-1));
+    return ids;
   }
 
   async peaks(hash: string, buckets: number): Promise<Result<'media.peaks'>> {
@@ -86,6 +196,10 @@ export class MediaService {
     }
     return { hash, durationSec: m.frames / m.sample_rate, peaks: peaksForRenderer(parsePeaks(bytes), { maxLength: buckets }).peaks };
   }
+}
+
+function displayName(item: ImportItem): string {
+  return item.name ?? (item.source.kind === 'path' ? path.basename(item.source.path) : 'upload');
 }
 
 async function renameExt(file: string, ext: string): Promise<string> {

@@ -3,10 +3,12 @@
 // shown. Closing lets the calls under way finish, cancels the queue and stops the running job before the database
 // closes.
 
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { ProjectInfo, RecentProject } from '../../contract';
+import { RetakeError, type FolderListing, type ProjectInfo, type RecentProject } from '../../contract';
 import { ProjectStore } from '../../store/project-store';
 import type { StudioContext } from '../context';
+import { projectsDir, resolveUserPath } from '../home';
 import type { JobsService } from './jobs/service';
 
 export class ProjectsService {
@@ -18,10 +20,11 @@ export class ProjectsService {
   ) {}
 
   async create(dir: string, name: string | undefined): Promise<ProjectInfo> {
-    return this.adopt(await ProjectStore.create(dir, name), true);
+    return this.adopt(await ProjectStore.create(this.userPath(dir), name), true);
   }
 
   async open(dir: string): Promise<ProjectInfo> {
+    dir = this.userPath(dir);
     const cur = this.ctx.project;
     if (cur && path.resolve(dir) === cur.dir) return this.ctx.projectInfo(cur);
     return this.adopt(await ProjectStore.open(dir), false);
@@ -33,6 +36,56 @@ export class ProjectsService {
 
   listRecent(): RecentProject[] {
     return this.ctx.settings.recent();
+  }
+
+  removeRecent(dir: string): RecentProject[] {
+    this.ctx.settings.removeRecent(dir);
+    return this.ctx.settings.recent();
+  }
+
+  /** A typed folder: relative and `~` paths start at the user's home folder. */
+  userPath(dir: string): string {
+    return resolveUserPath(dir, this.ctx.userHome);
+  }
+
+  /**
+   * The folders inside `dir` for the web shell's folder picker, limited to the user's home and the projects folder
+   * (links are resolved before the check, so a link cannot lead out).
+   */
+  async browse(dir: string | undefined): Promise<FolderListing> {
+    const roots = [
+      { label: 'Home', path: this.ctx.userHome },
+      { label: 'Projects', path: projectsDir(this.ctx.home) },
+    ];
+    await fsp.mkdir(roots[1]!.path, { recursive: true }).catch(() => {});
+    const realRoots = await Promise.all(roots.map((r) => fsp.realpath(r.path).catch(() => path.resolve(r.path))));
+    const wanted = dir === undefined ? this.ctx.userHome : this.userPath(dir);
+    const real = await fsp.realpath(wanted).catch(() => null);
+    if (!real) throw new RetakeError('E_FILE_NOT_FOUND', `The folder ${wanted} does not exist.`);
+    const inside = (root: string) => {
+      const rel = path.relative(root, real);
+      return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+    };
+    const root = realRoots.filter(inside).sort((a, b) => b.length - a.length)[0];
+    if (root === undefined) {
+      throw new RetakeError('E_FORBIDDEN', `Retake can only browse your home folder and its projects folder, not ${wanted}.`);
+    }
+    let names: string[];
+    try {
+      names = (await fsp.readdir(real, { withFileTypes: true }))
+        .filter((d) => !d.name.startsWith('.') && (d.isDirectory() || d.isSymbolicLink()))
+        .map((d) => d.name);
+    } catch (e) {
+      throw new RetakeError('E_IO', `Could not list ${real}: ${(e as Error).message}.`);
+    }
+    const entries = [];
+    for (const name of names.sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' })).slice(0, 2000)) {
+      const p = path.join(real, name);
+      const st = await fsp.stat(p).catch(() => null);
+      if (!st?.isDirectory()) continue;
+      entries.push({ name, path: p, isProject: existsSync(path.join(p, 'project.sqlite')) });
+    }
+    return { dir: real, parent: real === root ? null : path.dirname(real), entries, roots: roots.map((r, i) => ({ label: r.label, path: realRoots[i]! })) };
   }
 
   /** Whether dir holds a project (to open) or not (to create). */

@@ -1,7 +1,8 @@
-// Tracks and clips: the timeline as the renderer reads it, and every undoable change to it (add, rename, move, trim,
-// split, delete). Placing media on a track as a new clip with its source take is here too (import and clips.add).
+// Tracks and clips: the timeline as the renderer reads it, and every undoable change to it (tracks: add, rename,
+// delete, reorder, mix; clips: move, trim, split, delete, copy — singly or several as one step). Placing media on a track as a new clip with its source take is here too (import and clips.add).
 
 import { RetakeError, type Clip, type ParsedParams, type Result, type Track } from '../../contract';
+import type { ClipRow } from '../../store/rows';
 import type { ChangeRecorder } from '../../store/history';
 import type { StudioContext } from '../context';
 import { lengthInProject, trackEntity } from '../mapping';
@@ -49,6 +50,62 @@ export class TimelineService {
     });
     this.ctx.changed();
     return trackEntity(this.ctx.trackRow(trackId));
+  }
+
+  deleteTrack(trackId: number): null {
+    const p = this.ctx.need();
+    const t = this.ctx.trackRow(trackId);
+    const clips = p.repos.clips.ofTrack(trackId);
+    const busy = this.kinds.busy(p.repos).clips;
+    const active = clips.find((c) => busy.has(c.id));
+    if (active) {
+      throw new RetakeError('E_JOB_ACTIVE', `${active.name} on ${t.name} has a job queued or running; cancel it before deleting the track.`);
+    }
+    p.history.record(`Delete ${t.name}`, (rec) => {
+      rec.touch('tracks', t.id);
+      for (const c of clips) {
+        rec.touch('clips', c.id);
+        p.repos.clips.hide(c.id);
+      }
+      p.repos.tracks.hide(t.id);
+    });
+    this.ctx.changed();
+    return null;
+  }
+
+  /** Moves a track to `index` among the shown tracks; the others keep their relative order. */
+  reorderTrack(trackId: number, index: number): Track[] {
+    const p = this.ctx.need();
+    const t = this.ctx.trackRow(trackId);
+    const order = p.repos.tracks.list().filter((r) => r.id !== t.id);
+    order.splice(Math.min(index, order.length), 0, t);
+    p.history.record(`Move ${t.name}`, (rec) => {
+      order.forEach((r, i) => {
+        if (r.ord === i) return;
+        rec.touch('tracks', r.id);
+        p.repos.tracks.setOrd(r.id, i);
+      });
+    });
+    this.ctx.changed();
+    return p.repos.tracks.list().map(trackEntity);
+  }
+
+  setMix(a: ParsedParams<'tracks.setMix'>): Track {
+    const p = this.ctx.need();
+    const t = this.ctx.trackRow(a.trackId);
+    const next = { gain_db: a.gainDb ?? t.gain_db, muted: a.muted === undefined ? t.muted : a.muted ? 1 : 0, solo: a.solo === undefined ? t.solo : a.solo ? 1 : 0 };
+    const what =
+      a.muted !== undefined && next.muted !== t.muted
+        ? `${next.muted ? 'Mute' : 'Unmute'} ${t.name}`
+        : a.solo !== undefined && next.solo !== t.solo
+          ? `${next.solo ? 'Solo' : 'Unsolo'} ${t.name}`
+          : `Gain of ${t.name}`;
+    p.history.record(what, (rec) => {
+      rec.touch('tracks', t.id);
+      p.repos.tracks.setMix(t.id, next);
+    });
+    this.ctx.changed();
+    return trackEntity(this.ctx.trackRow(t.id));
   }
 
   /** A new clip from media already in the project. */
@@ -120,7 +177,7 @@ export class TimelineService {
     }
     p.history.record(`Trim ${c.name}`, (rec) => {
       rec.touch('clips', c.id);
-      p.repos.clips.setRange(c.id, a.inPoint, a.outPoint);
+      p.repos.clips.setPlacement(c.id, a.start ?? c.start, a.inPoint, a.outPoint);
     });
     this.ctx.changed();
     return this.ctx.clip(c.id);
@@ -128,7 +185,7 @@ export class TimelineService {
 
   split(clipId: number, at: number): Result<'clips.split'> {
     const p = this.ctx.need();
-    const { clips, takes } = p.repos;
+    const { clips } = p.repos;
     const c = this.ctx.clipRow(clipId);
     const offset = at - c.start;
     if (offset <= 0 || offset >= c.out_point - c.in_point) {
@@ -141,21 +198,97 @@ export class TimelineService {
       const right = clips.add({ track_id: c.track_id, name: `${c.name} (2)`, start: at, in_point: mid, out_point: c.out_point, gain_db: c.gain_db });
       rec.created('clips', right);
       // The right half carries a copy of the take history (same media, new ids) so it can be edited on its own.
-      const map = new Map<number, number>();
-      for (const t of takes.visibleOfClip(c.id)) {
-        const parent = t.parent_id === null ? null : (map.get(t.parent_id) ?? null);
-        const { id: _old, ...rest } = t;
-        const nid = takes.add({ ...rest, clip_id: right, parent_id: parent });
-        map.set(t.id, nid);
-        rec.created('takes', nid);
-      }
-      const active = map.get(c.active_take_id);
-      if (active === undefined) throw new RetakeError('E_INTERNAL', `${c.name} has no visible active take to split. Please report this.`);
+      const active = this.copyTakes(rec, c, right);
       clips.setActiveTake(right, active, mid, c.out_point);
       return right;
     });
     this.ctx.changed();
     return { left: this.ctx.clip(c.id), right: this.ctx.clip(rightId) };
+  }
+
+  /**
+   * Copies a clip's visible take history onto another clip (same media, new ids, parents remapped) and returns the
+   * copy of its active take.
+   */
+  private copyTakes(rec: ChangeRecorder, from: ClipRow, to: number): number {
+    const { takes } = this.ctx.need().repos;
+    const map = new Map<number, number>();
+    for (const t of takes.visibleOfClip(from.id)) {
+      const parent = t.parent_id === null ? null : (map.get(t.parent_id) ?? null);
+      const { id: _old, ...rest } = t;
+      const nid = takes.add({ ...rest, clip_id: to, parent_id: parent });
+      map.set(t.id, nid);
+      rec.created('takes', nid);
+    }
+    const active = map.get(from.active_take_id);
+    if (active === undefined) throw new RetakeError('E_INTERNAL', `${from.name} has no visible active take to copy. Please report this.`);
+    return active;
+  }
+
+  moveMany(moves: ParsedParams<'clips.moveMany'>['moves']): Clip[] {
+    const p = this.ctx.need();
+    const rows = moves.map((m) => {
+      const c = this.ctx.clipRow(m.clipId);
+      if (m.trackId !== undefined) this.ctx.trackRow(m.trackId);
+      return { c, m };
+    });
+    if (new Set(rows.map((r) => r.c.id)).size !== rows.length) throw new RetakeError('E_VALIDATION', 'A clip is listed twice in one move.');
+    const label = rows.length === 1 ? `Move ${rows[0]!.c.name}` : `Move ${rows.length} clips`;
+    p.history.record(label, (rec) => {
+      for (const { c, m } of rows) {
+        rec.touch('clips', c.id);
+        p.repos.clips.move(c.id, m.start, m.trackId ?? c.track_id);
+      }
+    });
+    this.ctx.changed();
+    return rows.map(({ c }) => this.ctx.clip(c.id));
+  }
+
+  deleteMany(clipIds: number[]): null {
+    const p = this.ctx.need();
+    const rows = [...new Set(clipIds)].map((id) => this.ctx.clipRow(id));
+    const busy = this.kinds.busy(p.repos).clips;
+    const active = rows.find((c) => busy.has(c.id));
+    if (active) throw new RetakeError('E_JOB_ACTIVE', `${active.name} has a job queued or running; cancel it before deleting the clip.`);
+    const label = rows.length === 1 ? `Delete ${rows[0]!.name}` : `Delete ${rows.length} clips`;
+    p.history.record(label, (rec) => {
+      for (const c of rows) {
+        rec.touch('clips', c.id);
+        p.repos.clips.hide(c.id);
+      }
+    });
+    this.ctx.changed();
+    return null;
+  }
+
+  /** Paste and duplicate: copies of clips placed from `start` (see the contract's clips.copy). */
+  copy(a: ParsedParams<'clips.copy'>): Clip[] {
+    const p = this.ctx.need();
+    const rows = [...new Set(a.clipIds)].map((id) => this.ctx.clipRow(id));
+    const tracks = p.repos.tracks.list();
+    const pos = new Map(tracks.map((t, i) => [t.id, i]));
+    const first = Math.min(...rows.map((c) => c.start));
+    const topIndex = Math.min(...rows.map((c) => pos.get(c.track_id) ?? 0));
+    const shift = a.trackId === undefined ? 0 : (pos.get(this.ctx.trackRow(a.trackId).id) ?? 0) - topIndex;
+    const label = rows.length === 1 ? `Paste ${rows[0]!.name}` : `Paste ${rows.length} clips`;
+    const ids = p.history.record(label, (rec) =>
+      rows.map((c) => {
+        const index = Math.min(tracks.length - 1, (pos.get(c.track_id) ?? 0) + shift);
+        const copy = p.repos.clips.add({
+          track_id: tracks[index]!.id,
+          name: c.name,
+          start: a.start + (c.start - first),
+          in_point: c.in_point,
+          out_point: c.out_point,
+          gain_db: c.gain_db,
+        });
+        rec.created('clips', copy);
+        p.repos.clips.setActiveTake(copy, this.copyTakes(rec, c, copy), c.in_point, c.out_point);
+        return copy;
+      }),
+    );
+    this.ctx.changed();
+    return ids.map((id) => this.ctx.clip(id));
   }
 
   delete(clipId: number): null {

@@ -91,7 +91,7 @@ export function clip(id: number, over: Partial<Clip> = {}): Clip {
 export const PROJECT: ProjectInfo = { dir: '/p', name: 'p', sampleRate: SR, createdAt: '2026-01-01T00:00:00Z', schemaVersion: 1 };
 
 export function track(id: number): Track {
-  return { id, name: `Track ${id}`, order: id, gainDb: 0, muted: false };
+  return { id, name: `Track ${id}`, order: id, gainDb: 0, muted: false, solo: false };
 }
 
 /**

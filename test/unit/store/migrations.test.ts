@@ -182,6 +182,22 @@ describe('migrations', () => {
     expect(() => db.prepare("INSERT INTO jobs (kind, spec, clip_id, status, created_at) VALUES ('edit', '{}', 99, 'queued', 'now')").run()).toThrow(/FOREIGN KEY/);
   });
 
+  it('migration 5 gives tracks a solo flag (off for existing tracks), and undo entries made before it still apply', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.slice(0, 4));
+    db.prepare("INSERT INTO tracks (name, ord, muted, created_at) VALUES ('Dialogue', 0, 1, 'now')").run();
+    // An entry recorded by schema 4 snapshots tracks without the solo column.
+    const old = [{ table: 'tracks', id: 1, before: { name: 'Dialogue', ord: 0, gain_db: 0, muted: 0, deleted: 0 }, after: { name: 'Dialogue', ord: 0, gain_db: 0, muted: 1, deleted: 0 } }];
+    db.prepare("INSERT INTO history (label, changes, undone, created_at) VALUES ('Mute Dialogue', ?, 0, 'now')").run(JSON.stringify(old));
+    migrate(db, MIGRATIONS.slice(0, 5));
+    expect(db.prepare('SELECT solo, muted FROM tracks').get()).toEqual({ solo: 0, muted: 1 });
+    expect(() => db.prepare('UPDATE tracks SET solo = 2').run()).toThrow(/CHECK/);
+    db.prepare('UPDATE tracks SET solo = 1').run();
+    expect(new History(db).undo()?.label).toBe('Mute Dialogue');
+    // The old entry restores what it recorded and leaves the newer column alone.
+    expect(db.prepare('SELECT solo, muted FROM tracks').get()).toEqual({ solo: 1, muted: 0 });
+  });
+
   it('a table rebuild that breaks a foreign key is rolled back, and foreign keys are switched on again', () => {
     const db = new Database(':memory:');
     migrate(db);
