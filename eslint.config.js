@@ -54,7 +54,8 @@ const layering = {
     'better-sqlite3': ['store', 'shell-electron'],
     // The contract's schemas; the model-pack manifest is validated as strictly (engines/editx/pack).
     zod: ['contract', 'engines'],
-    'onnxruntime-node': ['onnx', 'audio', 'engines'],
+    // One import site of the runtime: src-main/onnx (lazy import, providers, spec checks, registry).
+    'onnxruntime-node': ['onnx'],
     'onnxruntime-common': ['onnx'],
     ws: ['shell-web'],
   },
