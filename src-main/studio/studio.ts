@@ -21,7 +21,7 @@ import {
 } from '../contract';
 import { parsePeaks, peaksForRenderer } from '../audio/peaks';
 import { metricDeltas } from '../audio/analysis/deltas';
-import type { EngineHost } from '../engines/host/client';
+import type { HostCaller } from '../engines/host/client';
 import { checkEditRequest } from '../engines/check';
 import type { ChangeRecorder } from '../store/history';
 import { ProjectStore } from '../store/project-store';
@@ -41,7 +41,7 @@ import {
 } from './mapping';
 
 export interface StudioOptions {
-  host: EngineHost;
+  host: HostCaller;
   home: string;
   /** Measure every take (analysis). Off in tests that do not need it, to save time. */
   analyze?: boolean;
