@@ -27,17 +27,17 @@ import type {
 /** Samples per peak pair in the cache: ~188 pairs per second at 48 kHz, enough for close zoom on a clip. */
 export const PEAKS_SAMPLES_PER_PEAK = 256;
 
-interface CallContext {
+export interface CallContext {
   signal: AbortSignal;
   progress: (value: number, stage?: string | null) => void;
 }
 
 /** One handler per call type, returning that call's result type. */
-type Handlers = { [T in HostCallType]: (req: RequestOf<T>, ctx: CallContext) => Promise<HostResults[T]> };
+export type HostHandlers = { [T in HostCallType]: (req: RequestOf<T>, ctx: CallContext) => Promise<HostResults[T]> };
 
 export class HostWorker {
   private readonly controllers = new Map<number, AbortController>();
-  private readonly handlers: Handlers = {
+  private readonly handlers: HostHandlers = {
     engines: async () => this.registry.capabilities().filter((c) => this.role === null || c.role === this.role),
     inspect: (req, ctx) => this.inspect(req, ctx),
     edit: (req, ctx) => this.edit(req, ctx),
