@@ -165,6 +165,7 @@ export async function openSession<const S extends GraphSpec>(
       ...(opts.executionMode !== undefined ? { executionMode: opts.executionMode } : {}),
     };
     try {
+      // Two calls because create's path and bytes forms are separate overloads.
       raw = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
       used = eps[0] ?? 'cpu';
       break;
