@@ -18,7 +18,7 @@ const layers = {
   audio: ['src-main/audio'],
   onnx: ['src-main/onnx'],
   // What the studio and shells may know of engines: the interface, the request check, and the host's client side.
-  'engine-api': ['src-main/engines/types.ts', 'src-main/engines/check.ts', 'src-main/engines/host/client.ts', 'src-main/engines/host/protocol.ts'],
+  'engine-api': ['src-main/engines/types.ts', 'src-main/engines/check.ts', 'src-main/engines/host/client.ts', 'src-main/engines/host/protocol.ts', 'src-main/engines/host/router.ts'],
   engines: ['src-main/engines'],
   studio: ['src-main/studio'],
   'shell-common': ['src-main/shells/common'],
@@ -55,7 +55,8 @@ const layering = {
     // The contract's schemas; the model-pack manifest is validated as strictly (engines/editx/pack); the studio's
     // job specs are checked when read back from the database (studio/services/jobs).
     zod: ['contract', 'engines', 'studio'],
-    'onnxruntime-node': ['onnx', 'audio', 'engines'],
+    // One import site of the runtime: src-main/onnx (lazy import, providers, spec checks, registry).
+    'onnxruntime-node': ['onnx'],
     'onnxruntime-common': ['onnx'],
     ws: ['shell-web'],
   },

@@ -27,6 +27,7 @@ import {
   type EditPromptInput,
 } from '../engines/editx/prompt/prompt';
 import { cloneSpeakerName } from '../engines/editx/prompt/speaker';
+import { defineCommand, UsageError } from './table';
 
 export interface DebugPromptArgs {
   task: string;
@@ -73,3 +74,31 @@ export async function debugPrompt(args: DebugPromptArgs): Promise<string> {
     : buildEditPromptIds(tokenizer, edit!, promptEncoding);
   return JSON.stringify(ids);
 }
+
+export const debugPromptCommand = defineCommand({
+  name: 'debug prompt',
+  options: {
+    task: { type: 'string', usage: '--task TASK' },
+    option: { type: 'string', usage: '[--option O]' },
+    text: { type: 'string', usage: '--text "…"' },
+    'new-text': { type: 'string', usage: '[--new-text "…"]' },
+    'audio-tokens': { type: 'string', usage: '[--audio-tokens "…"]' },
+    pack: { type: 'string', usage: '[--pack DIR --ids]' },
+    ids: { type: 'boolean' },
+  },
+  async run({ values: v, out }) {
+    if (typeof v.task !== 'string') throw new UsageError('debug prompt needs --task.');
+    if (v.ids && typeof v.pack !== 'string') throw new UsageError('--ids needs --pack DIR (the tokenizer comes from the pack).');
+    const text = await debugPrompt({
+      task: v.task,
+      text: typeof v.text === 'string' ? v.text : '',
+      ...(typeof v.option === 'string' ? { option: v.option } : {}),
+      ...(typeof v['new-text'] === 'string' ? { newText: v['new-text'] } : {}),
+      ...(typeof v['audio-tokens'] === 'string' ? { audioTokens: v['audio-tokens'] } : {}),
+      ...(typeof v.pack === 'string' ? { pack: v.pack } : {}),
+      ...(v.ids ? { ids: true } : {}),
+    });
+    // The prompt text ends with its own newline; `out` adds one, so print it byte-exact.
+    out(text.endsWith('\n') ? text.slice(0, -1) : text);
+  },
+});

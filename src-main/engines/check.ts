@@ -8,7 +8,10 @@ import type { EditRequest, EngineCapabilities } from './types';
  * Checks a request against an engine's capabilities: the task exists, the option is one of its spellings, and the
  * texts it needs are there.
  */
-export function checkEditRequest(caps: EngineCapabilities, req: Omit<EditRequest, 'seed'>): void {
+export function checkEditRequest(
+  caps: Pick<EngineCapabilities, 'name' | 'tasks' | 'available' | 'unavailableReason'>,
+  req: Omit<EditRequest, 'seed'>,
+): void {
   const t = caps.tasks[req.task];
   if (!t) {
     throw new RetakeError(
@@ -47,7 +50,7 @@ export function checkEditRequest(caps: EngineCapabilities, req: Omit<EditRequest
 }
 
 /** Refuses input longer than the engine takes in one run. */
-export function checkInputLength(caps: EngineCapabilities, seconds: number): void {
+export function checkInputLength(caps: Pick<EngineCapabilities, 'name' | 'maxInputSeconds'>, seconds: number): void {
   if (caps.maxInputSeconds !== null && seconds > caps.maxInputSeconds + 1e-6) {
     throw new RetakeError(
       'E_INPUT_TOO_LONG',

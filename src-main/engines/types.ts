@@ -14,8 +14,16 @@ export interface TaskInfo {
   intensity: boolean;
 }
 
+/**
+ * Which engine-host process runs an engine: 'audio' (the built-in DSP, beside imports and exports) or 'model' (neural
+ * engines: a stuck run there can be killed without touching the audio host).
+ */
+export type HostRole = 'audio' | 'model';
+
 export interface EngineCapabilities {
   id: string;
+  /** The host process that runs this engine. */
+  role: HostRole;
   name: string;
   version: string;
   /** One honest sentence on what this engine is. */

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { RetakeError, type Clip, type HistoryState, type ProjectInfo, type Take } from '../contract';
-import type { EngineHost } from '../engines/host/client';
+import type { HostCaller } from '../engines/host/client';
 import { LATEST_SCHEMA_VERSION } from '../store/migrations';
 import type { ProjectStore } from '../store/project-store';
 import type { ClipRow, MediaRow, TakeRow, TrackRow } from '../store/rows';
@@ -26,7 +26,7 @@ export class StudioContext {
   uploads: UploadResolver | null = null;
 
   constructor(
-    readonly host: EngineHost,
+    readonly host: HostCaller,
     readonly home: string,
     /** Measure every take (analysis). */
     readonly analyze: boolean,

@@ -4,7 +4,7 @@
 // repositories. Plain Node: nothing here imports Electron.
 
 import { RetakeError, validateParams, type MethodName, type ParsedParams, type ProjectInfo, type Result, type Handlers } from '../contract';
-import type { EngineHost } from '../engines/host/client';
+import type { HostCaller } from '../engines/host/client';
 import { StudioContext, type UploadResolver } from './context';
 import type { Emitter } from './events';
 import { handlersFor } from './handlers';
@@ -14,7 +14,7 @@ import { createServices, type Services } from './services';
 export type { UploadResolver } from './context';
 
 export interface StudioOptions {
-  host: EngineHost;
+  host: HostCaller;
   home: string;
   /** Measure every take (analysis). Off in tests that do not need it, to save time. */
   analyze?: boolean;

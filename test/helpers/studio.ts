@@ -1,7 +1,10 @@
-// A studio core wired to a real engine host process (dist/engine-host.mjs), isolated in a temp RETAKE_HOME.
+// A studio core wired to real engine host processes (dist/engine-host.mjs as the audio host and the model host),
+// isolated in a temp RETAKE_HOME.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { EngineHost, forkSpawner } from '../../src-main/engines/host/client';
+import { forkSpawner, type EngineHost } from '../../src-main/engines/host/client';
+import { hostRoleArg } from '../../src-main/engines/host/protocol';
+import { HostRouter } from '../../src-main/engines/host/router';
 import { Studio } from '../../src-main/studio/studio';
 import type { EventName, Events } from '../../src-main/contract';
 
@@ -22,7 +25,13 @@ export function hostEntry(): string {
 
 export interface TestStudio {
   studio: Studio;
+  /** The model host: where the `test` engine runs (and so where the tests crash, hang and kill). */
   host: EngineHost;
+  /** The audio host: imports, exports, the built-in engine. */
+  audioHost: EngineHost;
+  /** The one caller the studio uses. */
+  hosts: HostRouter;
+  /** Why either host restarted, in order. */
   restarts: string[];
   events: Array<{ event: EventName; payload: unknown }>;
   /** Resolves with the first event of that name matching the predicate (from now on). */
@@ -33,20 +42,23 @@ export interface TestStudio {
 export function makeStudio(home: string, opts: { analyze?: boolean; cancelGraceMs?: number; userHome?: string } = {}): TestStudio {
   const restarts: string[] = [];
   let studio: Studio | null = null;
-  const host = new EngineHost(forkSpawner(hostEntry(), { ...process.env, RETAKE_TEST_ENGINES: '1', RETAKE_HOME: home }), {
+  const env = { ...process.env, RETAKE_TEST_ENGINES: '1', RETAKE_HOME: home };
+  const hosts = new HostRouter((role) => forkSpawner(hostEntry(), env, [hostRoleArg(role)]), {
     cancelGraceMs: opts.cancelGraceMs ?? 1000,
     onRestart: (why) => {
       restarts.push(why);
       studio?.hostRestarted();
     },
   });
-  studio = new Studio({ host, home, analyze: opts.analyze ?? false, ...(opts.userHome ? { userHome: opts.userHome } : {}) });
+  studio = new Studio({ host: hosts, home, analyze: opts.analyze ?? false, ...(opts.userHome ? { userHome: opts.userHome } : {}) });
   const s = studio;
   const events: TestStudio['events'] = [];
   s.events.onAny((event, payload) => events.push({ event, payload }));
   return {
     studio: s,
-    host,
+    host: hosts.model,
+    audioHost: hosts.audio,
+    hosts,
     restarts,
     events,
     next(event, pred) {
@@ -61,7 +73,7 @@ export function makeStudio(home: string, opts: { analyze?: boolean; cancelGraceM
     },
     async close() {
       await s.dispose();
-      await host.dispose();
+      await hosts.dispose();
     },
   };
 }

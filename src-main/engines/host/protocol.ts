@@ -1,9 +1,26 @@
-// The job protocol between the studio core and the engine host process: a tagged union in each direction, every
-// call carrying a callId. Audio never travels in messages: requests name files (inside the project's media store),
-// and results describe the files the host wrote.
+// The job protocol between the studio core and the engine host processes: a tagged union in each direction, every
+// call carrying a callId, and one table (`HostArgs` → `HostResults`) that types both the client's `call` and the
+// worker's handlers. Audio never travels in messages: requests name files (inside the project's media store), and
+// results describe the files the host wrote. Two roles run the same entry: the *audio* host (decode, peaks,
+// analysis, export, the built-in engine) and the *model* host (neural engines), so a stuck model run can be killed
+// without failing an import or an export beside it.
 
 import type { ErrorPayload } from '../../contract/errors';
-import type { EditRequest, EngineCapabilities } from '../types';
+import type { EditRequest, EngineCapabilities, HostRole } from '../types';
+
+export type { HostRole };
+export const HOST_ROLES: readonly HostRole[] = ['audio', 'model'];
+
+/** The command-line argument that gives a host process its role (Electron's utilityProcess passes no env changes). */
+export function hostRoleArg(role: HostRole): string {
+  return `--role=${role}`;
+}
+
+/** A host's role from its arguments (`--role=model`) or RETAKE_HOST_ROLE; null when neither names one. */
+export function parseHostRole(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): HostRole | null {
+  const arg = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) ?? env.RETAKE_HOST_ROLE;
+  return arg !== undefined && (HOST_ROLES as readonly string[]).includes(arg) ? (arg as HostRole) : null;
+}
 
 export type ExportFormat = 'pcm16' | 'pcm24' | 'float32';
 
@@ -15,35 +32,46 @@ export interface AudioFacts {
   frames: number;
 }
 
-export type HostRequest =
-  | { type: 'engines'; callId: number }
-  /** Decode a file: validate it, write its peaks cache, and optionally measure it. */
-  | { type: 'inspect'; callId: number; input: string; name?: string; peaksOut: string | null; analyze: boolean }
+/**
+ * Where an edit writes: one output (one iteration, the form the studio's job runner uses per iteration), or one per
+ * iteration, each reported by an `iteration` message as soon as it is written.
+ */
+export type EditOutputs =
   | {
-      type: 'edit';
-      callId: number;
-      engine: string;
-      request: EditRequest;
-      input: string;
-      /** Frames of the input to edit, [start, end); the whole file when absent. */
-      range?: { start: number; end: number };
       /** Where to write the result (float32 WAV); a temp path of the media store. */
       output: string;
       peaksOut: string | null;
-      analyze: boolean;
     }
   | {
-      type: 'export';
-      callId: number;
-      input: string;
-      range?: { start: number; end: number };
-      gainDb: number;
-      format: ExportFormat;
-      output: string;
-    }
-  | { type: 'cancel'; callId: number }
-  /** Test hook: makes the host exit at once, as a crash would. */
-  | { type: 'crash'; callId: number };
+      /** One file per iteration, in order: iteration i edits iteration i − 1's output with seed + i. */
+      outputs: string[];
+      /** Same length as `outputs`. */
+      peaksOuts: (string | null)[];
+    };
+
+export type EditArgs = {
+  engine: string;
+  request: EditRequest;
+  input: string;
+  /** Frames of the input to edit, [start, end); the whole file when absent. */
+  range?: { start: number; end: number };
+  analyze: boolean;
+} & EditOutputs;
+
+/** Arguments of each call. */
+export interface HostArgs {
+  engines: Record<never, never>;
+  /** Decode a file: validate it, write its peaks cache, and optionally measure it. */
+  inspect: { input: string; name?: string; peaksOut: string | null; analyze: boolean };
+  edit: EditArgs;
+  export: {
+    input: string;
+    range?: { start: number; end: number };
+    gainDb: number;
+    format: ExportFormat;
+    output: string;
+  };
+}
 
 export interface InspectResult extends AudioFacts {
   /** File extension for the media store, from the detected format. */
@@ -51,6 +79,7 @@ export interface InspectResult extends AudioFacts {
   metrics: Record<string, unknown> | null;
 }
 
+/** One written iteration of an edit (the last one is also the call's result). */
 export interface EditResult extends AudioFacts {
   engineVersion: string;
   metrics: Record<string, unknown> | null;
@@ -61,20 +90,41 @@ export interface ExportResult {
   bytes: number;
 }
 
+/** Result of each call: the worker's handler for `T` must return `HostResults[T]` (a compile error otherwise). */
 export interface HostResults {
   engines: EngineCapabilities[];
   inspect: InspectResult;
   edit: EditResult;
   export: ExportResult;
-  cancel: null;
-  crash: null;
+}
+
+export type HostCallType = keyof HostArgs;
+export type CallArgs<T extends HostCallType> = HostArgs[T];
+
+/** A call as sent: its arguments plus type and id (distributed, so an edit keeps its union of output forms). */
+export type CallRequest<T extends HostCallType = HostCallType> = T extends HostCallType
+  ? { type: T; callId: number } & HostArgs[T]
+  : never;
+
+export type HostRequest =
+  | CallRequest
+  | { type: 'cancel'; callId: number }
+  /** Test hook: makes the host exit at once, as a crash would. */
+  | { type: 'crash'; callId: number };
+
+export type RequestOf<T extends HostRequest['type']> = Extract<HostRequest, { type: T }>;
+
+/** An edit's iteration that is written: its files and what the host knows of it. */
+export interface IterationReport {
+  index: number;
+  output: string;
+  peaksOut: string | null;
+  result: EditResult;
 }
 
 export type HostMessage =
-  | { type: 'ready'; pid: number }
+  | { type: 'ready'; pid: number; role: HostRole | null }
   | { type: 'progress'; callId: number; value: number; stage: string | null }
-  | { type: 'result'; callId: number; result: unknown }
+  | ({ type: 'iteration'; callId: number } & IterationReport)
+  | { type: 'result'; callId: number; result: HostResults[HostCallType] }
   | { type: 'error'; callId: number; error: ErrorPayload };
-
-export type RequestOf<T extends HostRequest['type']> = Extract<HostRequest, { type: T }>;
-export type CallArgs<T extends HostRequest['type']> = Omit<RequestOf<T>, 'type' | 'callId'>;

@@ -1,5 +1,7 @@
-// What the engine host does for each request: decode, run an engine, measure, write files. Independent of how
-// messages arrive, so the host entry (child_process or Electron utilityProcess) and tests share it.
+// What an engine host does for each request: decode, run an engine (through the one edit loop), measure, write files.
+// Independent of how messages arrive, so the host entry (child_process or Electron utilityProcess) and tests share
+// it. The handlers are one table keyed by request type whose return types are the protocol's `HostResults`, so a
+// handler returning the wrong shape does not compile. A worker with a role lists and runs only that role's engines.
 
 import { promises as fsp } from 'node:fs';
 import { RetakeError, toErrorPayload } from '../../contract/errors';
@@ -7,20 +9,47 @@ import { decodeAudio, decodeFile, detectAudioFormat, readAudioFile, type AudioFo
 import { encodeWav } from '../../audio/wav';
 import { computePeaks, serializePeaks } from '../../audio/peaks';
 import { analyze } from '../../audio/analysis';
-import { durationSeconds, frameCount, type AudioData } from '../../audio/types';
-import { EngineRegistry, checkInputLength } from '../registry';
-import type { AudioFacts, HostMessage, HostRequest, RequestOf } from './protocol';
+import { frameCount, type AudioData } from '../../audio/types';
+import { measure, runEditLoop, sliceFrames, type Analyzer } from '../edit-loop';
+import { EngineRegistry } from '../registry';
+import type { Engine, HostRole } from '../types';
+import type {
+  AudioFacts,
+  CallRequest,
+  EditResult,
+  HostCallType,
+  HostMessage,
+  HostRequest,
+  HostResults,
+  RequestOf,
+} from './protocol';
 
 /** Samples per peak pair in the cache: ~188 pairs per second at 48 kHz, enough for close zoom on a clip. */
 export const PEAKS_SAMPLES_PER_PEAK = 256;
 
+export interface CallContext {
+  signal: AbortSignal;
+  progress: (value: number, stage?: string | null) => void;
+}
+
+/** One handler per call type, returning that call's result type. */
+export type HostHandlers = { [T in HostCallType]: (req: RequestOf<T>, ctx: CallContext) => Promise<HostResults[T]> };
+
 export class HostWorker {
   private readonly controllers = new Map<number, AbortController>();
+  private readonly handlers: HostHandlers = {
+    engines: async () => this.registry.capabilities().filter((c) => this.role === null || c.role === this.role),
+    inspect: (req, ctx) => this.inspect(req, ctx),
+    edit: (req, ctx) => this.edit(req, ctx),
+    export: (req) => this.exportAudio(req),
+  };
 
   constructor(
     private readonly send: (msg: HostMessage) => void,
     private readonly registry: EngineRegistry = EngineRegistry.fromEnv(),
-    private readonly analyzer: typeof analyze = analyze,
+    private readonly analyzer: Analyzer = analyze,
+    /** The host's role; null (tests, one host for everything) runs every engine. */
+    private readonly role: HostRole | null = null,
   ) {}
 
   handle(req: HostRequest): void {
@@ -33,7 +62,8 @@ export class HostWorker {
     }
     const ac = new AbortController();
     this.controllers.set(req.callId, ac);
-    this.run(req, ac.signal)
+    const handler = this.handlers[req.type] as (r: CallRequest, ctx: CallContext) => Promise<HostResults[HostCallType]>;
+    handler(req, { signal: ac.signal, progress: this.progressFor(req.callId) })
       .then((result) => this.send({ type: 'result', callId: req.callId, result }))
       .catch((e: unknown) => {
         const aborted = ac.signal.aborted;
@@ -65,20 +95,7 @@ export class HostWorker {
     };
   }
 
-  private async run(req: Exclude<HostRequest, { type: 'cancel' | 'crash' }>, signal: AbortSignal): Promise<unknown> {
-    switch (req.type) {
-      case 'engines':
-        return this.registry.capabilities();
-      case 'inspect':
-        return this.inspect(req, signal);
-      case 'edit':
-        return this.edit(req, signal);
-      case 'export':
-        return this.exportAudio(req);
-    }
-  }
-
-  private async inspect(req: RequestOf<'inspect'>, signal: AbortSignal) {
+  private async inspect(req: RequestOf<'inspect'>, { signal }: CallContext): Promise<HostResults['inspect']> {
     const bytes = await readAudioFile(req.input);
     const audio = await decodeAudio(bytes, req.name ?? req.input);
     const format = detectAudioFormat(bytes) ?? 'wav';
@@ -88,32 +105,51 @@ export class HostWorker {
     return { ...facts(audio, format), ext: EXT[format], metrics };
   }
 
-  private async edit(req: RequestOf<'edit'>, signal: AbortSignal) {
-    const progress = this.progressFor(req.callId);
-    const engine = this.registry.get(req.engine);
-    const caps = engine.capabilities();
-    progress(0, 'decoding');
-    const input = slice(await decodeFile(req.input), req.range);
-    checkInputLength(caps, durationSeconds(input));
-    signal.throwIfAborted();
-    // Engine progress maps to 0..0.9; measuring and writing the take fill the rest.
-    const { audio, info } = await engine.edit(input, req.request, {
-      signal,
-      progress: (v, stage) => progress(0.9 * Math.min(1, Math.max(0, v)), stage ?? null),
-    });
-    signal.throwIfAborted();
-    checkFinite(audio);
-    progress(0.9, 'measuring');
-    const metrics = req.analyze ? await measure(this.analyzer, audio, signal) : null;
-    progress(0.95, 'writing');
-    await writeAtomic(req.output, encodeWav(audio, 'float32'));
-    if (req.peaksOut) await writeAtomic(req.peaksOut, serializePeaks(computePeaks(audio, PEAKS_SAMPLES_PER_PEAK)));
-    progress(1, 'done');
-    return { ...facts(audio, 'wav'), engineVersion: caps.version, metrics, info: info ?? {} };
+  /** An engine this host runs: a request for another role's engine is a routing bug, said as such. */
+  private engine(id: string): Engine {
+    const engine = this.registry.get(id);
+    const role = engine.capabilities().role;
+    if (this.role !== null && role !== this.role) {
+      throw new RetakeError('E_INTERNAL', `The ${engine.capabilities().name} runs in the ${role} host, not in the ${this.role} host.`);
+    }
+    return engine;
   }
 
-  private async exportAudio(req: RequestOf<'export'>) {
-    const audio = slice(await decodeFile(req.input), req.range);
+  private async edit(req: RequestOf<'edit'>, { signal, progress }: CallContext): Promise<EditResult> {
+    // The single-output form (one iteration) answers with its result only, as it always has; the `outputs` form
+    // also reports each iteration as it is written.
+    const perIteration = 'outputs' in req;
+    const targets = perIteration
+      ? req.outputs.map((output, i) => ({ output, peaksOut: req.peaksOuts[i] ?? null }))
+      : [{ output: req.output, peaksOut: req.peaksOut }];
+    if (perIteration && (targets.length === 0 || req.peaksOuts.length !== targets.length)) {
+      throw new RetakeError('E_VALIDATION', `An edit needs one output per iteration and as many peaks paths (got ${targets.length} and ${req.peaksOuts.length}).`);
+    }
+    const engine = this.engine(req.engine);
+    const engineVersion = engine.capabilities().version;
+    let last: EditResult | null = null;
+    await runEditLoop({
+      engine,
+      input: req.input,
+      ...(req.range ? { range: req.range } : {}),
+      request: req.request,
+      iterations: targets.length,
+      analyzer: req.analyze ? this.analyzer : null,
+      signal,
+      progress,
+      onIteration: async (index, out) => {
+        const { output, peaksOut } = targets[index]!;
+        await writeAtomic(output, encodeWav(out.audio, 'float32'));
+        if (peaksOut) await writeAtomic(peaksOut, serializePeaks(computePeaks(out.audio, PEAKS_SAMPLES_PER_PEAK)));
+        last = { ...facts(out.audio, 'wav'), engineVersion, metrics: out.metrics, info: out.info };
+        if (perIteration) this.send({ type: 'iteration', callId: req.callId, index, output, peaksOut, result: last });
+      },
+    });
+    return last!;
+  }
+
+  private async exportAudio(req: RequestOf<'export'>): Promise<HostResults['export']> {
+    const audio = sliceFrames(await decodeFile(req.input), req.range);
     const g = Math.pow(10, req.gainDb / 20);
     const out: AudioData = g === 1 ? audio : { sampleRate: audio.sampleRate, channels: audio.channels.map((c) => c.map((x) => x * g)) };
     const bytes = encodeWav(out, req.format);
@@ -122,42 +158,10 @@ export class HostWorker {
   }
 }
 
-/**
- * The take's measurements. A failure to measure does not fail the import or the edit: the take is kept without
- * metrics, and the reason is logged (cancellation still cancels).
- */
-async function measure(analyzer: typeof analyze, audio: AudioData, signal: AbortSignal): Promise<Record<string, unknown> | null> {
-  try {
-    return { ...(await analyzer(audio, { signal })) } as Record<string, unknown>;
-  } catch (e) {
-    if (signal.aborted) throw e;
-    console.error(`Engine host: could not measure the audio (${(e as Error).message}); the take is kept without metrics.`);
-    return null;
-  }
-}
-
 const EXT: Record<AudioFormat, string> = { wav: 'wav', flac: 'flac', 'ogg-flac': 'ogg', 'ogg-vorbis': 'ogg', mp3: 'mp3' };
 
 function facts(audio: AudioData, format: string): AudioFacts {
   return { format, sampleRate: audio.sampleRate, channels: audio.channels.length, frames: frameCount(audio) };
-}
-
-function slice(audio: AudioData, range?: { start: number; end: number }): AudioData {
-  if (!range) return audio;
-  const n = frameCount(audio);
-  const start = Math.max(0, Math.min(n, range.start));
-  const end = Math.max(start, Math.min(n, range.end));
-  if (start === 0 && end === n) return audio;
-  return { sampleRate: audio.sampleRate, channels: audio.channels.map((c) => c.subarray(start, end)) };
-}
-
-function checkFinite(audio: AudioData): void {
-  if (frameCount(audio) === 0) throw new RetakeError('E_ENGINE_FAILED', 'The engine produced no audio.');
-  for (const c of audio.channels) {
-    for (let i = 0; i < c.length; i++) {
-      if (!Number.isFinite(c[i]!)) throw new RetakeError('E_ENGINE_FAILED', 'The engine produced invalid (NaN or infinite) samples.');
-    }
-  }
 }
 
 /** Writes via a sibling temp file and rename, so a reader never sees a partial file even if the host dies. */

@@ -33,6 +33,7 @@ const task = (options: readonly { option: string }[], extra: Partial<TaskInfo> =
 
 const CAPABILITIES: EngineCapabilities = {
   id: 'prosody',
+  role: 'audio',
   name: 'Built-in DSP engine',
   version: PROSODY_ENGINE_VERSION,
   description:

@@ -9,6 +9,8 @@ const task = (options: string[]): TaskInfo => ({ options, needsText: false, need
 
 const CAPS: EngineCapabilities = {
   id: 'test',
+  // On the model host, as neural engines are: its `hang` task stands for a stuck onnxruntime run.
+  role: 'model',
   name: 'Test engine',
   version: '1',
   description: 'Deterministic engine for automated tests; never shown to users.',

@@ -10,8 +10,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { requireMethod, toErrorPayload } from '../../contract';
-import { EngineHost, type HostChannel, type HostSpawner } from '../../engines/host/client';
-import type { HostMessage } from '../../engines/host/protocol';
+import type { HostChannel, HostSpawner } from '../../engines/host/client';
+import { hostRoleArg, type HostMessage, type HostRole } from '../../engines/host/protocol';
+import { HostRouter } from '../../engines/host/router';
 import { appRoot, distDir, rendererDir } from '../../paths';
 import { setSqliteNativeBinding } from '../../store/db';
 import { defaultProjectDir, retakeHome } from '../../studio/home';
@@ -44,10 +45,13 @@ function sqliteBinding(): string {
     : path.join(appRoot(), 'build', 'electron-abi', 'better_sqlite3.node');
 }
 
-/** The engine host as an Electron utility process. */
-function utilitySpawner(entry: string): HostSpawner {
+/** An engine host (audio or model role) as an Electron utility process. */
+function utilitySpawner(entry: string, role: HostRole): HostSpawner {
   return (): HostChannel => {
-    const child = utilityProcess.fork(entry, [], { serviceName: 'Retake engine host', stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = utilityProcess.fork(entry, [hostRoleArg(role)], {
+      serviceName: `Retake ${role} host`,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     return {
       get pid() {
         return child.pid;
@@ -92,7 +96,8 @@ async function main(): Promise<void> {
 
   const home = retakeHome();
   let studio: Studio | null = null;
-  const host = new EngineHost(utilitySpawner(path.join(distDir(), 'engine-host.mjs')), {
+  const entry = path.join(distDir(), 'engine-host.mjs');
+  const host = new HostRouter((role) => utilitySpawner(entry, role), {
     onRestart: () => studio?.hostRestarted(),
   });
   studio = new Studio({ host, home });

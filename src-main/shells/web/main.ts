@@ -3,7 +3,9 @@
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { EngineHost, forkSpawner } from '../../engines/host/client';
+import { forkSpawner } from '../../engines/host/client';
+import { hostRoleArg } from '../../engines/host/protocol';
+import { HostRouter } from '../../engines/host/router';
 import { engineHostEntry, rendererDir } from '../../paths';
 import { defaultProjectDir, retakeHome } from '../../studio/home';
 import { Studio } from '../../studio/studio';
@@ -52,7 +54,11 @@ export async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   const home = retakeHome();
   let studio: Studio | null = null;
-  const host = new EngineHost(forkSpawner(engineHostEntry()), { onRestart: () => studio?.hostRestarted() });
+  const entry = engineHostEntry();
+  // The audio host and the model host: same entry, one process each.
+  const host = new HostRouter((role) => forkSpawner(entry, process.env, [hostRoleArg(role)]), {
+    onRestart: () => studio?.hostRestarted(),
+  });
   let shell: WebShell | null = null;
   studio = new Studio({ host, home });
   await host.start();

@@ -17,6 +17,7 @@ writeFileSync(input, wavBytes(sine(220, 2, 16000), 16000));
 
 const shortCaps: EngineCapabilities = {
   id: 'short',
+  role: 'audio',
   name: 'Short engine',
   version: '1',
   description: 'Takes one second at most.',

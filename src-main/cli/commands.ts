@@ -1,0 +1,10 @@
+// The `retake` commands: one line each. Usage text, parsing and dispatch are derived from this table (./table.ts); a
+// new command (e.g. `debug tokens` in ./debug-tokens.ts) exports `defineCommand({...})` and is added here.
+
+import { analyzeCommand } from './analyze';
+import { debugPromptCommand } from './debug-prompt';
+import { editCommand } from './edit';
+import { infoCommand } from './info';
+import type { Command } from './table';
+
+export const COMMANDS: readonly Command[] = [editCommand, infoCommand, analyzeCommand, debugPromptCommand];

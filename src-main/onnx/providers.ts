@@ -1,0 +1,83 @@
+// Which execution providers a session is opened with, in which order, and the sentence that says what was chosen
+// and why. CUDA where onnxruntime-node ships it (linux x64, win32 x64), DirectML on Windows, CoreML on macOS, the
+// CPU everywhere. A GPU provider that cannot start (e.g. the CUDA libraries are absent) moves on to the next; 'gpu'
+// never falls back to a silent CPU session, 'auto' does and says why.
+
+import type { ProviderConfig } from './runtime';
+
+/**
+ * What a caller asks for: 'cpu'; 'gpu' (the platform's GPU providers, each with the CPU after it for the nodes it
+ * does not take; an error when none starts); 'auto' (the GPU providers, then the CPU alone); or an explicit list used
+ * as given, in one attempt.
+ */
+export type ProviderChoice = 'cpu' | 'gpu' | 'auto' | readonly ProviderConfig[];
+
+/** The execution providers for a device on a platform, in order of preference, 'cpu' last. */
+export function executionProvidersFor(
+  device: 'cpu' | 'gpu',
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch,
+): string[] {
+  if (device === 'cpu') return ['cpu'];
+  const gpu: string[] = [];
+  if ((platform === 'linux' || platform === 'win32') && arch === 'x64') gpu.push('cuda');
+  if (platform === 'win32') gpu.push('dml');
+  if (platform === 'darwin') gpu.push('coreml');
+  return [...gpu, 'cpu'];
+}
+
+export function providerName(p: ProviderConfig): string {
+  return typeof p === 'string' ? p : p.name;
+}
+
+const PRETTY: Record<string, string> = { cpu: 'the CPU', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', tensorrt: 'TensorRT' };
+
+/** A provider as a user reads it: 'CUDA', 'DirectML', 'CoreML', 'the CPU'. */
+export function providerTitle(p: ProviderConfig): string {
+  const n = providerName(p);
+  return PRETTY[n] ?? n;
+}
+
+/** The provider lists to try in turn; empty when the choice cannot be served on this platform ('gpu' without one). */
+export function providerAttempts(
+  choice: ProviderChoice,
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch,
+): ProviderConfig[][] {
+  if (typeof choice !== 'string') return [[...choice]];
+  if (choice === 'cpu') return [['cpu']];
+  const gpu = executionProvidersFor('gpu', platform, arch).filter((p) => p !== 'cpu');
+  const attempts: ProviderConfig[][] = gpu.map((p) => [p, 'cpu']);
+  if (choice === 'auto') attempts.push(['cpu']);
+  return attempts;
+}
+
+/** How an attempt is named in notes: 'cuda+cpu'. */
+export function attemptName(eps: readonly ProviderConfig[]): string {
+  return eps.map(providerName).join('+');
+}
+
+/** An attempt that did not start, and onnxruntime's reason (its first line). */
+export interface ProviderFailure {
+  attempt: readonly ProviderConfig[];
+  reason: string;
+}
+
+/** The failures as the notes of an error message: 'cuda+cpu: <reason>'. */
+export function failureNotes(failures: readonly ProviderFailure[]): string[] {
+  return failures.map((f) => `${attemptName(f.attempt)}: ${f.reason}`);
+}
+
+/**
+ * The sentence a log or the UI shows: which provider runs the model and, when earlier choices did not start, why.
+ * E.g. "runs on the CPU because CUDA did not start (libcublasLt.so.12: cannot open shared object file)".
+ */
+export function providerReason(choice: ProviderChoice, used: ProviderConfig, failures: readonly ProviderFailure[]): string {
+  const on = `runs on ${providerTitle(used)}`;
+  if (failures.length > 0) {
+    return `${on} because ${failures.map((f) => `${providerTitle(f.attempt[0] ?? 'cpu')} did not start (${f.reason})`).join('; ')}`;
+  }
+  if (typeof choice !== 'string') return `${on} (providers given: ${attemptName(choice)})`;
+  if (choice === 'cpu') return `${on} (the CPU was asked for)`;
+  return `${on} (the first choice for ${process.platform} ${process.arch})`;
+}

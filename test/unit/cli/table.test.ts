@@ -1,0 +1,52 @@
+// The CLI's command table: the usage text, parsing and dispatch all come from the table, so a new command (such as
+// a `debug` subcommand in its own module) is one entry.
+
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../../src-main/cli/commands';
+import { run } from '../../../src-main/cli/main';
+import { defineCommand, findCommand, runCommand, usageText, UsageError } from '../../../src-main/cli/table';
+
+const tokens = defineCommand({
+  name: 'debug tokens',
+  args: 'IN',
+  options: { pack: { type: 'string', usage: '--pack DIR' }, json: { type: 'boolean', usage: '[--json]' } },
+  async run({ values, positionals, out }) {
+    out(`${positionals[0]} ${values.pack} ${values.json === true}`);
+  },
+});
+
+describe('command table', () => {
+  it('derives the usage text, wrapping long synopses under the first argument', () => {
+    const text = usageText(COMMANDS);
+    expect(text.split('\n').slice(0, 4)).toEqual([
+      'Usage:',
+      '  retake edit IN -o OUT --engine prosody --task TASK [--option OPTION] [--text "transcript"]',
+      '              [--new-text "text with [Tags]"] [--intensity 0..1] [--iterations N] [--seed S]',
+      '              [--format pcm16|pcm24|float32]',
+    ]);
+    expect(text.split('\n').every((l) => l.length <= 120)).toBe(true);
+    expect(usageText([...COMMANDS, tokens]).split('\n').at(-1)).toBe('  retake debug tokens IN --pack DIR [--json]');
+  });
+
+  it('dispatches one- and two-word names, and names what exists otherwise', async () => {
+    const table = [...COMMANDS, tokens];
+    const { command, rest } = findCommand(table, ['debug', 'tokens', 'a.wav', '--pack', 'p', '--json']);
+    expect(command).toBe(tokens);
+    const lines: string[] = [];
+    await runCommand(command, rest, (s) => lines.push(s));
+    expect(lines).toEqual(['a.wav p true']);
+    expect(() => findCommand(table, ['debug'])).toThrow(new UsageError('debug has subcommands: prompt, tokens.'));
+    expect(() => findCommand(COMMANDS, ['debug', 'x'])).toThrow(new UsageError('debug has one subcommand: prompt.'));
+    expect(() => findCommand(table, ['frob'])).toThrow(new UsageError('Unknown command "frob". Commands: edit, info, analyze, debug.'));
+    await expect(runCommand(tokens, ['a', '--nope'], () => {})).rejects.toThrow(/Unknown option '--nope'\.$/);
+  });
+
+  it('prints the usage on help (stdout, exit 0) and without a command (stderr, exit 2)', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(await run(['help'], (s) => out.push(s), (s) => err.push(s))).toBe(0);
+    expect(await run([], (s) => out.push(s), (s) => err.push(s))).toBe(2);
+    expect(out).toEqual([usageText(COMMANDS)]);
+    expect(err).toEqual([usageText(COMMANDS)]);
+  });
+});
