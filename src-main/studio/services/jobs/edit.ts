@@ -89,82 +89,76 @@ export function editKind(ctx: StudioContext): JobKind<EditSpec> {
       const proj = ctx.need();
       const { repos, media } = proj;
       const clip = ctx.clipRow(clipOf(clipId));
-      let parent = ctx.takeRow(job.inputTakeId);
+      const input = ctx.takeRow(job.inputTakeId);
+      let parent = input;
+      const m = ctx.mediaRow(input.media_hash);
       const rate = ctx.rate;
       const params = job.params;
-      for (let i = 0; i < job.iterations; i++) {
-        signal.throwIfAborted();
-        const m = ctx.mediaRow(parent.media_hash);
-        // The first run edits what the clip plays (its in/out range) when the input is the active take.
-        const range =
-          i === 0 && parent.id === clip.active_take_id
-            ? { start: toMediaFrames(clip.in_point, m, rate), end: toMediaFrames(clip.out_point, m, rate) }
-            : undefined;
-        const out = media.tempPath('wav');
-        const peaksOut = media.tempPath('peaks');
-        const seed = (job.seed + i) >>> 0;
-        const label = job.iterations > 1 ? ` (iteration ${i + 1}/${job.iterations})` : '';
-        try {
-          const r = await ctx.host.call(
-            'edit',
-            {
-              engine: job.engine,
-              request: {
-                task: job.task,
-                ...(job.option !== null ? { option: job.option } : {}),
-                ...params,
-                seed,
-                iteration: i,
-              },
-              input: ctx.mediaPath(m.hash),
-              ...(range ? { range } : {}),
-              output: out,
-              peaksOut,
-              analyze: ctx.analyze,
-            },
-            { signal, onProgress: (v, stage) => progress((i + v) / job.iterations, stage ? stage + label : null) },
-          );
-          const stored = await media.adoptTemp(out, 'wav');
-          await fsp.rename(peaksOut, media.peaksPath(stored.hash)).catch(() => {});
-          repos.media.add({
-            hash: stored.hash,
-            ext: 'wav',
-            format: 'wav',
-            sample_rate: r.sampleRate,
-            channels: r.channels,
-            frames: r.frames,
-            bytes: stored.bytes,
-            original_name: null,
-          });
-          const parentMetrics = parent.metrics ? (JSON.parse(parent.metrics) as Record<string, unknown>) : null;
-          const deltas = parentMetrics && r.metrics ? metricDeltas(parentMetrics, r.metrics) : null;
-          const takeId = repos.takes.add({
-            clip_id: clip.id,
-            parent_id: parent.id,
-            media_hash: stored.hash,
-            kind: 'edit',
-            name: [job.option ?? job.task, job.iterations > 1 ? `#${i + 1}` : ''].filter(Boolean).join(' '),
+      // The first iteration edits what the clip plays (its in/out range) when the input is the active take.
+      const range =
+        input.id === clip.active_take_id ? { start: toMediaFrames(clip.in_point, m, rate), end: toMediaFrames(clip.out_point, m, rate) } : undefined;
+      const outputs = Array.from({ length: job.iterations }, () => media.tempPath('wav'));
+      const peaksOuts = outputs.map(() => media.tempPath('peaks'));
+      try {
+        // One host call runs every iteration (the edit loop); each written iteration becomes a pending take at once,
+        // so a cancel or a crash keeps the iterations already done.
+        await ctx.host.call(
+          'edit',
+          {
             engine: job.engine,
-            engine_version: r.engineVersion,
-            task: job.task,
-            option: job.option,
-            iteration: i + 1,
-            seed,
-            text_before: params.text ?? null,
-            text_after: params.newText ?? params.text ?? null,
-            params: JSON.stringify({ ...params, ...(r.info && Object.keys(r.info).length ? { engineInfo: r.info } : {}) }),
-            metrics: r.metrics ? JSON.stringify(r.metrics) : null,
-            deltas: deltas ? JSON.stringify(deltas) : null,
-            job_id: id,
-            // Pending until the job ends and commits its takes as one undoable step.
-            state: 'pending',
-          });
-          madeTake(takeId);
-          parent = repos.takes.get(takeId)!;
-        } finally {
-          await fsp.rm(out, { force: true });
-          await fsp.rm(peaksOut, { force: true });
-        }
+            request: { task: job.task, ...(job.option !== null ? { option: job.option } : {}), ...params, seed: job.seed >>> 0, iteration: 0 },
+            input: ctx.mediaPath(m.hash),
+            ...(range ? { range } : {}),
+            outputs,
+            peaksOuts,
+            analyze: ctx.analyze,
+          },
+          {
+            signal,
+            onProgress: (v, stage) => progress(v, stage),
+            onIteration: async ({ index: i, output, peaksOut, result: r }) => {
+              const stored = await media.adoptTemp(output, 'wav');
+              if (peaksOut) await fsp.rename(peaksOut, media.peaksPath(stored.hash)).catch(() => {});
+              repos.media.add({
+                hash: stored.hash,
+                ext: 'wav',
+                format: 'wav',
+                sample_rate: r.sampleRate,
+                channels: r.channels,
+                frames: r.frames,
+                bytes: stored.bytes,
+                original_name: null,
+              });
+              const parentMetrics = parent.metrics ? (JSON.parse(parent.metrics) as Record<string, unknown>) : null;
+              const deltas = parentMetrics && r.metrics ? metricDeltas(parentMetrics, r.metrics) : null;
+              const takeId = repos.takes.add({
+                clip_id: clip.id,
+                parent_id: parent.id,
+                media_hash: stored.hash,
+                kind: 'edit',
+                name: [job.option ?? job.task, job.iterations > 1 ? `#${i + 1}` : ''].filter(Boolean).join(' '),
+                engine: job.engine,
+                engine_version: r.engineVersion,
+                task: job.task,
+                option: job.option,
+                iteration: i + 1,
+                seed: (job.seed + i) >>> 0,
+                text_before: params.text ?? null,
+                text_after: params.newText ?? params.text ?? null,
+                params: JSON.stringify({ ...params, ...(r.info && Object.keys(r.info).length ? { engineInfo: r.info } : {}) }),
+                metrics: r.metrics ? JSON.stringify(r.metrics) : null,
+                deltas: deltas ? JSON.stringify(deltas) : null,
+                job_id: id,
+                // Pending until the job ends and commits its takes as one undoable step.
+                state: 'pending',
+              });
+              madeTake(takeId);
+              parent = repos.takes.get(takeId)!;
+            },
+          },
+        );
+      } finally {
+        for (const f of [...outputs, ...peaksOuts]) await fsp.rm(f, { force: true });
       }
     },
   };
