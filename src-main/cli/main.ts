@@ -4,6 +4,7 @@
 //   retake info [--json]
 //   retake analyze IN [--json]
 //   retake debug prompt --task T [--option O] --text … [--new-text …] [--audio-tokens …] [--pack DIR --ids]
+//   retake debug features IN --kind K [--pack DIR | --mvn FILE] --out FILE.npy
 // Exit 0 on success; on bad input one line on stderr and a non-zero exit (2 for usage, 1 otherwise).
 
 import { promises as fsp } from 'node:fs';
@@ -17,6 +18,7 @@ import { formatMetrics } from '../audio/analysis/format';
 import { EngineRegistry, checkEditRequest, checkInputLength } from '../engines/registry';
 import { durationSeconds, type AudioData } from '../audio/types';
 import { debugPrompt } from './debug-prompt';
+import { debugFeatures, FEATURE_KINDS } from './debug-features';
 
 class UsageError extends Error {}
 
@@ -26,7 +28,9 @@ const USAGE = `Usage:
               [--format pcm16|pcm24|float32]
   retake info [--json]
   retake analyze IN [--json]
-  retake debug prompt --task TASK [--option O] --text "…" [--new-text "…"] [--audio-tokens "…"] [--pack DIR --ids]`;
+  retake debug prompt --task TASK [--option O] --text "…" [--new-text "…"] [--audio-tokens "…"] [--pack DIR --ids]
+  retake debug features IN --kind ${FEATURE_KINDS.join('|')}
+              [--pack DIR | --mvn am.mvn] --out FILE.npy`;
 
 function num(name: string, v: string | undefined, min: number, max: number, integer: boolean): number | undefined {
   if (v === undefined) return undefined;
@@ -163,8 +167,22 @@ async function cmdAnalyze(argv: string[], out: (s: string) => void): Promise<voi
   out(values.json ? JSON.stringify(metrics) : formatMetrics(metrics));
 }
 
+async function cmdDebugFeatures(argv: string[], out: (s: string) => void): Promise<void> {
+  const { values: v, positionals } = parse(argv, {
+    kind: { type: 'string' },
+    pack: { type: 'string' },
+    mvn: { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (positionals.length !== 1) throw new UsageError('debug features needs exactly one input file.');
+  if (typeof v.kind !== 'string') throw new UsageError(`debug features needs --kind (${FEATURE_KINDS.join(', ')}).`);
+  if (typeof v.out !== 'string') throw new UsageError('debug features needs --out FILE.npy.');
+  out(await debugFeatures({ input: positionals[0]!, kind: v.kind, out: v.out, pack: v.pack as string | undefined, mvn: v.mvn as string | undefined }));
+}
+
 async function cmdDebug(argv: string[], out: (s: string) => void): Promise<void> {
-  if (argv[0] !== 'prompt') throw new UsageError('debug has one subcommand: prompt.');
+  if (argv[0] === 'features') return cmdDebugFeatures(argv.slice(1), out);
+  if (argv[0] !== 'prompt') throw new UsageError('debug has two subcommands: prompt, features.');
   const { values: v } = parse(argv.slice(1), {
     task: { type: 'string' },
     option: { type: 'string' },

@@ -1,0 +1,159 @@
+// Benchmark of the model front ends (src-main/audio/features) on 30 s of speech, next to the reference doing the same
+// work in the same run (tools/export/retake_export/goldens/features.py: torchaudio / torch / numpy, best of torch on
+// one thread and on its default threads). Each front end is timed on input already at its rate (16 kHz; the prompt
+// mel 24 kHz); resampling is timed on its own from 24 and 48 kHz, and preprocess16k (which includes it) from 24 kHz.
+// Targets (issue 8): every front end ≤ 2 × the reference's time and ≤ 50 ms per 30 s; exit 1 when one is missed.
+//   npm run bench -- features [--repeats N]
+// Prints a table and writes bench/results/features-<time>.json.
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { decodeFile } from '../../src-main/audio/decode';
+import { parseAmMvn } from '../../src-main/audio/features';
+import { resampleChannel } from '../../src-main/audio/resample';
+import type { AudioData } from '../../src-main/audio/types';
+import { encodeWav } from '../../src-main/audio/wav';
+import { computeFeatureKind, type FeatureKind } from '../../src-main/cli/debug-features';
+
+const CLIP_SEC = 30;
+/** Issue 8's targets. */
+const TARGET_VS_REFERENCE = 2;
+const TARGET_MS = 50;
+
+interface Row {
+  name: string;
+  kind: FeatureKind;
+  clipRate: number;
+}
+
+const ROWS: Row[] = [
+  { name: 'resample 24 kHz → 16 kHz', kind: 'resample16k', clipRate: 24000 },
+  { name: 'resample 48 kHz → 16 kHz', kind: 'resample16k', clipRate: 48000 },
+  { name: 'preprocess16k (from 24 kHz)', kind: 'preprocess16k', clipRate: 24000 },
+  { name: 'fbank (vq02)', kind: 'fbank', clipRate: 16000 },
+  { name: 'lfr-cmvn (fbank + LFR + CMVN)', kind: 'lfr-cmvn', clipRate: 16000 },
+  { name: 'whisper-mel (vq06)', kind: 'whisper-mel', clipRate: 16000 },
+  { name: 'campplus-fbank', kind: 'campplus-fbank', clipRate: 16000 },
+  { name: 'prompt-mel (24 kHz)', kind: 'prompt-mel', clipRate: 24000 },
+];
+
+/** 30 s of corpus speech at `rate`: utterances back to back with 0.4 s pauses (silence at the end is trimmed by none). */
+async function buildClip(corpusDir: string, rate: number): Promise<AudioData> {
+  const files = ['en_happy_prompt.wav', 'zero_shot_en_prompt.wav', 'speed_prompt.wav', 'paralingustic_prompt.wav'];
+  const parts: Float32Array[] = [];
+  for (const f of files) {
+    const a = await decodeFile(join(corpusDir, f));
+    const x = a.channels[0]!;
+    parts.push(a.sampleRate === rate ? x : resampleChannel(x, a.sampleRate, rate));
+  }
+  const out = new Float32Array(CLIP_SEC * rate);
+  let o = 0;
+  for (let k = 0; o < out.length; k++) {
+    const p = parts[k % parts.length]!;
+    const n = Math.min(p.length, out.length - o);
+    out.set(p.subarray(0, n), o);
+    o += n + Math.round(0.4 * rate);
+  }
+  return { sampleRate: rate, channels: [out] };
+}
+
+/** An am.mvn of plausible statistics (560 = 80 bins × LFR 7), the same file for both sides. */
+function writeMvn(file: string): void {
+  const shift = Array.from({ length: 560 }, (_, i) => (-8 - (i % 80) / 10).toFixed(4));
+  const scale = Array.from({ length: 560 }, (_, i) => (0.1 + (i % 80) / 400).toFixed(4));
+  writeFileSync(
+    file,
+    `<Nnet>\n<Splice> 560 560\n[ 0 ]\n<AddShift> 560 560\n<LearnRateCoef> 0 [ ${shift.join(' ')} ]\n` +
+      `<Rescale> 560 560\n<LearnRateCoef> 0 [ ${scale.join(' ')} ]\n</Nnet>\n`,
+  );
+}
+
+/** The reference's best times (ms) for `kinds` on a WAV file. */
+function referenceTimes(repoRoot: string, wav: string, kinds: string[], mvn: string, repeats: number): Record<string, number> {
+  const r = spawnSync(
+    '/usr/bin/python3',
+    ['-m', 'retake_export.goldens.features', '--bench', '--repeats', String(repeats), '--kinds', kinds.join(','), '--mvn', mvn, wav],
+    { encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(repoRoot, 'tools', 'export'), PYTHONDONTWRITEBYTECODE: '1' } },
+  );
+  if (r.status !== 0) {
+    throw new Error(`The reference (/usr/bin/python3 -m retake_export.goldens.features) failed; it needs Debian's python3-torch, python3-torchaudio, python3-scipy.\n${r.stderr}`);
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+}
+
+function bestMs(fn: () => void, repeats: number): number {
+  fn(); // warm up: JIT, cached plans and kernels
+  let best = Infinity;
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+export async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const ri = argv.indexOf('--repeats');
+  const repeats = ri >= 0 ? Number(argv[ri + 1]) : 7;
+  const repoRoot = process.cwd();
+  const corpusDir = resolve(repoRoot, '../shared/corpus');
+  const dir = mkdtempSync(join(tmpdir(), 'retake-bench-features-'));
+  try {
+    const mvnFile = join(dir, 'am.mvn');
+    writeMvn(mvnFile);
+    const mvn = parseAmMvn(readFileSync(mvnFile, 'utf8'), mvnFile);
+    const rates = [...new Set(ROWS.map((r) => r.clipRate))];
+    const clips = new Map<number, { audio: AudioData; wav: string }>();
+    for (const rate of rates) {
+      const audio = await buildClip(corpusDir, rate);
+      const wav = join(dir, `clip-${rate}.wav`);
+      writeFileSync(wav, encodeWav(audio, 'float32'));
+      clips.set(rate, { audio: await decodeFile(wav), wav });
+    }
+    const ref = new Map<number, Record<string, number>>();
+    for (const rate of rates) {
+      const kinds = [...new Set(ROWS.filter((r) => r.clipRate === rate).map((r) => r.kind))];
+      ref.set(rate, referenceTimes(repoRoot, clips.get(rate)!.wav, kinds, mvnFile, repeats));
+    }
+    const results = ROWS.map((row) => {
+      const { audio } = clips.get(row.clipRate)!;
+      const ours = bestMs(() => computeFeatureKind(audio, row.kind, mvn), repeats);
+      const reference = ref.get(row.clipRate)![row.kind]!;
+      const ratio = ours / reference;
+      return { ...row, oursMs: ours, referenceMs: reference, ratio, met: ratio <= TARGET_VS_REFERENCE && ours <= TARGET_MS };
+    });
+    const pad = (s: string, n: number) => s.padEnd(n);
+    console.log(`\nfront ends on ${CLIP_SEC} s of speech, best of ${repeats} (reference: torchaudio/torch/numpy, same run)\n`);
+    console.log(`${pad('front end', 32)}${pad('ours ms', 10)}${pad('ref ms', 10)}${pad('ours/ref', 10)}target`);
+    for (const r of results) {
+      console.log(`${pad(r.name, 32)}${pad(r.oursMs.toFixed(1), 10)}${pad(r.referenceMs.toFixed(1), 10)}${pad(r.ratio.toFixed(2), 10)}${r.met ? 'met' : 'NOT met'}`);
+    }
+    const allMet = results.every((r) => r.met);
+    console.log(`\ntargets: ≤ ${TARGET_VS_REFERENCE}× the reference and ≤ ${TARGET_MS} ms per ${CLIP_SEC} s: ${allMet ? 'met' : 'NOT met'}`);
+    const file = join(repoRoot, 'bench', 'results', `features-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          benchmark: 'features',
+          date: new Date().toISOString(),
+          clipSeconds: CLIP_SEC,
+          repeats,
+          machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+          targets: { vsReference: TARGET_VS_REFERENCE, ms: TARGET_MS },
+          results,
+        },
+        null,
+        2,
+      ),
+    );
+    console.log(`wrote ${file}`);
+    return allMet ? 0 : 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,273 @@
+// The one spectrogram + mel filterbank core of the model front ends (EDITX-SPEC.md §4, §6): framing (optionally
+// reflect-padded), the analysis windows (periodic/symmetric Hann, Hamming, Kaldi's povey), Kaldi's per-frame DC removal
+// and pre-emphasis, a real FFT (../fft), power or magnitude spectrum, a sparse mel filterbank (Slaney or Kaldi/HTK) and
+// a floored logarithm. Every front end in this folder is a configuration of `MelSpectrogram`; what is specific to one
+// (Whisper's dynamic-range floor, CAM++'s mean subtraction, LFR) is applied to its output.
+//
+// All maths run in float64 on float32 input and the result is stored as float32: the references compute in float32,
+// whose own rounding noise (up to ~7e-4 on a log-mel, measured) is larger than our difference from the exact values.
+
+import { RetakeError } from '../../contract/errors';
+import { RealFFT, hann } from '../fft';
+import { runSync, type Steps } from '../steps';
+
+/** Features as every front end returns them: row-major frames × bins. */
+export interface FeatureMatrix {
+  data: Float32Array;
+  frames: number;
+  bins: number;
+}
+
+/** A mel filterbank stored sparsely: filter b has weights for FFT bins start[b] … start[b] + length[b] − 1. */
+export interface MelBank {
+  bins: number;
+  /** FFT bins of the spectrum it applies to (fftSize / 2 + 1). */
+  fftBins: number;
+  start: Int32Array;
+  length: Int32Array;
+  /** Where filter b's weights begin in `weights`. */
+  offset: Int32Array;
+  weights: Float64Array;
+}
+
+/** Builds the sparse form of a dense filterbank given as a weight function; zero weights at the ends are dropped. */
+function sparseBank(bins: number, fftBins: number, weight: (b: number, k: number) => number): MelBank {
+  const start = new Int32Array(bins);
+  const length = new Int32Array(bins);
+  const offset = new Int32Array(bins);
+  const all: number[] = [];
+  for (let b = 0; b < bins; b++) {
+    const row = Array.from({ length: fftBins }, (_, k) => weight(b, k));
+    let first = row.findIndex((w) => w !== 0);
+    let last = row.length - 1;
+    while (last >= 0 && row[last] === 0) last--;
+    if (first < 0) first = last = 0;
+    start[b] = first;
+    length[b] = first <= last && row[first] !== 0 ? last - first + 1 : 0;
+    offset[b] = all.length;
+    for (let k = 0; k < length[b]!; k++) all.push(row[first + k]!);
+  }
+  return { bins, fftBins, start, length, offset, weights: Float64Array.from(all) };
+}
+
+// Slaney's mel scale (Auditory Toolbox; librosa's default, htk=False): linear below 1 kHz at 200/3 Hz per mel,
+// logarithmic above with 27 mels per factor 6.4.
+const SLANEY_F_SP = 200 / 3;
+const SLANEY_MIN_LOG_HZ = 1000;
+const SLANEY_MIN_LOG_MEL = SLANEY_MIN_LOG_HZ / SLANEY_F_SP;
+const SLANEY_LOGSTEP = Math.log(6.4) / 27;
+
+function hzToSlaneyMel(f: number): number {
+  return f >= SLANEY_MIN_LOG_HZ ? SLANEY_MIN_LOG_MEL + Math.log(f / SLANEY_MIN_LOG_HZ) / SLANEY_LOGSTEP : f / SLANEY_F_SP;
+}
+
+function slaneyMelToHz(m: number): number {
+  return m >= SLANEY_MIN_LOG_MEL ? SLANEY_MIN_LOG_HZ * Math.exp(SLANEY_LOGSTEP * (m - SLANEY_MIN_LOG_MEL)) : SLANEY_F_SP * m;
+}
+
+/**
+ * librosa.filters.mel(sr, n_fft, n_mels, fmin, fmax) with its defaults (Slaney scale and area normalisation), which
+ * is what Whisper ships and CosyVoice's mel uses: triangles between n_mels + 2 points equally spaced in mel, over the
+ * bin frequencies k·sr/n_fft, each scaled by 2 / (its upper − lower edge in Hz); float32 weights.
+ */
+export function slaneyMelBank(sampleRate: number, nFft: number, nMels: number, fmin = 0, fmax = sampleRate / 2): MelBank {
+  const fftBins = Math.floor(nFft / 2) + 1;
+  const lo = hzToSlaneyMel(fmin);
+  const hi = hzToSlaneyMel(fmax);
+  const pts = Array.from({ length: nMels + 2 }, (_, i) => slaneyMelToHz(lo + ((hi - lo) * i) / (nMels + 1)));
+  return sparseBank(nMels, fftBins, (b, k) => {
+    const f = (k * sampleRate) / nFft;
+    const lower = (f - pts[b]!) / (pts[b + 1]! - pts[b]!);
+    const upper = (pts[b + 2]! - f) / (pts[b + 2]! - pts[b + 1]!);
+    // Stored as float32, as librosa returns it and the references load it.
+    return Math.fround(Math.max(0, Math.min(lower, upper)) * (2 / (pts[b + 2]! - pts[b]!)));
+  });
+}
+
+/** Kaldi's (HTK) mel scale: 1127 ln(1 + f/700). */
+function kaldiMel(f: number): number {
+  return 1127 * Math.log(1 + f / 700);
+}
+
+/**
+ * Kaldi's mel banks as torchaudio.compliance.kaldi.get_mel_banks computes them (no VTLN): nBins triangles,
+ * unnormalised, equally spaced in HTK mel between lowFreq and highFreq (≤ 0 means Nyquist + highFreq), over FFT bins
+ * 0 … padded/2 − 1; the Nyquist bin gets no weight. torchaudio evaluates them in float32 tensors, and the rounding of
+ * (mel − left) / (center − left) moves weights by up to 1.4e-5 (1.8e-4 on a log-mel, measured), so every step is
+ * rounded to float32 here as it is there; only its float32 log, not always correctly rounded, can differ by an ulp.
+ */
+export function kaldiMelBank(sampleRate: number, paddedSize: number, nBins: number, lowFreq = 20, highFreq = 0): MelBank {
+  const f = Math.fround;
+  const nyquist = sampleRate / 2;
+  const high = highFreq <= 0 ? highFreq + nyquist : highFreq;
+  // Python floats (float64) in torchaudio, then float32 scalars in tensor arithmetic.
+  const melLow = kaldiMel(lowFreq);
+  const delta32 = f((kaldiMel(high) - melLow) / (nBins + 1));
+  const melLow32 = f(melLow);
+  const width32 = f(sampleRate / paddedSize);
+  const half = paddedSize / 2;
+  const edge = (b: number): number => f(melLow32 + f(b * delta32));
+  return sparseBank(nBins, half + 1, (b, k) => {
+    if (k >= half) return 0;
+    const left = edge(b);
+    const center = edge(b + 1);
+    const right = edge(b + 2);
+    const mel = f(1127 * f(Math.log(f(1 + f(f(width32 * k) / 700)))));
+    const up = f(f(mel - left) / f(center - left));
+    const down = f(f(right - mel) / f(right - center));
+    return Math.max(0, Math.min(up, down));
+  });
+}
+
+export type WindowKind = 'hann' | 'hann-symmetric' | 'hamming' | 'povey';
+
+/**
+ * Analysis windows: 'hann' periodic (torch.hann_window's default), 'hann-symmetric', 'hamming' symmetric with
+ * 0.54/0.46 (Kaldi's), 'povey' = symmetric Hann to the power 0.85 (Kaldi's default, zero at both ends).
+ */
+export function featureWindow(kind: WindowKind, n: number): Float64Array {
+  switch (kind) {
+    case 'hann':
+      return hann(n, true);
+    case 'hann-symmetric':
+      return hann(n, false);
+    case 'hamming': {
+      const w = new Float64Array(n);
+      for (let i = 0; i < n; i++) w[i] = 0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (n - 1));
+      return w;
+    }
+    case 'povey': {
+      const w = hann(n, false);
+      for (let i = 0; i < n; i++) w[i] = Math.pow(w[i]!, 0.85);
+      return w;
+    }
+  }
+}
+
+export interface SpectrogramConfig {
+  /** Samples per frame (the window's length). */
+  frameLength: number;
+  hop: number;
+  /** FFT size ≥ frameLength; the frame is zero-padded on the right. */
+  fftSize: number;
+  window: WindowKind;
+  /** Reflect-pad this many samples on each side before framing (torch's 'reflect': the edge sample is not repeated). */
+  reflectPad: number;
+  /** Drop the last frame (Whisper drops the last frame of its centred STFT). */
+  dropLastFrame: boolean;
+  /** Applied to the samples first (Kaldi front ends of FunASR scale by 32768). */
+  inputScale: number;
+  /** Kaldi: subtract each frame's mean before pre-emphasis. */
+  removeDc: boolean;
+  /** Kaldi: x[j] −= c·x[j − 1] (x[0] −= c·x[0]) after DC removal, before the window; 0 for none. */
+  preEmphasis: number;
+  /** 'power' |X|², or 'magnitude' sqrt(|X|² + magnitudeEpsilon). */
+  spectrum: 'power' | 'magnitude';
+  magnitudeEpsilon: number;
+  mel: MelBank;
+  /** Output log(max(mel, logFloor)) in this base. */
+  log: 'e' | '10';
+  logFloor: number;
+}
+
+/** Frames per piece of a cooperative run (~0.3 ms at the largest FFT used here). */
+const FRAMES_PER_PIECE = 16;
+
+/** A configured mel spectrogram with its window, FFT and scratch buffers (one per front end, reused across calls). */
+export class MelSpectrogram {
+  private readonly window: Float64Array;
+  private readonly fft: RealFFT;
+  private readonly buf: Float64Array;
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
+  private readonly spec: Float64Array;
+
+  constructor(readonly cfg: SpectrogramConfig) {
+    const { frameLength, fftSize, mel } = cfg;
+    if (fftSize < frameLength || mel.fftBins !== fftSize / 2 + 1) {
+      throw new Error(`inconsistent spectrogram configuration (frame ${frameLength}, FFT ${fftSize}, mel over ${mel.fftBins} bins)`);
+    }
+    this.window = featureWindow(cfg.window, frameLength);
+    this.fft = new RealFFT(fftSize);
+    this.buf = new Float64Array(fftSize);
+    this.re = new Float64Array(fftSize / 2 + 1);
+    this.im = new Float64Array(fftSize / 2 + 1);
+    this.spec = new Float64Array(fftSize / 2 + 1);
+  }
+
+  /** Frames for n input samples (0 when not even one fits; reflect padding needs n > reflectPad). */
+  frameCount(n: number): number {
+    const { frameLength, hop, reflectPad, dropLastFrame } = this.cfg;
+    const padded = n + 2 * reflectPad;
+    if (padded < frameLength) return 0;
+    const frames = 1 + Math.floor((padded - frameLength) / hop);
+    return dropLastFrame ? frames - 1 : frames;
+  }
+
+  run(x: Float32Array): FeatureMatrix {
+    return runSync(this.steps(x));
+  }
+
+  /** The mel spectrogram of x in pieces (see ../steps). */
+  *steps(x: Float32Array): Steps<FeatureMatrix> {
+    const { reflectPad, inputScale, mel } = this.cfg;
+    const n = x.length;
+    if (reflectPad > 0 && n <= reflectPad) {
+      throw new RetakeError(
+        'E_VALIDATION',
+        `Cannot compute this spectrogram of ${n} samples: reflection padding of ${reflectPad} needs more than ${reflectPad}.`,
+      );
+    }
+    // The padded, scaled signal in float64 once, so that frames are plain slices.
+    const src = new Float64Array(n + 2 * reflectPad);
+    for (let i = 0; i < n; i++) src[reflectPad + i] = x[i]! * inputScale;
+    for (let i = 1; i <= reflectPad; i++) {
+      src[reflectPad - i] = src[reflectPad + i]!;
+      src[reflectPad + n - 1 + i] = src[reflectPad + n - 1 - i]!;
+    }
+    const frames = this.frameCount(n);
+    const data = new Float32Array(frames * mel.bins);
+    for (let f = 0; f < frames; f += FRAMES_PER_PIECE) {
+      this.frames(src, data, f, Math.min(frames, f + FRAMES_PER_PIECE));
+      yield f / frames;
+    }
+    return { data, frames, bins: mel.bins };
+  }
+
+  private frames(src: Float64Array, out: Float32Array, from: number, to: number): void {
+    const { frameLength, hop, removeDc, preEmphasis, spectrum, magnitudeEpsilon, mel, log, logFloor } = this.cfg;
+    const { window, buf, re, im, spec } = this;
+    const nSpec = spec.length;
+    const { start, length, offset, weights } = mel;
+    const logScale = log === '10' ? Math.LOG10E : 1;
+    for (let f = from; f < to; f++) {
+      const s0 = f * hop;
+      let mean = 0;
+      if (removeDc) {
+        for (let i = 0; i < frameLength; i++) mean += src[s0 + i]!;
+        mean /= frameLength;
+      }
+      for (let i = 0; i < frameLength; i++) buf[i] = src[s0 + i]! - mean;
+      if (preEmphasis !== 0) {
+        for (let i = frameLength - 1; i > 0; i--) buf[i] = buf[i]! - preEmphasis * buf[i - 1]!;
+        buf[0] = buf[0]! - preEmphasis * buf[0]!;
+      }
+      for (let i = 0; i < frameLength; i++) buf[i] = buf[i]! * window[i]!;
+      // buf[frameLength …] stays zero: the zero padding up to fftSize.
+      this.fft.forward(buf, re, im);
+      if (spectrum === 'power') {
+        for (let k = 0; k < nSpec; k++) spec[k] = re[k]! * re[k]! + im[k]! * im[k]!;
+      } else {
+        for (let k = 0; k < nSpec; k++) spec[k] = Math.sqrt(re[k]! * re[k]! + im[k]! * im[k]! + magnitudeEpsilon);
+      }
+      const o = f * mel.bins;
+      for (let b = 0; b < mel.bins; b++) {
+        const k0 = start[b]!;
+        const w0 = offset[b]!;
+        let acc = 0;
+        for (let k = 0, len = length[b]!; k < len; k++) acc += weights[w0 + k]! * spec[k0 + k]!;
+        out[o + b] = Math.log(acc > logFloor ? acc : logFloor) * logScale;
+      }
+    }
+  }
+}
