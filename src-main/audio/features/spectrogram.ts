@@ -1,11 +1,13 @@
 // The one spectrogram + mel filterbank core of the model front ends (EDITX-SPEC.md §4, §6): framing (optionally
 // reflect-padded), the analysis windows (periodic/symmetric Hann, Hamming, Kaldi's povey), Kaldi's per-frame DC removal
-// and pre-emphasis, a real FFT (../fft), power or magnitude spectrum, a sparse mel filterbank (Slaney or Kaldi/HTK) and
-// a floored logarithm. Every front end in this folder is a configuration of `MelSpectrogram`; what is specific to one
-// (Whisper's dynamic-range floor, CAM++'s mean subtraction, LFR) is applied to its output.
+// and pre-emphasis, the shared mixed-radix FFT (../fft, two real frames per complex transform), power or magnitude
+// spectrum, a sparse mel filterbank (Slaney or Kaldi/HTK) and a floored logarithm. Every front end in this folder is a
+// configuration of `MelSpectrogram`; what is specific to one (Whisper's dynamic-range floor, CAM++'s mean subtraction,
+// LFR) is applied to its output.
 //
 // All maths run in float64 on float32 input and the result is stored as float32: the references compute in float32,
 // whose own rounding noise (up to ~7e-4 on a log-mel, measured) is larger than our difference from the exact values.
+// The one float32 step whose effect is systematic, torchaudio's Kaldi mel banks, is reproduced (kaldiMelBank).
 
 import { RetakeError } from '../../contract/errors';
 import { MixedRadixFFT, hann } from '../fft';
