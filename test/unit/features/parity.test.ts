@@ -34,7 +34,7 @@ import { tempDir } from '../../helpers/tmp';
 /** The issue's tolerances: features, and audio (resampled / preprocessed). */
 const FEATURE_TOL = 1e-4;
 const AUDIO_TOL = 1e-5;
-/** End to end against float32 torchaudio: its rounding noise and the resamplers' (≤ 1.6e-3 measured) with a margin. */
+/** End to end against float32 torchaudio: its rounding noise and the resamplers' (≤ 2.7e-3 measured) with a margin. */
 const FLOAT32_NOISE_TOL = 5e-3;
 
 const dir = tempDir('retake-features-');
