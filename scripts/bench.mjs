@@ -4,6 +4,7 @@
 //   npm run bench                      every benchmark with default arguments
 //   npm run bench -- prosody --repeats 5
 //   npm run bench -- lm --quick
+//   npm run bench -- features --repeats 7
 
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -15,6 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCHES = {
   prosody: 'bench/prosody/bench.ts',
   lm: 'bench/lm/decode.ts',
+  features: 'bench/features/bench.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -204,7 +204,8 @@ interface RunState {
   r: number;
 }
 
-/** Computes outputs [m0, m1) into y, advancing the input position in `st`. */
+/** Computes outputs [m0, m1) into y one at a time from the input position `st` of output m0 (the edges, and every
+ *  output of the interpolated kernel). */
 function runBlock(x: Float32Array, k: Kernel, y: Float32Array, m0: number, m1: number, st: RunState): void {
   const n = x.length;
   const { L, M, H, taps, table, fine, fineRate } = k;
@@ -217,23 +218,7 @@ function runBlock(x: Float32Array, k: Kernel, y: Float32Array, m0: number, m1: n
     const k0 = start < 0 ? -start : 0;
     const k1 = start + taps > n ? n - start : taps;
     let acc = 0;
-    if (table && k0 === 0 && k1 === taps) {
-      // Interior: four partial sums let the multiplies overlap (about 2× faster in V8 than one chain).
-      const row = r * taps;
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      let j = 0;
-      for (; j + 3 < taps; j += 4) {
-        a0 += table[row + j]! * x[start + j]!;
-        a1 += table[row + j + 1]! * x[start + j + 1]!;
-        a2 += table[row + j + 2]! * x[start + j + 2]!;
-        a3 += table[row + j + 3]! * x[start + j + 3]!;
-      }
-      for (; j < taps; j++) a0 += table[row + j]! * x[start + j]!;
-      acc = a0 + a1 + a2 + a3;
-    } else if (table) {
+    if (table) {
       const row = r * taps;
       for (let j = k0; j < k1; j++) acc += table[row + j]! * x[start + j]!;
     } else {
@@ -254,15 +239,80 @@ function runBlock(x: Float32Array, k: Kernel, y: Float32Array, m0: number, m1: n
       q++;
     }
   }
-  st.q = q;
-  st.r = r;
+}
+
+/** Outputs computed together by runInterior (8 accumulators and the coefficient fit in x86-64's 16 FP registers). */
+const GROUP = 8;
+
+/**
+ * Outputs [m0, m1) of a tabulated kernel whose taps all fall inside the input. Outputs m, m + M, …, m + 7M use the
+ * same table row and read input windows L samples apart, so they are computed together: each coefficient load feeds
+ * eight products (about 2× faster in V8 than one output at a time).
+ */
+function runInterior(x: Float32Array, k: Kernel, y: Float32Array, m0: number, m1: number): void {
+  const { L, M, H, taps } = k;
+  const table = k.table!;
+  for (let p = 0; p < M && m0 + p < m1; p++) {
+    const first = m0 + p;
+    const row = ((first * L) % M) * taps;
+    let start = Math.floor((first * L) / M) - H + 1;
+    let m = first;
+    for (; m + (GROUP - 1) * M < m1; m += GROUP * M, start += GROUP * L) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let a4 = 0;
+      let a5 = 0;
+      let a6 = 0;
+      let a7 = 0;
+      for (let j = 0; j < taps; j++) {
+        const c = table[row + j]!;
+        const i = start + j;
+        a0 += c * x[i]!;
+        a1 += c * x[i + L]!;
+        a2 += c * x[i + 2 * L]!;
+        a3 += c * x[i + 3 * L]!;
+        a4 += c * x[i + 4 * L]!;
+        a5 += c * x[i + 5 * L]!;
+        a6 += c * x[i + 6 * L]!;
+        a7 += c * x[i + 7 * L]!;
+      }
+      y[m] = a0;
+      y[m + M] = a1;
+      y[m + 2 * M] = a2;
+      y[m + 3 * M] = a3;
+      y[m + 4 * M] = a4;
+      y[m + 5 * M] = a5;
+      y[m + 6 * M] = a6;
+      y[m + 7 * M] = a7;
+    }
+    for (; m < m1; m += M, start += L) {
+      let acc = 0;
+      for (let j = 0; j < taps; j++) acc += table[row + j]! * x[start + j]!;
+      y[m] = acc;
+    }
+  }
+}
+
+/** Input position of output m: sample ⌊m·L/M⌋, phase (m·L mod M)/M. */
+function positionOf(k: Kernel, m: number): RunState {
+  return { q: Math.floor((m * k.L) / k.M), r: (m * k.L) % k.M };
 }
 
 function* convolveSteps(x: Float32Array, k: Kernel, outLen: number): Steps<Float32Array> {
   const y = new Float32Array(outLen);
-  const st: RunState = { q: 0, r: 0 };
+  // Outputs whose taps all fall inside the input: ⌊m·L/M⌋ − H + 1 ≥ 0 and ⌊m·L/M⌋ − H + 1 + taps ≤ n.
+  const last = x.length - k.taps + k.H - 1;
+  const lo = Math.ceil(((k.H - 1) * k.M) / k.L);
+  const hi = last < 0 ? lo : Math.max(lo, Math.ceil(((last + 1) * k.M) / k.L));
   for (let m = 0; m < outLen; m += OUTPUT_BLOCK) {
-    runBlock(x, k, y, m, Math.min(outLen, m + OUTPUT_BLOCK), st);
+    const end = Math.min(outLen, m + OUTPUT_BLOCK);
+    const a = k.table ? Math.min(end, Math.max(m, lo)) : end;
+    const b = k.table ? Math.min(end, Math.max(a, hi)) : end;
+    if (a > m) runBlock(x, k, y, m, a, positionOf(k, m));
+    if (b > a) runInterior(x, k, y, a, b);
+    if (end > b) runBlock(x, k, y, b, end, positionOf(k, b));
     yield m / outLen;
   }
   return y;

@@ -2,9 +2,10 @@
 // new command (e.g. `debug tokens` in ./debug-tokens.ts) exports `defineCommand({...})` and is added here.
 
 import { analyzeCommand } from './analyze';
+import { debugFeaturesCommand } from './debug-features';
 import { debugPromptCommand } from './debug-prompt';
 import { editCommand } from './edit';
 import { infoCommand } from './info';
 import type { Command } from './table';
 
-export const COMMANDS: readonly Command[] = [editCommand, infoCommand, analyzeCommand, debugPromptCommand];
+export const COMMANDS: readonly Command[] = [editCommand, infoCommand, analyzeCommand, debugPromptCommand, debugFeaturesCommand];
