@@ -8,8 +8,8 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 const eslint = new ESLint({ cwd: root });
 const code = "export function f(db: { prepare(sql: string): unknown }): unknown {\n  return db.prepare('SELECT 1');\n}\n";
 
-async function sqlFindings(file: string): Promise<string[]> {
-  const [r] = await eslint.lintText(code, { filePath: path.join(root, file) });
+async function sqlFindings(file: string, text = code): Promise<string[]> {
+  const [r] = await eslint.lintText(text, { filePath: path.join(root, file) });
   return (r?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
 }
 
@@ -18,6 +18,18 @@ describe('SQL stays in the store', () => {
     const found = await sqlFindings(file);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(/src-main\/store\/repos/);
+  });
+
+  it.each([
+    ['a handle named db with SQL in a variable', 'export function f(p: { db: { prepare(s: string): unknown } }, sql: string): unknown {\n  return p.db.prepare(sql);\n}\n'],
+    ['a template literal', 'export function f(x: { prepare(s: string): unknown }, t: string): unknown {\n  return x.prepare(`SELECT * FROM ${t}`);\n}\n'],
+  ])('flags %s outside the store', async (_what, text) => {
+    expect(await sqlFindings('src-main/studio/x.ts', text)).toHaveLength(1);
+  });
+
+  it('accepts a prepare() method that is not SQL (no SQL text, not a database handle)', async () => {
+    const text = 'export class P {\n  prepare(n: number): number {\n    return n;\n  }\n  run(): number {\n    return this.prepare(2);\n  }\n}\n';
+    expect(await sqlFindings('src-main/audio/x.ts', text)).toEqual([]);
   });
 
   it.each(['src-main/store/x.ts', 'src-main/store/repos/x.ts', 'test/unit/store/x.test.ts'])('accepts prepare() in %s', async (file) => {
