@@ -86,17 +86,10 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          // A statement is prepared from SQL text, or on a database handle (`db.prepare(sql)`); other `prepare`
-          // methods (e.g. a spectrogram preparing a frame) are not SQL.
-          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='prepare'][arguments.0.type=/^(Literal|TemplateLiteral)$/]",
-          message: 'SQL belongs in a repository of src-main/store/repos (named parameters, prepared once per database).',
-        },
-        {
-          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='prepare'][callee.object.name=/^(db|database|sqlite)$/i]",
-          message: 'SQL belongs in a repository of src-main/store/repos (named parameters, prepared once per database).',
-        },
-        {
-          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='prepare'][callee.object.property.name=/^(db|database|sqlite)$/i]",
+          // A statement is prepared from SQL text (a string or template literal) or on a database handle
+          // (`db.prepare(sql)`); other `prepare` methods (a spectrogram preparing a frame) are not SQL.
+          selector:
+            "CallExpression[callee.type='MemberExpression'][callee.property.name='prepare']:matches([arguments.0.type='TemplateLiteral'], [arguments.0.raw=/^['\"]/], [callee.object.name=/^(db|database|sqlite)$/i], [callee.object.property.name=/^(db|database|sqlite)$/i])",
           message: 'SQL belongs in a repository of src-main/store/repos (named parameters, prepared once per database).',
         },
       ],
