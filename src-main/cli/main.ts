@@ -3,7 +3,8 @@
 //               [--iterations N] [--seed S] [--format pcm16|pcm24|float32]
 //   retake info [--json]
 //   retake analyze IN [--json]
-//   retake debug prompt --task T [--option O] --text … [--new-text …] [--audio-tokens …] [--pack DIR --ids]
+//   retake debug prompt --task T [--option O] --text … [--new-text …] [--audio-tokens …] [--pack DIR [--ids]]
+//                       [--profile 2025-12|2026]
 // Exit 0 on success; on bad input one line on stderr and a non-zero exit (2 for usage, 1 otherwise).
 
 import { promises as fsp } from 'node:fs';
@@ -16,6 +17,7 @@ import { analyze } from '../audio/analysis';
 import { formatMetrics } from '../audio/analysis/format';
 import { EngineRegistry, checkEditRequest, checkInputLength } from '../engines/registry';
 import { durationSeconds, type AudioData } from '../audio/types';
+import { isPromptProfile, PROMPT_PROFILES } from '../engines/editx/pack/manifest';
 import { debugPrompt } from './debug-prompt';
 
 class UsageError extends Error {}
@@ -26,7 +28,8 @@ const USAGE = `Usage:
               [--format pcm16|pcm24|float32]
   retake info [--json]
   retake analyze IN [--json]
-  retake debug prompt --task TASK [--option O] --text "…" [--new-text "…"] [--audio-tokens "…"] [--pack DIR --ids]`;
+  retake debug prompt --task TASK [--option O] --text "…" [--new-text "…"] [--audio-tokens "…"] [--pack DIR [--ids]]
+                      [--profile 2025-12|2026]`;
 
 function num(name: string, v: string | undefined, min: number, max: number, integer: boolean): number | undefined {
   if (v === undefined) return undefined;
@@ -173,8 +176,13 @@ async function cmdDebug(argv: string[], out: (s: string) => void): Promise<void>
     'audio-tokens': { type: 'string' },
     pack: { type: 'string' },
     ids: { type: 'boolean' },
+    profile: { type: 'string' },
   });
   if (typeof v.task !== 'string') throw new UsageError('debug prompt needs --task.');
+  const profile = v.profile;
+  if (profile !== undefined && !isPromptProfile(profile)) {
+    throw new UsageError(`--profile must be one of ${PROMPT_PROFILES.join(', ')} (got "${String(profile)}").`);
+  }
   if (v.ids && typeof v.pack !== 'string') throw new UsageError('--ids needs --pack DIR (the tokenizer comes from the pack).');
   const text = await debugPrompt({
       task: v.task,
@@ -184,6 +192,7 @@ async function cmdDebug(argv: string[], out: (s: string) => void): Promise<void>
       ...(typeof v['audio-tokens'] === 'string' ? { audioTokens: v['audio-tokens'] } : {}),
       ...(typeof v.pack === 'string' ? { pack: v.pack } : {}),
       ...(v.ids ? { ids: true } : {}),
+      ...(profile !== undefined ? { profile } : {}),
   });
   // The prompt text ends with its own newline; `out` adds one, so print it byte-exact.
   out(text.endsWith('\n') ? text.slice(0, -1) : text);
