@@ -30,6 +30,9 @@
 //    whatever trainer_spec says), else id 0 (LlamaConverter.unk_id).
 // 5. BOS only when asked: LlamaTokenizerFast adds it by default, but the prompt assembly writes BOS itself and asks
 //    for none (a pack setting, prompt/settings.ts).
+// legacy=False is what the audit of the reference found (Metaspace "first", no normalizer). With legacy=True the
+// converter would instead build a normalizer (Prepend "▁", Replace " " → "▁") that prepends "▁" to every stretch,
+// also after an added token and before a leading space; that variant is not reproduced.
 // The converter handles unigram models only here (a BPE `.model` gets merges the converter invents; not supported).
 // JavaScript strings may hold lone surrogates, which Python cannot hand to `tokenizers`; they are read as U+FFFD.
 
