@@ -4,6 +4,8 @@
 // `pack` and `ids` the ids as a JSON array (no trailing newline), encoded by the pack's text tokenizer (the file of
 // `components.textTokenizer` in its manifest, checked as the engine checks it) with that component's prompt-encoding
 // settings. Only the tokenizer's files are verified, so a pack folder without its LM graphs works too.
+// `profile` ("2025-12" | "2026") overrides the pack's prompt profile; without a pack the text follows 2025-12, and
+// 2026 needs a pack (its chat template). In the 2026 profile the clone speaker is "debug", as the reference names it.
 //
 // Arguments by task:
 // - edit tasks: `text` = transcript of the audio, `newText` = tagged text (paralinguistic), `audioTokens` = its codes;
@@ -16,7 +18,8 @@
 import path from 'node:path';
 import { RetakeError } from '../contract/errors';
 import { loadPack } from '../engines/editx/pack/load';
-import { openPackTokenizer } from '../engines/editx/pack/text-tokenizer';
+import { isPromptProfile, PROMPT_PROFILES, type PromptProfile } from '../engines/editx/pack/manifest';
+import { openPackTokenizer, type PackTokenizer } from '../engines/editx/pack/text-tokenizer';
 import { audioTokenText, parseAudioTokens } from '../engines/editx/prompt/audio-tokens';
 import {
   buildClonePrompt,
@@ -26,7 +29,8 @@ import {
   type ClonePromptInput,
   type EditPromptInput,
 } from '../engines/editx/prompt/prompt';
-import { cloneSpeakerName } from '../engines/editx/prompt/speaker';
+import { DEFAULT_PROMPT_ENCODING, promptEncodingFromManifest, type PromptEncodingSettings } from '../engines/editx/prompt/settings';
+import { cloneSpeakerName, PROFILE_2026_SPEAKER } from '../engines/editx/prompt/speaker';
 import { defineCommand, UsageError } from './table';
 
 export interface DebugPromptArgs {
@@ -38,6 +42,7 @@ export interface DebugPromptArgs {
   pack?: string;
   ids?: boolean;
   speaker?: string;
+  profile?: PromptProfile;
 }
 
 export async function debugPrompt(args: DebugPromptArgs): Promise<string> {
@@ -45,16 +50,15 @@ export async function debugPrompt(args: DebugPromptArgs): Promise<string> {
     throw new RetakeError('E_VALIDATION', '--ids needs --pack DIR (the tokenizer comes from the model pack).');
   }
   const audio = audioTokenText(parseAudioTokens(args.audioTokens ?? ''));
-  let clone: ClonePromptInput | null = null;
+  const cloneInput = (speaker: string): ClonePromptInput => ({
+    speaker,
+    promptText: args.text,
+    promptAudioTokens: audio,
+    targetText: args.newText ?? '',
+  });
   let edit: EditPromptInput | null = null;
   if (args.task === 'clone') {
     if (args.option !== undefined) throw new RetakeError('E_UNKNOWN_OPTION', `clone takes no option (got "${args.option}").`);
-    clone = {
-      speaker: args.speaker ?? cloneSpeakerName(args.text, { sampleRate: 24000, channels: [new Float32Array(0)] }),
-      promptText: args.text,
-      promptAudioTokens: audio,
-      targetText: args.newText ?? '',
-    };
   } else {
     edit = {
       task: args.task,
@@ -65,13 +69,28 @@ export async function debugPrompt(args: DebugPromptArgs): Promise<string> {
     };
   }
   // Validate the task and texts before touching the pack, so that usage errors come first.
-  const text = clone ? buildClonePrompt(clone) : buildEditPrompt(edit!);
-  if (!args.ids) return text;
-  const pack = await loadPack(path.resolve(args.pack!), { verify: 'size', variants: [] });
-  const { tokenizer, promptEncoding } = await openPackTokenizer(pack);
-  const ids = clone
-    ? buildClonePromptIds(tokenizer, clone, promptEncoding)
-    : buildEditPromptIds(tokenizer, edit!, promptEncoding);
+  if (edit) buildEditPrompt(edit);
+  else buildClonePrompt(cloneInput(PROFILE_2026_SPEAKER));
+  let settings: PromptEncodingSettings = DEFAULT_PROMPT_ENCODING;
+  let tokenizer: PackTokenizer | null = null;
+  if (args.pack !== undefined) {
+    const pack = await loadPack(path.resolve(args.pack), { verify: 'size', variants: [] });
+    if (args.ids) ({ tokenizer, promptEncoding: settings } = await openPackTokenizer(pack));
+    else settings = promptEncodingFromManifest(pack.manifest.components.textTokenizer);
+  } else if (args.profile === '2026') {
+    throw new RetakeError('E_VALIDATION', '--profile 2026 renders the chat template of a model pack: give --pack DIR.');
+  }
+  if (args.profile !== undefined) settings = { ...settings, profile: args.profile };
+  const clone = edit
+    ? null
+    : cloneInput(
+        args.speaker ??
+          (settings.profile === '2026'
+            ? PROFILE_2026_SPEAKER
+            : cloneSpeakerName(args.text, { sampleRate: 24000, channels: [new Float32Array(0)] })),
+      );
+  if (!tokenizer) return clone ? buildClonePrompt(clone, settings) : buildEditPrompt(edit!, settings);
+  const ids = clone ? buildClonePromptIds(tokenizer, clone, settings) : buildEditPromptIds(tokenizer, edit!, settings);
   return JSON.stringify(ids);
 }
 
@@ -83,11 +102,16 @@ export const debugPromptCommand = defineCommand({
     text: { type: 'string', usage: '--text "…"' },
     'new-text': { type: 'string', usage: '[--new-text "…"]' },
     'audio-tokens': { type: 'string', usage: '[--audio-tokens "…"]' },
-    pack: { type: 'string', usage: '[--pack DIR --ids]' },
+    pack: { type: 'string', usage: '[--pack DIR [--ids]]' },
     ids: { type: 'boolean' },
+    profile: { type: 'string', usage: `[--profile ${PROMPT_PROFILES.join('|')}]` },
   },
   async run({ values: v, out }) {
     if (typeof v.task !== 'string') throw new UsageError('debug prompt needs --task.');
+    const profile = v.profile;
+    if (profile !== undefined && !isPromptProfile(profile)) {
+      throw new UsageError(`--profile must be one of ${PROMPT_PROFILES.join(', ')} (got "${String(profile)}").`);
+    }
     if (v.ids && typeof v.pack !== 'string') throw new UsageError('--ids needs --pack DIR (the tokenizer comes from the pack).');
     const text = await debugPrompt({
       task: v.task,
@@ -97,6 +121,7 @@ export const debugPromptCommand = defineCommand({
       ...(typeof v['audio-tokens'] === 'string' ? { audioTokens: v['audio-tokens'] } : {}),
       ...(typeof v.pack === 'string' ? { pack: v.pack } : {}),
       ...(v.ids ? { ids: true } : {}),
+      ...(profile !== undefined ? { profile } : {}),
     });
     // The prompt text ends with its own newline; `out` adds one, so print it byte-exact.
     out(text.endsWith('\n') ? text.slice(0, -1) : text);

@@ -113,6 +113,11 @@ describe('retake CLI', () => {
     expect(arr).toContain(65536 + 5);
     expect(arr).toContain(65536 + 1030);
     expect(arr.slice(-1)).not.toEqual([3]);
+    // --profile 2026 renders the pack's chat template; its ids come from one tokenizer call.
+    const chat = retake('debug', 'prompt', '--task', 'denoise', '--text', 'x', '--audio-tokens', '5,1030', '--pack', pack, '--ids', '--profile', '2026');
+    expect(chat.code, chat.stderr).toBe(0);
+    expect(JSON.parse(chat.stdout)).not.toEqual(arr);
+    expectOneLineError(retake('debug', 'prompt', '--task', 'vad', '--profile', '2027'), 2, /--profile must be one of 2025-12, 2026 \(got "2027"\)/);
   });
 
   it('refuses bad input with one clear line and a non-zero exit', () => {

@@ -119,10 +119,43 @@ describe('model pack', () => {
     }
   });
 
-  it('keeps the typed prompt-encoding setting of the text tokenizer', async () => {
-    const dir = makePack((m) => (m.components.textTokenizer.promptEncoding = { addBos: true, addDummyPrefix: 'never' }));
+  it('keeps the typed prompt-encoding settings of the text tokenizer', async () => {
+    const pe = { tokenizer: 'sentencepiece', addBos: true, addDummyPrefix: 'never', instructionCall: 'joined', profile: '2025-12' };
+    const spec = { name: 'identity', addDummyPrefix: true, removeExtraWhitespaces: false, escapeWhitespaces: true, precompiledCharsmap: false };
+    const dir = makePack((m) => {
+      m.components.textTokenizer.promptEncoding = pe;
+      m.components.textTokenizer.normalizerSpec = spec;
+      m.components.textTokenizer.modelRevision = '2025-11-20';
+    });
     const tt = (await loadPack(dir)).manifest.components.textTokenizer!;
-    expect(tt.promptEncoding).toEqual({ addBos: true, addDummyPrefix: 'never' });
+    expect(tt.promptEncoding).toEqual(pe);
+    expect(tt.normalizerSpec).toEqual(spec);
+  });
+
+  it('checks the tokenizer-mode and profile settings against each other', async () => {
+    const template = { template: '{{ bos_token }}', specialTokens: { bos_token: '<s>' } };
+    const cases: [(m: Record<string, any>) => void, RegExp][] = [
+      [(m) => (m.components.textTokenizer.promptEncoding = { addDummyPrefix: 'never' }), /applies only with promptEncoding\.tokenizer "sentencepiece"[\s\S]*promptEncoding\.addDummyPrefix/],
+      [(m) => (m.components.textTokenizer.promptEncoding = { profile: '2026' }), /is required: promptEncoding\.profile is "2026"[\s\S]*textTokenizer\.chatTemplate/],
+      [(m) => (m.components.textTokenizer.modelRevision = '2026-01-29'), /is required: modelRevision 2026-01-29 picks the 2026 prompt profile/],
+      [
+        (m) => Object.assign(m.components.textTokenizer, { chatTemplate: template, promptEncoding: { profile: '2026', tokenizer: 'sentencepiece' } }),
+        /must be "transformers-fast": promptEncoding\.profile is "2026"[\s\S]*promptEncoding\.tokenizer/,
+      ],
+      [(m) => (m.components.textTokenizer.modelRevision = '29.1.2026'), /must be a date YYYY-MM-DD\n {2}→ at components\.textTokenizer\.modelRevision\n[^✖]*$/],
+      [(m) => (m.components.textTokenizer.normalizerSpec = { name: 'identity' }), /normalizerSpec\.addDummyPrefix/],
+      [(m) => (m.components.textTokenizer.chatTemplate = { template: 'x', specialTokens: { bos: '<s>' } }), /Unrecognized key: "bos"/],
+      [(m) => (m.components.textTokenizer.promptEncoding = { tokenizer: 'slow' }), /promptEncoding\.tokenizer/],
+    ];
+    for (const [mutate, re] of cases) {
+      const e = await failure(loadPack(makePack(mutate)));
+      expect(e.code).toBe('E_ENGINE_UNAVAILABLE');
+      expect(e.message).toMatch(re);
+    }
+    // With its template and the default mode, a 2026 pack loads; a 2025 revision needs no template.
+    const ok = makePack((m) => Object.assign(m.components.textTokenizer, { chatTemplate: template, modelRevision: '2026-02-01' }));
+    expect((await loadPack(ok)).manifest.components.textTokenizer!.modelRevision).toBe('2026-02-01');
+    await loadPack(makePack((m) => (m.components.textTokenizer.modelRevision = '2025-11-20')));
   });
 
   it('requires the LM and the tokenizer to agree on the audio ids and the end id', async () => {

@@ -1,8 +1,10 @@
-// EditX prompt goldens. Three layers:
+// EditX prompt goldens. Four layers:
 // 1. literal prompts typed here from EDITX-SPEC.md §3, one per instruction form (not produced by any code);
 // 2. every task and option against test/fixtures/editx/prompt-goldens.json, built by an independent Python
 //    implementation of the spec (retake_export.goldens.sentencepiece.make_prompt_goldens);
-// 3. prompt ids through the test tokenizers against Python sentencepiece on the same assembly.
+// 3. prompt ids through the test tokenizers, in both tokenizer modes and with each prompt-encoding setting, against
+//    the Python references on the same assembly (retake_export.text.hf_fast, python3-sentencepiece);
+// 4. the 2026 profile: a template of the published shape rendered by Python's jinja2, byte for byte, and its ids.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,8 +21,11 @@ import {
   type ClonePromptInput,
   type EditPromptInput,
 } from '../../../src-main/engines/editx/prompt';
+import type { ChatTemplate, TokenizerMode } from '../../../src-main/engines/editx/pack/manifest';
 import { EDITX_TASKS, EDITX_TASK_IDS, editxTaskInfo, PARALINGUISTIC_TAGS } from '../../../src-main/engines/editx/tasks';
+import { FastLlamaTokenizer } from '../../../src-main/engines/editx/text/fast-llama';
 import { SentencePieceTokenizer } from '../../../src-main/engines/editx/text/sentencepiece';
+import { parseSpModel } from '../../../src-main/engines/editx/text/sp-model';
 
 const FIX = join(__dirname, '../../fixtures/editx');
 
@@ -142,12 +147,16 @@ interface PromptGoldens {
   clone: (ClonePromptInput & { prompt: string })[];
   ids: {
     model: string;
+    tokenizer: TokenizerMode;
     addBos: boolean;
     addDummyPrefix: 'model' | 'never' | 'always';
+    instructionCall: 'own' | 'joined';
     kind: 'edit' | 'clone';
     input: EditPromptInput & ClonePromptInput;
     ids: number[];
   }[];
+  chatTemplate: ChatTemplate;
+  chat: { model: string; kind: 'edit' | 'clone'; input: EditPromptInput & ClonePromptInput; text: string; ids: number[] }[];
 }
 const goldens = JSON.parse(readFileSync(join(FIX, 'prompt-goldens.json'), 'utf8')) as PromptGoldens;
 
@@ -176,22 +185,42 @@ describe('prompt text: every task and option against the independent Python buil
   });
 });
 
-describe('prompt ids against Python sentencepiece on the same assembly', () => {
-  const tokenizers = new Map<string, SentencePieceTokenizer>();
-  const tok = (file: string) => {
-    let t = tokenizers.get(file);
-    if (!t) tokenizers.set(file, (t = SentencePieceTokenizer.fromBytes(readFileSync(join(FIX, file)))));
-    return t;
-  };
-  it.each(goldens.ids.map((g) => [`${g.model} ${g.kind} bos=${g.addBos} dummy=${g.addDummyPrefix}`, g] as const))(
-    '%s',
-    (_n, g) => {
-      const settings = { ...DEFAULT_PROMPT_ENCODING, addBos: g.addBos, addDummyPrefix: g.addDummyPrefix };
-      const ids =
-        g.kind === 'edit' ? buildEditPromptIds(tok(g.model), g.input, settings) : buildClonePromptIds(tok(g.model), g.input, settings);
-      expect(ids).toEqual(g.ids);
-    },
-  );
+const tokenizers = new Map<string, SentencePieceTokenizer | FastLlamaTokenizer>();
+function tok(file: string, mode: TokenizerMode = 'sentencepiece'): SentencePieceTokenizer | FastLlamaTokenizer {
+  let t = tokenizers.get(`${mode} ${file}`);
+  if (!t) {
+    const model = parseSpModel(readFileSync(join(FIX, file)));
+    t = mode === 'sentencepiece' ? new SentencePieceTokenizer(model) : new FastLlamaTokenizer(model);
+    tokenizers.set(`${mode} ${file}`, t);
+  }
+  return t;
+}
+
+describe('prompt ids against the Python references on the same assembly', () => {
+  it('covers both tokenizer modes and every per-call setting', () => {
+    const seen = new Set(goldens.ids.map((g) => `${g.tokenizer} bos=${g.addBos} ${g.instructionCall}`));
+    for (const k of ['transformers-fast bos=false own', 'transformers-fast bos=true own', 'transformers-fast bos=false joined', 'sentencepiece bos=true own']) {
+      expect(seen).toContain(k);
+    }
+  });
+
+  it.each(
+    goldens.ids.map(
+      (g) =>
+        [`${g.model} ${g.tokenizer} ${g.kind} bos=${g.addBos} dummy=${g.addDummyPrefix} instruction=${g.instructionCall}`, g] as const,
+    ),
+  )('%s', (_n, g) => {
+    const settings = {
+      ...DEFAULT_PROMPT_ENCODING,
+      tokenizer: g.tokenizer,
+      addBos: g.addBos,
+      addDummyPrefix: g.addDummyPrefix,
+      instructionCall: g.instructionCall,
+    };
+    const t = tok(g.model, g.tokenizer);
+    const ids = g.kind === 'edit' ? buildEditPromptIds(t, g.input, settings) : buildClonePromptIds(t, g.input, settings);
+    expect(ids).toEqual(g.ids);
+  });
 
   it('writes the special ids where the assembly says', () => {
     const t = tok('sp/uni-identity.model');
@@ -203,6 +232,63 @@ describe('prompt ids against Python sentencepiece on the same assembly', () => {
     const custom = { ...DEFAULT_PROMPT_ENCODING, specialIds: { bos: 101, bot: 104, eot: 103 } };
     const ids2 = buildEditPromptIds(t, { task: 'vad', text: '', audioTokens: '<audio_7>' }, custom);
     expect(ids2.slice(0, 2)).toEqual([101, 104]);
+  });
+
+  it('gives the instruction a ▁ in its own call and none when joined to the human line (fast mode)', () => {
+    const t = tok('sp/uni-identity.model', 'transformers-fast') as FastLlamaTokenizer;
+    const input = { task: 'emotion', option: 'happy', text: T, audioTokens: '<audio_7>' };
+    const own = buildEditPromptIds(t, input);
+    const joined = buildEditPromptIds(t, input, { ...DEFAULT_PROMPT_ENCODING, instructionCall: 'joined' });
+    const turnOwn = t.encodePieces(`${buildInstruction(input)}\n<audio_7>\n`);
+    const turnJoined = t.encodePieces(`human\n${buildInstruction(input)}\n<audio_7>\n`);
+    expect(turnOwn[0]!.startsWith('\u2581')).toBe(true);
+    // (this vocabulary has no newline piece: it is the byte piece <0x0A>)
+    expect(turnJoined.join('')).toBe(`\u2581human<0x0A>${turnOwn.join('').slice(1)}`);
+    expect(own).not.toEqual(joined);
+    // The text form is the same either way.
+    expect(buildEditPrompt(input, { ...DEFAULT_PROMPT_ENCODING, instructionCall: 'joined' })).toBe(buildEditPrompt(input));
+  });
+});
+
+describe('2026 profile: the chat template rendered like jinja2, tokenized as one string', () => {
+  const settings = { ...DEFAULT_PROMPT_ENCODING, profile: '2026' as const, chatTemplate: goldens.chatTemplate };
+
+  it('uses a template of the published shape', () => {
+    const t = goldens.chatTemplate.template;
+    for (const construct of ['for message in messages', "'human'", '<|BOT|>', '<|EOT|>', 'add_generation_prompt', 'bos_token']) {
+      expect(t).toContain(construct);
+    }
+    expect(goldens.chat.length).toBe(6);
+  });
+
+  it.each(goldens.chat.map((c) => [`${c.kind} ${c.input.task ?? c.input.speaker}`, c] as const))('%s', (_n, c) => {
+    const t = tok(c.model, 'transformers-fast');
+    const text = c.kind === 'edit' ? buildEditPrompt(c.input, settings) : buildClonePrompt(c.input, settings);
+    expect(text).toBe(c.text);
+    const ids = c.kind === 'edit' ? buildEditPromptIds(t, c.input, settings) : buildClonePromptIds(t, c.input, settings);
+    expect(ids).toEqual(c.ids);
+    // This template writes the same characters as the 2025-12 assembly; only the tokenization differs.
+    const old = c.kind === 'edit' ? buildEditPrompt(c.input) : buildClonePrompt(c.input);
+    expect(text).toBe(old);
+    const perCall = c.kind === 'edit' ? buildEditPromptIds(t, c.input) : buildClonePromptIds(t, c.input);
+    expect(ids).not.toEqual(perCall);
+  });
+
+  it('refuses without a template, with the sentencepiece mode, and names a template error', () => {
+    const input = { task: 'vad', text: '', audioTokens: '<audio_7>' };
+    expect(() => buildEditPrompt(input, { ...settings, chatTemplate: null })).toThrow(
+      expect.objectContaining({ code: 'E_ENGINE_UNAVAILABLE', message: expect.stringMatching(/records none/) }),
+    );
+    expect(() => buildEditPromptIds(tok('sp/uni-identity.model'), input, settings)).toThrow(
+      expect.objectContaining({ code: 'E_ENGINE_UNAVAILABLE', message: expect.stringMatching(/transformers-fast tokenizer mode/) }),
+    );
+    const bad = { template: '{% for m in messages %}{{ raise_exception("no " + m.role) }}{% endfor %}', specialTokens: {} };
+    expect(() => buildEditPrompt(input, { ...settings, chatTemplate: bad })).toThrow(
+      expect.objectContaining({ code: 'E_ENGINE_UNAVAILABLE', message: expect.stringMatching(/failed on this conversation \(no system\)/) }),
+    );
+    expect(() => buildEditPrompt(input, { ...settings, chatTemplate: { template: '{% if %}', specialTokens: {} } })).toThrow(
+      expect.objectContaining({ code: 'E_ENGINE_UNAVAILABLE', message: expect.stringMatching(/cannot be read/) }),
+    );
   });
 });
 

@@ -109,23 +109,43 @@ describe('prompt-encoding settings from a pack manifest', () => {
   it('defaults when absent', () => {
     expect(promptEncodingFromManifest(undefined)).toEqual(DEFAULT_PROMPT_ENCODING);
     expect(promptEncodingFromManifest(component({}))).toEqual({
+      tokenizer: 'transformers-fast',
+      profile: '2025-12',
       addBos: false,
       addDummyPrefix: 'model',
+      instructionCall: 'own',
       specialIds: { bos: 1, bot: 4, eot: 3 },
+      chatTemplate: null,
     });
   });
 
   it('reads the keys of a validated manifest (the schema keeps promptEncoding)', () => {
     const c = component({
-      promptEncoding: { addBos: true, addDummyPrefix: 'never' },
+      promptEncoding: { tokenizer: 'sentencepiece', addBos: true, addDummyPrefix: 'never', instructionCall: 'joined' },
       specialIds: { pad: 0, bos: 7, eos: 2, eot: 8, bot: 9 },
     });
-    expect(promptEncodingFromManifest(c)).toEqual({ addBos: true, addDummyPrefix: 'never', specialIds: { bos: 7, bot: 9, eot: 8 } });
-    expect(promptEncodingFromManifest(component({ promptEncoding: { addDummyPrefix: 'always' } }))).toEqual({
-      addBos: false,
-      addDummyPrefix: 'always',
-      specialIds: { bos: 1, bot: 4, eot: 3 },
+    expect(promptEncodingFromManifest(c)).toEqual({
+      ...DEFAULT_PROMPT_ENCODING,
+      tokenizer: 'sentencepiece',
+      addBos: true,
+      addDummyPrefix: 'never',
+      instructionCall: 'joined',
+      specialIds: { bos: 7, bot: 9, eot: 8 },
     });
+    expect(
+      promptEncodingFromManifest(component({ promptEncoding: { tokenizer: 'sentencepiece', addDummyPrefix: 'always' } })),
+    ).toEqual({ ...DEFAULT_PROMPT_ENCODING, tokenizer: 'sentencepiece', addDummyPrefix: 'always', specialIds: { bos: 1, bot: 4, eot: 3 } });
+  });
+
+  it('picks the prompt profile by model revision unless the pack names one', () => {
+    const chatTemplate = { template: '{{ bos_token }}', specialTokens: { bos_token: '<s>' } };
+    const profile = (tt: Record<string, unknown>) => promptEncodingFromManifest(component(tt)).profile;
+    expect(profile({ modelRevision: '2025-11-20' })).toBe('2025-12');
+    expect(profile({ modelRevision: '2026-01-28', chatTemplate })).toBe('2025-12');
+    expect(profile({ modelRevision: '2026-01-29', chatTemplate })).toBe('2026');
+    expect(profile({ modelRevision: '2026-01-29', chatTemplate, promptEncoding: { profile: '2025-12' } })).toBe('2025-12');
+    expect(profile({ chatTemplate, promptEncoding: { profile: '2026' } })).toBe('2026');
+    expect(promptEncodingFromManifest(component({ chatTemplate })).chatTemplate).toEqual(chatTemplate);
   });
 
   it('rejects malformed values when the manifest is read, naming the key', () => {

@@ -1,13 +1,15 @@
-// The check a pack's text tokenizer passes before use: `<audio_N>` read as one id at the manifest's base + N, and the
-// special tokens at the manifest's ids. Broken tokenizers are made from the tiny pack's good one (./sp-rewrite).
+// The check a pack's text tokenizer passes before use, in the tokenizer mode the pack reads it with: `<audio_N>` read
+// as one id at the manifest's base + N, the special tokens at the manifest's ids, the normalizer_spec the manifest
+// recorded. Broken tokenizers are made from the tiny pack's good one (./sp-rewrite).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TextTokenizerComponent } from '../../../src-main/engines/editx/pack/manifest';
-import { checkPackTokenizer, tokenizerProblems } from '../../../src-main/engines/editx/pack/text-tokenizer';
+import { checkPackTokenizer, createTokenizer, tokenizerProblems } from '../../../src-main/engines/editx/pack/text-tokenizer';
+import { FastLlamaTokenizer } from '../../../src-main/engines/editx/text/fast-llama';
 import { SentencePieceTokenizer } from '../../../src-main/engines/editx/text/sentencepiece';
-import { PieceType } from '../../../src-main/engines/editx/text/sp-model';
+import { parseSpModel, PieceType } from '../../../src-main/engines/editx/text/sp-model';
 import { rewritePieces } from './sp-rewrite';
 
 const MODEL = join(__dirname, '../../fixtures/generated/tiny-pack/tokenizer.model');
@@ -39,7 +41,28 @@ describe('pack tokenizer check', () => {
     expect(() => checkPackTokenizer(tok, component, 'tokenizer.model')).not.toThrow();
   });
 
-  it('refuses audio pieces marked CONTROL, which text would split into bytes', () => {
+  it('accepts the tiny tokenizer in the transformers-fast mode too, and its recorded normalizer_spec', () => {
+    const tok = createTokenizer(parseSpModel(tinyBytes()), 'transformers-fast');
+    expect(tok).toBeInstanceOf(FastLlamaTokenizer);
+    const spec = { name: 'nmt_nfkc', addDummyPrefix: true, removeExtraWhitespaces: true, escapeWhitespaces: true, precompiledCharsmap: true };
+    expect(tokenizerProblems(tok, { ...component, normalizerSpec: spec })).toEqual([]);
+    expect(tokenizerProblems(tok, { ...component, normalizerSpec: { ...spec, name: 'identity', precompiledCharsmap: false } })).toEqual([
+      'its normalizer_spec has name "nmt_nfkc", precompiledCharsmap true but the manifest records "identity", false',
+    ]);
+  });
+
+  it('reads CONTROL audio pieces as single ids in the transformers-fast mode (added tokens), NORMAL ones not', () => {
+    const control = rewritePieces(tinyBytes(), (p) => (p.startsWith('<audio_') ? { type: PieceType.CONTROL } : undefined));
+    expect(tokenizerProblems(createTokenizer(parseSpModel(control), 'transformers-fast'), component)).toEqual([]);
+    const normal = rewritePieces(tinyBytes(), (p) => (p.startsWith('<audio_') ? { type: PieceType.NORMAL } : undefined));
+    const problems = tokenizerProblems(createTokenizer(parseSpModel(normal), 'transformers-fast'), component);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /\(<audio_0> is a NORMAL piece; audio pieces must be USER_DEFINED or CONTROL to be read as one token by the transformers-fast tokenizer\)$/,
+    );
+  });
+
+  it('refuses audio pieces marked CONTROL in the sentencepiece mode, which text would split into bytes', () => {
     const broken = rewritePieces(tinyBytes(), (p) => (p.startsWith('<audio_') ? { type: PieceType.CONTROL } : undefined));
     const tok = SentencePieceTokenizer.fromBytes(broken);
     expect(tok.pieceToId('<audio_0>')).toBe(65536); // still at its id: only the type is wrong
@@ -47,7 +70,7 @@ describe('pack tokenizer check', () => {
       expect.objectContaining({
         code: 'E_ENGINE_UNAVAILABLE',
         message: expect.stringMatching(
-          /^The text tokenizer tokenizer\.model of the pack does not match its manifest entry: it reads "<audio_0><audio_1024><audio_5119>" as \[.*\(\d+ ids\)\] instead of \[65536, 66560, 70655\] \(<audio_0> is a CONTROL piece; audio pieces must be USER_DEFINED to be read as one token\)\. Re-export/,
+          /^The text tokenizer tokenizer\.model of the pack does not match its manifest entry: it reads "<audio_0><audio_1024><audio_5119>" as \[.*\(\d+ ids\)\] instead of \[65536, 66560, 70655\] \(<audio_0> is a CONTROL piece; audio pieces must be USER_DEFINED to be read as one token by the sentencepiece tokenizer\)\. Re-export/,
         ),
       }),
     );

@@ -43,16 +43,27 @@ class TokenizerCheckTest(unittest.TestCase):
         self.assertEqual(self.problems(self.good), [])
         tokenizer_check.check(self.path, 74752, IDS, 65536, 5120)
 
-    def test_names_audio_pieces_that_are_not_user_defined(self):
-        def control(p):
-            if p.piece.startswith("<audio_"):
-                p.type = sp_pb2.ModelProto.SentencePiece.CONTROL
+    def test_names_audio_pieces_the_mode_does_not_read_as_one_token(self):
+        def typed(t):
+            def edit(p):
+                if p.piece.startswith("<audio_"):
+                    p.type = t
+            return edit
 
-        found = self.problems(self.edited(control))
+        P = sp_pb2.ModelProto.SentencePiece
+        # The default transformers-fast mode reads added tokens, CONTROL pieces among them; sentencepiece does not.
+        control = self.edited(typed(P.CONTROL))
+        self.assertEqual(self.problems(control), [])
+        found = self.problems(control, mode="sentencepiece")
         self.assertEqual(len(found), 1)
         self.assertRegex(found[0], r"^it reads '<audio_0><audio_1024><audio_5119>' as \[65, .*\(24 ids\)'\] instead of "
                                    r"\[65536, 66560, 70655\] \(<audio_0> is a CONTROL piece; audio pieces must be "
-                                   r"USER_DEFINED to be read as one token\)$")
+                                   r"USER_DEFINED to be read as one token by the sentencepiece tokenizer\)$")
+        found = self.problems(self.edited(typed(P.NORMAL)))
+        self.assertEqual(len(found), 1)
+        self.assertRegex(found[0], r"^it reads '<audio_0><audio_1024><audio_5119>' as \[.*\] instead of "
+                                   r"\[65536, 66560, 70655\] \(<audio_0> is a NORMAL piece; audio pieces must be "
+                                   r"USER_DEFINED or CONTROL to be read as one token by the transformers-fast tokenizer\)$")
 
     def test_names_special_tokens_away_from_their_ids_and_a_wrong_base_or_size(self):
         def swap(p):

@@ -132,6 +132,14 @@ class GeneratedPackTest(unittest.TestCase):
         self.assertEqual(len(ref["greedyIds"]), steps)
         self.assertEqual(ref["promptIds"][:2], [1, 4])
 
+    def test_text_tokenizer_records_its_normalizer_and_chat_template(self):
+        tt = self.manifest["components"]["textTokenizer"]
+        self.assertEqual(tt["normalizerSpec"]["name"], "nmt_nfkc")
+        self.assertTrue(tt["normalizerSpec"]["precompiledCharsmap"])
+        with open(tiny_tokenizer.TEMPLATE_FILE, encoding="utf-8") as f:
+            self.assertEqual(tt["chatTemplate"]["template"], f.read())
+        self.assertNotIn("modelRevision", tt)
+
     def test_fp16_variant_records_its_activation_check(self):
         variants = self.manifest["components"]["lm"]["variants"]
         check = variants["fp16"]["activationCheck"]
@@ -168,15 +176,26 @@ class CheckpointExportTest(unittest.TestCase):
 
     def test_export_from_safetensors_writes_a_pack(self):
         self.save(self.model.state_dict())
+        # A published folder's tokenizer_config.json: its chat template and token strings go into the manifest as
+        # they are, special tokens written either way transformers writes them.
+        template = "{{ bos_token }}{% for m in messages %}<|BOT|>{{ m['content'] }}<|EOT|>{% endfor %}"
+        with open(os.path.join(self.ckpt, "tokenizer_config.json"), "w") as f:
+            json.dump({"chat_template": template, "bos_token": {"content": "<s>", "lstrip": False},
+                       "eos_token": "</s>", "pad_token": None, "add_bos_token": True}, f)
         out = os.path.join(self.tmp.name, "pack")
-        code, err = self.export(out)
+        code, err = self.export(out, "--model-revision", "2026-01-29")
         self.assertEqual(code, 0, err)
         with open(os.path.join(out, "manifest.json")) as f:
             man = json.load(f)
         lm = man["components"]["lm"]
         self.assertEqual(sorted(lm["variants"]), ["fp16", "fp32"])
         self.assertEqual(lm["defaultVariant"], {"cpu": "fp32", "gpu": "fp16"})
-        self.assertEqual(man["components"]["textTokenizer"]["files"][0]["path"], "tokenizer.model")
+        tt = man["components"]["textTokenizer"]
+        self.assertEqual(tt["files"][0]["path"], "tokenizer.model")
+        self.assertEqual(tt["chatTemplate"], {"template": template, "specialTokens": {"bos_token": "<s>", "eos_token": "</s>"}})
+        self.assertEqual(tt["modelRevision"], "2026-01-29")
+        self.assertEqual(tt["normalizerSpec"], {"name": "nmt_nfkc", "addDummyPrefix": True, "removeExtraWhitespaces": True,
+                                                "escapeWhitespaces": True, "precompiledCharsmap": True})
         g = onnx.load(os.path.join(out, "lm.fp32.onnx"))
         inits = {i.name: numpy_helper.to_array(i) for i in g.graph.initializer}
         np.testing.assert_array_equal(inits["lm_head.weight_t"], self.model.lm_head.weight.detach().numpy().T)
@@ -209,7 +228,7 @@ class CheckpointExportTest(unittest.TestCase):
         with open(os.path.join(out, "manifest.json")) as f:
             self.assertEqual(list(json.load(f)["components"]["lm"]["variants"]), ["fp32"])
 
-    def test_refuses_a_tokenizer_whose_audio_pieces_are_not_user_defined(self):
+    def test_refuses_a_tokenizer_whose_audio_pieces_are_not_added_tokens(self):
         self.save(self.model.state_dict())
         tok = os.path.join(self.ckpt, "tokenizer.model")
         proto = sp_pb2.ModelProto()
@@ -217,13 +236,14 @@ class CheckpointExportTest(unittest.TestCase):
             proto.ParseFromString(f.read())
         for p in proto.pieces:
             if p.piece.startswith("<audio_"):
-                p.type = sp_pb2.ModelProto.SentencePiece.CONTROL
+                p.type = sp_pb2.ModelProto.SentencePiece.NORMAL
         with open(tok, "wb") as f:
             f.write(proto.SerializeToString())
         out = os.path.join(self.tmp.name, "pack")
         code, err = self.export(out)
         self.assertEqual(code, 1)
-        self.assertIn("<audio_0> is a CONTROL piece; audio pieces must be USER_DEFINED", err)
+        self.assertIn("<audio_0> is a NORMAL piece; audio pieces must be USER_DEFINED or CONTROL to be read as one "
+                      "token by the transformers-fast tokenizer", err)
         self.assertFalse(os.path.exists(out), "the tokenizer is checked before anything is loaded or written")
 
 

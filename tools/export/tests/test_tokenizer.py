@@ -2,9 +2,15 @@ import os
 import tempfile
 import unittest
 
-import sentencepiece as spm
+import json
 
-from retake_export.text import tiny_tokenizer
+import sentencepiece as spm
+from sentencepiece import sentencepiece_model_pb2 as sp_pb2
+
+from retake_export.common.errors import ExportError
+from retake_export.text import component, hf_fast, tiny_tokenizer
+
+IDS = {"pad": 0, "bos": 1, "eos": 2, "eot": 3, "bot": 4}
 
 
 class TinyTokenizerTest(unittest.TestCase):
@@ -40,11 +46,99 @@ class TinyTokenizerTest(unittest.TestCase):
         self.assertEqual(self.sp.decode(ids), text)
         self.assertNotIn(0, ids)
 
+    def test_normalizer_is_not_llamas_so_the_modes_differ(self):
+        with open(self.path, "rb") as f:
+            data = f.read()
+        self.assertEqual(component.normalizer_spec(data), {
+            "name": "nmt_nfkc", "addDummyPrefix": True, "removeExtraWhitespaces": True, "escapeWhitespaces": True,
+            "precompiledCharsmap": True})
+        fast = hf_fast.FastLlamaTokenizer(data)
+        # sentencepiece applies nmt_nfkc (newline -> space, full-width -> ASCII) and drops the trailing whitespace;
+        # the fast tokenizer keeps the text as typed.
+        self.assertEqual(self.sp.encode("human\n", out_type=str), self.sp.encode("human", out_type=str))
+        self.assertEqual(fast.encode_pieces("human\n")[-1], "<0x0A>")
+        self.assertNotEqual(fast.encode("ＡＢ  x"), self.sp.encode("ＡＢ  x"))
+
     def test_the_build_is_deterministic(self):
         other = os.path.join(self.tmp.name, "again.model")
         tiny_tokenizer.build(other)
         with open(self.path, "rb") as a, open(other, "rb") as b:
             self.assertEqual(a.read(), b.read())
+
+
+class FastReferenceTest(unittest.TestCase):
+    """The semantics of retake_export.text.hf_fast that the goldens rest on."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.path = os.path.join(cls.tmp.name, "tokenizer.model")
+        tiny_tokenizer.build(cls.path)
+        with open(cls.path, "rb") as f:
+            cls.data = f.read()
+        cls.tok = hf_fast.FastLlamaTokenizer(cls.data)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_prefix_only_at_the_start_of_the_call(self):
+        t = self.tok
+        self.assertEqual(t.encode_pieces("<audio_1>ab")[0], "<audio_1>")
+        self.assertNotIn("\u2581", "".join(t.encode_pieces("<audio_1>ab")))
+        self.assertEqual("".join(t.encode_pieces(" ab")), "\u2581ab")
+        self.assertEqual("".join(t.encode_pieces("ab <audio_1> cd")), "\u2581ab\u2581<audio_1>\u2581cd")
+        self.assertEqual(t.encode(""), [])
+
+    def test_special_tokens_and_byte_piece_names_are_read_from_text(self):
+        self.assertEqual(self.tok.encode("<|BOT|><s><|EOT|>"), [4, 1, 3])
+        self.assertEqual(self.tok.encode("<unk>"), [0])
+        self.assertEqual(self.tok.encode("<audio_0><0x41>"), [65536, 5 + 0x41])
+        self.assertEqual(self.tok.encode("x", add_bos=True)[0], 1)
+
+    def test_refuses_bpe_models(self):
+        proto = sp_pb2.ModelProto()
+        proto.ParseFromString(self.data)
+        proto.trainer_spec.model_type = sp_pb2.TrainerSpec.BPE
+        with self.assertRaises(hf_fast.NotUnigram):
+            hf_fast.FastLlamaTokenizer(proto.SerializeToString())
+
+
+class ChatTemplateTest(unittest.TestCase):
+    def test_reads_the_template_and_its_token_strings(self):
+        cfg = {"chat_template": "{{ bos_token }}x", "bos_token": "<s>", "unk_token": {"content": "<unk>"},
+               "eos_token": None, "add_bos_token": False}
+        self.assertEqual(component.chat_template_from_config(cfg, "cfg"),
+                         {"template": "{{ bos_token }}x", "specialTokens": {"bos_token": "<s>", "unk_token": "<unk>"}})
+        named = {"chat_template": [{"name": "tool_use", "template": "t"}, {"name": "default", "template": "d"}]}
+        self.assertEqual(component.chat_template_from_config(named, "cfg")["template"], "d")
+        self.assertIsNone(component.chat_template_from_config({}, "cfg"))
+
+    def test_refuses_what_it_cannot_read(self):
+        for cfg, msg in [({"chat_template": [{"name": "tool_use", "template": "t"}]}, 'none is "default"'),
+                         ({"chat_template": ""}, "not a non-empty string"),
+                         ({"chat_template": "x", "bos_token": 5}, "bos_token is neither")]:
+            with self.assertRaisesRegex(ExportError, msg):
+                component.chat_template_from_config(cfg, "cfg")
+
+    def test_folder_falls_back_to_chat_template_jinja(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.assertIsNone(component.read_chat_template(d))
+            with open(os.path.join(d, "chat_template.jinja"), "w") as f:
+                f.write("{{ messages }}")
+            with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
+                json.dump({"bos_token": "<s>"}, f)
+            self.assertEqual(component.read_chat_template(d),
+                             {"template": "{{ messages }}", "specialTokens": {"bos_token": "<s>"}})
+
+    def test_model_revision_must_be_a_date(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "tokenizer.model")
+            tiny_tokenizer.build(path)
+            with self.assertRaisesRegex(ExportError, "YYYY-MM-DD"):
+                component.component(d, "tokenizer.model", 74752, IDS, 65536, 5120, None, "Jan 2026")
+            self.assertEqual(component.component(d, "tokenizer.model", 74752, IDS, 65536, 5120, None,
+                                                 "2025-11-20")["modelRevision"], "2025-11-20")
 
 
 if __name__ == "__main__":

@@ -140,36 +140,122 @@ export const LmComponentSchema = z
   });
 export type LmComponent = z.infer<typeof LmComponentSchema>;
 
-/** How the prompt assembly calls the tokenizer (EDITX-SPEC.md §3 "(verify)"); see prompt/settings.ts. */
+/** How text becomes ids: the reference's transformers fast tokenizer (text/fast-llama.ts) or sentencepiece itself. */
+export const TOKENIZER_MODES = ['transformers-fast', 'sentencepiece'] as const;
+export type TokenizerMode = (typeof TOKENIZER_MODES)[number];
+
+/** Which reference inference path the prompts follow (EDITX-SPEC.md §3 "Two reference profiles"). */
+export const PROMPT_PROFILES = ['2025-12', '2026'] as const;
+export type PromptProfile = (typeof PROMPT_PROFILES)[number];
+export function isPromptProfile(v: unknown): v is PromptProfile {
+  return (PROMPT_PROFILES as readonly unknown[]).includes(v);
+}
+
+// The 2026 profile goes with the weights published on 2026-01-29 (EDITX-SPEC.md §3); earlier weights, and packs
+// that do not record a revision, follow the 2025-12 profile.
+const FIRST_2026_REVISION = '2026-01-29';
+const REVISION = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The prompt profile a pack follows when promptEncoding.profile does not say (dates compare as text). */
+export function defaultPromptProfile(modelRevision: string | undefined): PromptProfile {
+  return modelRevision !== undefined && REVISION.test(modelRevision) && modelRevision >= FIRST_2026_REVISION
+    ? '2026'
+    : '2025-12';
+}
+
+/** How the prompt assembly calls the tokenizer (EDITX-SPEC.md §3); defaults and meaning in prompt/settings.ts. */
 export const PromptEncodingSchema = z.strictObject({
+  tokenizer: z.enum(TOKENIZER_MODES).optional(),
+  profile: z.enum(PROMPT_PROFILES).optional(),
   /** Whether each `enc(…)` call adds BOS itself (default false: the prompt writes BOS once). */
   addBos: z.boolean().optional(),
-  /** The dummy `▁` prefix: as the tokenizer model says, never, or always (default "model"). */
+  /** sentencepiece mode only: the dummy `▁` prefix as the tokenizer model says, never, or always (default "model"). */
   addDummyPrefix: z.enum(['model', 'never', 'always']).optional(),
+  /** 2025-12 profile: the edit instruction in its own tokenizer call ("own", `▁Make…`) or joined to the `human\n`
+   *  line before it ("joined", `Make…`). */
+  instructionCall: z.enum(['own', 'joined']).optional(),
 });
 export type PromptEncoding = z.infer<typeof PromptEncodingSchema>;
 
-export const TextTokenizerSchema = z.strictObject({
-  kind: z.literal('sentencepiece'),
-  /** The sentencepiece ModelProto (`tokenizer.model`) first. */
-  files: z.array(FileEntrySchema).min(1),
-  vocabSize: z.number().int().positive(),
-  specialIds: z.strictObject({
-    pad: z.number().int().nonnegative(),
-    /** `<s>` */
-    bos: z.number().int().nonnegative(),
-    /** `</s>` */
-    eos: z.number().int().nonnegative(),
-    /** `<|EOT|>`: turn end, also the LM's stop id. */
-    eot: z.number().int().nonnegative(),
-    /** `<|BOT|>`: turn start. */
-    bot: z.number().int().nonnegative(),
-  }),
-  /** `<audio_N>` is the piece with id audioIdBase + N, for N < audioIdCount. */
-  audioIdBase: z.number().int().nonnegative(),
-  audioIdCount: z.number().int().positive(),
-  promptEncoding: PromptEncodingSchema.optional(),
+/** The `normalizer_spec` of the pack's `tokenizer.model`, as the exporter read it. */
+export const NormalizerSpecSchema = z.strictObject({
+  name: z.string(),
+  addDummyPrefix: z.boolean(),
+  removeExtraWhitespaces: z.boolean(),
+  escapeWhitespaces: z.boolean(),
+  /** Whether the model carries a precompiled character map (nmt_nfkc and friends; identity has none). */
+  precompiledCharsmap: z.boolean(),
 });
+export type NormalizerSpecRecord = z.infer<typeof NormalizerSpecSchema>;
+
+/** The published chat template, copied from tokenizer_config.json, and the special-token strings it is rendered with. */
+export const ChatTemplateSchema = z.strictObject({
+  template: z.string().min(1),
+  specialTokens: z.strictObject({
+    bos_token: z.string().optional(),
+    eos_token: z.string().optional(),
+    unk_token: z.string().optional(),
+    pad_token: z.string().optional(),
+  }),
+});
+export type ChatTemplate = z.infer<typeof ChatTemplateSchema>;
+
+export const TextTokenizerSchema = z
+  .strictObject({
+    kind: z.literal('sentencepiece'),
+    /** The sentencepiece ModelProto (`tokenizer.model`) first. */
+    files: z.array(FileEntrySchema).min(1),
+    vocabSize: z.number().int().positive(),
+    specialIds: z.strictObject({
+      pad: z.number().int().nonnegative(),
+      /** `<s>` */
+      bos: z.number().int().nonnegative(),
+      /** `</s>` */
+      eos: z.number().int().nonnegative(),
+      /** `<|EOT|>`: turn end, also the LM's stop id. */
+      eot: z.number().int().nonnegative(),
+      /** `<|BOT|>`: turn start. */
+      bot: z.number().int().nonnegative(),
+    }),
+    /** `<audio_N>` is the piece with id audioIdBase + N, for N < audioIdCount. */
+    audioIdBase: z.number().int().nonnegative(),
+    audioIdCount: z.number().int().positive(),
+    /** Recorded by the exporter; checked against the file when present (older packs lack it). */
+    normalizerSpec: NormalizerSpecSchema.optional(),
+    chatTemplate: ChatTemplateSchema.optional(),
+    /** Release date (YYYY-MM-DD) of the published weights the pack was exported from; picks the default profile. */
+    modelRevision: z.string().regex(REVISION, 'must be a date YYYY-MM-DD').optional(),
+    promptEncoding: PromptEncodingSchema.optional(),
+  })
+  .superRefine((tt, ctx) => {
+    const pe = tt.promptEncoding;
+    const mode = pe?.tokenizer ?? 'transformers-fast';
+    if (pe?.addDummyPrefix !== undefined && mode !== 'sentencepiece') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['promptEncoding', 'addDummyPrefix'],
+        message: 'applies only with promptEncoding.tokenizer "sentencepiece" (the transformers-fast tokenizer always prepends ▁ per call)',
+      });
+    }
+    const profile = pe?.profile ?? defaultPromptProfile(tt.modelRevision);
+    if (profile === '2026') {
+      const why = pe?.profile !== undefined ? 'promptEncoding.profile is "2026"' : `modelRevision ${tt.modelRevision} picks the 2026 prompt profile`;
+      if (!tt.chatTemplate) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['chatTemplate'],
+          message: `is required: ${why}, which renders the published chat template (re-export with the model's tokenizer_config.json)`,
+        });
+      }
+      if (mode !== 'transformers-fast') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['promptEncoding', 'tokenizer'],
+          message: `must be "transformers-fast": ${why}, which tokenizes the rendered template as one string with its special tokens inside`,
+        });
+      }
+    }
+  });
 export type TextTokenizerComponent = z.infer<typeof TextTokenizerSchema>;
 
 export const PackManifestSchema = z

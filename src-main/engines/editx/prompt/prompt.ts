@@ -1,5 +1,7 @@
 // The EditX prompts (EDITX-SPEC.md §3): the instruction line of each edit task, and the assembly of the edit and
-// clone prompts as a list of parts (special ids and text runs) from which both forms are derived, so they cannot
+// clone prompts in the two reference profiles.
+//
+// 2025-12 (tts.py): a list of parts (special ids and text runs) from which both forms are derived, so they cannot
 // drift apart:
 // - text: the parts joined, special ids written `<s>`, `<|BOT|>`, `<|EOT|>` (what `retake debug prompt` prints);
 // - ids: special ids as they are, each text run encoded by its own tokenizer call, as the reference does:
@@ -7,15 +9,22 @@
 //           [eot] [bot] enc("assistant\n")
 //   clone = [bos] [bot] enc("system\n" + CLONE_SYSTEM) [eot] [bot] enc("human\n") enc("\n" + target)[len(enc("\n")):]
 //           [eot] [bot] enc("assistant\n")
+//   With instructionCall "joined" the edit's `human\n` and instruction runs are one call (no `▁` before `Make`).
+// 2026 (vLLM): the conversation [system: EDIT_SYSTEM or CLONE_SYSTEM, user: the same human-turn text as above] is
+// rendered with the pack's chat template (add_generation_prompt on), and that one string is the text form; its ids
+// are one call of the transformers-fast tokenizer, which reads `<s>`, `<|BOT|>`, `<|EOT|>` and `<audio_N>` inside it.
 
 import { RetakeError } from '../../../contract/errors';
+import type { TokenizerMode } from '../pack/manifest';
 import { EDITX_TASKS, isEditxTask, type EditxTaskId } from '../tasks';
 import type { EncodeOptions } from '../text/sentencepiece';
-import { DEFAULT_PROMPT_ENCODING, type PromptEncodingSettings } from './settings';
+import { renderChatTemplate, type ChatMessage } from './chat-template';
+import { DEFAULT_PROMPT_ENCODING, type InstructionCall, type PromptEncodingSettings } from './settings';
 import { cloneSystemPrompt, EDIT_SYSTEM_PROMPT } from './templates';
 
-/** Anything that encodes text like the model's sentencepiece tokenizer. */
+/** The pack's text tokenizer in either mode (text/fast-llama.ts, text/sentencepiece.ts). */
 export interface PromptTextEncoder {
+  readonly mode: TokenizerMode;
   encode(text: string, options?: EncodeOptions): number[];
 }
 
@@ -110,19 +119,32 @@ export function buildInstruction(input: Omit<EditPromptInput, 'audioTokens'>): s
   return template.replace(/\{(option|audio_text|new_text)\}/g, (_, k: string) => values[k]!);
 }
 
-export function editPromptParts(input: EditPromptInput): PromptPart[] {
-  const instruction = buildInstruction(input);
+function humanEditTurn(input: EditPromptInput): string {
+  return `${buildInstruction(input)}\n${pythonStrip(input.audioTokens)}\n`;
+}
+
+export function editPromptParts(input: EditPromptInput, instructionCall: InstructionCall = 'own'): PromptPart[] {
+  const human = humanEditTurn(input);
   return [
     { kind: 'special', name: 'bos' },
     { kind: 'special', name: 'bot' },
     { kind: 'text', text: 'system\n' + EDIT_SYSTEM_PROMPT },
     { kind: 'special', name: 'eot' },
     { kind: 'special', name: 'bot' },
-    { kind: 'text', text: 'human\n' },
-    { kind: 'text', text: `${instruction}\n${pythonStrip(input.audioTokens)}\n` },
+    ...(instructionCall === 'own'
+      ? [{ kind: 'text', text: 'human\n' } as const, { kind: 'text', text: human } as const]
+      : [{ kind: 'text', text: 'human\n' + human } as const]),
     { kind: 'special', name: 'eot' },
     { kind: 'special', name: 'bot' },
     { kind: 'text', text: 'assistant\n' },
+  ];
+}
+
+/** The edit conversation of the 2026 profile (the chat template adds the turn markers and the assistant opening). */
+export function editMessages(input: EditPromptInput): ChatMessage[] {
+  return [
+    { role: 'system', content: EDIT_SYSTEM_PROMPT },
+    { role: 'user', content: humanEditTurn(input) },
   ];
 }
 
@@ -143,6 +165,16 @@ export function clonePromptParts(input: ClonePromptInput): PromptPart[] {
   ];
 }
 
+/** The clone conversation of the 2026 profile. */
+export function cloneMessages(input: ClonePromptInput): ChatMessage[] {
+  required(input.promptText, 'Cloning needs the transcript of the prompt audio.');
+  required(input.targetText, 'Cloning needs the text to speak.');
+  return [
+    { role: 'system', content: cloneSystemPrompt(input.speaker, input.promptText, input.promptAudioTokens) },
+    { role: 'user', content: input.targetText },
+  ];
+}
+
 export function partsToText(parts: readonly PromptPart[]): string {
   return parts.map((p) => (p.kind === 'special' ? SPECIAL_TEXT[p.name] : p.text)).join('');
 }
@@ -152,7 +184,9 @@ export function partsToIds(
   parts: readonly PromptPart[],
   settings: PromptEncodingSettings = DEFAULT_PROMPT_ENCODING,
 ): number[] {
-  const opts: EncodeOptions = { addBos: settings.addBos, addDummyPrefix: settings.addDummyPrefix };
+  // The dummy-prefix override is a sentencepiece-mode setting; the fast tokenizer always prepends per call.
+  const opts: EncodeOptions =
+    encoder.mode === 'sentencepiece' ? { addBos: settings.addBos, addDummyPrefix: settings.addDummyPrefix } : { addBos: settings.addBos };
   const ids: number[] = [];
   for (const p of parts) {
     if (p.kind === 'special') ids.push(settings.specialIds[p.name]);
@@ -165,9 +199,31 @@ export function partsToIds(
   return ids;
 }
 
-/** The edit prompt as text, special tokens written `<s>`, `<|BOT|>`, `<|EOT|>`. */
-export function buildEditPrompt(input: EditPromptInput): string {
-  return partsToText(editPromptParts(input));
+function rendered(messages: ChatMessage[], settings: PromptEncodingSettings): string {
+  if (!settings.chatTemplate) {
+    throw new RetakeError(
+      'E_ENGINE_UNAVAILABLE',
+      'The 2026 prompt profile renders the model pack\'s chat template, and this pack records none (components.textTokenizer.chatTemplate). Re-export it with the model\'s tokenizer_config.json, or use the 2025-12 profile.',
+    );
+  }
+  return renderChatTemplate(settings.chatTemplate, messages);
+}
+
+/** One call of the fast tokenizer over the rendered conversation (2026 profile). */
+function renderedIds(encoder: PromptTextEncoder, text: string): number[] {
+  if (encoder.mode !== 'transformers-fast') {
+    throw new RetakeError(
+      'E_ENGINE_UNAVAILABLE',
+      'The 2026 prompt profile tokenizes the rendered chat template as one string, which needs the transformers-fast tokenizer mode (sentencepiece does not read <|BOT|> and <s> inside text).',
+    );
+  }
+  return encoder.encode(text);
+}
+
+/** The edit prompt as text: special tokens written `<s>`, `<|BOT|>`, `<|EOT|>` (2025-12) or the rendered template (2026). */
+export function buildEditPrompt(input: EditPromptInput, settings: PromptEncodingSettings = DEFAULT_PROMPT_ENCODING): string {
+  if (settings.profile === '2026') return rendered(editMessages(input), settings);
+  return partsToText(editPromptParts(input, settings.instructionCall));
 }
 
 export function buildEditPromptIds(
@@ -175,11 +231,13 @@ export function buildEditPromptIds(
   input: EditPromptInput,
   settings: PromptEncodingSettings = DEFAULT_PROMPT_ENCODING,
 ): number[] {
-  return partsToIds(encoder, editPromptParts(input), settings);
+  if (settings.profile === '2026') return renderedIds(encoder, rendered(editMessages(input), settings));
+  return partsToIds(encoder, editPromptParts(input, settings.instructionCall), settings);
 }
 
-/** The clone prompt as text, special tokens written `<s>`, `<|BOT|>`, `<|EOT|>`. */
-export function buildClonePrompt(input: ClonePromptInput): string {
+/** The clone prompt as text (see buildEditPrompt). */
+export function buildClonePrompt(input: ClonePromptInput, settings: PromptEncodingSettings = DEFAULT_PROMPT_ENCODING): string {
+  if (settings.profile === '2026') return rendered(cloneMessages(input), settings);
   return partsToText(clonePromptParts(input));
 }
 
@@ -188,5 +246,6 @@ export function buildClonePromptIds(
   input: ClonePromptInput,
   settings: PromptEncodingSettings = DEFAULT_PROMPT_ENCODING,
 ): number[] {
+  if (settings.profile === '2026') return renderedIds(encoder, rendered(cloneMessages(input), settings));
   return partsToIds(encoder, clonePromptParts(input), settings);
 }

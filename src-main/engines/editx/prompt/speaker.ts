@@ -12,6 +12,9 @@ import type { AudioData } from '../../../audio/types';
 
 const EDGE = 1000;
 
+/** The 2026 reference profile does not hash: it names every clone speaker this (EDITX-SPEC.md §3). */
+export const PROFILE_2026_SPEAKER = 'debug';
+
 export function cloneSpeakerName(promptText: string, audio: AudioData): string {
   const frames = audio.channels[0]?.length ?? 0;
   const total = frames * audio.channels.length;

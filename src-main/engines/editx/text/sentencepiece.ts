@@ -21,11 +21,27 @@ export interface EncodeOptions {
   addDummyPrefix?: DummyPrefixMode;
 }
 
+/** Reads and parses a `.model` file; a missing file is E_FILE_NOT_FOUND. */
+export async function readSpModelFile(path: string): Promise<SpModelProto> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new RetakeError('E_FILE_NOT_FOUND', `The tokenizer file ${path} does not exist.`);
+    }
+    throw new RetakeError('E_IO', `The tokenizer file ${path} could not be read: ${(e as Error).message}.`);
+  }
+  return parseSpModel(bytes);
+}
+
 function unavailable(message: string): RetakeError {
   return new RetakeError('E_ENGINE_UNAVAILABLE', message);
 }
 
 export class SentencePieceTokenizer {
+  readonly mode = 'sentencepiece' as const;
   readonly model: SpModelProto;
   private readonly vocab: Vocab;
   private readonly normalizer: Normalizer;
@@ -34,17 +50,7 @@ export class SentencePieceTokenizer {
 
   /** Reads a `.model` file; a missing file is E_FILE_NOT_FOUND. */
   static async fromFile(path: string): Promise<SentencePieceTokenizer> {
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(path);
-    } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
-        throw new RetakeError('E_FILE_NOT_FOUND', `The tokenizer file ${path} does not exist.`);
-      }
-      throw new RetakeError('E_IO', `The tokenizer file ${path} could not be read: ${(e as Error).message}.`);
-    }
-    return SentencePieceTokenizer.fromBytes(bytes);
+    return new SentencePieceTokenizer(await readSpModelFile(path));
   }
 
   static fromBytes(bytes: Uint8Array): SentencePieceTokenizer {

@@ -6,7 +6,10 @@ with the same shape: a small unigram vocabulary trained on a short mixed English
   then the trained pieces, <reserved_N> control pieces up to 65535,
   65536 + N: <audio_N> (user-defined, so "<audio_12>" inside text is one piece) for N in 0..5119,
   <reserved_N> control pieces up to 74751.
-The normalizer is Llama's: identity rules, a dummy "▁" prefix, spaces kept as they are.
+The normalizer is deliberately NOT Llama's: nmt_nfkc rules (a precompiled charsmap), whitespace cleanup
+(remove_extra_whitespaces) and a dummy "▁" prefix. The reference's fast tokenizer ignores all three and sentencepiece
+applies them, so tests on this tokenizer tell the two tokenizer modes apart (full-width letters, runs of spaces,
+newlines, which nmt_nfkc turns into spaces).
 """
 
 from __future__ import annotations
@@ -77,9 +80,9 @@ def _train_base(workdir: str) -> sp_pb2.ModelProto:
         character_coverage=1.0,
         byte_fallback=True,
         split_digits=True,
-        normalization_rule_name="identity",
+        normalization_rule_name="nmt_nfkc",
         add_dummy_prefix=True,
-        remove_extra_whitespaces=False,
+        remove_extra_whitespaces=True,
         allow_whitespace_only_pieces=True,
         num_threads=1,
         minloglevel=2,
@@ -134,12 +137,8 @@ def build(out_path: str) -> None:
     ts.byte_fallback = True
     ts.model_prefix = ""
     del ts.input[:]
-    ns = model.normalizer_spec
-    ns.name = "identity"
-    ns.add_dummy_prefix = True
-    ns.remove_extra_whitespaces = False
-    ns.escape_whitespaces = True
-    ns.precompiled_charsmap = b""
+    ns = model.normalizer_spec  # as trained: nmt_nfkc with its charsmap, whitespace cleanup, dummy prefix
+    assert ns.name == "nmt_nfkc" and ns.precompiled_charsmap and ns.remove_extra_whitespaces and ns.add_dummy_prefix
     data = model.SerializeToString()
     sp = spm.SentencePieceProcessor(model_proto=data)  # refuse to write a model sentencepiece cannot load
     assert sp.get_piece_size() == VOCAB_SIZE
@@ -147,6 +146,19 @@ def build(out_path: str) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     with open(out_path, "wb") as f:
         f.write(data)
+
+
+TEMPLATE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiny_chat_template.jinja")
+
+
+def chat_template() -> dict:
+    """The tiny pack's chatTemplate entry: tiny_chat_template.jinja through the same reader as a published
+    tokenizer_config.json, with the special-token strings of this tokenizer."""
+    from .component import chat_template_from_config
+
+    with open(TEMPLATE_FILE, encoding="utf-8") as f:
+        config = {"chat_template": f.read(), "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}
+    return chat_template_from_config(config, TEMPLATE_FILE)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 """Writes test/fixtures/editx/sp-goldens.json: what the reference sentencepiece library (Debian python3-sentencepiece)
 does with the test models of make_test_models.py on a fixed set of strings: ids, pieces, normalized text, decoded
 text, the same with BOS and with the dummy prefix switched off, decoding of hand-made id lists, and a summary of each
-parsed ModelProto. The TypeScript tokenizer tests compare against this file.
+parsed ModelProto. For the unigram models also the ids and pieces of transformers' fast Llama tokenizer built from the
+same file (retake_export.text.hf_fast, the reference's tokenizer mode). The TypeScript tokenizer tests compare
+against this file.
 
     PYTHONPATH=tools/export /usr/bin/python3 -m retake_export.goldens.sentencepiece.make_goldens
 """
@@ -13,6 +15,7 @@ import sys
 import sentencepiece as spm
 from sentencepiece import sentencepiece_model_pb2 as pb
 
+from ...text import hf_fast
 from .sp_cases import CASES, fuzz_cases
 
 from ...common.paths import REPO as ROOT
@@ -93,6 +96,14 @@ def main():
             'fuzzIds': [sp.encode(c) for c in fuzz],
             'fuzzDecoded': [sp.decode(sp.encode(c)) for c in fuzz],
         }
+        if m.trainer_spec.model_type == pb.TrainerSpec.UNIGRAM:
+            fast = hf_fast.FastLlamaTokenizer(data)
+            out['models'][name]['fast'] = {
+                'ids': [fast.encode(c) for c in CASES],
+                'pieces': [fast.encode_pieces(c) for c in CASES],
+                'idsWithBos': [fast.encode(c, add_bos=True) for c in CASES[:8]],
+                'fuzzIds': [fast.encode(c) for c in fuzz],
+            }
     with open(OUT, 'w', encoding='utf-8') as f:
         json.dump(out, f, ensure_ascii=False, separators=(',', ':'))
         f.write('\n')

@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Writes test/fixtures/editx/prompt-goldens.json: the EditX prompts of every task and option, built here in Python
 straight from EDITX-SPEC.md §3 (an implementation independent of the TypeScript one), their token ids through the test
-tokenizers with Debian's python3-sentencepiece, and clone speaker names (hashlib + numpy, as the reference hashes).
+tokenizers in both tokenizer modes (transformers-fast: retake_export.text.hf_fast; sentencepiece: Debian's
+python3-sentencepiece) and with each prompt-encoding setting, the 2026 profile's prompts rendered with Python's jinja2
+(python3-jinja2) from the tiny pack's chat template and tokenized as one string, and clone speaker names (hashlib +
+numpy, as the reference hashes).
 
     PYTHONPATH=tools/export /usr/bin/python3 -m retake_export.goldens.sentencepiece.make_prompt_goldens
 """
@@ -15,6 +18,8 @@ import numpy as np
 import sentencepiece as spm
 from sentencepiece import sentencepiece_model_pb2 as pb
 
+from ...text import hf_fast, tiny_tokenizer
+from . import chat_render
 from ...common.paths import REPO as ROOT
 FIX = os.path.join(ROOT, 'test', 'fixtures', 'editx')
 CORPUS = os.path.join(ROOT, '..', 'shared', 'corpus')
@@ -73,11 +78,28 @@ def audio_text(codes):
     return ''.join('<audio_%d>' % c for c in codes)
 
 
+def human_edit_turn(task, option, text, new_text, audio):
+    return '%s\n%s\n' % (instruction(task, option, text, new_text), audio.strip())
+
+
 # Each segment: ('id', n) | ('enc', text) | ('enc_after_nl', text)
-def edit_segments(task, option, text, new_text, audio):
-    return [('id', 'bos'), ('id', 'bot'), ('enc', 'system\n' + EDIT_SYSTEM), ('id', 'eot'), ('id', 'bot'),
-            ('enc', 'human\n'), ('enc', '%s\n%s\n' % (instruction(task, option, text, new_text), audio.strip())),
-            ('id', 'eot'), ('id', 'bot'), ('enc', 'assistant\n')]
+def edit_segments(task, option, text, new_text, audio, joined=False):
+    """joined: the `human\n` line and the instruction in one tokenizer call (instructionCall "joined")."""
+    human = human_edit_turn(task, option, text, new_text, audio)
+    turn = [('enc', 'human\n' + human)] if joined else [('enc', 'human\n'), ('enc', human)]
+    return ([('id', 'bos'), ('id', 'bot'), ('enc', 'system\n' + EDIT_SYSTEM), ('id', 'eot'), ('id', 'bot')] + turn
+            + [('id', 'eot'), ('id', 'bot'), ('enc', 'assistant\n')])
+
+
+def edit_messages(task, option, text, new_text, audio):
+    """The 2026 profile's conversation: the same system text and human turn, as chat messages."""
+    return [{'role': 'system', 'content': EDIT_SYSTEM},
+            {'role': 'user', 'content': human_edit_turn(task, option, text, new_text, audio)}]
+
+
+def clone_messages(speaker, prompt_text, prompt_audio, target):
+    system = CLONE_SYSTEM.format(speaker=speaker, prompt_text=prompt_text, prompt_wav_tokens=prompt_audio)
+    return [{'role': 'system', 'content': system}, {'role': 'user', 'content': target}]
 
 
 def clone_segments(speaker, prompt_text, prompt_audio, target):
@@ -95,6 +117,7 @@ def as_text(segments):
 
 
 def as_ids(sp, segments, add_bos):
+    """`sp`: a sentencepiece processor or an hf_fast.FastLlamaTokenizer (both take add_bos)."""
     enc = lambda t: sp.encode(t, add_bos=add_bos)  # noqa: E731
     ids = []
     for k, v in segments:
@@ -155,21 +178,41 @@ CLONES = [
 CLONE_KEYS = ['speaker', 'promptText', 'promptAudioTokens', 'targetText']
 
 
-def prompt_id_cases():
-    """(kind, segments, input of the TypeScript builder) for the prompts whose ids are checked."""
+def prompt_id_cases(joined=False):
+    """(kind, segments, input of the TypeScript builder, chat messages) for the prompts whose ids are checked."""
     audio = audio_text(CODES)
-    return [
-        ('edit', edit_segments('emotion', 'happy', TRANSCRIPT, None, audio),
-         {'task': 'emotion', 'option': 'happy', 'text': TRANSCRIPT, 'audioTokens': audio}),
-        ('edit', edit_segments('speed', 'more faster', '上次你说鞋子有点磨脚。', None, audio),
-         {'task': 'speed', 'option': 'more faster', 'text': '上次你说鞋子有点磨脚。', 'audioTokens': audio}),
-        ('edit', edit_segments('paralinguistic', None, 'Great, nice today.', 'Great[Laughter], nice today[Sigh].', audio),
-         {'task': 'paralinguistic', 'text': 'Great, nice today.', 'newText': 'Great[Laughter], nice today[Sigh].',
-          'audioTokens': audio}),
-        ('edit', edit_segments('vad', None, '', None, audio), {'task': 'vad', 'text': '', 'audioTokens': audio}),
-        ('clone', clone_segments(*CLONES[0]), dict(zip(CLONE_KEYS, CLONES[0]))),
-        ('clone', clone_segments(*CLONES[1]), dict(zip(CLONE_KEYS, CLONES[1]))),
+    edits = [
+        ('emotion', 'happy', TRANSCRIPT, None),
+        ('speed', 'more faster', '上次你说鞋子有点磨脚。', None),
+        ('paralinguistic', None, 'Great, nice today.', 'Great[Laughter], nice today[Sigh].'),
+        ('vad', None, '', None),
     ]
+    out = []
+    for task, option, text, new_text in edits:
+        inp = {'task': task, 'text': text, 'audioTokens': audio}
+        if option is not None:
+            inp['option'] = option
+        if new_text is not None:
+            inp['newText'] = new_text
+        out.append(('edit', edit_segments(task, option, text, new_text, audio, joined), inp,
+                    edit_messages(task, option, text, new_text, audio)))
+    for clone in CLONES[:2]:
+        out.append(('clone', clone_segments(*clone), dict(zip(CLONE_KEYS, clone)), clone_messages(*clone)))
+    return out
+
+
+def fast_tokenizer(model):
+    with open(os.path.join(FIX, 'sp', model + '.model'), 'rb') as f:
+        return hf_fast.FastLlamaTokenizer(f.read())
+
+
+def chat_cases(tok, template):
+    """The 2026 profile: each prompt rendered with `template` and tokenized as one string (no BOS added)."""
+    out = []
+    for kind, _seg, inp, messages in prompt_id_cases():
+        text = chat_render.render(template['template'], messages, template['specialTokens'])
+        out.append({'kind': kind, 'input': inp, 'text': text, 'ids': tok.encode(text)})
+    return out
 
 
 def main():
@@ -211,13 +254,24 @@ def main():
         seg = clone_segments(speaker, prompt_text, prompt_audio, target)
         out['clone'].append({'speaker': speaker, 'promptText': prompt_text, 'promptAudioTokens': prompt_audio,
                              'targetText': target, 'prompt': as_text(seg)})
-    id_cases = prompt_id_cases()
     for model in ['uni-identity', 'bpe-identity']:
         for add_bos, dummy in [(False, 'model'), (True, 'model'), (False, 'never'), (False, 'always')]:
             sp = processor(model, dummy)
-            for kind, seg, inp in id_cases:
-                out['ids'].append({'model': 'sp/%s.model' % model, 'addBos': add_bos, 'addDummyPrefix': dummy,
-                                   'kind': kind, 'input': inp, 'ids': as_ids(sp, seg, add_bos)})
+            for kind, seg, inp, _ in prompt_id_cases():
+                out['ids'].append({'model': 'sp/%s.model' % model, 'tokenizer': 'sentencepiece', 'addBos': add_bos,
+                                   'addDummyPrefix': dummy, 'instructionCall': 'own', 'kind': kind, 'input': inp,
+                                   'ids': as_ids(sp, seg, add_bos)})
+    fast = fast_tokenizer('uni-identity')
+    for add_bos in (False, True):
+        for joined in (False, True):
+            for kind, seg, inp, _ in prompt_id_cases(joined):
+                out['ids'].append({'model': 'sp/uni-identity.model', 'tokenizer': 'transformers-fast',
+                                   'addBos': add_bos, 'addDummyPrefix': 'model',
+                                   'instructionCall': 'joined' if joined else 'own', 'kind': kind, 'input': inp,
+                                   'ids': as_ids(fast, seg, add_bos)})
+    template = tiny_tokenizer.chat_template()
+    out['chatTemplate'] = template
+    out['chat'] = [dict(c, model='sp/uni-identity.model') for c in chat_cases(fast, template)]
     for channels, frames, text in [(1, 0, 'empty'), (1, 500, 'short'), (1, 2000, 'exactly two thousand'),
                                    (1, 2001, 'one more'), (1, 48000, '一秒钟的声音'), (2, 1000, 'stereo short'),
                                    (2, 1001, 'stereo just over'), (2, 30000, 'stereo long')]:

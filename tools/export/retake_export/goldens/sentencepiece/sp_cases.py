@@ -46,6 +46,13 @@ CASES = [
     'Le caf\u00E9 est chaud. Die Aufnahme beginnt in f\u00FCnf Minuten. \u00BFQu\u00E9?',
     '\u0000nul and \u0007bell and \u007Fdel',
     '\u200D\u2764\uFE0F\u200D\U0001F525 zwj',
+    # Where the two tokenizer modes part: text after a leading added token, a leading space, literal byte-piece
+    # names (whole vocabulary entries to the fast tokenizer), a special token alone, the escape symbol alone.
+    '<audio_3>text right after an audio token',
+    ' <|BOT|>system\n',
+    '<0x41><0xE4><0xBD><0xA0> literal byte pieces',
+    '<s>',
+    '\u2581',
 ]
 
 
@@ -57,7 +64,8 @@ def fuzz_cases(seed=20251121, count=200):
     with open(os.path.join(os.path.dirname(__file__), 'train-text.txt'), encoding='utf-8') as f:
         pool = sorted(set(f.read()) - {'\n'})
     pool += [' ', ' ', '  ', '\n', '\t', '\u3000', '\u00a0', '\U0001F600', '\u9F98', 'e\u0301', '\uFF21', '\uFB01', '\u2581']
-    atoms = ['[Laughter]', '[Sigh]', '<audio_7>', '<audio_1024>', '<audio_5119>', '<audio_', '[Uhm]', '<s>', '<|BOT|>']
+    atoms = ['[Laughter]', '[Sigh]', '<audio_7>', '<audio_1024>', '<audio_5119>', '<audio_', '[Uhm]', '<s>', '<|BOT|>',
+             '<0x41>', '<unk>']
     out = []
     for _ in range(count):
         s = ''
