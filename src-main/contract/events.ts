@@ -20,6 +20,22 @@ export interface Events {
    * and the fraction done overall (0..1, never decreasing). `stage` says what happens now (copying, decoding…).
    */
   'import.progress': { importId: string; index: number; count: number; name: string; fraction: number; stage: string | null };
+  /**
+   * Waveform of a file still being imported, as it is decoded: min/max pairs (`peaks`, interleaved, −1..1) for the
+   * buckets `start`.. of `bucketSec` seconds each. A first pass may send a coarse overview of the whole file, then
+   * finer pairs as decoding goes; a renderer keeps the finest it has for each span. `final` marks the last message
+   * of that file (its clip then arrives through timeline.changed).
+   */
+  'import.peaks': {
+    importId: string;
+    index: number;
+    name: string;
+    durationSec: number;
+    bucketSec: number;
+    start: number;
+    peaks: number[];
+    final: boolean;
+  };
   /** The engine host restarted (after a crash): engines are listed again. */
   'engines.changed': Record<string, never>;
 }
