@@ -15,6 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCHES = {
   prosody: 'bench/prosody/bench.ts',
   lm: 'bench/lm/decode.ts',
+  tokenizer: 'bench/tokenizer/bench.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);

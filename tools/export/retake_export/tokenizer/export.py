@@ -296,9 +296,8 @@ def write_references(out: str, model: ParaformerEncoder, codebook: np.ndarray, s
         f.write("\n")
 
 
-def run_tiny(out: str, seed: int, log) -> None:
-    os.makedirs(out, exist_ok=True)
-    cfg = tiny_config()
+def random_vq02(out: str, cfg: EncoderConfig, seed: int, log) -> Tuple[dict, ParaformerEncoder, np.ndarray]:
+    """A random encoder of `cfg` with a random am.mvn and codebook, exported into `out`: the vq02 component."""
     model = ParaformerEncoder(cfg)
     init_random(model, seed)
     model.eval()
@@ -308,8 +307,14 @@ def run_tiny(out: str, seed: int, log) -> None:
     np.save(os.path.join(out, "vq02.codebook.npy"), codebook)
     fe = frontend_settings({"fs": 16000, "window": "hamming", "n_mels": 80, "frame_length": 25, "frame_shift": 10,
                             "lfr_m": 7, "lfr_n": 6})
-    components = {"vq02": vq02_component(out, cfg, model, fe, "vq02.am.mvn", "vq02.codebook.npy",
-                                         len(model.state_dict()), log)}
+    return vq02_component(out, cfg, model, fe, "vq02.am.mvn", "vq02.codebook.npy", len(model.state_dict()), log), \
+        model, codebook
+
+
+def run_tiny(out: str, seed: int, log) -> None:
+    os.makedirs(out, exist_ok=True)
+    vq02, model, codebook = random_vq02(out, tiny_config(), seed, log)
+    components = {"vq02": vq02}
     s3 = s3_standin.build(seed + 3)
     s3_standin.export(s3, os.path.join(out, "vq06.onnx"))
     io = read_onnx_io(os.path.join(out, "vq06.onnx"))
@@ -326,12 +331,26 @@ def run_tiny(out: str, seed: int, log) -> None:
         log(f"  {os.path.relpath(golden, out)}: the upstream goldens' encoder")
 
 
+DEFAULT_BENCH_OUT = os.path.join(os.path.dirname(DEFAULT_TINY_PACK), "vq02-bench-pack")
+
+
+def run_full_size_bench(out: str, seed: int, log) -> None:
+    """A random vq02 encoder of the published size (EDITX-SPEC.md §4: 50 blocks, d 512) for bench/tokenizer."""
+    os.makedirs(out, exist_ok=True)
+    vq02, _, _ = random_vq02(out, EncoderConfig(), seed, log)
+    pack_manifest.merge(out, "vq02-bench", "Random vq02 encoder of the published size, for bench/tokenizer only.",
+                        {"vq02": vq02})
+
+
 def main(argv: List[str]) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m retake_export tokenizer", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--tiny-random", action="store_true", help="tiny random vq02 + S3 stand-in + references")
     src.add_argument("--from", dest="from_dir", help="the published Step-Audio-Tokenizer folder")
+    src.add_argument("--full-size-bench", action="store_true",
+                     help="random vq02 encoder of the published size (about 630 MB), for bench/tokenizer (default "
+                          f"--out {os.path.relpath(DEFAULT_BENCH_OUT, REPO)})")
     ap.add_argument("--out", help=f"pack folder (default for --tiny-random: {os.path.relpath(DEFAULT_TINY_PACK, REPO)})")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--skip-vq06", action="store_true", help="with --from: export vq02 only")
@@ -341,6 +360,8 @@ def main(argv: List[str]) -> int:
     try:
         if a.tiny_random:
             run_tiny(os.path.abspath(a.out or DEFAULT_TINY_PACK), a.seed, log)
+        elif a.full_size_bench:
+            run_full_size_bench(os.path.abspath(a.out or DEFAULT_BENCH_OUT), a.seed, log)
         else:
             if not a.out:
                 ap.error("--from needs --out PACK_DIR")
