@@ -64,7 +64,7 @@ describe('vq02 against the upstream code (goldens)', () => {
 
   it('reads the pack’s am.mvn as written', () => {
     expect(tok.cmvn.addShift.length).toBe(560);
-    const text = readFileSync(join(requireTinyPack(), 'reference', 'upstream-vq02', 'vq02.am.mvn'), 'utf8');
+    const text = readFileSync(join(requireTinyPack(), 'reference', 'upstream-vq02', 'am.mvn'), 'utf8');
     const first = /<AddShift>[^[]*\[\s*(\S+)/.exec(text)![1]!;
     expect(tok.cmvn.addShift[0]).toBe(Math.fround(Number(first)));
   });

@@ -25,7 +25,7 @@ describe('manifest: vq02 and vq06 components', () => {
     expect(m.components.vq02?.streaming.chunkSize).toEqual([0, 4, 5]);
     expect(m.components.vq06?.standIn).toBe(true);
     const paths = manifestFiles(m).map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['vq02.onnx', 'vq02.am.mvn', 'vq02.codebook.npy', 'vq06.onnx']));
+    expect(paths).toEqual(expect.arrayContaining(['vq02.onnx', 'am.mvn', 'linguistic_tokenizer.npy', 'vq06.onnx']));
   });
 
   it('a misspelled setting is an error naming it', () => {

@@ -242,9 +242,9 @@ def run_from(src: str, out: str, skip_vq06: bool, log, name: str = "step-audio-e
     log(f"  {ckpt}: {n_encoder} encoder tensors ({cfg.num_blocks} blocks, d {cfg.output_size})"
         + (f"; {len(others)} other tensors (decoder, predictor, …) left out" if others else ""))
     os.makedirs(out, exist_ok=True)
-    shutil.copyfile(os.path.join(folder, "am.mvn"), os.path.join(out, "vq02.am.mvn"))
-    shutil.copyfile(codebook, os.path.join(out, "vq02.codebook.npy"))
-    components = {"vq02": vq02_component(out, cfg, model, fe, "vq02.am.mvn", "vq02.codebook.npy", n_encoder, log)}
+    shutil.copyfile(os.path.join(folder, "am.mvn"), os.path.join(out, "am.mvn"))
+    shutil.copyfile(codebook, os.path.join(out, "linguistic_tokenizer.npy"))
+    components = {"vq02": vq02_component(out, cfg, model, fe, "am.mvn", "linguistic_tokenizer.npy", n_encoder, log)}
     if s3 is not None:
         shutil.copyfile(s3, os.path.join(out, "vq06.onnx"))
         components["vq06"] = vq06_component(out, "vq06.onnx", s3_io, stand_in=False)
@@ -301,13 +301,13 @@ def random_vq02(out: str, cfg: EncoderConfig, seed: int, log) -> Tuple[dict, Par
     model = ParaformerEncoder(cfg)
     init_random(model, seed)
     model.eval()
-    frontend.write_am_mvn(os.path.join(out, "vq02.am.mvn"), *frontend.random_cmvn(cfg.input_size, seed + 1))
+    frontend.write_am_mvn(os.path.join(out, "am.mvn"), *frontend.random_cmvn(cfg.input_size, seed + 1))
     g = torch.Generator().manual_seed(seed + 2)
     codebook = torch.randn(CODEBOOK_SIZE, cfg.output_size, generator=g).numpy().astype(np.float32)
-    np.save(os.path.join(out, "vq02.codebook.npy"), codebook)
+    np.save(os.path.join(out, "linguistic_tokenizer.npy"), codebook)
     fe = frontend_settings({"fs": 16000, "window": "hamming", "n_mels": 80, "frame_length": 25, "frame_shift": 10,
                             "lfr_m": 7, "lfr_n": 6})
-    return vq02_component(out, cfg, model, fe, "vq02.am.mvn", "vq02.codebook.npy", len(model.state_dict()), log), \
+    return vq02_component(out, cfg, model, fe, "am.mvn", "linguistic_tokenizer.npy", len(model.state_dict()), log), \
         model, codebook
 
 
