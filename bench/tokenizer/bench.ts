@@ -54,12 +54,11 @@ export async function main(): Promise<number> {
   await tok.tokenize(feats, plan); // warm-up: first-run allocations
   await tok.tokenize(feats, [frames]);
   for (let r = 0; r < REPEATS; r++) {
-    let t0 = performance.now();
+    const t0 = performance.now();
     const res = await tok.tokenize(feats, plan);
     chunked.total.push(performance.now() - t0);
     chunked.inside.push(res.encoderMs);
     chunked.quant.push(res.quantiseMs);
-    t0 = performance.now();
     const one = await tok.tokenize(feats, [frames]);
     whole.push(one.encoderMs);
   }
