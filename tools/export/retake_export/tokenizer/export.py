@@ -135,7 +135,8 @@ def check_s3_io(io: dict, source: str) -> None:
         problems.append(f"{len(ins)} inputs (upstream feeds 2)")
     else:
         mel, length = ins
-        if mel["dtype"] != "float32" or len(mel["shape"]) != 3 or mel["shape"][1] not in (VQ06["melBins"], "?"):
+        bins = mel["shape"][1] if len(mel["shape"]) == 3 else None
+        if mel["dtype"] != "float32" or bins is None or not (bins == VQ06["melBins"] or isinstance(bins, str)):
             problems.append(f"input 0 {mel} is not float32 (1, {VQ06['melBins']}, T)")
         if length["dtype"] != "int32" or len(length["shape"]) != 1:
             problems.append(f"input 1 {length} is not an int32 vector")
@@ -183,6 +184,8 @@ def read_checkpoint(folder: str) -> Tuple[Dict[str, torch.Tensor], str]:
                 state = state[key]
         if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
             raise ExportError(f"{path} does not hold a state dict of tensors")
+        if state and all(k.startswith("module.") for k in state):  # saved from a DataParallel wrapper
+            state = {k[len("module."):]: v for k, v in state.items()}
         return dict(state), path
     raise ExportError(f"{folder} has no model.pt, model.pb or model.safetensors")
 
