@@ -201,7 +201,8 @@ export const Vq02ComponentSchema = z
      *  config leaves on (Kaldi's 1.0), recorded so a difference in codes can be explained. */
     frontend: z.strictObject({
       sampleRate: z.literal(16000),
-      melBins: PositiveInt,
+      /** The runtime's Kaldi fbank has the reference's 80 bins. */
+      melBins: z.literal(80),
       frameLengthMs: z.literal(25),
       frameShiftMs: z.literal(10),
       window: z.literal('hamming'),

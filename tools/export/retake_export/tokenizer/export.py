@@ -73,7 +73,7 @@ def frontend_settings(conf: dict) -> dict:
 
 def check_frontend(fe: dict, cfg: EncoderConfig, source: str) -> None:
     """The runtime implements the reference's front end: refuse a config that asks for another."""
-    want = {"sampleRate": 16000, "frameLengthMs": 25, "frameShiftMs": 10, "window": "hamming"}
+    want = {"sampleRate": 16000, "melBins": 80, "frameLengthMs": 25, "frameShiftMs": 10, "window": "hamming"}
     bad = [f"{k} {fe[k]!r} (the runtime implements {v!r})" for k, v in want.items() if fe[k] != v]
     if fe["melBins"] * fe["lfrM"] != cfg.input_size:
         bad.append(f"{fe['melBins']} mel bins × LFR {fe['lfrM']} ≠ the encoder's input size {cfg.input_size}")
