@@ -3,8 +3,9 @@
 
 import { analyzeCommand } from './analyze';
 import { debugPromptCommand } from './debug-prompt';
+import { debugTokensCommand } from './debug-tokens';
 import { editCommand } from './edit';
 import { infoCommand } from './info';
 import type { Command } from './table';
 
-export const COMMANDS: readonly Command[] = [editCommand, infoCommand, analyzeCommand, debugPromptCommand];
+export const COMMANDS: readonly Command[] = [editCommand, infoCommand, analyzeCommand, debugPromptCommand, debugTokensCommand];
