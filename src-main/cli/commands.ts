@@ -4,8 +4,16 @@
 import { analyzeCommand } from './analyze';
 import { debugFeaturesCommand } from './debug-features';
 import { debugPromptCommand } from './debug-prompt';
+import { debugTokensCommand } from './debug-tokens';
 import { editCommand } from './edit';
 import { infoCommand } from './info';
 import type { Command } from './table';
 
-export const COMMANDS: readonly Command[] = [editCommand, infoCommand, analyzeCommand, debugPromptCommand, debugFeaturesCommand];
+export const COMMANDS: readonly Command[] = [
+  editCommand,
+  infoCommand,
+  analyzeCommand,
+  debugPromptCommand,
+  debugFeaturesCommand,
+  debugTokensCommand,
+];

@@ -8,6 +8,8 @@ import sys
 COMMANDS = {
     "lm": ("retake_export.lm.export", "export the Step1 LM (from a checkpoint, --tiny-random, or --kv-bench)"),
     "lm-check": ("retake_export.lm.checkpoint", "check a Step1 checkpoint's tensors against our model definition"),
+    "tokenizer": ("retake_export.tokenizer.export",
+                  "export the audio tokenizers vq02 + vq06 (from the published folder, or --tiny-random)"),
     "pack": ("retake_export.pack", "build the tiny random-weight pack with every part (used by tests and benchmarks)"),
 }
 

@@ -14,10 +14,12 @@ import torch
 from .common.errors import ExportError
 from .common.paths import DEFAULT_TINY_PACK
 from .lm import export as lm_export
+from .tokenizer import export as tokenizer_export
 
 # The parts in build order: each adds its component(s) to the pack's manifest.
 PARTS = [
     ("lm", lambda out, seed, log: lm_export.run_tiny(out, seed, 32, log)),
+    ("tokenizer", lambda out, seed, log: tokenizer_export.run_tiny(out, seed, log)),
 ]
 
 

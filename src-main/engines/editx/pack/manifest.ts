@@ -258,6 +258,103 @@ export const TextTokenizerSchema = z
   });
 export type TextTokenizerComponent = z.infer<typeof TextTokenizerSchema>;
 
+const PositiveInt = z.number().int().positive();
+
+/** The vq02 tokenizer (EDITX-SPEC.md §4): the Paraformer streaming encoder's chunk-step graph, run once per stride of
+ *  the reference's streaming loop, then nearest-centroid codes. tools/export/retake_export/tokenizer/export.py. */
+export const Vq02ComponentSchema = z
+  .strictObject({
+    architecture: z.literal('paraformer-streaming'),
+    /** The step graph: feats/offset/overlap/cache in, enc/next_offset/next_overlap/next_cache out. */
+    encoder: z.strictObject({
+      files: z.array(FileEntrySchema).min(1),
+      inputs: z.array(TensorInfoSchema),
+      outputs: z.array(TensorInfoSchema),
+    }),
+    /** Read from the published config.yaml (the spec marks these "verify"). */
+    config: z.strictObject({
+      inputSize: PositiveInt,
+      outputSize: PositiveInt,
+      attentionHeads: PositiveInt,
+      linearUnits: PositiveInt,
+      numBlocks: PositiveInt,
+      kernelSize: PositiveInt,
+      sanmShift: z.number().int().nonnegative(),
+    }),
+    /** Encoder tensors of the checkpoint the graph was exported from (652 for the published model). */
+    checkpointTensors: PositiveInt,
+    /** FunASR's frontend_conf. The runtime computes Kaldi fbank with dither 0; `referenceDither` is what the published
+     *  config leaves on (Kaldi's 1.0), recorded so a difference in codes can be explained. */
+    frontend: z.strictObject({
+      sampleRate: z.literal(16000),
+      /** The runtime's Kaldi fbank has the reference's 80 bins. */
+      melBins: z.literal(80),
+      frameLengthMs: z.literal(25),
+      frameShiftMs: z.literal(10),
+      window: z.literal('hamming'),
+      lfrM: PositiveInt,
+      lfrN: PositiveInt,
+      referenceDither: z.number().nonnegative(),
+      /** The reference hands the audio to FunASR through a float WAV that rounds samples to 24 bits. */
+      wavRoundTrip: z.boolean(),
+    }),
+    /** The reference's streaming call: chunk_size [left, stride frames, right overlap], attention look-back in
+     *  chunks, samples per LFR frame (a stride is chunkSize[1] × this), and the final-stride skip rule. */
+    streaming: z.strictObject({
+      chunkSize: z.tuple([z.literal(0), PositiveInt, PositiveInt]),
+      lookBack: PositiveInt,
+      samplesPerLfrFrame: PositiveInt,
+      minFinalSamples: z.number().int().nonnegative(),
+    }),
+    /** am.mvn as published (Kaldi nnet1 text: AddShift, Rescale). */
+    cmvn: z.strictObject({ file: FileEntrySchema, dim: PositiveInt }),
+    /** linguistic_tokenizer.npy as published: float32 (size, dim). */
+    codebook: z.strictObject({ file: FileEntrySchema, size: z.literal(1024), dim: PositiveInt }),
+  })
+  .superRefine((v, ctx) => {
+    const c = v.config;
+    const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
+    if (v.codebook.dim !== c.outputSize) issue(['codebook', 'dim'], `is ${v.codebook.dim}, the encoder outputs ${c.outputSize}`);
+    if (v.cmvn.dim !== c.inputSize) issue(['cmvn', 'dim'], `is ${v.cmvn.dim}, the encoder reads ${c.inputSize}`);
+    if (v.frontend.melBins * v.frontend.lfrM !== c.inputSize) {
+      issue(['frontend'], `${v.frontend.melBins} mel bins × LFR ${v.frontend.lfrM} is not the encoder's input size ${c.inputSize}`);
+    }
+    if (c.outputSize % c.attentionHeads !== 0) issue(['config', 'attentionHeads'], 'must divide outputSize');
+  });
+export type Vq02Component = z.infer<typeof Vq02ComponentSchema>;
+
+/** The vq06 tokenizer (EDITX-SPEC.md §4): the S3 tokenizer ONNX as published (or the tiny pack's stand-in), fed
+ *  Whisper log-mel chunks of at most `chunkSamples`. Its I/O is recorded as read from the file; the runtime addresses
+ *  the tensors by position, as the reference does. */
+export const Vq06ComponentSchema = z
+  .strictObject({
+    architecture: z.literal('s3-tokenizer-v1'),
+    /** The tiny pack's random stand-in with the same I/O, not the published model. */
+    standIn: z.boolean(),
+    files: z.array(FileEntrySchema).min(1),
+    inputs: z.array(TensorInfoSchema).length(2),
+    outputs: z.array(TensorInfoSchema).min(1),
+    melBins: PositiveInt,
+    chunkSamples: PositiveInt,
+    minChunkSamples: z.number().int().nonnegative(),
+    tokensPerSecond: z.number().positive(),
+    codes: z.literal(4096),
+  })
+  .superRefine((v, ctx) => {
+    const [mel, len] = v.inputs;
+    if (mel && (mel.dtype !== 'float32' || mel.shape.length !== 3)) {
+      ctx.addIssue({ code: 'custom', path: ['inputs', 0], message: 'must be float32 (1, melBins, frames)' });
+    }
+    if (len && (len.dtype !== 'int32' || len.shape.length !== 1)) {
+      ctx.addIssue({ code: 'custom', path: ['inputs', 1], message: 'must be an int32 length vector' });
+    }
+    const out = v.outputs[0];
+    if (out && out.dtype !== 'int32' && out.dtype !== 'int64') {
+      ctx.addIssue({ code: 'custom', path: ['outputs', 0], message: 'must hold integer codes' });
+    }
+  });
+export type Vq06Component = z.infer<typeof Vq06ComponentSchema>;
+
 export const PackManifestSchema = z
   .strictObject({
     format: z.literal(PACK_FORMAT),
@@ -267,6 +364,8 @@ export const PackManifestSchema = z
     components: z.looseObject({
       lm: LmComponentSchema.optional(),
       textTokenizer: TextTokenizerSchema.optional(),
+      vq02: Vq02ComponentSchema.optional(),
+      vq06: Vq06ComponentSchema.optional(),
     }),
   })
   .superRefine((m, ctx) => {
@@ -298,9 +397,16 @@ export function lmVariantNames(m: PackManifest): string[] {
   return Object.keys(m.components.lm?.variants ?? {});
 }
 
+/** Files of the audio tokenizers (vq02: graph, am.mvn, codebook; vq06: graph), in manifest order. */
+export function tokenizerFiles(m: PackManifest): FileEntry[] {
+  const v2 = m.components.vq02;
+  const v6 = m.components.vq06;
+  return [...(v2 ? [...v2.encoder.files, v2.cmvn.file, v2.codebook.file] : []), ...(v6?.files ?? [])];
+}
+
 /**
- * Files the known components list, each once: the text tokenizer's and those of the LM variants named (every variant
- * when `variants` is absent).
+ * Files the known components list, each once: the text tokenizer's, the audio tokenizers', and those of the LM
+ * variants named (every variant when `variants` is absent).
  */
 export function manifestFiles(m: PackManifest, variants?: readonly string[]): FileEntry[] {
   const out = new Map<string, FileEntry>();
@@ -310,5 +416,6 @@ export function manifestFiles(m: PackManifest, variants?: readonly string[]): Fi
     for (const name of variants ?? Object.keys(lm.variants)) lm.variants[name]?.files.forEach(add);
   }
   m.components.textTokenizer?.files.forEach(add);
+  tokenizerFiles(m).forEach(add);
   return [...out.values()];
 }
