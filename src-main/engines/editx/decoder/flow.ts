@@ -1,0 +1,311 @@
+// The flow (EDITX-SPEC.md §6): token pairs → mu (encoder graph), then 10 Euler steps of flow matching over the
+// cosine time grid with classifier-free guidance — each step one estimator run on a batch of 2 (conditional; and
+// with mu, speaker and cond zeroed, x and t kept), v = (1 + r)·v_c − r·v_u — from the pack's fixed noise buffer.
+// The Euler arithmetic follows the reference's float32 order (t accumulated as t + dt, dt = grid[i+1] − t).
+//
+// Long outputs: attention in the encoder and the estimator is global, so one run over prompt + output needs memory
+// growing with the square of the frames (2 × heads × frames² scores per estimator layer). When prompt + output
+// exceed runtime.maxWindowFrames, the output is decoded in windows: each window holds the whole prompt (its mel as
+// cond, as in a whole run) and one stretch of the output with overlapTokenFrames of context on each side; every
+// frame takes its noise from the same buffer column as in a whole run, and neighbouring windows are cross-faded
+// linearly over crossfadeFrames mel frames around their boundary. Attention then sees a window instead of the whole
+// utterance, so a windowed decode is close to, not equal to, a whole one (test/integration/editx-decoder/ measures
+// both the difference and the continuity at the seams).
+
+import { readFile } from 'node:fs/promises';
+import { RetakeError } from '../../../contract/errors';
+import type { ModelPack } from '../pack/load';
+import type { FlowComponent } from '../pack/manifest';
+import type { GraphOptions } from './ort-graph';
+import { throwIfCancelled } from './cancel';
+import { OrtGraph } from './ort-graph';
+import { bf16Array, cosineGrid } from './prompt-cond';
+
+const f = Math.fround;
+
+export interface FlowWindow {
+  /** The output token frames this window owns: [own0, own1). */
+  own0: number;
+  own1: number;
+  /** The output token frames it decodes (with context): [from, to). */
+  from: number;
+  to: number;
+}
+
+export interface WindowRuntime {
+  maxWindowFrames: number;
+  overlapTokenFrames: number;
+  crossfadeFrames: number;
+}
+
+/** How a decode of `promptFrames` + `outFrames` token frames is split (one window when it fits). */
+export function planWindows(promptFrames: number, outFrames: number, ratio: number, rt: WindowRuntime): FlowWindow[] {
+  if (ratio * (promptFrames + outFrames) <= rt.maxWindowFrames) return [{ own0: 0, own1: outFrames, from: 0, to: outFrames }];
+  const o = rt.overlapTokenFrames;
+  if (ratio * o * 2 < rt.crossfadeFrames) {
+    throw new RetakeError('E_VALIDATION', `runtime.crossfadeFrames ${rt.crossfadeFrames} needs overlapTokenFrames ≥ ${Math.ceil(rt.crossfadeFrames / (2 * ratio))}.`);
+  }
+  const core = Math.floor(rt.maxWindowFrames / ratio) - promptFrames - 2 * o;
+  const minCore = Math.max(2 * o, Math.ceil(rt.crossfadeFrames / ratio), 1);
+  if (core < minCore) {
+    throw new RetakeError(
+      'E_INPUT_TOO_LONG',
+      `The prompt (${promptFrames} token frames) leaves too little room in a decode window of ${rt.maxWindowFrames} mel frames; ` +
+        'use a shorter prompt or raise the pack\'s flow.runtime.maxWindowFrames.',
+    );
+  }
+  const n = Math.ceil(outFrames / core);
+  const out: FlowWindow[] = [];
+  for (let i = 0; i < n; i++) {
+    const own0 = Math.round((i * outFrames) / n);
+    const own1 = Math.round(((i + 1) * outFrames) / n);
+    out.push({ own0, own1, from: Math.max(0, own0 - o), to: Math.min(outFrames, own1 + o) });
+  }
+  return out;
+}
+
+export interface FlowInputs {
+  /** (1, frames, 2) token pairs: prompt first (reshape.ts). */
+  pairs: BigInt64Array;
+  promptFrames: number;
+  outFrames: number;
+  /** The prompt's cond prefix, bins × (ratio · promptFrames), bin-major (prompt-cond.ts). */
+  promptCond: Float32Array;
+  /** The projected speaker (bins values, speaker graph). */
+  speaker: Float32Array;
+}
+
+export interface FlowOptions {
+  signal?: AbortSignal;
+  /** Called after each Euler step with (steps done, steps in all). */
+  onStep?: (done: number, total: number) => void;
+  /** Override the pack's runtime (tests compare windowed and whole decodes). */
+  runtime?: Partial<WindowRuntime>;
+}
+
+export interface FlowResult {
+  /** bins × (ratio · outFrames), bin-major. */
+  mel: Float32Array;
+  frames: number;
+  windows: number;
+  encoderMs: number;
+  estimatorMs: number;
+  estimatorRuns: number;
+}
+
+export class FlowDecoder {
+  readonly grid: number[];
+
+  private constructor(
+    readonly component: FlowComponent,
+    private readonly encoder: OrtGraph,
+    private readonly estimator: OrtGraph,
+    private readonly speakerGraph: OrtGraph,
+    /** bins × noiseFrames, bin-major. */
+    private readonly noise: Float32Array,
+  ) {
+    const s = component.settings;
+    this.grid = s.timeGrid ?? cosineGrid(s.timesteps);
+  }
+
+  static async open(pack: ModelPack, opts: GraphOptions = {}): Promise<FlowDecoder> {
+    const c = pack.manifest.components.flow;
+    if (!c) throw new RetakeError('E_ENGINE_UNAVAILABLE', `The model pack in ${pack.dir} has no flow (components.flow).`);
+    const buf = await readFile(pack.path(c.noise.file)).catch(() => {
+      throw new RetakeError('E_ENGINE_UNAVAILABLE', `The model pack in ${pack.dir} is missing ${c.noise.file.path}.`);
+    });
+    if (buf.byteLength !== c.noise.file.bytes) {
+      throw new RetakeError('E_ENGINE_UNAVAILABLE', `${c.noise.file.path} has ${buf.byteLength} bytes, the manifest says ${c.noise.file.bytes}.`);
+    }
+    const noise = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    const opened: OrtGraph[] = [];
+    try {
+      for (const [g, label] of [
+        [c.graphs.encoder, 'the flow encoder'],
+        [c.graphs.estimator, 'the flow estimator'],
+        [c.graphs.speaker, 'the speaker projection'],
+      ] as const) {
+        opened.push(await OrtGraph.open(pack, g, label, opts));
+      }
+    } catch (e) {
+      await Promise.all(opened.map((g) => g.release()));
+      throw e;
+    }
+    const [enc, est, spk] = opened as [OrtGraph, OrtGraph, OrtGraph];
+    return new FlowDecoder(c, enc, est, spk, noise);
+  }
+
+  get bins(): number {
+    return this.component.config.melBins;
+  }
+
+  get ratio(): number {
+    return this.component.settings.tokenMelRatio;
+  }
+
+  /** Longest prompt + output the noise buffer covers, in mel frames. */
+  get maxFrames(): number {
+    return this.component.noise.shape[1];
+  }
+
+  /** The CAM++ embedding projected for the flow (rounded to bf16 first when the pack says so). */
+  async projectSpeaker(embedding: Float32Array): Promise<Float32Array> {
+    const dim = this.component.config.spkEmbedDim;
+    if (embedding.length !== dim) throw new RangeError(`the speaker embedding must have ${dim} values, got ${embedding.length}`);
+    const e = this.component.settings.bf16Prompt ? bf16Array(embedding) : embedding;
+    const r = await this.speakerGraph.run({ embedding: { type: 'float32', data: e, dims: [1, dim] } }, ['speaker']);
+    return (r.speaker as { data: Float32Array }).data.slice();
+  }
+
+  /** mu for token pairs (1, frames, 2): bins × (ratio · frames). */
+  async encode(pairs: BigInt64Array): Promise<Float32Array> {
+    const frames = pairs.length / 2;
+    const r = await this.encoder.run({ tokens: { type: 'int64', data: pairs, dims: [1, frames, 2] } }, ['mu']);
+    const mu = r.mu as { data: Float32Array; dims: number[] };
+    if (mu.dims[2] !== this.ratio * frames) {
+      throw new RetakeError('E_ENGINE_FAILED', `the flow encoder gave ${mu.dims[2]} frames for ${frames} token frames (expected ${this.ratio * frames}).`);
+    }
+    return mu.data;
+  }
+
+  /** One estimator run on a batch of `batch` (x, mu, cond: batch × bins × n; t: batch; spks: batch × bins). */
+  async velocity(x: Float32Array, mu: Float32Array, t: Float32Array, spks: Float32Array, cond: Float32Array, n: number): Promise<Float32Array> {
+    const b = t.length;
+    const bins = this.bins;
+    const r = await this.estimator.run(
+      {
+        x: { type: 'float32', data: x, dims: [b, bins, n] },
+        mu: { type: 'float32', data: mu, dims: [b, bins, n] },
+        t: { type: 'float32', data: t, dims: [b] },
+        spks: { type: 'float32', data: spks, dims: [b, bins] },
+        cond: { type: 'float32', data: cond, dims: [b, bins, n] },
+      },
+      ['velocity'],
+    );
+    return (r.velocity as { data: Float32Array }).data;
+  }
+
+  /** The Euler loop with CFG over one window of n mel frames; returns x (bins × n). */
+  async euler(noise: Float32Array, mu: Float32Array, speaker: Float32Array, cond: Float32Array, n: number, onStep: () => void, signal?: AbortSignal): Promise<Float32Array> {
+    const bins = this.bins;
+    const size = bins * n;
+    const r = this.component.settings.cfgRate;
+    const wc = f(1 + r);
+    const wu = f(r);
+    // Constant halves of the batch: conditional inputs, then zeros.
+    const mu2 = new Float32Array(2 * size);
+    mu2.set(mu);
+    const cond2 = new Float32Array(2 * size);
+    cond2.set(cond);
+    const spk2 = new Float32Array(2 * bins);
+    spk2.set(speaker);
+    const x2 = new Float32Array(2 * size);
+    const x = noise.slice();
+    const g = this.grid;
+    let t = f(g[0] as number);
+    let dt = f((g[1] as number) - t);
+    const t2 = new Float32Array(2);
+    for (let step = 1; step < g.length; step++) {
+      throwIfCancelled(signal);
+      x2.set(x);
+      x2.set(x, size);
+      t2[0] = t;
+      t2[1] = t;
+      const v = await this.velocity(x2, mu2, t2, spk2, cond2, n);
+      for (let i = 0; i < size; i++) {
+        const d = f(f(wc * (v[i] as number)) - f(wu * (v[size + i] as number)));
+        x[i] = f((x[i] as number) + f(dt * d));
+      }
+      t = f(t + dt);
+      if (step < g.length - 1) dt = f((g[step + 1] as number) - t);
+      onStep();
+    }
+    return x;
+  }
+
+  /** Noise columns [c0, c1) of the buffer, bins × (c1 − c0). */
+  noiseColumns(c0: number, c1: number): Float32Array {
+    const total = this.maxFrames;
+    if (c1 > total) {
+      throw new RetakeError(
+        'E_INPUT_TOO_LONG',
+        `Prompt and output need ${c1} mel frames (${(c1 / 50).toFixed(1)} s); the pack's noise buffer covers ${total}.`,
+      );
+    }
+    const w = c1 - c0;
+    const out = new Float32Array(this.bins * w);
+    for (let b = 0; b < this.bins; b++) out.set(this.noise.subarray(b * total + c0, b * total + c1), b * w);
+    return out;
+  }
+
+  /** The output's mel (the prompt's part dropped), whole or in windows (see the module comment). */
+  async decode(inp: FlowInputs, opts: FlowOptions = {}): Promise<FlowResult> {
+    const ratio = this.ratio;
+    const bins = this.bins;
+    const P = inp.promptFrames;
+    const G = inp.outFrames;
+    if (inp.pairs.length !== 2 * (P + G)) throw new RangeError('pairs do not match promptFrames + outFrames');
+    const pm = ratio * P;
+    if (inp.promptCond.length !== bins * pm) throw new RangeError(`promptCond must be ${bins} × ${pm}`);
+    const rt = { ...this.component.runtime, ...opts.runtime };
+    const windows = planWindows(P, G, ratio, rt);
+    this.noiseColumns(0, ratio * (P + G)); // fails early when the buffer is too short
+    const total = windows.length * (this.grid.length - 1);
+    let done = 0;
+    const onStep = (): void => opts.onStep?.(++done, total);
+    const encMs0 = this.encoder.runMs;
+    const estMs0 = this.estimator.runMs;
+    const outLen = ratio * G;
+    const acc = new Float32Array(bins * outLen);
+    const X = rt.crossfadeFrames;
+    for (let wi = 0; wi < windows.length; wi++) {
+      const w = windows[wi] as FlowWindow;
+      throwIfCancelled(opts.signal);
+      const wt = P + (w.to - w.from);
+      const pairs = new BigInt64Array(2 * wt);
+      pairs.set(inp.pairs.subarray(0, 2 * P));
+      pairs.set(inp.pairs.subarray(2 * (P + w.from), 2 * (P + w.to)), 2 * P);
+      const mu = await this.encode(pairs);
+      const n = ratio * wt;
+      const cond = new Float32Array(bins * n);
+      const noise = new Float32Array(bins * n);
+      const promptNoise = this.noiseColumns(0, pm);
+      const outNoise = this.noiseColumns(pm + ratio * w.from, pm + ratio * w.to);
+      const nOut = n - pm;
+      for (let b = 0; b < bins; b++) {
+        cond.set(inp.promptCond.subarray(b * pm, (b + 1) * pm), b * n);
+        noise.set(promptNoise.subarray(b * pm, (b + 1) * pm), b * n);
+        noise.set(outNoise.subarray(b * nOut, (b + 1) * nOut), b * n + pm);
+      }
+      const x = await this.euler(noise, mu, inp.speaker, cond, n, onStep, opts.signal);
+      // Blend this window's output frames into the result with linear ramps around its boundaries.
+      const m0 = ratio * w.from;
+      const lb = ratio * w.own0;
+      const rb = ratio * w.own1;
+      const first = wi === 0;
+      const last = wi === windows.length - 1;
+      for (let m = m0; m < ratio * w.to; m++) {
+        let wgt = 1;
+        if (!first && X > 0) wgt *= Math.min(1, Math.max(0, (m - (lb - X / 2) + 0.5) / X));
+        else if (!first && m < lb) wgt = 0;
+        if (!last && X > 0) wgt *= Math.min(1, Math.max(0, (rb + X / 2 - m - 0.5) / X));
+        else if (!last && m >= rb) wgt = 0;
+        if (wgt === 0) continue;
+        const src = pm + (m - m0);
+        for (let b = 0; b < bins; b++) acc[b * outLen + m] = (acc[b * outLen + m] as number) + wgt * (x[b * n + src] as number);
+      }
+    }
+    return {
+      mel: acc,
+      frames: outLen,
+      windows: windows.length,
+      encoderMs: this.encoder.runMs - encMs0,
+      estimatorMs: this.estimator.runMs - estMs0,
+      estimatorRuns: total,
+    };
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.encoder.release(), this.estimator.release(), this.speakerGraph.release()]);
+  }
+}
