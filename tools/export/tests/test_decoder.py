@@ -219,3 +219,77 @@ class HyperYamlTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ExportTest(unittest.TestCase):
+    """The exporter's decoder commands: graphs written and checked by onnx, their I/O as the manifest records it,
+    settings from cosyvoice.yaml. (Numerical ONNX-vs-torch parity runs in TypeScript on onnxruntime-node, which is
+    what the app uses: test/integration/editx-decoder/torch-vs-onnx.test.ts.)"""
+
+    @classmethod
+    def setUpClass(cls):
+        from retake_export.flow import export as flow_export
+        from retake_export.vocoder import export as vocoder_export
+
+        cls.tmp = tempfile.mkdtemp()
+        rc = flow_export.main(["--checkpoint", GOLDEN, "--out", cls.tmp, "--standin-speaker",
+                               "--noise", os.path.join(GOLDEN, "golden.safetensors") + ":cfm.noise"])
+        rc2 = vocoder_export.main(["--checkpoint", GOLDEN, "--out", cls.tmp])
+        assert rc == 0 and rc2 == 0
+        with open(os.path.join(cls.tmp, "manifest.json")) as f:
+            cls.manifest = json.load(f)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def test_graphs_and_io(self):
+        import onnx
+
+        c = self.manifest["components"]
+        want = {
+            "flow_encoder.onnx": (["tokens"], ["mu"]),
+            "flow_estimator.onnx": (["x", "mu", "t", "spks", "cond"], ["velocity"]),
+            "flow_speaker.onnx": (["embedding"], ["speaker"]),
+            "hift_f0.onnx": (["mel"], ["f0"]),
+            "hift_trunk.onnx": (["mel", "source_stft"], ["real", "imag"]),
+        }
+        graphs = {**c["flow"]["graphs"], **c["vocoder"]["graphs"]}
+        self.assertEqual(len(graphs), 5)
+        for g in graphs.values():
+            path = os.path.join(self.tmp, g["files"][0]["path"])
+            m = onnx.load(path)
+            onnx.checker.check_model(m)
+            ins, outs = want[g["files"][0]["path"]]
+            self.assertEqual([i["name"] for i in g["inputs"]], ins)
+            self.assertEqual([o["name"] for o in g["outputs"]], outs)
+            self.assertEqual([i.name for i in m.graph.input], ins)
+        est = c["flow"]["graphs"]["estimator"]["inputs"][0]
+        self.assertEqual(est["shape"], ["batch", 80, "frames"])
+        self.assertEqual(c["flow"]["graphs"]["encoder"]["inputs"][0], {"name": "tokens", "dtype": "int64",
+                                                                        "shape": [1, "token_frames", 2]})
+
+    def test_settings_from_yaml_and_noise(self):
+        c = self.manifest["components"]
+        self.assertEqual(c["flow"]["settings"]["settingsFrom"], "cosyvoice.yaml")
+        self.assertEqual(c["flow"]["settings"]["cfgRate"], 0.7)
+        self.assertEqual(c["flow"]["config"]["encoderHeads"], 2)
+        self.assertEqual(c["flow"]["promptMel"]["fmax"], 8000.0)
+        self.assertEqual(c["vocoder"]["source"]["harmonics"], 9)
+        self.assertEqual(c["vocoder"]["source"]["voicedThreshold"], 10.0)
+        g, _ = golden()
+        noise = g["cfm.noise"][0]
+        self.assertEqual(c["flow"]["noise"]["shape"], list(noise.shape))
+        import numpy as np
+
+        raw = np.fromfile(os.path.join(self.tmp, "flow_noise.f32"), dtype="<f4").reshape(noise.shape)
+        self.assertTrue(np.array_equal(raw, noise.numpy()))
+        self.assertNotIn("seed", c["flow"]["noise"])
+        lin = load_hift(GOLDEN)[0].m_source.l_linear
+        self.assertEqual(c["vocoder"]["source"]["mergeWeight"], [float(x) for x in lin.weight.reshape(-1)])
+
+    def test_missing_campplus_is_an_error(self):
+        from retake_export.flow import export as flow_export
+
+        with tempfile.TemporaryDirectory() as out:
+            self.assertEqual(flow_export.main(["--checkpoint", GOLDEN, "--out", out]), 1)
