@@ -37,7 +37,8 @@ function loadOrt(): Promise<Ort> {
 }
 
 function firstLine(s: string): string {
-  return (s.split(/\n|\u001b\[/)[0] ?? s).trim();
+  // onnxruntime appends its log (starting with a terminal colour code) to some messages; what precedes it says it.
+  return (s.split('\n')[0]?.split('\u001b[')[0] ?? s).trim();
 }
 
 function providerName(p: ProviderConfig): string {
