@@ -18,6 +18,7 @@ const BENCHES = {
   lm: 'bench/lm/decode.ts',
   features: 'bench/features/bench.ts',
   tokenizer: 'bench/tokenizer/bench.ts',
+  decoder: 'bench/decoder/decode.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);

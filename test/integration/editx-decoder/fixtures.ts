@@ -110,3 +110,34 @@ export function snrDb(x: ArrayLike<number>, ref: ArrayLike<number>): number {
   }
   return 10 * Math.log10(s / Math.max(e, 1e-30));
 }
+
+/**
+ * How far the fast source (float64 phases) may lie from the reference's (float32 phases) for `f0`: each harmonic's
+ * phase is off by at most half a float32 ulp of its largest value, scaled by the sine amplitude and merge weight
+ * (tanh only shrinks differences), plus float32 rounding of the result.
+ */
+export function sourceBound(v: { sampleRate: number; samplesPerFrame: number; source: { harmonics: number; sineAmp: number; mergeWeight: number[] } }, f0: Float32Array): number {
+  let bound = 1e-6;
+  for (let k = 1; k <= v.source.harmonics; k++) {
+    let cum = 0;
+    for (const x of f0) cum += ((k * x) / v.sampleRate) % 1;
+    const maxPhase = 2 * Math.PI * v.samplesPerFrame * cum;
+    const ulp = 2 ** (Math.floor(Math.log2(Math.max(maxPhase, 1e-30))) - 23);
+    bound += v.source.sineAmp * Math.abs(v.source.mergeWeight[k - 1] as number) * ulp;
+  }
+  return bound;
+}
+
+/** The first `n` values (the conditional half of a batch of 2). */
+export function firstHalf(x: Float32Array): Float32Array {
+  return x.subarray(0, x.length / 2);
+}
+
+/** (1 + r)·v_c − r·v_u of a batch-2 velocity, in float32 as the reference computes it. */
+export function guided(v: Float32Array, r = 0.7): Float32Array {
+  const f = Math.fround;
+  const n = v.length / 2;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = f(f(f(1 + r) * (v[i] as number)) - f(f(r) * (v[n + i] as number)));
+  return out;
+}

@@ -265,7 +265,7 @@ class ExportTest(unittest.TestCase):
             self.assertEqual([o["name"] for o in g["outputs"]], outs)
             self.assertEqual([i.name for i in m.graph.input], ins)
         est = c["flow"]["graphs"]["estimator"]["inputs"][0]
-        self.assertEqual(est["shape"], ["batch", 80, "frames"])
+        self.assertEqual(est["shape"], [1, 80, "frames"])
         self.assertEqual(c["flow"]["graphs"]["encoder"]["inputs"][0], {"name": "tokens", "dtype": "int64",
                                                                         "shape": [1, "token_frames", 2]})
 

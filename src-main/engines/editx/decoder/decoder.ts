@@ -9,7 +9,7 @@ import type { ModelPack } from '../pack/load';
 import { verifyPackFiles } from '../pack/load';
 import { decoderFiles } from '../pack/manifest';
 import { HiftVocoder } from '../vocoder/hift';
-import { drawSource } from '../vocoder/source';
+import { seededDraws } from '../vocoder/source';
 import type { SourceDraws } from '../vocoder/source';
 import { throwIfCancelled } from './cancel';
 import { FlowDecoder } from './flow';
@@ -35,6 +35,8 @@ export interface DecodeOptions {
   seed?: number;
   /** Explicit source draws instead of seeded ones (golden tests feed the reference's). */
   draws?: SourceDraws;
+  /** The source in the reference's float32 arithmetic instead of the fast float64 form (golden tests). */
+  referenceSource?: boolean;
   signal?: AbortSignal;
   /** 0..1 over the whole decode; stage 'flow' or 'vocoder'. */
   progress?: (value: number, stage: string) => void;
@@ -47,8 +49,10 @@ export interface DecodeTimings {
   estimatorMs: number;
   estimatorRuns: number;
   vocoderGraphMs: number;
-  /** TypeScript DSP: prompt condition, Euler updates and blending, source, STFT, ISTFT. */
+  /** Everything outside the graph runs (the TypeScript around them), and the vocoder's part of it (source, STFT,
+   *  ISTFT). */
   dspMs: number;
+  vocoderDspMs: number;
   totalMs: number;
 }
 
@@ -122,12 +126,11 @@ export class EditxDecoder {
       },
     );
     throwIfCancelled(signal);
-    const spf = this.vocoder.samplesPerFrame;
-    const harmonics = this.vocoder.component.source.harmonics;
-    const draws = opts.draws ?? drawSource(opts.seed ?? 0, flowRes.frames * spf, harmonics);
+    const draws = opts.draws ?? seededDraws(opts.seed ?? 0, this.vocoder.component.source.harmonics);
     const voc = await this.vocoder.vocode(flowRes.mel, flowRes.frames, draws, {
       ...(signal ? { signal } : {}),
       ...(opts.vocoderChunkFrames !== undefined ? { chunkFrames: opts.vocoderChunkFrames } : {}),
+      ...(opts.referenceSource ? { referenceSource: true } : {}),
       onChunk: (done, total) => progress?.(FLOW_SHARE + ((1 - FLOW_SHARE) * done) / total, 'vocoder'),
     });
     const totalMs = performance.now() - t0;
@@ -147,6 +150,7 @@ export class EditxDecoder {
         vocoderGraphMs: voc.graphMs,
         // Everything outside the graph runs: the TypeScript around them.
         dspMs: totalMs - graphMs - speakerMs,
+        vocoderDspMs: voc.dspMs,
         totalMs,
       },
     };

@@ -1,7 +1,9 @@
 // The flow (EDITX-SPEC.md §6): token pairs → mu (encoder graph), then 10 Euler steps of flow matching over the
 // cosine time grid with classifier-free guidance — each step one estimator run on a batch of 2 (conditional; and
 // with mu, speaker and cond zeroed, x and t kept), v = (1 + r)·v_c − r·v_u — from the pack's fixed noise buffer.
-// The Euler arithmetic follows the reference's float32 order (t accumulated as t + dt, dt = grid[i+1] − t).
+// The estimator graph forms the batch and the guided velocity itself (tools/export: flow/export.py), so a step feeds
+// one copy of each input and reads one velocity. The Euler arithmetic follows the reference's float32 order (t
+// accumulated as t + dt, dt = grid[i+1] − t).
 //
 // Long outputs: attention in the encoder and the estimator is global, so one run over prompt + output needs memory
 // growing with the square of the frames (2 × heads × frames² scores per estimator layer). When prompt + output
@@ -168,54 +170,39 @@ export class FlowDecoder {
     return mu.data;
   }
 
-  /** One estimator run on a batch of `batch` (x, mu, cond: batch × bins × n; t: batch; spks: batch × bins). */
-  async velocity(x: Float32Array, mu: Float32Array, t: Float32Array, spks: Float32Array, cond: Float32Array, n: number): Promise<Float32Array> {
-    const b = t.length;
+  /**
+   * One Euler step's guided velocity (x, mu, cond: bins × n; t: 1; spks: bins): the estimator graph runs the DiT on
+   * the batch of 2 (conditional, and mu/speaker/cond zeroed) and returns (1 + r)·v_c − r·v_u. `into` receives it when
+   * given.
+   */
+  async velocity(x: Float32Array, mu: Float32Array, t: number, spks: Float32Array, cond: Float32Array, n: number, into?: Float32Array): Promise<Float32Array> {
     const bins = this.bins;
     const r = await this.estimator.run(
       {
-        x: { type: 'float32', data: x, dims: [b, bins, n] },
-        mu: { type: 'float32', data: mu, dims: [b, bins, n] },
-        t: { type: 'float32', data: t, dims: [b] },
-        spks: { type: 'float32', data: spks, dims: [b, bins] },
-        cond: { type: 'float32', data: cond, dims: [b, bins, n] },
+        x: { type: 'float32', data: x, dims: [1, bins, n] },
+        mu: { type: 'float32', data: mu, dims: [1, bins, n] },
+        t: { type: 'float32', data: Float32Array.of(t), dims: [1] },
+        spks: { type: 'float32', data: spks, dims: [1, bins] },
+        cond: { type: 'float32', data: cond, dims: [1, bins, n] },
       },
-      ['velocity'],
+      into ? { velocity: { data: into, dims: [1, bins, n] } } : ['velocity'],
     );
     return (r.velocity as { data: Float32Array }).data;
   }
 
-  /** The Euler loop with CFG over one window of n mel frames; returns x (bins × n). */
+  /** The Euler loop over one window of n mel frames; returns x (bins × n). */
   async euler(noise: Float32Array, mu: Float32Array, speaker: Float32Array, cond: Float32Array, n: number, onStep: () => void, signal?: AbortSignal): Promise<Float32Array> {
-    const bins = this.bins;
-    const size = bins * n;
-    const r = this.component.settings.cfgRate;
-    const wc = f(1 + r);
-    const wu = f(r);
-    // Constant halves of the batch: conditional inputs, then zeros.
-    const mu2 = new Float32Array(2 * size);
-    mu2.set(mu);
-    const cond2 = new Float32Array(2 * size);
-    cond2.set(cond);
-    const spk2 = new Float32Array(2 * bins);
-    spk2.set(speaker);
-    const x2 = new Float32Array(2 * size);
+    const size = this.bins * n;
+    const v = new Float32Array(size);
     const x = noise.slice();
     const g = this.grid;
+    // t accumulates as t + dt and the next dt is grid[i + 1] − t, in float32, as in the reference.
     let t = f(g[0] as number);
     let dt = f((g[1] as number) - t);
-    const t2 = new Float32Array(2);
     for (let step = 1; step < g.length; step++) {
       throwIfCancelled(signal);
-      x2.set(x);
-      x2.set(x, size);
-      t2[0] = t;
-      t2[1] = t;
-      const v = await this.velocity(x2, mu2, t2, spk2, cond2, n);
-      for (let i = 0; i < size; i++) {
-        const d = f(f(wc * (v[i] as number)) - f(wu * (v[size + i] as number)));
-        x[i] = f((x[i] as number) + f(dt * d));
-      }
+      await this.velocity(x, mu, t, speaker, cond, n, v);
+      for (let i = 0; i < size; i++) x[i] = f((x[i] as number) + f(dt * (v[i] as number)));
       t = f(t + dt);
       if (step < g.length - 1) dt = f((g[step + 1] as number) - t);
       onStep();
@@ -223,15 +210,19 @@ export class FlowDecoder {
     return x;
   }
 
-  /** Noise columns [c0, c1) of the buffer, bins × (c1 − c0). */
-  noiseColumns(c0: number, c1: number): Float32Array {
-    const total = this.maxFrames;
-    if (c1 > total) {
+  private checkNoise(frames: number): void {
+    if (frames > this.maxFrames) {
       throw new RetakeError(
         'E_INPUT_TOO_LONG',
-        `Prompt and output need ${c1} mel frames (${(c1 / 50).toFixed(1)} s); the pack's noise buffer covers ${total}.`,
+        `Prompt and output need ${frames} mel frames (${(frames / 50).toFixed(1)} s); the pack's noise buffer covers ${this.maxFrames}.`,
       );
     }
+  }
+
+  /** Noise columns [c0, c1) of the buffer, bins × (c1 − c0). */
+  noiseColumns(c0: number, c1: number): Float32Array {
+    this.checkNoise(c1);
+    const total = this.maxFrames;
     const w = c1 - c0;
     const out = new Float32Array(this.bins * w);
     for (let b = 0; b < this.bins; b++) out.set(this.noise.subarray(b * total + c0, b * total + c1), b * w);
@@ -249,7 +240,7 @@ export class FlowDecoder {
     if (inp.promptCond.length !== bins * pm) throw new RangeError(`promptCond must be ${bins} × ${pm}`);
     const rt = { ...this.component.runtime, ...opts.runtime };
     const windows = planWindows(P, G, ratio, rt);
-    this.noiseColumns(0, ratio * (P + G)); // fails early when the buffer is too short
+    this.checkNoise(ratio * (P + G));
     const total = windows.length * (this.grid.length - 1);
     let done = 0;
     const onStep = (): void => opts.onStep?.(++done, total);

@@ -101,16 +101,25 @@ export class OrtGraph {
     throw new RetakeError('E_ENGINE_UNAVAILABLE', `onnxruntime could not load ${label} (${file.path}): ${notes.join('; ')}.`);
   }
 
-  /** Runs with feeds by name; returns the named outputs (float32) with their dimensions. */
-  async run(feeds: Record<string, Feed>, outputs: readonly string[]): Promise<Record<string, Fetched>> {
+  /**
+   * Runs with feeds by name; returns the named outputs (float32) with their dimensions. Outputs given as buffers
+   * with their dimensions are written in place by onnxruntime (no allocation per run).
+   */
+  async run(feeds: Record<string, Feed>, outputs: readonly string[] | Record<string, Fetched>): Promise<Record<string, Fetched>> {
     if (this.released) throw new RetakeError('E_INTERNAL', `${this.label} was already released.`);
     const { Tensor } = this.ort;
     const f: Record<string, OrtTensor> = {};
     for (const [k, v] of Object.entries(feeds)) f[k] = new Tensor(v.type, v.data, v.dims);
+    const names = Array.isArray(outputs) ? (outputs as readonly string[]) : Object.keys(outputs);
+    let fetches: string[] | Record<string, OrtTensor> = names as string[];
+    if (!Array.isArray(outputs)) {
+      fetches = {};
+      for (const [k, v] of Object.entries(outputs as Record<string, Fetched>)) fetches[k] = new Tensor('float32', v.data, v.dims);
+    }
     const t0 = performance.now();
     let res: InferenceSession.OnnxValueMapType;
     try {
-      res = await this.session.run(f, outputs as string[]);
+      res = await this.session.run(f, fetches);
     } catch (e) {
       const shapes = Object.entries(feeds).map(([k, v]) => `${k} [${v.dims.join(', ')}]`).join(', ');
       throw new RetakeError('E_ENGINE_FAILED', `${this.label} failed to run on ${shapes}: ${firstLine((e as Error).message)}`);
@@ -118,7 +127,7 @@ export class OrtGraph {
       this.runMs += performance.now() - t0;
     }
     const out: Record<string, Fetched> = {};
-    for (const name of outputs) {
+    for (const name of names) {
       const t = res[name] as OrtTensor | undefined;
       if (!t || t.type !== 'float32') {
         throw new RetakeError('E_ENGINE_FAILED', `${this.label} gave no float32 output ${name}.`);

@@ -14,9 +14,9 @@ import type { VocoderComponent } from '../pack/manifest';
 import type { GraphOptions } from '../decoder/ort-graph';
 import { throwIfCancelled } from '../decoder/cancel';
 import { OrtGraph } from '../decoder/ort-graph';
-import { nsfSource } from './source';
+import { nsfSource, nsfSourceReference } from './source';
 import type { SourceDraws } from './source';
-import { istft, sourceStft, stftFrames } from './stft';
+import { Istft, sourceStft, stftFrames } from './stft';
 
 export interface VocodeOptions {
   signal?: AbortSignal;
@@ -27,6 +27,8 @@ export interface VocodeOptions {
   contextFrames?: number;
   /** Use this F0 instead of the predictor's (tests isolate the source and trunk from the F0 graph). */
   f0?: Float32Array;
+  /** Compute the source with the reference's float32 arithmetic (./source: nsfSourceReference), for golden tests. */
+  referenceSource?: boolean;
 }
 
 export interface VocodeResult {
@@ -79,19 +81,23 @@ export class HiftVocoder {
     if (f0.length !== frames) throw new RangeError(`F0 must have ${frames} values`);
     throwIfCancelled(opts.signal);
     let t0 = performance.now();
-    const source = nsfSource(f0, v, draws);
+    const source = (opts.referenceSource ? nsfSourceReference : nsfSource)(f0, v, draws);
     const n = v.istft.nFft;
     const hop = v.istft.hop;
     const specPerFrame = v.samplesPerFrame / hop;
     const totalSpec = stftFrames(source.length, hop);
-    const stft = sourceStft(source, n, hop);
-    dspMs += performance.now() - t0;
     const nb = n / 2 + 1;
-    const real = new Float32Array(nb * totalSpec);
-    const imag = new Float32Array(nb * totalSpec);
+    const inverse = new Istft(n, hop, totalSpec);
+    dspMs += performance.now() - t0;
     const chunk = Math.max(1, opts.chunkFrames ?? v.runtime.chunkFrames);
     const ctx = Math.max(0, opts.contextFrames ?? v.runtime.contextFrames);
     const chunks = Math.ceil(frames / chunk);
+    // Buffers reused by every chunk of the same window size (all but the ends).
+    let bufFrames = -1;
+    let melBuf: Float32Array = new Float32Array(0);
+    let stftBuf = new Float32Array(0);
+    let reBuf = new Float32Array(0);
+    let imBuf = new Float32Array(0);
     for (let c = 0; c < chunks; c++) {
       throwIfCancelled(opts.signal);
       const a = c * chunk;
@@ -99,32 +105,38 @@ export class HiftVocoder {
       const m0 = Math.max(0, a - ctx);
       const m1 = Math.min(frames, b + ctx);
       const wf = m1 - m0;
-      const melW = new Float32Array(bins * wf);
-      for (let k = 0; k < bins; k++) melW.set(mel.subarray(k * frames + m0, k * frames + m1), k * wf);
+      t0 = performance.now();
       const sf = specPerFrame * wf + 1;
       const s0 = specPerFrame * m0;
-      const stftW = new Float32Array((n + 2) * sf);
-      for (let k = 0; k < n + 2; k++) stftW.set(stft.subarray(k * totalSpec + s0, k * totalSpec + s0 + sf), k * sf);
-      const out = await this.trunk.run(
+      if (wf !== bufFrames) {
+        bufFrames = wf;
+        melBuf = wf === frames ? mel : new Float32Array(bins * wf);
+        stftBuf = new Float32Array((n + 2) * sf);
+        reBuf = new Float32Array(nb * sf);
+        imBuf = new Float32Array(nb * sf);
+      }
+      if (melBuf !== mel) for (let k = 0; k < bins; k++) melBuf.set(mel.subarray(k * frames + m0, k * frames + m1), k * wf);
+      // The source's STFT frames under this window, computed straight into the trunk's input.
+      sourceStft(source, n, hop, s0, s0 + sf, stftBuf);
+      dspMs += performance.now() - t0;
+      await this.trunk.run(
         {
-          mel: { type: 'float32', data: melW, dims: [1, bins, wf] },
-          source_stft: { type: 'float32', data: stftW, dims: [1, n + 2, sf] },
+          mel: { type: 'float32', data: melBuf, dims: [1, bins, wf] },
+          source_stft: { type: 'float32', data: stftBuf, dims: [1, n + 2, sf] },
         },
-        ['real', 'imag'],
+        { real: { data: reBuf, dims: [1, nb, sf] }, imag: { data: imBuf, dims: [1, nb, sf] } },
       );
-      // This chunk's own spectrum frames (the last chunk also owns the final frame).
+      t0 = performance.now();
+      // This chunk's own spectrum frames (the last chunk also owns the final frame) go into the ISTFT.
       const from = specPerFrame * (a - m0);
       const to = specPerFrame * (b - m0) + (b === frames ? 1 : 0);
-      const re = (out.real as { data: Float32Array }).data;
-      const im = (out.imag as { data: Float32Array }).data;
-      for (let k = 0; k < nb; k++) {
-        real.set(re.subarray(k * sf + from, k * sf + to), k * totalSpec + s0 + from);
-        imag.set(im.subarray(k * sf + from, k * sf + to), k * totalSpec + s0 + from);
-      }
+      const spec = { real: reBuf, imag: imBuf, bins: nb, frames: sf };
+      inverse.add(spec, from, to, s0);
+      dspMs += performance.now() - t0;
       opts.onChunk?.(c + 1, chunks);
     }
     t0 = performance.now();
-    const waveform = istft({ real, imag, bins: nb, frames: totalSpec }, n, hop, v.audioLimit);
+    const waveform = inverse.finish(v.audioLimit);
     dspMs += performance.now() - t0;
     return { waveform, f0, source, graphMs: this.f0Graph.runMs + this.trunk.runMs - graphMs0, dspMs };
   }

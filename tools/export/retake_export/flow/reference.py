@@ -35,9 +35,12 @@ def write(out: str, flow: Flow, hift: Hift) -> Dict[str, torch.Tensor]:
     cond[:, :, : cond_prompt.shape[1]] = cond_prompt.transpose(1, 2)
     steps: Dict[str, torch.Tensor] = {}
 
+    r = flow.cfg.cfg_rate
+
     def on_step(i, x2, t2, v):
         if i == 0:
-            steps.update({"estimator.step0.x": x2, "estimator.step0.t": t2, "estimator.step0.out": v})
+            steps.update({"estimator.step0.x": x2, "estimator.step0.t": t2, "estimator.step0.out": v,
+                          "estimator.step0.guided": (1.0 + r) * v[:1] - r * v[1:]})
 
     mel_full = flow.euler(noise, mu, spks, cond, on_step=on_step)
     mel = mel_full[:, :, cond_prompt.shape[1]:].contiguous()
