@@ -54,6 +54,9 @@ export interface DecodeTimings {
   dspMs: number;
   vocoderDspMs: number;
   totalMs: number;
+  /** The same split in the process's CPU time (robust to other load on the machine): in graph runs, and outside. */
+  graphCpuMs: number;
+  dspCpuMs: number;
 }
 
 export interface DecodeResult {
@@ -104,6 +107,7 @@ export class EditxDecoder {
 
   async decode(codes: readonly number[], prompt: DecodePrompt, opts: DecodeOptions = {}): Promise<DecodeResult> {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const signal = opts.signal;
     throwIfCancelled(signal);
     const flow = this.flow;
@@ -114,8 +118,10 @@ export class EditxDecoder {
     const tp = tokenPairs(prompt.codes, codes);
     const cond = promptCondition(prompt.mel, flow.ratio * tp.promptFrames, flow.component.settings.bf16Prompt);
     const ts = performance.now();
+    const cs = process.cpuUsage();
     const speaker = await flow.projectSpeaker(prompt.embedding);
     const speakerMs = performance.now() - ts;
+    const speakerCpu = process.cpuUsage(cs);
     const progress = opts.progress;
     const flowRes = await flow.decode(
       { pairs: tp.pairs, promptFrames: tp.promptFrames, outFrames: tp.generatedFrames, promptCond: cond, speaker },
@@ -134,7 +140,9 @@ export class EditxDecoder {
       onChunk: (done, total) => progress?.(FLOW_SHARE + ((1 - FLOW_SHARE) * done) / total, 'vocoder'),
     });
     const totalMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     const graphMs = flowRes.encoderMs + flowRes.estimatorMs + voc.graphMs;
+    const graphCpuMs = flowRes.graphCpuMs + voc.graphCpuMs + (speakerCpu.user + speakerCpu.system) / 1000;
     return {
       samples: voc.waveform,
       sampleRate: this.sampleRate,
@@ -152,6 +160,8 @@ export class EditxDecoder {
         dspMs: totalMs - graphMs - speakerMs,
         vocoderDspMs: voc.dspMs,
         totalMs,
+        graphCpuMs,
+        dspCpuMs: (cpu.user + cpu.system) / 1000 - graphCpuMs,
       },
     };
   }

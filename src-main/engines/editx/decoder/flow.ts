@@ -93,6 +93,8 @@ export interface FlowResult {
   encoderMs: number;
   estimatorMs: number;
   estimatorRuns: number;
+  /** CPU time of the process inside the encoder and estimator runs. */
+  graphCpuMs: number;
 }
 
 export class FlowDecoder {
@@ -246,6 +248,7 @@ export class FlowDecoder {
     const onStep = (): void => opts.onStep?.(++done, total);
     const encMs0 = this.encoder.runMs;
     const estMs0 = this.estimator.runMs;
+    const cpu0 = this.encoder.runCpuMs + this.estimator.runCpuMs;
     const outLen = ratio * G;
     const acc = new Float32Array(bins * outLen);
     const X = rt.crossfadeFrames;
@@ -293,6 +296,7 @@ export class FlowDecoder {
       encoderMs: this.encoder.runMs - encMs0,
       estimatorMs: this.estimator.runMs - estMs0,
       estimatorRuns: total,
+      graphCpuMs: this.encoder.runCpuMs + this.estimator.runCpuMs - cpu0,
     };
   }
 

@@ -46,8 +46,9 @@ function providerName(p: ProviderConfig): string {
 }
 
 export class OrtGraph {
-  /** Milliseconds spent inside session.run since the graph was opened. */
+  /** Milliseconds spent inside session.run since the graph was opened: wall time, and the process's CPU time. */
   runMs = 0;
+  runCpuMs = 0;
   private released = false;
 
   private constructor(
@@ -117,6 +118,7 @@ export class OrtGraph {
       for (const [k, v] of Object.entries(outputs as Record<string, Fetched>)) fetches[k] = new Tensor('float32', v.data, v.dims);
     }
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     let res: InferenceSession.OnnxValueMapType;
     try {
       res = await this.session.run(f, fetches);
@@ -125,6 +127,8 @@ export class OrtGraph {
       throw new RetakeError('E_ENGINE_FAILED', `${this.label} failed to run on ${shapes}: ${firstLine((e as Error).message)}`);
     } finally {
       this.runMs += performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      this.runCpuMs += (c.user + c.system) / 1000;
     }
     const out: Record<string, Fetched> = {};
     for (const name of names) {

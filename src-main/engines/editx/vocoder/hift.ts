@@ -35,12 +35,24 @@ export interface VocodeResult {
   waveform: Float32Array;
   f0: Float32Array;
   source: Float32Array;
-  /** Milliseconds in the ONNX graphs and in the TypeScript DSP (source, STFT, ISTFT). */
+  /** Milliseconds in the ONNX graphs and in the TypeScript DSP (source, STFT, ISTFT); CPU time in the graphs. */
   graphMs: number;
   dspMs: number;
+  graphCpuMs: number;
+}
+
+interface ChunkBuffers {
+  frames: number;
+  mel: Float32Array;
+  stft: Float32Array;
+  real: Float32Array;
+  imag: Float32Array;
 }
 
 export class HiftVocoder {
+  /** The buffers of a full chunk (chunk + 2 × context frames), kept between calls: most chunks have that size. */
+  private full: ChunkBuffers | null = null;
+
   private constructor(
     readonly component: VocoderComponent,
     private readonly f0Graph: OrtGraph,
@@ -76,6 +88,7 @@ export class HiftVocoder {
     const bins = v.config.melBins;
     if (mel.length !== bins * frames || frames < 1) throw new RangeError(`mel must be ${bins} × ${frames}`);
     const graphMs0 = this.f0Graph.runMs + this.trunk.runMs;
+    const graphCpu0 = this.f0Graph.runCpuMs + this.trunk.runCpuMs;
     let dspMs = 0;
     const f0 = opts.f0 ?? (await this.f0(mel, frames));
     if (f0.length !== frames) throw new RangeError(`F0 must have ${frames} values`);
@@ -92,12 +105,20 @@ export class HiftVocoder {
     const chunk = Math.max(1, opts.chunkFrames ?? v.runtime.chunkFrames);
     const ctx = Math.max(0, opts.contextFrames ?? v.runtime.contextFrames);
     const chunks = Math.ceil(frames / chunk);
-    // Buffers reused by every chunk of the same window size (all but the ends).
-    let bufFrames = -1;
-    let melBuf: Float32Array = new Float32Array(0);
-    let stftBuf = new Float32Array(0);
-    let reBuf = new Float32Array(0);
-    let imBuf = new Float32Array(0);
+    const fullFrames = chunk + 2 * ctx;
+    const buffers = (wf: number): ChunkBuffers => {
+      if (wf === this.full?.frames) return this.full;
+      const sf = specPerFrame * wf + 1;
+      const b = {
+        frames: wf,
+        mel: new Float32Array(bins * wf),
+        stft: new Float32Array((n + 2) * sf),
+        real: new Float32Array(nb * sf),
+        imag: new Float32Array(nb * sf),
+      };
+      if (wf === fullFrames) this.full = b;
+      return b;
+    };
     for (let c = 0; c < chunks; c++) {
       throwIfCancelled(opts.signal);
       const a = c * chunk;
@@ -108,13 +129,11 @@ export class HiftVocoder {
       t0 = performance.now();
       const sf = specPerFrame * wf + 1;
       const s0 = specPerFrame * m0;
-      if (wf !== bufFrames) {
-        bufFrames = wf;
-        melBuf = wf === frames ? mel : new Float32Array(bins * wf);
-        stftBuf = new Float32Array((n + 2) * sf);
-        reBuf = new Float32Array(nb * sf);
-        imBuf = new Float32Array(nb * sf);
-      }
+      const buf = buffers(wf);
+      const melBuf = wf === frames ? mel : buf.mel;
+      const stftBuf = buf.stft;
+      const reBuf = buf.real;
+      const imBuf = buf.imag;
       if (melBuf !== mel) for (let k = 0; k < bins; k++) melBuf.set(mel.subarray(k * frames + m0, k * frames + m1), k * wf);
       // The source's STFT frames under this window, computed straight into the trunk's input.
       sourceStft(source, n, hop, s0, s0 + sf, stftBuf);
@@ -138,7 +157,14 @@ export class HiftVocoder {
     t0 = performance.now();
     const waveform = inverse.finish(v.audioLimit);
     dspMs += performance.now() - t0;
-    return { waveform, f0, source, graphMs: this.f0Graph.runMs + this.trunk.runMs - graphMs0, dspMs };
+    return {
+      waveform,
+      f0,
+      source,
+      graphMs: this.f0Graph.runMs + this.trunk.runMs - graphMs0,
+      dspMs,
+      graphCpuMs: this.f0Graph.runCpuMs + this.trunk.runCpuMs - graphCpu0,
+    };
   }
 
   async release(): Promise<void> {

@@ -290,20 +290,50 @@ export function nsfSource(f0: Float32Array, v: SourceSettings, draws: SourceDraw
     const i1 = i0 + (i0 < frames - 1 ? 1 : 0);
     const l1 = clamped ? 0 : Math.min(Math.max(src0 - i0, 0), 1);
     const slope = clamped || i1 === i0 ? 0 : r;
-    for (let k = 0; k < h; k++) {
-      const a = P[i0 * h + k] as number;
-      const d = (P[i1 * h + k] as number) - a;
+    if (h * (f0[i1] as number) < sr) {
+      // No harmonic's increment wraps in this interval, so harmonic k's phase is k × the fundamental's modulo 2π
+      // (the wraps of earlier frames shift it by whole turns: spf × an integer): rotate the fundamental and take the
+      // overtones by the Chebyshev recurrence sin(kθ) = 2·cos θ·sin((k−1)θ) − sin((k−2)θ).
+      const a = P[i0 * h] as number;
+      const d = (P[i1 * h] as number) - a;
       const theta = a + l1 * d;
       let sn = sin(theta);
       let cs = cosOf(theta);
       const sd = Math.sin(slope * d);
       const cd = Math.cos(slope * d);
-      const w = wk[k] as number;
+      const w0 = wk[0] as number;
       for (let s = s0; s < s1; s++) {
-        acc[s] = (acc[s] as number) + w * sn;
+        const twoC = 2 * cs;
+        let prev = 0;
+        let cur = sn;
+        let sum = w0 * sn;
+        for (let k = 1; k < h; k++) {
+          const next = twoC * cur - prev;
+          prev = cur;
+          cur = next;
+          sum += (wk[k] as number) * next;
+        }
+        acc[s] = sum;
         const ns = sn * cd + cs * sd;
         cs = cs * cd - sn * sd;
         sn = ns;
+      }
+    } else {
+      for (let k = 0; k < h; k++) {
+        const a = P[i0 * h + k] as number;
+        const d = (P[i1 * h + k] as number) - a;
+        const theta = a + l1 * d;
+        let sn = sin(theta);
+        let cs = cosOf(theta);
+        const sd = Math.sin(slope * d);
+        const cd = Math.cos(slope * d);
+        const w = wk[k] as number;
+        for (let s = s0; s < s1; s++) {
+          acc[s] = (acc[s] as number) + w * sn;
+          const ns = sn * cd + cs * sd;
+          cs = cs * cd - sn * sd;
+          sn = ns;
+        }
       }
     }
     s0 = s1;

@@ -58,23 +58,31 @@ const C3 = Math.cos((3 * Math.PI) / 8);
  * differences b_i of x_i and x_{16−i}): what the loops of sourceStft compute for any even n, without their
  * bookkeeping, since both transforms run over all 120 spectrum frames of every mel frame.
  */
-function forward16(x: Float64Array, out: Float32Array, frames: number, f: number): void {
-  const x0 = x[0] as number;
-  const x8 = x[8] as number;
-  const a1 = (x[1] as number) + (x[15] as number);
-  const a2 = (x[2] as number) + (x[14] as number);
-  const a3 = (x[3] as number) + (x[13] as number);
-  const a4 = (x[4] as number) + (x[12] as number);
-  const a5 = (x[5] as number) + (x[11] as number);
-  const a6 = (x[6] as number) + (x[10] as number);
-  const a7 = (x[7] as number) + (x[9] as number);
-  const b1 = (x[1] as number) - (x[15] as number);
-  const b2 = (x[2] as number) - (x[14] as number);
-  const b3 = (x[3] as number) - (x[13] as number);
-  const b4 = (x[4] as number) - (x[12] as number);
-  const b5 = (x[5] as number) - (x[11] as number);
-  const b6 = (x[6] as number) - (x[10] as number);
-  const b7 = (x[7] as number) - (x[9] as number);
+function forward16(x: ArrayLike<number>, p: number, w: Float64Array, out: Float32Array, frames: number, f: number): void {
+  // x[p + i] · w[i]: the Hann window is symmetric (w[i] = w[16 − i]), so each sum and difference takes one factor.
+  const x0 = (x[p] as number) * (w[0] as number);
+  const x8 = (x[p + 8] as number) * (w[8] as number);
+  const w1 = w[1] as number;
+  const w2 = w[2] as number;
+  const w3 = w[3] as number;
+  const w4 = w[4] as number;
+  const w5 = w[5] as number;
+  const w6 = w[6] as number;
+  const w7 = w[7] as number;
+  const a1 = ((x[p + 1] as number) + (x[p + 15] as number)) * w1;
+  const a2 = ((x[p + 2] as number) + (x[p + 14] as number)) * w2;
+  const a3 = ((x[p + 3] as number) + (x[p + 13] as number)) * w3;
+  const a4 = ((x[p + 4] as number) + (x[p + 12] as number)) * w4;
+  const a5 = ((x[p + 5] as number) + (x[p + 11] as number)) * w5;
+  const a6 = ((x[p + 6] as number) + (x[p + 10] as number)) * w6;
+  const a7 = ((x[p + 7] as number) + (x[p + 9] as number)) * w7;
+  const b1 = ((x[p + 1] as number) - (x[p + 15] as number)) * w1;
+  const b2 = ((x[p + 2] as number) - (x[p + 14] as number)) * w2;
+  const b3 = ((x[p + 3] as number) - (x[p + 13] as number)) * w3;
+  const b4 = ((x[p + 4] as number) - (x[p + 12] as number)) * w4;
+  const b5 = ((x[p + 5] as number) - (x[p + 11] as number)) * w5;
+  const b6 = ((x[p + 6] as number) - (x[p + 10] as number)) * w6;
+  const b7 = ((x[p + 7] as number) - (x[p + 9] as number)) * w7;
   out[0 * frames + f] = x0 + x8 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
   out[9 * frames + f] = 0;
   out[1 * frames + f] = x0 - x8 + C1 * a1 + C2 * a2 + C3 * a3 - C3 * a5 - C2 * a6 - C1 * a7;
@@ -175,20 +183,23 @@ export function sourceStft(x: Float32Array, n: number, hop: number, from = 0, to
   const { cos, sin, window } = t;
   for (let f = 0; f < frames; f++) {
     const start = (from + f) * hop - half;
-    if (start >= 0 && start + n <= len) {
-      for (let i = 0; i < n; i++) seg[i] = (x[start + i] as number) * (window[i] as number);
-    } else {
-      for (let i = 0; i < n; i++) {
-        let j = start + i;
-        if (j < 0) j = -j;
-        else if (j >= len) j = 2 * (len - 1) - j;
-        seg[i] = (x[j] as number) * (window[i] as number);
-      }
-    }
-    if (n === 16) {
-      forward16(seg, out, frames, f);
+    const inside = start >= 0 && start + n <= len;
+    if (n === 16 && inside) {
+      forward16(x, start, window, out, frames, f);
       continue;
     }
+    // Frames reaching into the reflect padding (and other sizes): gather the reflected, unwindowed samples.
+    for (let i = 0; i < n; i++) {
+      let j = start + i;
+      if (j < 0) j = -j;
+      else if (j >= len) j = 2 * (len - 1) - j;
+      seg[i] = x[j] as number;
+    }
+    if (n === 16) {
+      forward16(seg, 0, window, out, frames, f);
+      continue;
+    }
+    for (let i = 0; i < n; i++) seg[i] = (seg[i] as number) * (window[i] as number);
     {
       for (let i = 1; i < half; i++) {
         sum[i] = (seg[i] as number) + (seg[n - i] as number);
@@ -292,17 +303,19 @@ export class Istft {
       return e;
     };
     // Away from the ends the envelope repeats with the hop.
-    const period = new Float64Array(hop);
+    const inv = new Float64Array(hop);
     const inner0 = n;
-    const inner1 = hop * (frames - 1);
-    for (let j = 0; j < hop; j++) period[j] = env(inner0 + j);
+    const inner1 = Math.max(inner0, hop * (frames - 1));
+    for (let j = 0; j < hop; j++) inv[j] = 1 / env(inner0 + j);
     const out = new Float32Array(outLen);
-    for (let i = 0; i < outLen; i++) {
-      const p = i + half;
-      const e = p >= inner0 && p < inner1 ? (period[(p - inner0) % hop] as number) : env(p);
-      const v = (acc[p] as number) / e;
+    const put = (i: number, v: number): void => {
       out[i] = v > limit ? limit : v < -limit ? -limit : v;
+    };
+    for (let i = 0; i < outLen && i + half < inner0; i++) put(i, (acc[i + half] as number) / env(i + half));
+    for (let p = inner0; p < inner1 && p - half < outLen; p += hop) {
+      for (let j = 0; j < hop && p + j < inner1 && p + j - half < outLen; j++) put(p + j - half, (acc[p + j] as number) * (inv[j] as number));
     }
+    for (let i = Math.max(0, inner1 - half); i < outLen; i++) put(i, (acc[i + half] as number) / env(i + half));
     return out;
   }
 }
