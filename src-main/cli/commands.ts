@@ -2,6 +2,7 @@
 // new command (e.g. `debug tokens` in ./debug-tokens.ts) exports `defineCommand({...})` and is added here.
 
 import { analyzeCommand } from './analyze';
+import { debugDecodeCommand } from './debug-decode';
 import { debugFeaturesCommand } from './debug-features';
 import { debugPromptCommand } from './debug-prompt';
 import { debugTokensCommand } from './debug-tokens';
@@ -16,4 +17,5 @@ export const COMMANDS: readonly Command[] = [
   debugPromptCommand,
   debugFeaturesCommand,
   debugTokensCommand,
+  debugDecodeCommand,
 ];

@@ -3,21 +3,27 @@
 //
 //   retake debug decode --pack DIR --codes FILE.json --prompt IN [--seed S] -o OUT.wav [--mel FILE.npy]
 //
-// FILE.json: {"prompt": [...], "codes": [...]} — the prompt audio's mixed codes (as its tokenizer interleaves them) and
-// the codes to decode; values are codes 0..5119 or token ids 65536..70655. IN is the prompt: an audio file (its 24 kHz
-// mel and CAM++ embedding come from the shared feature front ends) or a .safetensors file holding `mel` (frames × 80)
-// and `embedding` (192) computed elsewhere. --mel writes the decoded mel (80 × frames, float32) as .npy.
+// FILE.json: {"codes": [...], "prompt": [...]} — the codes to decode and, optionally, the prompt audio's mixed codes;
+// values are codes 0..5119 or token ids 65536..70655. IN is the prompt: an audio file (its 24 kHz mel and CAM++
+// embedding through the shared feature front ends, and its codes through the pack's audio tokenizers unless the JSON
+// gives them), or a .safetensors file holding `mel` (frames × 80) and `embedding` (192) computed elsewhere (then the
+// JSON must give the prompt's codes). --mel writes the decoded mel (80 × frames, float32) as .npy.
 
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { RetakeError } from '../contract/errors';
 import { decodeFile } from '../audio/decode';
+import { encodeNpy } from '../audio/features';
 import { toMono } from '../audio/types';
 import { encodeWav } from '../audio/wav';
 import { EditxDecoder } from '../engines/editx/decoder/decoder';
+import { PROMPT_FRONT_ENDS } from '../engines/editx/decoder/front-end';
 import type { FeatureMatrix } from '../engines/editx/decoder/prompt-cond';
 import type { PromptFrontEnds } from '../engines/editx/decoder/speaker';
 import { loadPack } from '../engines/editx/pack/load';
+import { AUDIO_FEATURES_FRONT_END } from '../engines/editx/tokenizer/front-end';
+import { AudioTokenizer } from '../engines/editx/tokenizer/tokenize';
+import { defineCommand, UsageError } from './table';
 
 export interface DebugDecodeArgs {
   pack: string;
@@ -26,13 +32,15 @@ export interface DebugDecodeArgs {
   output: string;
   seed?: number;
   mel?: string;
-  /** The feature front ends for an audio prompt (src-main/audio/features); absent, only .safetensors prompts work. */
+  /** The feature front ends for an audio prompt; default: audio/features. */
   frontEnds?: PromptFrontEnds;
   progress?: (value: number, stage: string) => void;
   signal?: AbortSignal;
 }
 
 export interface DebugDecodeResult {
+  /** Where the prompt's codes came from. */
+  promptCodes: 'json' | 'tokenizer';
   samples: number;
   sampleRate: number;
   melFrames: number;
@@ -95,40 +103,30 @@ async function readPromptFeatures(file: string): Promise<{ mel: FeatureMatrix; e
   };
 }
 
-/** A float32 .npy file (format 1.0, little-endian, C order). */
-export function npyFloat32(data: Float32Array, shape: readonly number[]): Uint8Array {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  const pad = 64 - ((10 + header.length + 1) % 64);
-  header += ' '.repeat(pad % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0); // \x93NUMPY v1.0
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
-  return out;
-}
-
 export async function debugDecode(a: DebugDecodeArgs): Promise<DebugDecodeResult> {
   const t0 = performance.now();
   const json = (await readJson(a.codes)) as { prompt?: unknown; codes?: unknown } | null;
-  if (!json || typeof json !== 'object') throw new RetakeError('E_VALIDATION', `${a.codes} must hold {"prompt": [...], "codes": [...]}.`);
-  const promptCodes = readCodes(json.prompt ?? [], 'prompt', a.codes);
+  if (!json || typeof json !== 'object') throw new RetakeError('E_VALIDATION', `${a.codes} must hold {"codes": [...], "prompt": [...]}.`);
   const codes = readCodes(json.codes, 'codes', a.codes);
+  let promptCodes = json.prompt === undefined ? null : readCodes(json.prompt, 'prompt', a.codes);
   const pack = await loadPack(a.pack, { variants: [] });
   const dec = await EditxDecoder.open(pack);
   try {
     let features: { mel: FeatureMatrix; embedding: Float32Array };
-    if (a.prompt.endsWith('.safetensors')) features = await readPromptFeatures(a.prompt);
-    else {
-      if (!a.frontEnds) {
-        throw new RetakeError(
-          'E_ENGINE_UNAVAILABLE',
-          'Decoding from prompt audio needs the feature front ends (src-main/audio/features), which this build does not have; ' +
-            'pass the prompt as a .safetensors file with "mel" and "embedding".',
-        );
-      }
+    if (a.prompt.endsWith('.safetensors')) {
+      if (!promptCodes) throw new RetakeError('E_VALIDATION', `${a.codes} must give the prompt's codes ("prompt") when the prompt is a features file.`);
+      features = await readPromptFeatures(a.prompt);
+    } else {
       const audio = await decodeFile(path.resolve(a.prompt));
-      features = await dec.promptFeatures(toMono(audio), audio.sampleRate, a.frontEnds);
+      features = await dec.promptFeatures(toMono(audio), audio.sampleRate, a.frontEnds ?? PROMPT_FRONT_ENDS);
+      if (!promptCodes) {
+        const tok = await AudioTokenizer.open(pack, AUDIO_FEATURES_FRONT_END);
+        try {
+          promptCodes = (await tok.tokenize(audio)).codes;
+        } finally {
+          await tok.release();
+        }
+      }
     }
     const res = await dec.decode(codes, { codes: promptCodes, ...features }, {
       seed: a.seed ?? 0,
@@ -136,8 +134,9 @@ export async function debugDecode(a: DebugDecodeArgs): Promise<DebugDecodeResult
       ...(a.progress ? { progress: a.progress } : {}),
     });
     await fsp.writeFile(a.output, encodeWav({ sampleRate: res.sampleRate, channels: [res.samples] }, 'float32'));
-    if (a.mel) await fsp.writeFile(a.mel, npyFloat32(res.mel, [res.melBins, res.melFrames]));
+    if (a.mel) await fsp.writeFile(a.mel, encodeNpy(res.mel, [res.melBins, res.melFrames]));
     return {
+      promptCodes: json.prompt === undefined ? 'tokenizer' : 'json',
       samples: res.samples.length,
       sampleRate: res.sampleRate,
       melFrames: res.melFrames,
@@ -148,3 +147,47 @@ export async function debugDecode(a: DebugDecodeArgs): Promise<DebugDecodeResult
     await dec.release();
   }
 }
+
+async function checkOutput(file: string): Promise<void> {
+  const dir = await fsp.stat(path.dirname(file)).catch(() => null);
+  if (!dir?.isDirectory()) throw new RetakeError('E_FILE_NOT_FOUND', `The output folder ${path.dirname(file)} does not exist.`);
+  const st = await fsp.stat(file).catch(() => null);
+  if (st?.isDirectory()) throw new RetakeError('E_IO', `The output ${file} is a folder; give a file name such as out.wav.`);
+}
+
+export const debugDecodeCommand = defineCommand({
+  name: 'debug decode',
+  options: {
+    pack: { type: 'string', usage: '--pack DIR' },
+    codes: { type: 'string', usage: '--codes FILE.json' },
+    prompt: { type: 'string', usage: '--prompt IN' },
+    seed: { type: 'string', usage: '[--seed S]' },
+    output: { type: 'string', short: 'o', usage: '-o OUT.wav' },
+    mel: { type: 'string', usage: '[--mel FILE.npy]' },
+  },
+  async run({ values: v, positionals, out }) {
+    if (positionals.length > 0) throw new UsageError('debug decode takes no positional arguments.');
+    for (const k of ['pack', 'codes', 'prompt', 'output'] as const) {
+      if (typeof v[k] !== 'string') throw new UsageError(`debug decode needs ${k === 'output' ? '-o OUT.wav' : `--${k}`}.`);
+    }
+    let seed: number | undefined;
+    if (v.seed !== undefined) {
+      seed = Number(v.seed);
+      if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to ${0xffffffff} (got "${v.seed}").`);
+    }
+    const output = path.resolve(v.output as string);
+    await checkOutput(output);
+    const r = await debugDecode({
+      pack: v.pack as string,
+      codes: path.resolve(v.codes as string),
+      prompt: v.prompt as string,
+      output,
+      ...(seed !== undefined ? { seed } : {}),
+      ...(typeof v.mel === 'string' ? { mel: path.resolve(v.mel) } : {}),
+    });
+    out(
+      `${output}: ${(r.samples / r.sampleRate).toFixed(2)} s at ${r.sampleRate} Hz (${r.melFrames} mel frames, ${r.windows} ` +
+        `window${r.windows === 1 ? '' : 's'}; prompt codes from the ${r.promptCodes === 'json' ? 'codes file' : 'tokenizer'}) in ${r.seconds.toFixed(1)} s`,
+    );
+  },
+});

@@ -6,6 +6,7 @@
 //   retake analyze IN [--json]
 //   retake debug prompt --task T [--option O] --text … [--new-text …] [--audio-tokens …] [--pack DIR --ids]
 //   retake debug tokens IN --pack DIR [--json] [--ids]
+//   retake debug decode --pack DIR --codes FILE.json --prompt IN [--seed S] -o OUT.wav [--mel FILE.npy]
 // Exit 0 on success; on bad input one line on stderr and a non-zero exit (2 for usage, 1 otherwise).
 
 import { RetakeError } from '../contract/errors';

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeFile } from '../../../src-main/audio/decode';
-import { tokenFrames } from '../../../src-main/engines/editx/decoder/reshape';
+import { tokenFrames } from '../../../src-main/engines/editx/decoder/token-pairs';
 import { corpusFile, hostEntry, repoRoot } from '../../helpers/studio';
 import { tempDir } from '../../helpers/tmp';
 import { TINY_PACK, reference, tensor, tinyPack } from './fixtures';
@@ -50,7 +50,7 @@ describe('retake debug decode', () => {
     const a = path.join(dir, 'a.wav');
     const r = run(a, '5', '--mel', path.join(dir, 'a.npy'));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/a\.wav: .* at 24000 Hz \(30 mel frames, 1 window\)/);
+    expect(r.stdout).toMatch(/a\.wav: .* at 24000 Hz \(30 mel frames, 1 window; prompt codes from the codes file\)/);
     const audio = await decodeFile(a);
     expect(audio.sampleRate).toBe(24000);
     expect(audio.channels[0]?.length).toBe(2 * tokenFrames(codes.length) * 480);
@@ -66,7 +66,19 @@ describe('retake debug decode', () => {
     expect(readFileSync(a).equals(readFileSync(c))).toBe(false);
   });
 
-  it('refuses bad codes and an audio prompt it cannot featurize, in one line', () => {
+  it('decodes with an audio prompt: its mel and CAM++ embedding from the front ends, its codes from the tokenizers', async () => {
+    const codesFile = path.join(dir, 'gen.json');
+    writeFileSync(codesFile, JSON.stringify({ codes: [1, 2, 1030, 1031, 1032, 3, 4, 1040, 1041, 1042] }));
+    const out = path.join(dir, 'from-audio.wav');
+    const r = retake('debug', 'decode', '--pack', TINY_PACK, '--codes', codesFile, '--prompt', corpusFile('en_happy_prompt.wav'), '-o', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/12 mel frames, 1 window; prompt codes from the tokenizer/);
+    const audio = await decodeFile(out);
+    expect(audio.channels[0]?.length).toBe(12 * 480);
+    expect(audio.channels[0]?.some((x) => x !== 0)).toBe(true);
+  });
+
+  it('refuses bad codes and a features prompt without codes, in one line', () => {
     const codesFile = path.join(dir, 'bad.json');
     writeFileSync(codesFile, JSON.stringify({ prompt: [], codes: [1, 2, 9000] }));
     const bad = retake('debug', 'decode', '--pack', TINY_PACK, '--codes', codesFile, '--prompt', 'x.safetensors', '-o', path.join(dir, 'x.wav'));
@@ -75,10 +87,12 @@ describe('retake debug decode', () => {
     const usage = retake('debug', 'decode', '--pack', TINY_PACK);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/debug decode needs --codes/);
-    writeFileSync(codesFile, JSON.stringify({ prompt: [1, 2, 1030], codes: [1, 2, 1030] }));
-    const audio = retake('debug', 'decode', '--pack', TINY_PACK, '--codes', codesFile, '--prompt', corpusFile('en_happy_prompt.wav'), '-o', path.join(dir, 'y.wav'));
-    expect(audio.code).toBe(1);
-    expect(audio.stderr.trim().split('\n')).toHaveLength(1);
-    expect(audio.stderr).toMatch(/feature front ends.*\[E_ENGINE_UNAVAILABLE\]/);
+    const unknown = retake('debug', 'frobnicate');
+    expect(unknown.stderr).toMatch(/decode/);
+    writeFileSync(codesFile, JSON.stringify({ codes: [1, 2, 1030] }));
+    const features = retake('debug', 'decode', '--pack', TINY_PACK, '--codes', codesFile, '--prompt', path.join(dir, 'prompt.safetensors'), '-o', path.join(dir, 'y.wav'));
+    expect(features.code).toBe(1);
+    expect(features.stderr.trim().split('\n')).toHaveLength(1);
+    expect(features.stderr).toMatch(/must give the prompt's codes.*\[E_VALIDATION\]/);
   });
 });

@@ -6,7 +6,7 @@ import { RetakeError } from '../../../src-main/contract/errors';
 import { EditxDecoder } from '../../../src-main/engines/editx/decoder/decoder';
 import type { DecodePrompt } from '../../../src-main/engines/editx/decoder/decoder';
 import { planWindows } from '../../../src-main/engines/editx/decoder/flow';
-import { tokenFrames } from '../../../src-main/engines/editx/decoder/reshape';
+import { tokenFrames } from '../../../src-main/engines/editx/decoder/token-pairs';
 import { featureMatrix, maxAbsDiff, reference, tensor, tinyPack } from './fixtures';
 
 const { t: R, meta } = reference();

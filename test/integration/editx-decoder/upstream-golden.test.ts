@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EditxDecoder } from '../../../src-main/engines/editx/decoder/decoder';
 import { promptCondition } from '../../../src-main/engines/editx/decoder/prompt-cond';
-import { tokenPairs } from '../../../src-main/engines/editx/decoder/reshape';
+import { tokenPairs } from '../../../src-main/engines/editx/decoder/token-pairs';
 import { nsfSource, nsfSourceReference } from '../../../src-main/engines/editx/vocoder/source';
 import { featureMatrix, firstHalf, guided, golden, maxAbs, maxAbsDiff, snrDb, sourceBound, tensor, upstreamPack } from './fixtures';
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Xoshiro128 } from '../../../src-main/engines/editx/lm/rng';
 import { bf16, cosineGrid, nearestIndices } from '../../../src-main/engines/editx/decoder/prompt-cond';
-import { reshapeCodes, tokenFrames, tokenPairs } from '../../../src-main/engines/editx/decoder/reshape';
+import { tokenFrames, tokenPairs } from '../../../src-main/engines/editx/decoder/token-pairs';
 import { nsfSource, nsfSourceReference, seededDraws } from '../../../src-main/engines/editx/vocoder/source';
 import { istft, sourceStft, stftFrames } from '../../../src-main/engines/editx/vocoder/stft';
 
@@ -43,10 +43,10 @@ describe('bf16 and the prompt resize', () => {
 });
 
 describe('token reshape', () => {
-  it('pads partial groups with the reference tail and shifts vq06 rows by one', () => {
-    expect(reshapeCodes([1, 2, 1024 + 3, 1024 + 4, 1024 + 5])).toEqual([1, 1028, 2, 1029, 1024, 1030]);
-    expect(reshapeCodes([7])).toEqual([7, 1025, 0, 1025, 1024, 1025]);
-    expect(reshapeCodes([7, 8, 1024 + 9])).toEqual([7, 1034, 8, 1025, 1024, 1025]);
+  it('pads each part to whole groups with the reference tail, vq06 rows shifted by one, prompt first', () => {
+    const pairs = (p: number[], g: number[]) => [...tokenPairs(p, g).pairs].map(Number);
+    expect(pairs([1, 2, 1024 + 3, 1024 + 4, 1024 + 5], [7])).toEqual([1, 1028, 2, 1029, 1024, 1030, 7, 1025, 0, 1025, 1024, 1025]);
+    expect(pairs([], [7, 8, 1024 + 9])).toEqual([7, 1034, 8, 1025, 1024, 1025]);
     expect(tokenFrames(0)).toBe(0);
     expect(tokenFrames(6)).toBe(6);
     const tp = tokenPairs([1, 2], [3]);

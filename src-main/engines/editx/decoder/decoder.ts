@@ -14,10 +14,11 @@ import type { SourceDraws } from '../vocoder/source';
 import { throwIfCancelled } from './cancel';
 import { FlowDecoder } from './flow';
 import type { WindowRuntime } from './flow';
-import type { GraphOptions } from './ort-graph';
+import type { DecoderStage, GraphOptions, SessionSource } from './graph';
+import type { SessionRegistry } from '../../../onnx';
 import { promptCondition } from './prompt-cond';
 import type { FeatureMatrix } from './prompt-cond';
-import { tokenPairs } from './reshape';
+import { tokenPairs } from './token-pairs';
 import { SpeakerEncoder, promptAudioFeatures } from './speaker';
 import type { PromptAudioFeatures, PromptFrontEnds } from './speaker';
 
@@ -82,13 +83,23 @@ export class EditxDecoder {
     readonly speaker: SpeakerEncoder,
   ) {}
 
-  static async open(pack: ModelPack, opts: GraphOptions = {}): Promise<EditxDecoder> {
+  /** Opens the decoder's own sessions (released with it). */
+  static open(pack: ModelPack, opts: GraphOptions = {}): Promise<EditxDecoder> {
+    return EditxDecoder.over(pack, { pack, opts });
+  }
+
+  /** Over the pack's decoder stages of a session registry (opened there on first use, released with the pack). */
+  static fromRegistry(pack: ModelPack, registry: Pick<SessionRegistry<DecoderStage>, 'get'>): Promise<EditxDecoder> {
+    return EditxDecoder.over(pack, { registry });
+  }
+
+  private static async over(pack: ModelPack, src: SessionSource): Promise<EditxDecoder> {
     await verifyPackFiles(pack.dir, decoderFiles(pack.manifest), 'size');
-    const flow = await FlowDecoder.open(pack, opts);
+    const flow = await FlowDecoder.open(pack, src);
     let vocoder: HiftVocoder | null = null;
     try {
-      vocoder = await HiftVocoder.open(pack, opts);
-      return new EditxDecoder(flow, vocoder, await SpeakerEncoder.open(pack, opts));
+      vocoder = await HiftVocoder.open(pack, src);
+      return new EditxDecoder(flow, vocoder, await SpeakerEncoder.open(pack, src));
     } catch (e) {
       await flow.release();
       await vocoder?.release();

@@ -18,9 +18,8 @@ import { readFile } from 'node:fs/promises';
 import { RetakeError } from '../../../contract/errors';
 import type { ModelPack } from '../pack/load';
 import type { FlowComponent } from '../pack/manifest';
-import type { GraphOptions } from './ort-graph';
 import { throwIfCancelled } from './cancel';
-import { OrtGraph } from './ort-graph';
+import { DecoderGraph, type SessionSource } from './graph';
 import { bf16Array, cosineGrid } from './prompt-cond';
 
 const f = Math.fround;
@@ -67,7 +66,7 @@ export function planWindows(promptFrames: number, outFrames: number, ratio: numb
 }
 
 export interface FlowInputs {
-  /** (1, frames, 2) token pairs: prompt first (reshape.ts). */
+  /** (1, frames, 2) token pairs: prompt first (token-pairs.ts). */
   pairs: BigInt64Array;
   promptFrames: number;
   outFrames: number;
@@ -102,9 +101,9 @@ export class FlowDecoder {
 
   private constructor(
     readonly component: FlowComponent,
-    private readonly encoder: OrtGraph,
-    private readonly estimator: OrtGraph,
-    private readonly speakerGraph: OrtGraph,
+    private readonly encoder: DecoderGraph,
+    private readonly estimator: DecoderGraph,
+    private readonly speakerGraph: DecoderGraph,
     /** bins × noiseFrames, bin-major. */
     private readonly noise: Float32Array,
   ) {
@@ -112,7 +111,7 @@ export class FlowDecoder {
     this.grid = s.timeGrid ?? cosineGrid(s.timesteps);
   }
 
-  static async open(pack: ModelPack, opts: GraphOptions = {}): Promise<FlowDecoder> {
+  static async open(pack: ModelPack, src: SessionSource = { pack }): Promise<FlowDecoder> {
     const c = pack.manifest.components.flow;
     if (!c) throw new RetakeError('E_ENGINE_UNAVAILABLE', `The model pack in ${pack.dir} has no flow (components.flow).`);
     const buf = await readFile(pack.path(c.noise.file)).catch(() => {
@@ -122,20 +121,14 @@ export class FlowDecoder {
       throw new RetakeError('E_ENGINE_UNAVAILABLE', `${c.noise.file.path} has ${buf.byteLength} bytes, the manifest says ${c.noise.file.bytes}.`);
     }
     const noise = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-    const opened: OrtGraph[] = [];
+    const opened: DecoderGraph[] = [];
     try {
-      for (const [g, label] of [
-        [c.graphs.encoder, 'the flow encoder'],
-        [c.graphs.estimator, 'the flow estimator'],
-        [c.graphs.speaker, 'the speaker projection'],
-      ] as const) {
-        opened.push(await OrtGraph.open(pack, g, label, opts));
-      }
+      for (const stage of ['flowEncoder', 'flowEstimator', 'flowSpeaker'] as const) opened.push(await DecoderGraph.open(stage, src));
     } catch (e) {
       await Promise.all(opened.map((g) => g.release()));
       throw e;
     }
-    const [enc, est, spk] = opened as [OrtGraph, OrtGraph, OrtGraph];
+    const [enc, est, spk] = opened as [DecoderGraph, DecoderGraph, DecoderGraph];
     return new FlowDecoder(c, enc, est, spk, noise);
   }
 

@@ -1,14 +1,14 @@
 // The speaker side of the prompt (EDITX-SPEC.md §6): CAM++ (the published campplus.onnx, or the tiny packs'
 // stand-in) turns the prompt's 16 kHz Kaldi fbank (80 bins, povey window, dither 0, mean over frames subtracted) into
-// a 192-d embedding, and the prompt's 24 kHz log-mel becomes the flow's cond. The feature front ends live in
-// src-main/audio/features; this module takes them as an argument (PromptFrontEnds) so the decoder does not depend on
-// how they are built.
+// a 192-d embedding, and the prompt's 24 kHz log-mel becomes the flow's cond. Its graph is bound by position (first
+// input, first output), as the reference binds it; the exporter records the published file's own names in the
+// manifest, against which the session is checked. The feature front ends (src-main/audio/features) come in as an
+// argument (PromptFrontEnds; ./front-end binds them).
 
 import { RetakeError } from '../../../contract/errors';
 import type { ModelPack } from '../pack/load';
 import type { SpeakerEncoderComponent } from '../pack/manifest';
-import type { GraphOptions } from './ort-graph';
-import { OrtGraph } from './ort-graph';
+import { DecoderGraph, type SessionSource } from './graph';
 import type { FeatureMatrix } from './prompt-cond';
 
 /** The shared feature front ends the prompt needs (src-main/audio/features). */
@@ -34,15 +34,15 @@ export const PROMPT_PEAK_CAP = 0.6;
 export class SpeakerEncoder {
   private constructor(
     readonly component: SpeakerEncoderComponent,
-    private readonly graph: OrtGraph,
+    private readonly graph: DecoderGraph,
   ) {}
 
-  static async open(pack: ModelPack, opts: GraphOptions = {}): Promise<SpeakerEncoder> {
+  static async open(pack: ModelPack, src: SessionSource = { pack }): Promise<SpeakerEncoder> {
     const c = pack.manifest.components.speakerEncoder;
     if (!c) {
       throw new RetakeError('E_ENGINE_UNAVAILABLE', `The model pack in ${pack.dir} has no speaker encoder (components.speakerEncoder, campplus.onnx).`);
     }
-    return new SpeakerEncoder(c, await OrtGraph.open(pack, c, c.standIn ? 'the CAM++ stand-in' : 'CAM++', opts, true));
+    return new SpeakerEncoder(c, await DecoderGraph.open('campplus', src));
   }
 
   /** The embedding of a fbank (frames × 80). */

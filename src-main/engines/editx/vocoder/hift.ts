@@ -11,9 +11,8 @@
 import { RetakeError } from '../../../contract/errors';
 import type { ModelPack } from '../pack/load';
 import type { VocoderComponent } from '../pack/manifest';
-import type { GraphOptions } from '../decoder/ort-graph';
 import { throwIfCancelled } from '../decoder/cancel';
-import { OrtGraph } from '../decoder/ort-graph';
+import { DecoderGraph, type SessionSource } from '../decoder/graph';
 import { nsfSource, nsfSourceReference } from './source';
 import type { SourceDraws } from './source';
 import { Istft, sourceStft, stftFrames } from './stft';
@@ -55,16 +54,16 @@ export class HiftVocoder {
 
   private constructor(
     readonly component: VocoderComponent,
-    private readonly f0Graph: OrtGraph,
-    private readonly trunk: OrtGraph,
+    private readonly f0Graph: DecoderGraph,
+    private readonly trunk: DecoderGraph,
   ) {}
 
-  static async open(pack: ModelPack, opts: GraphOptions = {}): Promise<HiftVocoder> {
+  static async open(pack: ModelPack, src: SessionSource = { pack }): Promise<HiftVocoder> {
     const v = pack.manifest.components.vocoder;
     if (!v) throw new RetakeError('E_ENGINE_UNAVAILABLE', `The model pack in ${pack.dir} has no vocoder (components.vocoder).`);
-    const f0 = await OrtGraph.open(pack, v.graphs.f0, 'the HiFT F0 predictor', opts);
+    const f0 = await DecoderGraph.open('hiftF0', src);
     try {
-      return new HiftVocoder(v, f0, await OrtGraph.open(pack, v.graphs.trunk, 'the HiFT trunk', opts));
+      return new HiftVocoder(v, f0, await DecoderGraph.open('hiftTrunk', src));
     } catch (e) {
       await f0.release();
       throw e;
