@@ -1,6 +1,8 @@
 """The decoder (flow + HiFT) against the upstream code's own outputs (test/fixtures/editx/upstream/decoder, written by
 retake_export.goldens.upstream_decoder), the loaders' errors, and the pieces the TypeScript reproduces."""
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -291,5 +293,7 @@ class ExportTest(unittest.TestCase):
     def test_missing_campplus_is_an_error(self):
         from retake_export.flow import export as flow_export
 
-        with tempfile.TemporaryDirectory() as out:
+        err = io.StringIO()
+        with tempfile.TemporaryDirectory() as out, contextlib.redirect_stderr(err):
             self.assertEqual(flow_export.main(["--checkpoint", GOLDEN, "--out", out]), 1)
+        self.assertIn("no campplus.onnx", err.getvalue())
