@@ -9,9 +9,10 @@
 //   resampling and cumulative-sum kernels as measured): the same F0 and draws give the reference's source to float32
 //   precision. It proves the formula against the upstream goldens; it costs ~40 flops per sample and harmonic.
 // - nsfSource, which the vocoder runs, computes the same phases in float64 — per frame, then by rotation within each
-//   interpolation run (the phase is linear in the sample index there) — at a fifth of the cost. It differs from the
-//   reference only by the reference's own float32 rounding of the phase (up to ulp(phase)/2, growing with the
-//   utterance: ~2e-4 rad after 0.6 s, ~0.03 rad after 30 s for the 9th harmonic); tests bound the difference.
+//   interpolation run (the phase is linear in the sample index there), the overtones by the Chebyshev recurrence
+//   where no harmonic's increment wraps — at a small fraction of the cost. It differs from the reference only by the
+//   reference's own float32 rounding of the phase (up to ulp(phase)/2, growing with the utterance: ~2e-4 rad after
+//   0.6 s, ~0.03 rad after 30 s for the 9th harmonic); tests bound the difference.
 // The reference also adds a random initial phase (uniform, fundamental excluded) to the first sample's increment
 // only; the ×1/spf resampling reads samples spf/2 − 1 and spf/2 of each frame, so it never reaches the output. The
 // reference implementation keeps it (and a golden test checks it changes nothing); the fast one leaves it out.
