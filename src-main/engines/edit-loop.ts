@@ -11,25 +11,16 @@
 // engine's limit are edited window by window. The legacy `range` form edits the range alone and returns only it.
 
 import { decodeFile } from '../audio/decode';
-import type { Segment } from '../audio/analysis/common';
 import { samplePeak, truePeak } from '../audio/analysis/loudness';
 import { mergeRegionMetrics } from '../audio/analysis/merge';
 import { detectSpeech } from '../audio/analysis/vad';
 import { timeStretch } from '../audio/dsp/stretch';
-import {
-  CROSSFADE_SEC,
-  planWindows,
-  quietestStart,
-  spliceWindows,
-  windowInput,
-  type EdgeKind,
-  type SplicedSpan,
-  type WindowPlan,
-} from '../audio/splice';
+import { resample } from '../audio/resample';
+import { CROSSFADE_SEC, planWindows, quietestStart, spliceWindows, windowInput, type WindowPlan } from '../audio/splice';
 import { durationSeconds, frameCount, type AudioData } from '../audio/types';
 import { RetakeError } from '../contract/errors';
 import { checkEditRequest, checkInputLength } from './check';
-import type { EditRequest, Engine, EngineCapabilities } from './types';
+import { FIT_MAX_CHANGE, type EditRequest, type Engine, type EngineCapabilities, type RegionEdit, type RegionReport } from './types';
 
 /** Frames [start, end) of the input. */
 export interface FrameRange {
@@ -40,45 +31,8 @@ export interface FrameRange {
 /** Measures a take (the audio analysis); injected so tests and the CLI can leave it out or replace it. */
 export type Analyzer = (audio: AudioData, opts: { signal?: AbortSignal }) => Promise<object>;
 
-/** What happens to a span whose length the engine changed: stretched back (fit), or kept as edited (ripple, free). */
-export type LengthMode = 'fit' | 'ripple' | 'free';
-
-/** Fit stretches at most this far (±25 %): beyond it the stretcher's artefacts are audible on speech. */
-export const FIT_MAX_CHANGE = 0.25;
-
-/** A region edit: what to change of the input and how its length is treated (see the module header). */
-export interface RegionEdit {
-  /** Frames of the input the user asked to change, [start, end). */
-  range: FrameRange;
-  /** Widen the range to nearby pauses (region edits); false keeps its edges (whole-clip edits). */
-  widen: boolean;
-  /** The input's VAD speech segments (seconds), e.g. from its stored metrics; detected here when absent and needed. */
-  speech?: readonly Segment[] | null;
-  lengthMode: LengthMode;
-  /** The input's whole-take metrics: a long take's output is then measured in its changed span only (merged). */
-  parentMetrics?: Record<string, unknown> | null;
-}
-
-/** What a region edit did to the input, in frames of the input (parent) and of the output. */
-export interface RegionReport {
-  span: SplicedSpan;
-  /** The cuts between windows, in frames of the parent. */
-  cuts: number[];
-  windows: number;
-  edges: { left: EdgeKind; right: EdgeKind };
-  /** Output length − input length, frames (0 under fit). */
-  lengthChange: number;
-  /** The length change the engine made, before any fit, frames. */
-  editedChange: number;
-  /** Under fit: the edited span's length over its original length before it was stretched back (1 = unchanged). */
-  fitRatio: number | null;
-  /** The changed span measured alone, in the parent and in the output (null without an analyzer or for whole-clip
-   * edits). */
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
-  /** 'whole': the output was measured in full; 'merged': in its changed span, combined with the parent's metrics. */
-  measured: 'whole' | 'merged' | null;
-}
+export type { LengthMode, RegionEdit, RegionReport } from './types';
+export { FIT_MAX_CHANGE } from './types';
 
 export interface IterationOutput {
   audio: AudioData;
@@ -286,11 +240,13 @@ async function runRegionLoop(
       signal.throwIfAborted();
       checkFinite(audio);
       infos.push(info ?? {});
+      // An engine that works at its own rate (a 24 kHz vocoder) is brought back to the input's for the splice.
+      const back = audio.sampleRate === sr ? audio : resample(audio, sr);
       const len = frameCount(win);
-      const m = frameCount(audio);
+      const m = frameCount(back);
       editedChange += m - len;
       spanIn += len;
-      edited.push(audio);
+      edited.push(back);
     }
     const editedRatio = (spanIn + editedChange) / spanIn;
     let fitRatio: number | null = null;
