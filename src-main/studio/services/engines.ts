@@ -21,19 +21,8 @@ export class EnginesService {
   }
 }
 
-/** The contract's view of an engine's capabilities (the host role is internal; labels and tags get their defaults). */
+/** The contract's view of an engine's capabilities: labels and tags get their defaults (the host role, which the
+ * contract does not name, travels along as before). */
 export function engineInfo(c: EngineCapabilities): EngineInfo {
-  return {
-    id: c.id,
-    name: c.name,
-    shortName: c.shortName ?? c.id,
-    version: c.version,
-    description: c.description,
-    tasks: c.tasks,
-    languages: c.languages,
-    maxInputSeconds: c.maxInputSeconds,
-    tags: [...(c.tags ?? [])],
-    available: c.available,
-    ...(c.unavailableReason !== undefined ? { unavailableReason: c.unavailableReason } : {}),
-  };
+  return { ...c, shortName: c.shortName ?? c.id, tags: [...(c.tags ?? [])] };
 }
