@@ -5,6 +5,8 @@
 //   npm run bench -- prosody --repeats 5
 //   npm run bench -- lm --quick
 //   npm run bench -- features --repeats 7
+//   npm run bench -- region --repeats 5
+//   npm run bench -- export
 
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -17,6 +19,8 @@ const BENCHES = {
   prosody: 'bench/prosody/bench.ts',
   lm: 'bench/lm/decode.ts',
   features: 'bench/features/bench.ts',
+  region: 'bench/region/bench.ts',
+  export: 'bench/export/bench.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);

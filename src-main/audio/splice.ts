@@ -254,13 +254,21 @@ export interface SpliceResult {
  * crossfade over `plan.fade` frames with equal power (sin/cos), so every junction's level stays constant for
  * uncorrelated sides and the slope a crossfade adds is bounded by π/(2f) times the sides' amplitude.
  */
-export function spliceWindows(input: AudioData, plan: WindowPlan, edited: readonly AudioData[]): SpliceResult {
+export function spliceWindows(
+  input: AudioData,
+  plan: WindowPlan,
+  edited: readonly AudioData[],
+  opts: { inPlace?: boolean } = {},
+): SpliceResult {
   const n = frameCount(input);
   const { cuts, fade: f } = plan;
   const k = cuts.length - 1;
   if (edited.length !== k) throw new RangeError(`Expected ${k} edited windows, got ${edited.length}.`);
   const c0 = cuts[0]!;
   const ck = cuts[k]!;
+  if (opts.inPlace && edited.every((e, j) => frameCount(e) === windowInput(plan, j).end - windowInput(plan, j).start)) {
+    return spliceInPlace(input, plan, edited);
+  }
   // Pieces in output order, each [from, to) of its own audio; neighbours overlap by f frames.
   interface Piece {
     audio: AudioData;
@@ -327,4 +335,33 @@ export function spliceWindows(input: AudioData, plan: WindowPlan, edited: readon
     span: { start: c0, end, parentStart: c0, parentEnd: ck < n ? ck + f : ck },
     cuts: outCuts,
   };
+}
+
+/**
+ * The splice when every window kept its length, written into the input itself (the caller owns it and no longer needs
+ * the original): only the span changes, so nothing else is copied. Same samples as the copying splice.
+ */
+function spliceInPlace(input: AudioData, plan: WindowPlan, edited: readonly AudioData[]): SpliceResult {
+  const n = frameCount(input);
+  const { cuts, fade: f } = plan;
+  const k = cuts.length - 1;
+  const c0 = cuts[0]!;
+  const ck = cuts[k]!;
+  for (let c = 0; c < input.channels.length; c++) {
+    const out = input.channels[c]!;
+    // The original where the last window's tail overlap will fade into it, saved before the window overwrites it.
+    const tailOrig = ck < n ? out.slice(ck, ck + f) : null;
+    // Each window from its cut: a crossfade with what is already there (the original, or the previous window's
+    // overlap written just before), then its own samples up to its tail overlap.
+    for (let j = 0; j < k; j++) {
+      const src = edited[j]!.channels[Math.min(c, edited[j]!.channels.length - 1)]!;
+      const at = cuts[j]!;
+      const head = c0 > 0 || j > 0 ? f : 0;
+      for (let q = 0; q < head; q++) out[at + q] = out[at + q]! * fadeIn(f - 1 - q, f) + src[q]! * fadeIn(q, f);
+      out.set(src.subarray(head), at + head);
+    }
+    // The junction with the untouched tail: the last window's overlap fades out into the original.
+    if (tailOrig) for (let q = 0; q < f; q++) out[ck + q] = out[ck + q]! * fadeIn(f - 1 - q, f) + tailOrig[q]! * fadeIn(q, f);
+  }
+  return { audio: input, span: { start: c0, end: ck < n ? ck + f : ck, parentStart: c0, parentEnd: ck < n ? ck + f : ck }, cuts: [...cuts] };
 }

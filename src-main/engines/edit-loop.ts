@@ -11,12 +11,13 @@
 // engine's limit are edited window by window. The legacy `range` form edits the range alone and returns only it.
 
 import { decodeFile } from '../audio/decode';
-import { samplePeak, truePeak } from '../audio/analysis/loudness';
+import { measureLoudness } from '../audio/analysis/loudness';
 import { mergeRegionMetrics } from '../audio/analysis/merge';
 import { detectSpeech } from '../audio/analysis/vad';
 import { timeStretch } from '../audio/dsp/stretch';
 import { resample } from '../audio/resample';
 import { CROSSFADE_SEC, planWindows, quietestStart, spliceWindows, windowInput, type WindowPlan } from '../audio/splice';
+import type { Segment } from '../audio/analysis/common';
 import { durationSeconds, frameCount, type AudioData } from '../audio/types';
 import { RetakeError } from '../contract/errors';
 import { checkEditRequest, checkInputLength } from './check';
@@ -48,6 +49,11 @@ export interface EditLoopOptions {
   engine: Engine;
   /** A file to decode, or audio decoded already. */
   input: string | AudioData;
+  /**
+   * The loop may write into `input` (audio given here that the caller no longer needs): a region edit whose windows
+   * keep their length (fit) is then spliced in place instead of copying the whole take. Always so for a file it decodes.
+   */
+  ownsInput?: boolean;
   /** Legacy form: edit only these frames and return only them (the CLI's and older callers'). */
   range?: FrameRange;
   /** Region form (see RegionEdit); a whole-input edit when neither `range` nor `region` is given. */
@@ -212,6 +218,8 @@ async function runRegionLoop(
   }
   const parentCuts = [...plan.cuts];
   let source = input;
+  // Only the first iteration's input may be the caller's to overwrite; later ones were handed out by onIteration.
+  let owned = opts.ownsInput === true || typeof opts.input === 'string';
   let parentMetrics = region.parentMetrics ?? null;
   let before: Record<string, unknown> | null = null;
   let last: IterationOutput | null = null;
@@ -267,7 +275,23 @@ async function runRegionLoop(
         edited[j] = await timeStretch(edited[j]!, { tempo: m / len, signal });
       }
     }
-    const spliced = spliceWindows(source, plan, edited);
+    // What the edit replaces, known from the plan: measured before the splice (which may write over it).
+    const parentRange = { start: plan.cuts[0]!, end: plan.cuts[k]! < plan.frames ? plan.cuts[k]! + plan.fade : plan.frames };
+    const outLen = plan.frames + edited.reduce((a, e, j) => a + frameCount(e) - (windowInput(plan, j).end - windowInput(plan, j).start), 0);
+    // A long take that changed in a small span is measured in that span only and merged with its metrics.
+    const merge =
+      !!opts.analyzer &&
+      region.widen &&
+      parentMetrics !== null &&
+      outLen / sr > MERGE_MIN_TAKE_SEC &&
+      (parentRange.end - parentRange.start) / Math.max(1, plan.frames) <= MERGE_MAX_SHARE;
+    if (opts.analyzer && region.widen && before === null) {
+      const parentSpan = sliceFrames(source, parentRange);
+      // Merged: the old span's level is what comparisons need, and its speech is known from the parent's VAD, so it
+      // is not analysed in full (that would cost as much as measuring the edit itself).
+      before = merge ? levelsOf(parentSpan, parentMetrics!, parentRange.start / sr) : await measure(opts.analyzer, parentSpan, signal);
+    }
+    const spliced = spliceWindows(source, plan, edited, { inPlace: owned });
     const out = spliced.audio;
     const { span } = spliced;
     progress(at(ENGINE_SHARE), 'measuring' + label);
@@ -275,18 +299,15 @@ async function runRegionLoop(
     let after: Record<string, unknown> | null = null;
     let measured: RegionReport['measured'] = null;
     if (opts.analyzer) {
-      const outSec = durationSeconds(out);
-      if (region.widen && before === null) before = await measure(opts.analyzer, sliceFrames(source, { start: span.parentStart, end: span.parentEnd }), signal);
       if (region.widen) after = await measure(opts.analyzer, sliceFrames(out, span), signal);
-      const share = (span.end - span.start) / Math.max(1, frameCount(out));
-      if (region.widen && parentMetrics && before && after && outSec > MERGE_MIN_TAKE_SEC && share <= MERGE_MAX_SHARE) {
+      if (merge && before && after) {
         metrics = mergeRegionMetrics({
-          parent: parentMetrics,
+          parent: parentMetrics!,
           before,
           after,
           span: { parentStart: span.parentStart / sr, parentEnd: span.parentEnd / sr, start: span.start / sr, end: span.end / sr },
-          durationSec: outSec,
-          ...peaksAfterSplice(out, parentMetrics, before, after),
+          durationSec: durationSeconds(out),
+          ...peaksAfterSplice(parentMetrics!, before, after),
         });
         measured = 'merged';
       } else {
@@ -318,30 +339,57 @@ async function runRegionLoop(
     parentMetrics = metrics;
     before = after;
     source = out;
+    owned = false;
     plan = { ...plan, cuts: spliced.cuts, frames: frameCount(out) };
   }
   progress(1, 'done');
   return last!;
 }
 
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
+
 /**
- * Exact peaks of a spliced output without scanning all of it when the parent's peak lay outside the span (its peak
- * then still stands, next to the span's new one); a full scan otherwise.
+ * The level of a span cut from a measured take, without analysing it in full: BS.1770 loudness and peaks measured,
+ * the speech taken from the take's VAD segments (seconds of the span), F0 and rate left unknown.
+ */
+function levelsOf(audio: AudioData, takeMetrics: Record<string, unknown>, offsetSec: number): Record<string, unknown> {
+  const l = measureLoudness(audio);
+  const dur = durationSeconds(audio);
+  const segs = (Array.isArray(takeMetrics.segments) ? (takeMetrics.segments as Segment[]) : [])
+    .map((g) => ({ start: Math.max(0, g.start - offsetSec), end: Math.min(dur, g.end - offsetSec) }))
+    .filter((g) => g.end > g.start);
+  const num = (v: number | null) => (v === null || !Number.isFinite(v) ? null : round3(v));
+  return {
+    durationSec: round3(dur),
+    speechSec: round3(segs.reduce((a, g) => a + g.end - g.start, 0)),
+    segments: segs.map((g) => ({ start: round3(g.start), end: round3(g.end) })),
+    loudnessLufs: num(l.integratedLufs),
+    loudnessRangeLu: num(l.loudnessRangeLu),
+    truePeakDbtp: num(l.truePeakDbtp),
+    samplePeakDbfs: num(l.samplePeakDbfs),
+    levelsOnly: true,
+  };
+}
+
+/**
+ * Peaks of a whole spliced output without reading it all: where the parent's peak lay outside the changed span (the
+ * span's old peak is lower), that peak still stands and the new one is the larger of it and the span's — exact; where
+ * it may have lain inside, the parent's peak stays an upper bound of the rest, so the larger of it and the span's is a
+ * reading that never understates (the field is then listed as estimated).
  */
 function peaksAfterSplice(
-  out: AudioData,
   parent: Record<string, unknown>,
   before: Record<string, unknown>,
   after: Record<string, unknown>,
-): { truePeakDbtp: number | null; samplePeakDbfs: number | null } {
-  const db = (v: number) => (v > 0 ? 20 * Math.log10(v) : null);
-  const pick = (key: 'truePeakDbtp' | 'samplePeakDbfs', full: () => number): number | null => {
+): { truePeakDbtp?: number | null; samplePeakDbfs?: number | null } {
+  const out: { truePeakDbtp?: number | null; samplePeakDbfs?: number | null } = {};
+  for (const key of ['truePeakDbtp', 'samplePeakDbfs'] as const) {
     const p = parent[key];
     const b = before[key];
     const a = after[key];
-    // Peaks are stored rounded to 0.001 dB: a parent peak 0.01 dB above the span's lies outside it.
-    if (typeof p === 'number' && (typeof b !== 'number' || b < p - 0.01)) return typeof a === 'number' ? Math.max(p, a) : p;
-    return db(full());
-  };
-  return { truePeakDbtp: pick('truePeakDbtp', () => truePeak(out)), samplePeakDbfs: pick('samplePeakDbfs', () => samplePeak(out)) };
+    if (typeof p !== 'number') continue;
+    // Stored peaks are rounded to 0.001 dB: a parent peak 0.01 dB above the span's lay outside it.
+    if (typeof b === 'number' && b < p - 0.01) out[key] = typeof a === 'number' ? Math.max(p, a) : p;
+  }
+  return out;
 }

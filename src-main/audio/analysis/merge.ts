@@ -1,7 +1,8 @@
 // Metrics of a long take that changed only in one span, without measuring all of it again: the parent's metrics with
 // the span's old measurements swapped for its new ones. Exact where the quantity allows it (duration, VAD segments and
 // speech time, sample and true peak when the caller supplies them), estimated where it does not (integrated
-// loudness, F0, voicing and speaking rate are recombined by speech time; the loudness range is the parent's). The
+// loudness, F0, voicing and speaking rate are recombined by speech time; the loudness range is the parent's; a peak
+// that may have been replaced is bounded from above by the parent's). The
 // estimated fields are listed in `merged.estimated`, so nothing shows an estimate as a measurement.
 // Imports no audio code: a pure function of plain metrics.
 
@@ -26,7 +27,8 @@ export interface MergeInput {
   span: MergeSpan;
   /** Length of the new take, seconds. */
   durationSec: number;
-  /** Exact peaks of the whole new take, when the caller measured them (dBTP / dBFS; null for silence). */
+  /** Exact peaks of the whole new take, when the caller knows them (dBTP / dBFS; null for silence); otherwise the
+   * larger of the parent's and the span's, listed as estimated. */
   truePeakDbtp?: number | null;
   samplePeakDbfs?: number | null;
 }
@@ -125,10 +127,22 @@ export function mergeRegionMetrics(i: MergeInput): MergedMetrics {
       note: 'Measured in the changed span only and combined with the parent take by speech time; the fields listed are estimates.',
     },
   };
+  // Peaks the caller could not read exactly: the larger of the parent's and the span's, which never understates.
+  const bound = (k: 'truePeakDbtp' | 'samplePeakDbfs'): number | null => {
+    const p = num(P, k);
+    const a = num(A, k);
+    return p === null ? a : a === null ? p : Math.max(p, a);
+  };
   if (i.truePeakDbtp !== undefined) out.truePeakDbtp = i.truePeakDbtp === null ? null : round(i.truePeakDbtp, 3);
-  else estimated.push('truePeakDbtp');
+  else {
+    out.truePeakDbtp = bound('truePeakDbtp');
+    estimated.push('truePeakDbtp');
+  }
   if (i.samplePeakDbfs !== undefined) out.samplePeakDbfs = i.samplePeakDbfs === null ? null : round(i.samplePeakDbfs, 3);
-  else estimated.push('samplePeakDbfs');
+  else {
+    out.samplePeakDbfs = bound('samplePeakDbfs');
+    estimated.push('samplePeakDbfs');
+  }
   return out;
 }
 

@@ -12,22 +12,30 @@ const TP_BLOCK = 32;
 /**
  * True peak (BS.1770-4 Annex 2, the analysis meter's interpolator) of blocks pushed in order: each position is
  * interpolated once its taps' samples have arrived (one block of delay); `finish` treats what follows the end as silence,
- * as the whole-signal meter does.
+ * as the whole-signal meter does. As that meter, it interpolates only 32-sample blocks whose neighbourhood could beat
+ * the running maximum (l1 · max |x| under their taps), so its result is exact and its cost mostly one pass over the
+ * samples. A pushed block is kept (not copied) until the next push.
  */
 export class TruePeakMeter {
   private readonly phases: Float64Array[];
   private readonly l1: number;
   private readonly taps: number;
   private readonly half: number;
-  /** Per channel: samples kept from earlier blocks (the taps' left reach) and the block not yet measured. */
+  /** Per channel: the last taps samples before the pending block. */
   private tail: Float32Array[];
-  private pending: Float32Array[] | null = null;
+  private pending: readonly Float32Array[] | null = null;
   private best = 0;
 
+  /**
+   * `floor`: a level already known to be reached (linear); blocks that cannot exceed it are not interpolated, and the
+   * result is max(floor, true peak) — exact whenever the true peak is above the floor.
+   */
   constructor(
     sampleRate: number,
     readonly channels: number,
+    floor = 0,
   ) {
+    this.best = floor;
     const ip = truePeakInterpolator(sampleRate);
     this.phases = ip.phases;
     this.l1 = ip.l1;
@@ -37,9 +45,8 @@ export class TruePeakMeter {
   }
 
   push(block: readonly Float32Array[]): void {
-    const b = block.map((c) => c.slice());
-    if (this.pending) this.measure(this.pending, b);
-    this.pending = b;
+    if (this.pending) this.measure(this.pending, block);
+    this.pending = block;
   }
 
   /** The true peak (linear) of everything pushed. */
@@ -50,48 +57,57 @@ export class TruePeakMeter {
   }
 
   /** Measures the positions of `cur`, with the previous samples in `tail` and the next block's start in `next`. */
-  private measure(cur: Float32Array[], next: Float32Array[] | null): void {
+  private measure(cur: readonly Float32Array[], next: readonly Float32Array[] | null): void {
     const L = this.phases.length;
     const h = this.half;
+    const T = this.taps;
     for (let c = 0; c < this.channels; c++) {
       const x = cur[c]!;
       const n = x.length;
-      for (let i = 0; i < n; i++) if (Math.abs(x[i]!) > this.best) this.best = Math.abs(x[i]!);
-      if (L === 1) continue;
-      // A window [tail | cur | next head] so that every tap of cur's positions is inside it (zeros past the end).
       const left = this.tail[c]!;
-      const right = next ? next[c]!.subarray(0, h) : new Float32Array(0);
-      const buf = new Float32Array(left.length + n + h);
-      buf.set(left);
-      buf.set(x, left.length);
-      buf.set(right, left.length + n);
-      const off = left.length;
-      for (let b0 = 0; b0 < n; b0 += TP_BLOCK) {
-        const b1 = Math.min(n, b0 + TP_BLOCK);
-        // Skip blocks whose taps cannot exceed the running maximum (|value| ≤ l1 · max|x| under the taps).
+      const right = next ? next[c]!.subarray(0, h) : null;
+      // Sample at position i of cur (i may reach into the tail or the next block; zero beyond them).
+      const at = (i: number): number => (i >= 0 ? (i < n ? x[i]! : right && i - n < right.length ? right[i - n]! : 0) : i >= -left.length ? left[left.length + i]! : 0);
+      // Sample peak and the largest |x| of each 32-sample block, in one pass.
+      const blocks = Math.ceil(n / TP_BLOCK);
+      const blockMax = new Float64Array(blocks);
+      for (let b = 0; b < blocks; b++) {
         let m = 0;
-        for (let j = Math.max(0, off + b0 - h + 1); j < Math.min(buf.length, off + b1 + h); j++) m = Math.max(m, Math.abs(buf[j]!));
+        const end = Math.min(n, (b + 1) * TP_BLOCK);
+        for (let i = b * TP_BLOCK; i < end; i++) {
+          const v = Math.abs(x[i]!);
+          if (v > m) m = v;
+        }
+        blockMax[b] = m;
+        if (m > this.best) this.best = m;
+      }
+      if (L === 1) continue;
+      let edgeLeft = 0;
+      for (let i = 0; i < left.length; i++) edgeLeft = Math.max(edgeLeft, Math.abs(left[i]!));
+      let edgeRight = 0;
+      if (right) for (let i = 0; i < right.length; i++) edgeRight = Math.max(edgeRight, Math.abs(right[i]!));
+      for (let b = 0; b < blocks; b++) {
+        // The taps of block b's positions reach into blocks b − 1 … b + 1 (or the neighbouring pushes at the edges).
+        const m = Math.max(b > 0 ? blockMax[b - 1]! : edgeLeft, blockMax[b]!, b + 1 < blocks ? blockMax[b + 1]! : edgeRight);
         if (this.l1 * m <= this.best) continue;
-        for (let i = b0; i < b1; i++) {
-          const base = off + i - h + 1;
+        const end = Math.min(n, (b + 1) * TP_BLOCK);
+        for (let i = b * TP_BLOCK; i < end; i++) {
+          const base = i - h + 1;
+          const inside = base >= 0 && base + T <= n;
           for (let p = 1; p < L; p++) {
             const hp = this.phases[p]!;
             let acc = 0;
-            for (let j = 0; j < this.taps; j++) {
-              const k = base + j;
-              if (k >= 0 && k < buf.length) acc += hp[j]! * buf[k]!;
-            }
+            if (inside) for (let j = 0; j < T; j++) acc += hp[j]! * x[base + j]!;
+            else for (let j = 0; j < T; j++) acc += hp[j]! * at(base + j);
             const v = Math.abs(acc);
             if (v > this.best) this.best = v;
           }
         }
       }
-      // Keep the last taps − 1 samples (cur's end, after what came before) for the next block's left reach.
-      const keep = this.taps;
-      const joined = new Float32Array(left.length + n);
-      joined.set(left);
-      joined.set(x, left.length);
-      this.tail[c] = joined.slice(Math.max(0, joined.length - keep));
+      // Keep the last taps samples (cur's end, after what came before) for the next block's left reach.
+      const keep = new Float32Array(Math.min(T, left.length + n));
+      for (let k = 0; k < keep.length; k++) keep[k] = at(n - keep.length + k);
+      this.tail[c] = keep;
     }
   }
 }

@@ -78,7 +78,7 @@ describe('region edits', () => {
       expect(typeof ch.before?.loudnessLufs).toBe('number');
       expect(typeof ch.after?.loudnessLufs).toBe('number');
       expect(typeof take.level.lufs).toBe('number');
-      expect(take.level.vsSourceLu).toBeCloseTo(take.level.lufs! - imp.take.metrics!.loudnessLufs!, 2);
+      expect(take.level.vsSourceLu).toBeCloseTo(take.level.lufs! - (imp.take.metrics!.loudnessLufs as number), 2);
       expect(take.deltasVsSource).not.toBeNull();
     }
     expect(a!.change!.requested).toEqual(range);

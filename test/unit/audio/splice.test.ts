@@ -170,6 +170,28 @@ describe('splice', () => {
     expect(rms(y, 150_000, 150_000 + fade) / ref).toBeCloseTo(1, 1);
   });
 
+  it('splices in place (windows of unchanged length) to the same samples as the copying splice', () => {
+    const rng = new Prng(11);
+    const noise = (len: number) => Float32Array.from({ length: len }, () => rng.next() * 2 - 1);
+    for (const cuts of [[500, 1700, 2900], [0, 1200, n], [300, 2500, n], [40, n]]) {
+      const plan: WindowPlan = { cuts, fade: f, frames: n, widenedBy: { left: 0, right: 0 }, edges: { left: 'range', right: 'range' } };
+      const base = noise(n);
+      const edited = cuts.slice(0, -1).map((_, j) => {
+        const w = windowInput(plan, j);
+        return mono(noise(w.end - w.start));
+      });
+      const copy = spliceWindows(mono(base), plan, edited);
+      const own = mono(base.slice());
+      const inPlace = spliceWindows(own, plan, edited, { inPlace: true });
+      expect(inPlace.audio).toBe(own);
+      expect(inPlace.span).toEqual(copy.span);
+      expect(inPlace.cuts).toEqual(copy.cuts);
+      let worst = 0;
+      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(inPlace.audio.channels[0]![i]! - copy.audio.channels[0]![i]!));
+      expect(worst).toBeLessThan(1e-7);
+    }
+  });
+
   it('finds the quietest crossfade position', () => {
     const x = sine(40, 3000, 0.5, 1);
     x.fill(0.001, 1800, 1900);
