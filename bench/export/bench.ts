@@ -103,7 +103,7 @@ export async function main(): Promise<number> {
     console.log('\n| run | s | real-time factor |\n| --- | --- | --- |');
     for (const [what, s] of rows) console.log(`| ${what} | ${s === null ? '—' : s.toFixed(2)} | ${s === null ? '—' : (s / seconds).toFixed(4)} |`);
     console.log(
-      `\nnormalised file: ${lufs?.toFixed(2)} LUFS, true peak ${tp.toFixed(2)} dBTP, gain ${norm.gainDb} dB, limiter ${norm.limited ? 'on' : 'off'}, ` +
+      `\nnormalised file: ${lufs?.toFixed(2)} LUFS, true peak ${tp.toFixed(2)} dBTP, gain ${norm.gainDb} dB, limiter ${norm.limited ? 'on' : 'off'}, ${norm.passes} passes, ` +
         `${(statSync(normOut).size / 2 ** 20).toFixed(0)} MiB` +
         (soxSec ? `; ×${(normSec / soxSec).toFixed(1)} sox's time (plain ×${(plainSec / soxSec).toFixed(1)})` : ''),
     );

@@ -60,7 +60,7 @@ describe('region edits', () => {
     const [a, b] = await Promise.all(done.resultTakeIds.map((id) => takeOf(clipId, id)));
     expect(a!.parentId).toBe(imp.take.id);
     expect(b!.parentId).toBe(a!.id);
-    expect([a!.name, b!.name]).toEqual(['happy ×0.7 (built-in) #1', 'happy ×0.7 (built-in) #2']);
+    expect([a!.name, b!.name]).toEqual(['happy ×0.7 #1 (built-in)', 'happy ×0.7 #2 (built-in)']);
     for (const take of [a!, b!]) {
       const ch = take.change!;
       expect(ch.lengthMode).toBe('fit');

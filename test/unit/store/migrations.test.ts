@@ -219,7 +219,7 @@ describe('migrations', () => {
     expect(cols).toContain('change');
     // An edit spec written before region edits reads as a whole-clip edit in the free mode.
     const read = EditSpec.parse(JSON.parse((db.prepare('SELECT spec FROM jobs').get() as { spec: string }).spec));
-    expect(read).toMatchObject({ requested: null, range: null, lengthMode: 'free', textSource: null, name: null });
+    expect(read).toMatchObject({ requested: null, range: null, lengthMode: 'free', textSource: null, name: null, engineLabel: null });
     db.prepare("UPDATE clips SET start = 50, transcript = 'hello there'").run();
     expect(new History(db).undo()?.label).toBe('Move Line');
     // The old entry restores what it recorded and leaves the transcript alone.

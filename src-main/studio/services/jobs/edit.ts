@@ -49,8 +49,10 @@ export const EditSpec = z
     range: Range.nullable().default(null),
     lengthMode: Mode.default('free'),
     textSource: z.enum(['request', 'transcript', 'transcript-speech-time']).nullable().default(null),
-    /** Take names: "happy ×0.7 (built-in)", then " #i" per iteration when there are several. */
+    /** Take names say what changed: "happy ×0.7", then " #i" when there are several iterations, then the engine's
+     * label: "happy ×0.7 #2 (built-in)". */
     name: z.string().nullable().default(null),
+    engineLabel: z.string().nullable().default(null),
   })
   .strict();
 export type EditSpec = z.infer<typeof EditSpec>;
@@ -145,15 +147,23 @@ async function resolveEdit(ctx: StudioContext, engines: () => Promise<EngineInfo
   return { clip: c, take: t, media: m, caps, requested, range, lengthMode, speech, span, windows, text, textSource };
 }
 
-/** "happy ×0.7 (built-in)": what changed, for take names (the iteration is added per take). */
-export function takeNameBase(task: string, option: string | null, newText: string | undefined, intensity: number | undefined, engine: string): string {
+/** "happy ×0.7": what changed, for take names (the iteration and the engine's label are added per take). */
+export function takeNameBase(task: string, option: string | null, newText: string | undefined, intensity: number | undefined): string {
   let what = option ?? task;
   if (task === 'paralinguistic' && newText) {
     const tags = [...new Set([...newText.matchAll(/\[([^\][]+)\]/g)].map((m) => `[${m[1]}]`))];
     if (tags.length > 0) what = tags.join(' ');
   }
   const scale = intensity === undefined ? '' : ` ×${Math.round(intensity * 100) / 100}`;
-  return `${what}${scale} (${engine})`;
+  return `${what}${scale}`;
+}
+
+/** A take's name: "happy ×0.7 #2 (built-in)". */
+export function takeName(spec: Pick<EditSpec, 'name' | 'engineLabel' | 'option' | 'task' | 'iterations'>, index: number): string {
+  const parts = [spec.name ?? spec.option ?? spec.task];
+  if (spec.iterations > 1) parts.push(`#${index + 1}`);
+  if (spec.engineLabel) parts.push(`(${spec.engineLabel})`);
+  return parts.join(' ');
 }
 
 /** The spec of an edit job from a jobs.submit request; refuses what the engine cannot do before a job exists. */
@@ -194,7 +204,8 @@ export async function editSpec(
       range: r.range,
       lengthMode: r.lengthMode,
       textSource: request.text !== undefined ? (p.text !== undefined ? 'request' : r.textSource) : null,
-      name: takeNameBase(p.task, p.option ?? null, p.newText, p.intensity, r.caps.shortName),
+      name: takeNameBase(p.task, p.option ?? null, p.newText, p.intensity),
+      engineLabel: r.caps.shortName,
     },
   };
 }
@@ -306,7 +317,7 @@ export function editKind(ctx: StudioContext): JobKind<EditSpec> {
                 parent_id: parent.id,
                 media_hash: stored.hash,
                 kind: 'edit',
-                name: [job.name ?? job.option ?? job.task, job.iterations > 1 ? `#${i + 1}` : ''].filter(Boolean).join(' '),
+                name: takeName(job, i),
                 engine: job.engine,
                 engine_version: r.engineVersion,
                 task: job.task,
