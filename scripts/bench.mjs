@@ -5,6 +5,8 @@
 //   npm run bench -- prosody --repeats 5
 //   npm run bench -- lm --quick
 //   npm run bench -- features --repeats 7
+//   npm run bench -- region --repeats 5
+//   npm run bench -- export
 
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -19,6 +21,8 @@ const BENCHES = {
   features: 'bench/features/bench.ts',
   tokenizer: 'bench/tokenizer/bench.ts',
   decoder: 'bench/decoder/decode.ts',
+  region: 'bench/region/bench.ts',
+  export: 'bench/export/bench.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -6,7 +6,8 @@
 // without failing an import or an export beside it.
 
 import type { ErrorPayload } from '../../contract/errors';
-import type { EditRequest, EngineCapabilities, HostRole } from '../types';
+import type { RenderRequest, RenderResult } from '../../audio/render';
+import type { EditRequest, EngineCapabilities, HostRole, RegionEdit, RegionReport } from '../types';
 
 export type { HostRole };
 export const HOST_ROLES: readonly HostRole[] = ['audio', 'model'];
@@ -53,8 +54,10 @@ export type EditArgs = {
   engine: string;
   request: EditRequest;
   input: string;
-  /** Frames of the input to edit, [start, end); the whole file when absent. */
+  /** Legacy form: frames of the input to edit, [start, end), returned alone; the whole file when absent. */
   range?: { start: number; end: number };
+  /** Region form: the output is the whole input with the region (widened, windowed, spliced) changed. */
+  region?: RegionEdit;
   analyze: boolean;
 } & EditOutputs;
 
@@ -71,6 +74,8 @@ export interface HostArgs {
     format: ExportFormat;
     output: string;
   };
+  /** Render an export (a mix of media ranges) to a file, optionally loudness-normalised, with its metadata. */
+  render: RenderRequest;
 }
 
 export interface InspectResult extends AudioFacts {
@@ -84,6 +89,8 @@ export interface EditResult extends AudioFacts {
   engineVersion: string;
   metrics: Record<string, unknown> | null;
   info: Record<string, unknown>;
+  /** Region edits: what changed where, in frames of this output and of its input. */
+  region?: RegionReport;
 }
 
 export interface ExportResult {
@@ -96,6 +103,7 @@ export interface HostResults {
   inspect: InspectResult;
   edit: EditResult;
   export: ExportResult;
+  render: RenderResult;
 }
 
 export type HostCallType = keyof HostArgs;

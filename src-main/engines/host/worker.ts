@@ -9,6 +9,7 @@ import { decodeAudio, decodeFile, detectAudioFormat, readAudioFile, type AudioFo
 import { encodeWav } from '../../audio/wav';
 import { computePeaks, serializePeaks } from '../../audio/peaks';
 import { analyze } from '../../audio/analysis';
+import { renderToFile } from '../../audio/render';
 import { frameCount, type AudioData } from '../../audio/types';
 import { measure, runEditLoop, sliceFrames, type Analyzer } from '../edit-loop';
 import { EngineRegistry } from '../registry';
@@ -42,6 +43,7 @@ export class HostWorker {
     inspect: (req, ctx) => this.inspect(req, ctx),
     edit: (req, ctx) => this.edit(req, ctx),
     export: (req) => this.exportAudio(req),
+    render: ({ type: _t, callId: _c, ...req }, { signal, progress }) => renderToFile(req, { signal, progress }),
   };
 
   constructor(
@@ -132,6 +134,7 @@ export class HostWorker {
       engine,
       input: req.input,
       ...(req.range ? { range: req.range } : {}),
+      ...(req.region ? { region: req.region } : {}),
       request: req.request,
       iterations: targets.length,
       analyzer: req.analyze ? this.analyzer : null,
@@ -141,7 +144,7 @@ export class HostWorker {
         const { output, peaksOut } = targets[index]!;
         await writeAtomic(output, encodeWav(out.audio, 'float32'));
         if (peaksOut) await writeAtomic(peaksOut, serializePeaks(computePeaks(out.audio, PEAKS_SAMPLES_PER_PEAK)));
-        last = { ...facts(out.audio, 'wav'), engineVersion, metrics: out.metrics, info: out.info };
+        last = { ...facts(out.audio, 'wav'), engineVersion, metrics: out.metrics, info: out.info, ...(out.region ? { region: out.region } : {}) };
         if (perIteration) this.send({ type: 'iteration', callId: req.callId, index, output, peaksOut, result: last });
       },
     });

@@ -10,6 +10,7 @@ import { allFiniteSteps, frameCount } from '../../audio/types';
 import { checkEditRequest } from '../check';
 import type { EditRequest, EditResult, Engine, EngineCapabilities, EngineContext, TaskInfo } from '../types';
 import { EMOTION_PRESETS, findPreset, findSpeed, scaleParams, SPEED_PRESETS, STYLE_PRESETS } from './presets';
+import { TAG_NAMES } from './tags';
 import {
   applyDenoise,
   applyNeutralize,
@@ -35,6 +36,7 @@ const CAPABILITIES: EngineCapabilities = {
   id: 'prosody',
   role: 'audio',
   name: 'Built-in DSP engine',
+  shortName: 'built-in',
   version: PROSODY_ENGINE_VERSION,
   description:
     'Signal processing, not a neural re-performance: it reshapes pitch, tempo, formants, voice quality, spectrum and ' +
@@ -55,6 +57,7 @@ const CAPABILITIES: EngineCapabilities = {
   // near 2 GB (mono half that); a speech take re-delivered in one piece is far shorter, longer recordings are edited
   // by region.
   maxInputSeconds: 600,
+  tags: TAG_NAMES,
   available: true,
 };
 

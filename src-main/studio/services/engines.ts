@@ -1,6 +1,7 @@
 // The engines the host offers and their capabilities, asked once and cached until the host restarts.
 
 import type { EngineInfo } from '../../contract';
+import type { EngineCapabilities } from '../../engines/types';
 import type { StudioContext } from '../context';
 
 export class EnginesService {
@@ -9,7 +10,7 @@ export class EnginesService {
   constructor(private readonly ctx: StudioContext) {}
 
   async list(): Promise<EngineInfo[]> {
-    if (!this.cache) this.cache = await this.ctx.host.call('engines', {});
+    if (!this.cache) this.cache = (await this.ctx.host.call('engines', {})).map(engineInfo);
     return this.cache;
   }
 
@@ -18,4 +19,10 @@ export class EnginesService {
     this.cache = null;
     this.ctx.events.emit('engines.changed', {});
   }
+}
+
+/** The contract's view of an engine's capabilities: labels and tags get their defaults (the host role, which the
+ * contract does not name, travels along as before). */
+export function engineInfo(c: EngineCapabilities): EngineInfo {
+  return { ...c, shortName: c.shortName ?? c.id, tags: [...(c.tags ?? [])] };
 }

@@ -5,6 +5,7 @@ import type { StudioContext } from '../context';
 import { EnginesService } from './engines';
 import { ExportService } from './export';
 import { HistoryService } from './history';
+import { exportKind } from './jobs/export';
 import { JobKinds } from './jobs/kinds';
 import { JobsService } from './jobs/service';
 import { MediaService } from './media';
@@ -29,6 +30,7 @@ export function createServices(ctx: StudioContext, callsSettled: () => Promise<v
   const takes = new TakesService(ctx, kinds);
   const timeline = new TimelineService(ctx, kinds);
   const jobs = new JobsService(ctx, kinds, takes, engines);
+  jobs.register(exportKind(ctx));
   return {
     projects: new ProjectsService(ctx, jobs, callsSettled),
     timeline,
@@ -36,7 +38,7 @@ export function createServices(ctx: StudioContext, callsSettled: () => Promise<v
     media: new MediaService(ctx, timeline),
     jobs,
     history: new HistoryService(ctx, kinds),
-    export: new ExportService(ctx),
+    export: new ExportService(ctx, jobs),
     engines,
   };
 }

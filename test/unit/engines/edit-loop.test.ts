@@ -93,11 +93,32 @@ describe('runEditLoop', () => {
     });
     const long = path.join(dir, 'long.wav');
     writeFileSync(long, wavBytes(sine(220, 2, 16000), 16000));
-    await expect(runEditLoop({ ...base, input: long, request: { task: 'halve', option: 'x', seed: 1 } })).rejects.toMatchObject({
-      code: 'E_INPUT_TOO_LONG',
-    });
+    // The legacy range form edits the range alone: one run, refused beyond the engine's limit.
+    await expect(
+      runEditLoop({ ...base, input: long, range: { start: 0, end: 32000 }, request: { task: 'halve', option: 'x', seed: 1 } }),
+    ).rejects.toMatchObject({ code: 'E_INPUT_TOO_LONG' });
     const ok = await runEditLoop({ ...base, input: long, range: { start: 100, end: 16100 }, request: { task: 'halve', option: 'x', seed: 1 } });
     expect(ok.audio.channels[0]!.length).toBe(16000);
+  });
+
+  it('edits a whole input longer than the engine takes in windows, and returns all of it', async () => {
+    const long = path.join(dir, 'long2.wav');
+    writeFileSync(long, wavBytes(sine(220, 2, 16000), 16000));
+    const seen: EditRequest[] = [];
+    const lengths: number[] = [];
+    const engine = halving(seen);
+    const spy: Engine = { capabilities: engine.capabilities, edit: (a, r, c) => (lengths.push(a.channels[0]!.length), engine.edit(a, r, c)) };
+    const out = await runEditLoop({ engine: spy, input: long, request: { task: 'halve', option: 'x', seed: 1 }, signal: new AbortController().signal });
+    expect(out.audio.channels[0]!.length).toBe(32000);
+    expect(lengths.length).toBeGreaterThanOrEqual(2);
+    for (const l of lengths) expect(l).toBeLessThanOrEqual(1.5 * 16000);
+    expect(out.region).toMatchObject({ windows: lengths.length, lengthChange: 0, span: { start: 0, end: 32000 } });
+    // Halved everywhere; at a junction both sides are the same halved sine, which an equal-power crossfade (made for
+    // uncorrelated sides) lifts by at most √2 for its 20 ms.
+    const src = (await decodeFile(long)).channels[0]!;
+    const rms = (x: Float32Array) => Math.sqrt(x.reduce((a, v) => a + v * v, 0) / x.length);
+    expect(rms(out.audio.channels[0]!) / rms(src)).toBeCloseTo(0.5, 1);
+    expect(peak(out.audio)).toBeLessThanOrEqual(0.5 * peak({ sampleRate: 16000, channels: [src] }) * Math.SQRT2 + 1e-4);
   });
 });
 

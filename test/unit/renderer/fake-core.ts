@@ -2,7 +2,7 @@
 // handlers for, records every call in order, and pushes events. A call without a handler fails with the method's
 // name, so a test never passes on a call it did not expect.
 
-import type { Clip, EventMessage, EventName, Events, Job, MethodName, Params, ProjectInfo, Result, Take, Track } from '../../../src-main/contract';
+import type { Clip, EditJob, EventMessage, EventName, Events, MethodName, Params, ProjectInfo, Result, Take, Track } from '../../../src-main/contract';
 import { Client, ClientError, type ConnectionState, type Transport } from '../../../src-renderer/lib/client';
 
 type Handlers = { [M in MethodName]?: (params: Params<M>) => Result<M> | Promise<Result<M>> };
@@ -84,11 +84,19 @@ export function clip(id: number, over: Partial<Clip> = {}): Clip {
     activeTakeId: id * 10,
     takeLength: 4 * SR,
     media: { hash: `h${id}`, format: 'wav', sampleRate: SR, channels: 1, frames: 4 * SR, durationSec: 4, originalName: null, url: `/media/h${id}.wav` },
+    transcript: null,
     ...over,
   };
 }
 
-export const PROJECT: ProjectInfo = { dir: '/p', name: 'p', sampleRate: SR, createdAt: '2026-01-01T00:00:00Z', schemaVersion: 1 };
+export const PROJECT: ProjectInfo = {
+  dir: '/p',
+  name: 'p',
+  sampleRate: SR,
+  createdAt: '2026-01-01T00:00:00Z',
+  schemaVersion: 1,
+  settings: { regionLengthMode: 'fit', clipLengthMode: 'free' },
+};
 
 export function track(id: number): Track {
   return { id, name: `Track ${id}`, order: id, gainDb: 0, muted: false, solo: false };
@@ -110,7 +118,7 @@ export function fakeProject(tracks: Track[], clips: Clip[]): { core: FakeCore; c
   };
   core.handlers = {
     'project.current': () => PROJECT,
-    'timeline.get': () => ({ project: PROJECT, tracks, clips: [...state.clips] }),
+    'timeline.get': () => ({ project: PROJECT, tracks, clips: [...state.clips], overlaps: [] }),
     'clips.move': (p) => update(p.clipId, p.trackId === undefined ? { start: p.start } : { start: p.start, trackId: p.trackId }),
     'clips.trim': (p) => update(p.clipId, { inPoint: p.inPoint, outPoint: p.outPoint }),
   };
@@ -144,6 +152,9 @@ export function take(id: number, clipId: number, parentId: number | null, over: 
     params: {},
     metrics: null,
     deltas: null,
+    deltasVsSource: null,
+    level: { lufs: null, vsParentLu: null, vsSourceLu: null },
+    change: null,
     jobId: null,
     createdAt: '2026-01-01T00:00:00Z',
     media: { hash: `t${id}`, format: 'wav', sampleRate: SR, channels: 1, frames: SR, durationSec: 1, originalName: null, url: `/media/t${id}.wav` },
@@ -151,8 +162,9 @@ export function take(id: number, clipId: number, parentId: number | null, over: 
   };
 }
 
-export function job(id: number, clipId: number, over: Partial<Job> = {}): Job {
+export function job(id: number, clipId: number, over: Partial<EditJob> = {}): EditJob {
   return {
+    kind: 'edit',
     id,
     clipId,
     inputTakeId: clipId * 10,
@@ -162,6 +174,8 @@ export function job(id: number, clipId: number, over: Partial<Job> = {}): Job {
     iterations: 1,
     seed: 1,
     params: {},
+    range: null,
+    lengthMode: 'free',
     status: 'running',
     progress: 0.5,
     stage: null,
