@@ -468,18 +468,23 @@ export async function readAudioFile(path: string): Promise<Uint8Array> {
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new RetakeError('E_FILE_NOT_FOUND', `Cannot find "${path}". Check that the file still exists and was not moved or renamed.`, { file: path });
-    }
-    if (code === 'EISDIR') {
-      throw new RetakeError('E_UNSUPPORTED_AUDIO', `Cannot read "${path}": it is a folder, not an audio file. Choose a file inside it.`, { file: path });
-    }
-    if (code === 'EACCES' || code === 'EPERM') {
-      throw new RetakeError('E_IO', `Cannot read "${path}": permission denied. Check the file's permissions and try again.`, { file: path });
-    }
-    throw new RetakeError('E_IO', `Cannot read "${path}" (${errText(e)}). Check the disk or location and try again.`, { file: path });
+    throw fileReadError(path, e);
   }
+}
+
+/** The error to report when a file cannot be opened or read (`e` from node:fs). */
+export function fileReadError(path: string, e: unknown): RetakeError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new RetakeError('E_FILE_NOT_FOUND', `Cannot find "${path}". Check that the file still exists and was not moved or renamed.`, { file: path });
+  }
+  if (code === 'EISDIR') {
+    return new RetakeError('E_UNSUPPORTED_AUDIO', `Cannot read "${path}": it is a folder, not an audio file. Choose a file inside it.`, { file: path });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new RetakeError('E_IO', `Cannot read "${path}": permission denied. Check the file's permissions and try again.`, { file: path });
+  }
+  return new RetakeError('E_IO', `Cannot read "${path}" (${errText(e)}). Check the disk or location and try again.`, { file: path });
 }
 
 /**

@@ -126,8 +126,10 @@ function sampleFormatOf(fmt: FmtChunk, bytesPerSample: number, name?: string): W
 /**
  * Reads the header of a WAV file without touching the samples. Throws E_UNSUPPORTED_AUDIO for non-WAV input and
  * formats we cannot read, E_CORRUPT_AUDIO for broken or truncated headers and data, E_EMPTY_AUDIO for zero frames.
+ * `bytes` may be only the file's beginning, up to and including its data chunk's header, when `fileSize` gives the
+ * length of the whole file (a streaming reader; ./wav-stream).
  */
-export function parseWavHeader(bytes: Uint8Array, name?: string): WavInfo {
+export function parseWavHeader(bytes: Uint8Array, name?: string, fileSize: number = bytes.length): WavInfo {
   if (bytes.length === 0) {
     throw audioError('E_EMPTY_AUDIO', name, 'the file is empty (0 bytes)', ADVICE_REEXPORT);
   }
@@ -154,7 +156,7 @@ export function parseWavHeader(bytes: Uint8Array, name?: string): WavInfo {
     const id = ascii(bytes, off, 4);
     const size = view.getUint32(off + 4, true);
     const body = off + 8;
-    const available = bytes.length - body;
+    const available = fileSize - body;
     if (id === 'ds64' && container !== 'RIFF' && size >= 24 && size <= available) {
       ds64DataSize = u64(body + 8);
     } else if (id === 'fmt ') {
