@@ -1,7 +1,7 @@
 // The web shell: the renderer and the contract over loopback HTTP + WebSocket. Only 127.0.0.1; a random token on
 // every request (query, header or the HttpOnly cookie set on the first authorized page load); Host and Origin
 // checked against our own address (DNS rebinding, cross-site pages); media served only from the open project's
-// media store by content hash, exports only from its exports folder.
+// media store by content hash, exports only from its exports folder; both with byte ranges (../common/byte-ranges).
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp, mkdirSync, rmSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RetakeError, requireMethod, toErrorPayload, type CallMessage, type ReplyMessage } from '../../contract';
 import type { Studio } from '../../studio/studio';
+import { planRange, rangeHeaders } from '../common/byte-ranges';
 
 export interface WebShellOptions {
   studio: Studio;
@@ -126,7 +127,11 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     }
   }
 
-  async function serveFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, extra: Record<string, string> = {}) {
+  /**
+   * A file with byte ranges (../common/byte-ranges: one range → 206, unsatisfiable → 416, several or a stale If-Range →
+   * the whole file), HEAD without a body. `etag`: a strong tag when the content is fixed (media are named by hash).
+   */
+  async function serveFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, extra: Record<string, string> = {}, etag?: string) {
     let st;
     try {
       st = await fsp.stat(file);
@@ -134,25 +139,25 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     } catch {
       return sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
     }
-    const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    const headers: Record<string, string> = { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'X-Content-Type-Options': 'nosniff', ...extra };
-    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
-    if (range && (range[1] || range[2])) {
-      let start = range[1] ? Number(range[1]) : st.size - Number(range[2]);
-      let end = range[1] && range[2] ? Number(range[2]) : st.size - 1;
-      start = Math.max(0, start);
-      end = Math.min(st.size - 1, end);
-      if (start > end) {
-        res.writeHead(416, { 'Content-Range': `bytes */${st.size}` });
-        return res.end();
-      }
-      res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${st.size}`, 'Content-Length': String(end - start + 1) });
-      if (req.method === 'HEAD') return res.end();
-      return pipeline(createReadStream(file, { start, end }), res).catch(() => res.destroy());
+    const lastModified = st.mtime.toUTCString();
+    const ifRange = req.headers['if-range'];
+    const plan = planRange(st.size, req.headers.range, typeof ifRange === 'string' ? ifRange : undefined, { etag, lastModified });
+    const headers: Record<string, string> = {
+      'X-Content-Type-Options': 'nosniff',
+      'Last-Modified': lastModified,
+      ...(etag ? { ETag: etag } : {}),
+      ...extra,
+      ...rangeHeaders(plan, st.size),
+    };
+    if (plan.status === 416) {
+      res.writeHead(416, headers);
+      return res.end();
     }
-    res.writeHead(200, { ...headers, 'Content-Length': String(st.size) });
-    if (req.method === 'HEAD') return res.end();
-    return pipeline(createReadStream(file), res).catch(() => res.destroy());
+    headers['Content-Type'] = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    res.writeHead(plan.status, headers);
+    if (req.method === 'HEAD' || st.size === 0) return res.end();
+    const body = plan.status === 206 ? createReadStream(file, { start: plan.start, end: plan.end }) : createReadStream(file);
+    return pipeline(body, res).catch(() => res.destroy());
   }
 
   async function handleUpload(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -208,10 +213,16 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
         // The path is rebuilt from the validated hash and extension: it cannot leave the media store.
         const file = path.join(root, media[1]!.slice(0, 2), `${media[1]}.${media[2]}`);
         const dl = url.searchParams.get('download');
-        return serveFile(req, res, file, {
-          'Cache-Control': 'private, max-age=31536000, immutable',
-          ...(dl ? { 'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(dl)}` } : {}),
-        });
+        return serveFile(
+          req,
+          res,
+          file,
+          {
+            'Cache-Control': 'private, max-age=31536000, immutable',
+            ...(dl ? { 'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(dl)}` } : {}),
+          },
+          `"${media[1]}"`,
+        );
       }
       const exp = /^\/exports\/([^/]+)$/.exec(p);
       if (exp) {
