@@ -7,6 +7,7 @@
 //   npm run bench -- features --repeats 7
 //   npm run bench -- region --repeats 5
 //   npm run bench -- export
+//   npm run bench -- import --minutes 60
 
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -23,6 +24,7 @@ const BENCHES = {
   decoder: 'bench/decoder/decode.ts',
   region: 'bench/region/bench.ts',
   export: 'bench/export/bench.ts',
+  import: 'bench/import/bench.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -37,6 +37,8 @@ const READ_BYTES = 4 * 1024 * 1024;
 /** Share of the whole-file path's progress given to reading (the decode that follows reports none). */
 const WHOLE_READ_SHARE = 0.3;
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** A piece of the waveform of the file being decoded. */
 export interface PeaksUpdate {
   sampleRate: number;
@@ -207,6 +209,8 @@ async function streamWav(fh: FileHandle, head: WavHead, copy: Copy | null, name:
   const blockFrames = byBytes >= fineFrames ? byBytes - (byBytes % fineFrames) : byBytes;
   const keep = keepFrames(opts.keepSeconds, sampleRate, frames);
   const kept = keep > 0 ? Array.from({ length: nc }, () => new Float32Array(keep)) : null;
+  // Int16Array reads the platform's byte order; WAV is little-endian (so is every platform Retake ships for).
+  const int16 = info.sampleFormat === 'pcm16' && LITTLE_ENDIAN;
   let sent = 0;
   let lastBatch = performance.now();
   const read = (start: number): Promise<{ buf: Uint8Array; n: number }> => {
@@ -222,11 +226,16 @@ async function streamWav(fh: FileHandle, head: WavHead, copy: Copy | null, name:
     next?.catch(() => {});
     if (signal?.aborted) throw cancelled();
     await copy?.write(buf.subarray(BLOCK_HEADER_BYTES));
-    const audio = decodeWavBlock(info, buf, n, name);
-    builder.push(audio.channels);
-    if (kept && start < keep) {
-      const m = Math.min(n, keep - start);
-      for (let c = 0; c < nc; c++) kept[c]!.set(audio.channels[c]!.subarray(0, m), start);
+    if (int16 && start >= keep) {
+      // 16-bit PCM has no sample to refuse: its peaks come straight from the integers (the bulk of a long file).
+      builder.pushInt16(new Int16Array(buf.buffer, buf.byteOffset + BLOCK_HEADER_BYTES, n * nc));
+    } else {
+      const audio = decodeWavBlock(info, buf, n, name);
+      builder.push(audio.channels);
+      if (kept && start < keep) {
+        const m = Math.min(n, keep - start);
+        for (let c = 0; c < nc; c++) kept[c]!.set(audio.channels[c]!.subarray(0, m), start);
+      }
     }
     progress(n * blockAlign);
     const ready = builder.done ? fineGroups : Math.floor(builder.completed / fineGroup);

@@ -103,6 +103,47 @@ export class PeaksBuilder {
     this.pushed += n;
   }
 
+  /**
+   * The next frames as interleaved 16-bit integers (`x[i × channels + c]`), read as value / 32768 like the WAV
+   * decoder does. The extremes are found on the integers and scaled once per bucket: the scaling is exact and
+   * monotonic, so the result is the same as pushing the decoded floats, without making them.
+   */
+  pushInt16(x: Int16Array): void {
+    const nc = this.channelCount;
+    const n = Math.min(Math.floor(x.length / nc), this.frames - this.pushed);
+    const spp = this.samplesPerPeak;
+    const INT16_SCALE = 32768;
+    for (let c = 0; c < nc; c++) {
+      const out = this.data[c]!;
+      // Running extremes as integers; a bucket carried over from the previous block starts from its float extremes.
+      let lo = this.lo[c] === Infinity ? 32768 : Math.round(this.lo[c]! * INT16_SCALE);
+      let hi = this.hi[c] === -Infinity ? -32769 : Math.round(this.hi[c]! * INT16_SCALE);
+      let pos = this.pushed;
+      let i = 0;
+      while (i < n) {
+        const bucket = Math.floor(pos / spp);
+        const bucketEnd = Math.min((bucket + 1) * spp, this.frames);
+        const stop = Math.min(n, i + (bucketEnd - pos));
+        for (let k = i * nc + c, end = stop * nc; k < end; k += nc) {
+          const v = x[k]!;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        pos += stop - i;
+        i = stop;
+        if (pos === bucketEnd) {
+          out[2 * bucket] = quantizeMin(lo / INT16_SCALE);
+          out[2 * bucket + 1] = quantizeMax(hi / INT16_SCALE);
+          lo = 32768;
+          hi = -32769;
+        }
+      }
+      this.lo[c] = lo === 32768 ? Infinity : lo / INT16_SCALE;
+      this.hi[c] = hi === -32769 ? -Infinity : hi / INT16_SCALE;
+    }
+    this.pushed += n;
+  }
+
   /** The finished peaks (what computePeaks gives for the whole audio). */
   peaks(): Peaks {
     if (!this.done) {

@@ -189,6 +189,17 @@ describe('decodeFileStreaming: WAV as the whole-file decoder reads it', () => {
     expect(progress.at(-1)).toBe(1);
   });
 
+  it('pcm16 beyond the kept seconds: peaks from the integers, the same cache', async () => {
+    const audio: AudioData = { sampleRate: 48000, channels: [signal(1_500_000, 7), signal(1_500_000, 8, 1.2)] };
+    const file = writeTemp('int16.wav', encodeWav(audio, 'pcm16'));
+    const whole = await decodeFile(file);
+    for (const keepSeconds of [0, 10]) {
+      const { r, updates } = await stream(file, { keepSeconds });
+      expect(firstDifference(serializePeaks(r.peaks), serializePeaks(computePeaks(whole, 256)))).toBe(-1);
+      expect(updates.filter((u) => !u.overview).flatMap((u) => Array.from(u.pairs))).toEqual(envelopeOf(whole, 256, levelFor(r.frames, 256, STREAM_BUCKETS)));
+    }
+  });
+
   it('RF64 with metadata before and between the chunks, a partial last frame and a trailing chunk', async () => {
     const meta = chunkBytes('bext', new Uint8Array(70_001).fill(65));
     const bytes = wavFile({
@@ -334,6 +345,29 @@ describe('PeaksBuilder', () => {
         expect(firstDifference(serializePeaks(b.peaks()), serializePeaks(computePeaks(audio, spp)))).toBe(-1);
       }
     }
+  });
+
+  it('takes 16-bit integers as the WAV decoder scales them, mixed with float blocks in any order', () => {
+    const frames = 5003;
+    const ints = new Int16Array(frames * 2);
+    let s = 9;
+    for (let i = 0; i < ints.length; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      ints[i] = (s >>> 16) - 32768;
+    }
+    ints[0] = -32768;
+    ints[3] = 32767;
+    const channels = [0, 1].map((c) => Float32Array.from({ length: frames }, (_, i) => ints[2 * i + c]! / 32768));
+    const expected = serializePeaks(computePeaks({ sampleRate: 8000, channels }, 100));
+    const b = new PeaksBuilder(2, frames, 8000, 100);
+    let at = 0;
+    for (const [m, asInt] of [[150, true], [77, false], [1000, true], [1, true], [3775, false]] as const) {
+      if (asInt) b.pushInt16(ints.subarray(2 * at, 2 * (at + m)));
+      else b.push(channels.map((c) => c.subarray(at, at + m)));
+      at += m;
+    }
+    expect(at).toBe(frames);
+    expect(firstDifference(serializePeaks(b.peaks()), expected)).toBe(-1);
   });
 
   it('refuses envelopes of buckets not yet computed and peaks before the end', async () => {
