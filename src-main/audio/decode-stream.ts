@@ -289,11 +289,22 @@ async function overview(fh: FileHandle, info: WavHead['info'], bucketFrames: num
     }
   }
   let next = 0;
+  // The first failure stops every reader; all of them have ended before it is thrown (none may still use the file).
+  let failure: { error: unknown } | null = null;
   const worker = async (): Promise<void> => {
-    while (next < probes.length) {
-      if (signal?.aborted) throw cancelled();
+    while (next < probes.length && !failure) {
+      if (signal?.aborted) {
+        failure ??= { error: cancelled() };
+        return;
+      }
       const { bucket, start, n } = probes[next++]!;
-      const audio = await readWavFrames(fh, info, start, n, name);
+      let audio;
+      try {
+        audio = await readWavFrames(fh, info, start, n, name);
+      } catch (e) {
+        failure ??= { error: e };
+        return;
+      }
       for (const x of audio.channels) {
         let l = lo[bucket]!;
         let h = hi[bucket]!;
@@ -308,6 +319,7 @@ async function overview(fh: FileHandle, info: WavHead['info'], bucketFrames: num
     }
   };
   await Promise.all(Array.from({ length: PROBE_CONCURRENCY }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
   const out = new Int16Array(buckets * 2);
   for (let b = 0; b < buckets; b++) {
     out[2 * b] = lo[b] === Infinity ? 0 : quantizeMin(lo[b]!);

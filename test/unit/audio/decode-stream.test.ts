@@ -312,6 +312,18 @@ describe('decodeFileStreaming: the waveform while decoding', () => {
     expect(progress.at(-1)!).toBeLessThan(0.5);
   });
 
+  it('refuses a file whose overview reads find invalid samples, as the whole-file decoder does', async () => {
+    // 100 s of float32 with a NaN stretch in the middle: several of the concurrent overview reads fail.
+    const frames = 100 * rate;
+    const nanFile = writeTemp(
+      'nan-middle.wav',
+      wavFile({ tag: 3, bits: 32, channels: 1, rate, frames, put: (v, o, _c, i) => v.setFloat32(o, i > 2_000_000 && i < 3_500_000 ? NaN : 0.25, true) }),
+    );
+    const whole = await retakeError(() => decodeFile(nanFile));
+    const err = await retakeError(() => decodeFileStreaming(nanFile, { onPeaks: () => {} }));
+    expect([err.code, whole.code]).toEqual(['E_INVALID_SAMPLES', 'E_INVALID_SAMPLES']);
+  });
+
   it('sends exact pairs at once for formats decoded whole (FLAC)', async () => {
     const wav = writeTemp('for-flac.wav', encodeWav({ sampleRate: 44100, channels: [sine(300, 44100, 200_000), signal(200_000, 5, 0.4)] }, 'pcm16'));
     const flac = join(dir, 'x.flac');
