@@ -109,7 +109,7 @@ export async function runEditLoop(opts: EditLoopOptions): Promise<IterationOutpu
     checkFinite(audio);
     const output = win.place(audio);
     progress(at(ENGINE_SHARE), 'measuring' + label);
-    const metrics = opts.analyzer ? await measure(opts.analyzer, output, signal) : null;
+    const metrics = opts.analyzer ? await measureTake(opts.analyzer, output, signal) : null;
     progress(at(MEASURED_AT), 'writing' + label);
     last = { audio: output, metrics, info: info ?? {} };
     await opts.onIteration?.(i, last);
@@ -148,6 +148,22 @@ export function sliceFrames(audio: AudioData, range?: FrameRange): AudioData {
  * The take's measurements. A failure to measure does not fail the import or the edit: the take is kept without
  * metrics, and the reason is logged (cancellation still cancels).
  */
+/**
+ * A take or an import is measured on at most this much of its beginning: the analysis costs ~5 s per minute of audio
+ * on a loaded 2-core machine (an hour took 309 s and 3.6 GB), so a long recording is measured on its first five
+ * minutes, within half a minute and ~150 MB, and its metrics say which part they describe (`excerpt`).
+ */
+export const ANALYSIS_MAX_SEC = 300;
+
+/** The take's measurements: the whole take, or its first ANALYSIS_MAX_SEC seconds marked as an `excerpt`. */
+export async function measureTake(analyzer: Analyzer, audio: AudioData, signal: AbortSignal): Promise<Record<string, unknown> | null> {
+  const limit = Math.round(ANALYSIS_MAX_SEC * audio.sampleRate);
+  const frames = frameCount(audio);
+  if (frames <= limit) return measure(analyzer, audio, signal);
+  const metrics = await measure(analyzer, sliceFrames(audio, { start: 0, end: limit }), signal);
+  return metrics && { ...metrics, excerpt: { startSec: 0, endSec: limit / audio.sampleRate } };
+}
+
 export async function measure(analyzer: Analyzer, audio: AudioData, signal: AbortSignal): Promise<Record<string, unknown> | null> {
   try {
     return { ...(await analyzer(audio, { signal })) } as Record<string, unknown>;
@@ -279,10 +295,12 @@ async function runRegionLoop(
     const parentRange = { start: plan.cuts[0]!, end: plan.cuts[k]! < plan.frames ? plan.cuts[k]! + plan.fade : plan.frames };
     const outLen = plan.frames + edited.reduce((a, e, j) => a + frameCount(e) - (windowInput(plan, j).end - windowInput(plan, j).start), 0);
     // A long take that changed in a small span is measured in that span only and merged with its metrics.
+    // Not when the parent's metrics describe only an excerpt of it (a long import): there is no whole to merge into.
     const merge =
       !!opts.analyzer &&
       region.widen &&
       parentMetrics !== null &&
+      parentMetrics.excerpt === undefined &&
       outLen / sr > MERGE_MIN_TAKE_SEC &&
       (parentRange.end - parentRange.start) / Math.max(1, plan.frames) <= MERGE_MAX_SHARE;
     if (opts.analyzer && region.widen && before === null) {
@@ -311,7 +329,7 @@ async function runRegionLoop(
         });
         measured = 'merged';
       } else {
-        metrics = await measure(opts.analyzer, out, signal);
+        metrics = await measureTake(opts.analyzer, out, signal);
         measured = metrics ? 'whole' : null;
       }
     }

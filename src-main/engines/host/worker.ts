@@ -12,7 +12,7 @@ import { computePeaks, serializePeaks } from '../../audio/peaks';
 import { analyze } from '../../audio/analysis';
 import { renderToFile } from '../../audio/render';
 import { frameCount, type AudioData } from '../../audio/types';
-import { measure, runEditLoop, sliceFrames, type Analyzer } from '../edit-loop';
+import { ANALYSIS_MAX_SEC, measure, runEditLoop, sliceFrames, type Analyzer } from '../edit-loop';
 import { EngineRegistry } from '../registry';
 import type { Engine, HostRole } from '../types';
 import type {
@@ -29,12 +29,8 @@ import type {
 /** Samples per peak pair in the cache: ~188 pairs per second at 48 kHz, enough for close zoom on a clip. */
 export const PEAKS_SAMPLES_PER_PEAK = 256;
 
-/**
- * An import measures at most this much of a file (its beginning): the analysis costs ~5 s per minute of audio on a
- * loaded 2-core machine (an hour took 309 s and 3.6 GB), so a long recording is measured on its first five minutes,
- * within half a minute and ~150 MB, and its metrics say which part they describe (`excerpt`).
- */
-export const IMPORT_ANALYSIS_MAX_SEC = 300;
+/** An import measures at most this much of a file's beginning, as every take is measured (edit-loop.ts). */
+export const IMPORT_ANALYSIS_MAX_SEC = ANALYSIS_MAX_SEC;
 /** Share of an inspect's progress given to decoding when it measures the file afterwards. */
 const DECODE_SHARE_BEFORE_ANALYSIS = 0.8;
 

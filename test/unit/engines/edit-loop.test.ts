@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeFile } from '../../../src-main/audio/decode';
 import type { AudioData } from '../../../src-main/audio/types';
-import { runEditLoop, type IterationOutput } from '../../../src-main/engines/edit-loop';
+import { ANALYSIS_MAX_SEC, measureTake, runEditLoop, type IterationOutput } from '../../../src-main/engines/edit-loop';
 import type { HostMessage, HostRequest } from '../../../src-main/engines/host/protocol';
 import { HostWorker } from '../../../src-main/engines/host/worker';
 import { EngineRegistry } from '../../../src-main/engines/registry';
@@ -200,5 +200,24 @@ describe('host worker: iterations and roles', () => {
       analyze: false,
     });
     expect(wrong.at(-1)).toMatchObject({ type: 'error', error: { code: 'E_INTERNAL', message: 'The Test engine runs in the model host, not in the audio host.' } });
+  });
+});
+
+describe('measureTake', () => {
+  it('measures a short take whole and a long one on its first ANALYSIS_MAX_SEC seconds, saying so', async () => {
+    const seen: number[] = [];
+    const analyzer = async (a: AudioData) => {
+      seen.push(a.channels[0]!.length);
+      return { durationSec: a.channels[0]!.length / a.sampleRate };
+    };
+    const rate = 100;
+    const short = { sampleRate: rate, channels: [new Float32Array(ANALYSIS_MAX_SEC * rate)] };
+    expect(await measureTake(analyzer, short, new AbortController().signal)).toEqual({ durationSec: ANALYSIS_MAX_SEC });
+    const long = { sampleRate: rate, channels: [new Float32Array(ANALYSIS_MAX_SEC * rate + 1)] };
+    expect(await measureTake(analyzer, long, new AbortController().signal)).toEqual({
+      durationSec: ANALYSIS_MAX_SEC,
+      excerpt: { startSec: 0, endSec: ANALYSIS_MAX_SEC },
+    });
+    expect(seen).toEqual([ANALYSIS_MAX_SEC * rate, ANALYSIS_MAX_SEC * rate]);
   });
 });
