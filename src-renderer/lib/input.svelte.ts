@@ -15,6 +15,8 @@ export interface InputDeps {
   /** Whether a drop would be imported (a project is open). */
   canDrop: () => boolean;
   drop: (files: File[], where: ImportLocation) => void;
+  /** A modal dialog has the keyboard (its own keys only). */
+  modal?: () => boolean;
 }
 
 // Input types that are buttons rather than text: Space activates them and shortcuts stay on.
@@ -108,8 +110,8 @@ export class InputController {
   }
 
   private onKey(e: KeyboardEvent): void {
-    if (e.defaultPrevented || e.isComposing) return;
-    const el = document.activeElement as HTMLElement | null;
+    if (e.defaultPrevented || e.isComposing || this.deps.modal?.()) return;
+    const el = (typeof document === 'undefined' ? null : document.activeElement) as HTMLElement | null;
     const tag = el?.tagName ?? '';
     const type = el instanceof HTMLInputElement ? el.type : '';
     const textLike =
@@ -117,6 +119,7 @@ export class InputController {
     const action = shortcutFor(e, {
       editingText: textLike,
       onButton: tag === 'BUTTON' || tag === 'A' || el?.getAttribute('role') === 'button' || (tag === 'INPUT' && !textLike),
+      onSlider: type === 'range' || el?.getAttribute('role') === 'slider',
       inEditPanel: !!el && !!this.editPanel?.contains(el),
       overlayOpen: this.helpOpen,
     });

@@ -120,7 +120,7 @@ export function fakeProject(tracks: Track[], clips: Clip[]): { core: FakeCore; c
     'project.current': () => PROJECT,
     'timeline.get': () => ({ project: PROJECT, tracks, clips: [...state.clips], overlaps: [] }),
     'clips.move': (p) => update(p.clipId, p.trackId === undefined ? { start: p.start } : { start: p.start, trackId: p.trackId }),
-    'clips.trim': (p) => update(p.clipId, { inPoint: p.inPoint, outPoint: p.outPoint }),
+    'clips.trim': (p) => update(p.clipId, p.start === undefined ? { inPoint: p.inPoint, outPoint: p.outPoint } : { inPoint: p.inPoint, outPoint: p.outPoint, start: p.start }),
   };
   return {
     core,
