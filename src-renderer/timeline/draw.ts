@@ -1,4 +1,4 @@
-// Drawing one lane's waveforms on its canvas (one canvas per lane, as wide as the view): for each clip in view, the
+// Drawing one lane's waveforms on its canvas (one canvas per lane, as wide as the lanes' strip): for each clip, the
 // part of its take between its in and out points, from the peaks at the zoom's resolution, or from the samples
 // themselves at deep zoom (a line through them, with dots when each sample is several pixels wide). Only the visible
 // columns are computed, so an hour-long clip costs what a short one does. Imports under way are drawn the same way
@@ -42,27 +42,37 @@ export interface LaneFrame {
   bottom: number;
 }
 
-/** The view-pixel span a clip covers, clipped to the canvas. */
-function visibleColumns(c: { start: number; inPoint: number; outPoint: number }, f: LaneFrame): [number, number] | null {
+/** The pixel span a clip covers, clipped to the columns being drawn. */
+function visibleColumns(c: { start: number; inPoint: number; outPoint: number }, f: LaneFrame, cols: readonly [number, number]): [number, number] | null {
   const x0 = (c.start - f.scroll) / f.samplesPerPixel;
   const x1 = (c.start + (c.outPoint - c.inPoint) - f.scroll) / f.samplesPerPixel;
-  const a = Math.max(0, Math.floor(x0));
-  const b = Math.min(f.width, Math.ceil(x1));
+  const a = Math.max(cols[0], Math.floor(x0));
+  const b = Math.min(cols[1], Math.ceil(x1));
   return b > a ? [a, b] : null;
 }
 
 /**
- * Clears the lane, draws the grid at the ruler's major ticks (`grid`, timeline samples) and every clip. `colors.grid`
- * is the grid's colour.
+ * Clears columns [cols[0], cols[1]) of the lane (all of it by default) and draws there the grid at the ruler's major
+ * ticks (`grid`, timeline samples, in `colors.grid`) and every clip.
  */
-export function drawLane(ctx: CanvasRenderingContext2D, f: LaneFrame, clips: readonly LaneClip[], colors: LaneColors, grid: readonly number[] = []): void {
+export function drawLane(
+  ctx: CanvasRenderingContext2D,
+  f: LaneFrame,
+  clips: readonly LaneClip[],
+  colors: LaneColors,
+  grid: readonly number[] = [],
+  cols: readonly [number, number] = [0, f.width],
+): void {
   ctx.setTransform(f.dpr, 0, 0, f.dpr, 0, 0);
-  ctx.clearRect(0, 0, f.width, f.height);
+  ctx.clearRect(cols[0], 0, cols[1] - cols[0], f.height);
   if (grid.length && colors.grid) {
     ctx.fillStyle = colors.grid;
-    for (const s of grid) ctx.fillRect(Math.round((s - f.scroll) / f.samplesPerPixel), 0, 1, f.height);
+    for (const s of grid) {
+      const x = Math.round((s - f.scroll) / f.samplesPerPixel);
+      if (x >= cols[0] && x < cols[1]) ctx.fillRect(x, 0, 1, f.height);
+    }
   }
-  for (const c of clips) drawClip(ctx, f, c, colors);
+  for (const c of clips) drawClip(ctx, f, c, colors, cols);
 }
 
 /** Media time (seconds) at a view x for a clip. */
@@ -70,8 +80,8 @@ function mediaTimeAt(c: { start: number; inPoint: number }, f: LaneFrame, x: num
   return (f.scroll + x * f.samplesPerPixel - c.start + c.inPoint) / f.sampleRate;
 }
 
-export function drawClip(ctx: CanvasRenderingContext2D, f: LaneFrame, c: LaneClip, colors: LaneColors): void {
-  const cols = visibleColumns(c, f);
+export function drawClip(ctx: CanvasRenderingContext2D, f: LaneFrame, c: LaneClip, colors: LaneColors, range: readonly [number, number] = [0, f.width]): void {
+  const cols = visibleColumns(c, f, range);
   if (!cols) return;
   const [a, b] = cols;
   const top = f.top;
@@ -147,32 +157,42 @@ function drawSamples(
   ctx.lineWidth = 1;
   const tStart = mediaTimeAt(c, f, a);
   const tStop = Math.min(mediaTimeAt(c, f, b), c.outPoint / f.sampleRate);
-  const i0 = Math.max(0, Math.floor(tStart * rate) - 1);
-  const i1 = Math.ceil(tStop * rate) + 1;
   const xOf = (i: number) => (c.start - c.inPoint + (i / rate) * f.sampleRate - f.scroll) / f.samplesPerPixel;
   if (pxPerSample < 1) {
-    // Several samples per column: min and max of each column's samples.
+    // Several samples per column: each column's min and max, read straight from the chunks' arrays.
+    const chunkLen = chunks[0]!.channels[0]!.length;
+    const firstIdx = Math.round(first * rate);
+    const colSamples = (f.samplesPerPixel * rate) / f.sampleRate;
     ctx.beginPath();
-    let col = Math.floor(xOf(i0));
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = i0; i <= i1; i++) {
-      const v = sampleAt(i);
-      if (v === null) continue;
-      const x = Math.floor(xOf(i));
-      if (x !== col) {
-        if (hi >= lo && col >= a && col < b) ctx.rect(col, mid - hi * half, 1, Math.max(1, (hi - lo) * half));
-        col = x;
-        lo = Infinity;
-        hi = -Infinity;
+    for (let x = a; x < b; x++) {
+      const s0 = Math.floor(mediaTimeAt(c, f, x) * rate);
+      const s1 = Math.min(Math.ceil(s0 + colSamples), Math.ceil(tStop * rate));
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = Math.max(s0, firstIdx); i < s1; ) {
+        const k = Math.floor((i - firstIdx) / chunkLen);
+        const ch = chunks[k];
+        if (!ch) break;
+        const base = firstIdx + k * chunkLen;
+        const n = ch.channels[0]!.length;
+        const j1 = Math.min(n, s1 - base);
+        for (const arr of ch.channels) {
+          for (let j = i - base; j < j1; j++) {
+            const v = arr[j]!;
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+          }
+        }
+        if (j1 >= n) i = base + n;
+        else break;
       }
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
+      if (hi >= lo) ctx.rect(x, mid - Math.min(1, hi) * half, 1, Math.max(1, (Math.min(1, hi) - Math.max(-1, lo)) * half));
     }
-    if (hi >= lo && col >= a && col < b) ctx.rect(col, mid - hi * half, 1, Math.max(1, (hi - lo) * half));
     ctx.fill();
     return true;
   }
+  const i0 = Math.max(0, Math.floor(tStart * rate) - 1);
+  const i1 = Math.ceil(tStop * rate) + 1;
   ctx.save();
   ctx.beginPath();
   ctx.rect(a, 0, b - a, f.height);

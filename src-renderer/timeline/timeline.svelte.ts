@@ -105,8 +105,24 @@ const SELECTION_MARGIN_PX = 24;
 // Nudges: 10 ms, or 100 ms with Shift (a syllable's fine and coarse adjustments).
 const NUDGE_SEC = 0.01;
 const NUDGE_COARSE_SEC = 0.1;
-// Clips outside the view by more than this (in view widths) are not laid out.
-const CULL_VIEWS = 0.5;
+// The lanes lay their content out on a strip three views wide (one view either side of the visible one) and move
+// the strip as a whole while scrolling, so a scroll is a transform, not a redraw; the strip is laid out again (around
+// the view) when the zoom or the width changes or the view comes within a tenth of a view of its ends.
+const STRIP_VIEWS = 3;
+const STRIP_SLACK = 0.1;
+// While the zoom changes, every frame lays the lanes out again anyway: the strip is then only the visible view (a
+// third of the drawing and layout), and widens this long after the last zoom step.
+const ZOOM_SETTLE_MS = 180;
+
+/** The span the lanes lay out (see STRIP_VIEWS): its first sample, the zoom and view width it was laid out for. */
+export interface Strip {
+  start: number;
+  samplesPerPixel: number;
+  viewportPx: number;
+  widthPx: number;
+  /** Views laid out either side of the visible one (0 while zooming). */
+  margin: number;
+}
 // A mouse wheel notch arrives as one large delta: it is eased over a few frames (smooth scroll); a trackpad's many
 // small deltas are applied as they come.
 const SMOOTH_FROM_PX = 40;
@@ -168,7 +184,39 @@ export class TimelineController {
   scrollPx = $derived(this.scroll / this.samplesPerPixel);
   /** The visible span in samples. */
   visible: SampleRange = $derived({ start: this.scroll, end: this.scroll + this.viewportPx * this.samplesPerPixel });
-  ticks: Tick[] = $derived(rulerTicks(this.visible.start, this.visible.end, this.samplesPerPixel, this.sampleRate, this.timeFormat));
+  private lastStrip: Strip | null = null;
+  /** No zoom step for ZOOM_SETTLE_MS: the strip is laid out wide. */
+  private zoomSettled = $state(true);
+  private settleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The strip the lanes and the ruler lay out (the same object until it must move: see STRIP_VIEWS). */
+  strip: Strip = $derived.by(() => {
+    const spp = this.samplesPerPixel;
+    const viewPx = this.viewportPx;
+    const view = viewPx * spp;
+    const scroll = this.scroll;
+    const margin = this.zoomSettled ? (STRIP_VIEWS - 1) / 2 : 0;
+    const prev = this.lastStrip;
+    if (
+      prev &&
+      prev.samplesPerPixel === spp &&
+      prev.viewportPx === viewPx &&
+      prev.margin === margin &&
+      scroll >= prev.start + Math.min(margin, STRIP_SLACK) * view &&
+      scroll + view <= prev.start + (2 * margin + 1 - Math.min(margin, STRIP_SLACK)) * view
+    ) {
+      return prev;
+    }
+    const next: Strip = { start: scroll - margin * view, samplesPerPixel: spp, viewportPx: viewPx, widthPx: (2 * margin + 1) * viewPx, margin };
+    this.lastStrip = next;
+    return next;
+  });
+  /** Where the strip's left edge is, in view pixels (the lanes' transform). */
+  stripOffsetPx = $derived((this.strip.start - this.scroll) / this.samplesPerPixel);
+  /** The ruler's ticks over the strip. */
+  ticks: Tick[] = $derived.by(() => {
+    const s = this.strip;
+    return rulerTicks(Math.max(0, s.start), s.start + s.widthPx * s.samplesPerPixel, s.samplesPerPixel, this.sampleRate, this.timeFormat);
+  });
   /** Tracks in the order drawn (a track being dragged shows at its new place). */
   tracks: Track[] = $derived.by(() => {
     const list = this.arrangement.tracks;
@@ -191,12 +239,12 @@ export class TimelineController {
     });
   });
   lanesHeight = $derived(this.trackLayout.reduce((h, r) => h + r.height, 0));
-  /** The clips of each track as the lanes draw them (drag previews applied), only those in or near the view. */
+  /** The clips of each track as the lanes draw them (drag previews applied), only those on the strip. */
   clipsByTrack: ReadonlyMap<number, Clip[]> = $derived.by(() => {
     const drag = this.drag;
-    const margin = (this.visible.end - this.visible.start) * CULL_VIEWS;
-    const lo = this.visible.start - margin;
-    const hi = this.visible.end + margin;
+    const s = this.strip;
+    const lo = s.start;
+    const hi = s.start + s.widthPx * s.samplesPerPixel;
     const by = new Map<number, Clip[]>();
     for (const c of this.arrangement.clips) {
       const p = drag?.to.get(c.id) ?? c;
@@ -290,6 +338,11 @@ export class TimelineController {
     return (sample - this.scroll) / this.samplesPerPixel;
   }
 
+  /** Pixels from the strip's left edge for a sample (what the lanes and the ruler lay out). */
+  stripX(sample: number): number {
+    return (sample - this.strip.start) / this.strip.samplesPerPixel;
+  }
+
   /** The sample at a pixel of the view (0 at its left edge), never before 0. */
   sampleAt(x: number): number {
     return Math.max(0, this.scroll + x * this.samplesPerPixel);
@@ -306,8 +359,19 @@ export class TimelineController {
   zoomTo(samplesPerPixel: number, anchorPx = this.viewportPx / 2): void {
     const view = zoomAround({ samplesPerPixel: this.samplesPerPixel, scroll: this.scroll }, samplesPerPixel, anchorPx, this.limits());
     this.smoothTarget = null;
+    this.zoomStep();
     this.chosenZoom = view.samplesPerPixel;
     this.scroll = clampScroll(view.scroll, view.samplesPerPixel, this.viewportPx, this.contentSamples);
+  }
+
+  /** A zoom step: the lanes lay out only the visible view until the zoom has settled. */
+  private zoomStep(): void {
+    this.zoomSettled = false;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = null;
+      this.zoomSettled = true;
+    }, ZOOM_SETTLE_MS);
   }
 
   /** Where keyboard and toolbar zooms centre: the pointer over the lanes, else the playhead when in view, else the middle. */
@@ -457,6 +521,11 @@ export class TimelineController {
   /** Pixel box of a clip on its lane (left from the view's edge) and of its whole take behind it. */
   box(clip: Clip): ReturnType<typeof clipBox> {
     return clipBox(this.placement(clip), this.samplesPerPixel, MIN_CLIP_PX, this.scroll);
+  }
+
+  /** The same box with its left edge from the strip's left edge (how the lanes lay it out). */
+  stripBox(clip: Clip): ReturnType<typeof clipBox> {
+    return clipBox(this.placement(clip), this.strip.samplesPerPixel, MIN_CLIP_PX, this.strip.start);
   }
 
   // ---- snapping

@@ -170,7 +170,10 @@ describe('the timeline in the browser', () => {
 
     // Split A at the playhead: click in its waveform (the cursor goes there), press S.
     const aNow = await box(page, `${clipSel}[data-clip-id="${a.id}"]`);
-    await page.mouse.click(aNow.x + aNow.width / 2, aNow.y + aNow.height / 2 + 10, { modifiers: ['Shift'] });
+    // Shift: no snapping of the click (and A joins the selection).
+    await page.keyboard.down('Shift');
+    await page.mouse.click(aNow.x + aNow.width / 2, aNow.y + aNow.height / 2 + 10);
+    await page.keyboard.up('Shift');
     await page.locator('[data-testid="playhead"]:not([data-sample="0"])').waitFor({ state: 'attached' });
     const cursor = Number(await page.getByTestId('playhead').getAttribute('data-sample'));
     await page.keyboard.press('s');
