@@ -248,4 +248,48 @@ describe('the timeline in the browser', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('shows an import at once with its name, progress and cancel, and cancelling leaves nothing behind', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 860 }, colorScheme: 'light' });
+    page.setDefaultTimeout(60_000);
+    const errors = watchPageErrors(page);
+    await page.goto(shell.url);
+    await page.getByTestId('import-input').waitFor({ state: 'attached' });
+    const before = await page.locator(clipSel).count();
+    // The upload is held, so the import stays under way until cancelled.
+    let hold!: () => void;
+    const held = new Promise<void>((r) => (hold = r));
+    await page.route('**/upload**', async (route) => {
+      await held;
+      await route.abort().catch(() => {});
+    });
+    await page.getByTestId('import-input').setInputFiles(corpusFile('en_happy_prompt.wav'));
+    const bar = page.getByTestId('import-progress');
+    await bar.waitFor();
+    expect(await bar.getAttribute('aria-valuenow')).toMatch(/^\d+$/);
+    await expect(page.getByTestId('import-card').textContent()).resolves.toContain('en_happy_prompt.wav');
+    await snap(page, 'import-under-way');
+    await page.getByTestId('import-cancel').click();
+    await page.getByTestId('import-card').waitFor({ state: 'detached' });
+    hold();
+    await page.unroute('**/upload**');
+    expect(await page.locator(clipSel).count()).toBe(before);
+    expect(await page.getByTestId('error').count()).toBe(0);
+
+    // Imported for real this time; then Space plays even after a mouse click on a button (the focus ring is the
+    // keyboard's, not the mouse's).
+    await page.getByTestId('import-input').setInputFiles(corpusFile('en_happy_prompt.wav'));
+    await waitForCount(page, clipSel, before + 1);
+    await page.keyboard.press('Home');
+    await page.getByTestId('zoom-in').click();
+    const zoom = await page.getByTestId('zoom-level').textContent();
+    await page.keyboard.press('Space');
+    await page.locator('[data-testid="transport-play"][data-state="playing"]').waitFor();
+    expect(await page.getByTestId('zoom-level').textContent()).toBe(zoom);
+    await page.keyboard.press('Space');
+    await page.locator('[data-testid="transport-play"][data-state="stopped"]').waitFor();
+
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
