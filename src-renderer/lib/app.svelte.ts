@@ -242,6 +242,8 @@ export class AppController implements AppControllers {
     on(
       project.loaded.on(async (current, changed) => {
         if (changed) {
+          // The view of the project being left is kept under its own key before it is reset.
+          layout.flush();
           audition.playback.stop();
           transport.reset();
           selection.selectClip(null);

@@ -19,6 +19,8 @@ interface Entry {
   read: () => unknown;
   restore: (value: Record<string, unknown>) => void;
   saved: string | null;
+  /** The key the state in memory belongs to (what was restored last): saves go there. */
+  loadedKey: string | null;
 }
 
 const PREFIX = 'retake.';
@@ -57,16 +59,18 @@ export class LayoutController {
 
   /**
    * Remembers what `read` returns under `key()` (null: nothing to remember now) and gives it back to `restore` now
-   * and whenever `reload()` is called (a key that names the project changes with it).
+   * and when `reload()` finds the key changed (a key that names the project changes with it).
    */
   register(key: () => string | null, read: () => unknown, restore: (value: Record<string, unknown>) => void): void {
-    const entry: Entry = { key, read, restore, saved: null };
+    const entry: Entry = { key, read, restore, saved: null, loadedKey: null };
     this.entries.push(entry);
     this.load(entry);
   }
 
   private load(e: Entry): void {
     const k = e.key();
+    e.loadedKey = k;
+    e.saved = null;
     if (k === null || !this.store) return;
     let text: string | null = null;
     try {
@@ -84,17 +88,19 @@ export class LayoutController {
     }
   }
 
-  /** Restores the entries whose key may have changed (a project was opened). */
+  /**
+   * Restores the entries whose key changed (another project was opened). Call flush() before the old state is reset,
+   * so it is kept under the old key.
+   */
   reload(): void {
-    this.flush();
-    for (const e of this.entries) this.load(e);
+    for (const e of this.entries) if (e.key() !== e.loadedKey) this.load(e);
   }
 
-  /** Writes every entry that changed since it was last written. */
+  /** Writes every entry that changed since it was last written, under the key its state belongs to. */
   flush(): void {
     if (!this.store) return;
     for (const e of this.entries) {
-      const k = e.key();
+      const k = e.loadedKey;
       if (k === null) continue;
       const text = JSON.stringify(e.read());
       if (text === e.saved) continue;

@@ -707,10 +707,11 @@ export class TimelineController {
     if (!add) this.selection.setClips([]);
   }
 
-  marqueeTo(x: number, y: number): void {
+  /** The pointer is at lane pixel (x, y); `x0` moves the start with the view when it scrolled under the drag. */
+  marqueeTo(x: number, y: number, x0?: number): void {
     const m = this.marquee;
     if (!m) return;
-    this.marquee = { ...m, x1: x, y1: y };
+    this.marquee = { ...m, x0: x0 ?? m.x0, x1: x, y1: y };
   }
 
   /** Selects the clips the marquee touches. */

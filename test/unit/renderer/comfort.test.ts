@@ -85,6 +85,32 @@ describe('remembered layout', () => {
     expect(new LayoutController(store).dockPx).toBe(300);
   });
 
+  it('keeps each project’s view under its own key when another project is opened', () => {
+    const store = memory();
+    let dir = 'a';
+    let zoom = 1;
+    const l = new LayoutController(store);
+    l.register(
+      () => `view:${dir}`,
+      () => ({ zoom }),
+      (v) => (zoom = Number(v.zoom)),
+    );
+    zoom = 5;
+    // Opening b: a's view is written under a's key before the view is reset, then b's (none yet) is loaded.
+    l.flush();
+    dir = 'b';
+    zoom = 1;
+    l.reload();
+    expect(zoom).toBe(1);
+    zoom = 7;
+    l.flush();
+    dir = 'a';
+    zoom = 1;
+    l.reload();
+    expect(zoom).toBe(5);
+    expect(JSON.parse(store.data.get('retake.view:b')!)).toEqual({ zoom: 7 });
+  });
+
   it('follows the system theme until one is chosen', () => {
     const l = new LayoutController(null);
     l.systemDark = false;
