@@ -7,7 +7,7 @@
 // (../common/byte-ranges), so a media element plays and seeks an hour-long file without reading it whole.
 
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, utilityProcess, type IpcMainInvokeEvent } from 'electron';
-import { createReadStream, existsSync, promises as fsp } from 'node:fs';
+import { createReadStream, existsSync, promises as fsp, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -76,6 +76,38 @@ function isOurSender(e: IpcMainInvokeEvent): boolean {
 }
 
 const notFound = () => new Response('Not found', { status: 404 });
+
+interface WindowState {
+  width: number;
+  height: number;
+  x?: number;
+  y?: number;
+  maximized?: boolean;
+}
+
+/** The window's size and place as last closed (the renderer remembers its own layout in localStorage). */
+function readWindowState(file: string): WindowState {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<WindowState>;
+    if (typeof v.width === 'number' && typeof v.height === 'number' && v.width >= 600 && v.height >= 400) {
+      const s: WindowState = { width: Math.round(v.width), height: Math.round(v.height), maximized: v.maximized === true };
+      if (typeof v.x === 'number' && typeof v.y === 'number') Object.assign(s, { x: Math.round(v.x), y: Math.round(v.y) });
+      return s;
+    }
+  } catch {
+    // first start, or an unreadable file: the default size
+  }
+  return { width: 1400, height: 900 };
+}
+
+function saveWindowState(file: string, w: BrowserWindow): void {
+  const b = w.getNormalBounds();
+  try {
+    writeFileSync(file, JSON.stringify({ width: b.width, height: b.height, x: b.x, y: b.y, maximized: w.isMaximized() }));
+  } catch (e) {
+    console.error('Could not remember the window size:', (e as Error).message);
+  }
+}
 
 async function withHeaders(file: string, headers: Record<string, string>): Promise<Response> {
   const res = await net.fetch(pathToFileURL(file).href);
@@ -177,6 +209,11 @@ async function main(): Promise<void> {
     }
   });
   s.events.onAny((event, payload) => win?.webContents.send('retake:event', { event, payload }));
+  ipcMain.handle('retake:pickFolder', async (e) => {
+    if (!isOurSender(e) || !win) return null;
+    const r = await dialog.showOpenDialog(win, { properties: ['openDirectory', 'createDirectory', 'promptToCreate'] });
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  });
 
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-navigate', (ev) => ev.preventDefault());
@@ -201,9 +238,12 @@ async function main(): Promise<void> {
     ]),
   );
 
+  const windowFile = path.join(home, 'window.json');
+  const bounds = readWindowState(windowFile);
   win = new BrowserWindow({
-    width: 1400,
-    height: 900,
+    width: bounds.width,
+    height: bounds.height,
+    ...(bounds.x !== undefined && bounds.y !== undefined ? { x: bounds.x, y: bounds.y } : {}),
     minWidth: 900,
     minHeight: 600,
     backgroundColor: '#15171c',
@@ -217,6 +257,9 @@ async function main(): Promise<void> {
       spellcheck: false,
     },
   });
+  if (bounds.maximized) win.maximize();
+  const shown = win;
+  win.on('close', () => saveWindowState(windowFile, shown));
   win.on('closed', () => {
     win = null;
   });
