@@ -7,6 +7,7 @@ import type { AudioData } from './types';
 import { frameCount } from './types';
 import { RetakeError } from '../contract/errors';
 import { ADVICE_CONVERT, ADVICE_REEXPORT, audioError } from './audio-errors';
+import { checkFileLimits } from './limits';
 
 export type WavSampleFormat = 'pcm8' | 'pcm16' | 'pcm24' | 'pcm32' | 'float32' | 'float64' | 'alaw' | 'mulaw';
 export type WavEncodeFormat = 'pcm16' | 'pcm24' | 'float32';
@@ -193,6 +194,7 @@ export function parseWavHeader(bytes: Uint8Array, name?: string, fileSize: numbe
   if (fmt.channels === 0 || fmt.sampleRate === 0) {
     throw audioError('E_CORRUPT_AUDIO', name, `its WAV header gives ${fmt.channels} channels at ${fmt.sampleRate} Hz`, ADVICE_REEXPORT);
   }
+  checkFileLimits(fmt.sampleRate, fmt.channels, name);
   const containerBytes = Math.ceil(fmt.bits / 8);
   let blockAlign = fmt.blockAlign;
   // Some writers leave blockAlign at 0 or fill it inconsistently; derive it from the sample size then.

@@ -5,6 +5,7 @@
 import { RetakeError } from '../../contract/errors';
 import { disposeDenoiser } from '../../audio/dsp/denoise';
 import { Work } from '../../audio/dsp/work';
+import { checkAudioLimits } from '../../audio/limits';
 import type { AudioData } from '../../audio/types';
 import { allFiniteSteps, frameCount } from '../../audio/types';
 import { checkEditRequest } from '../check';
@@ -74,6 +75,8 @@ async function validate(input: AudioData, req: EditRequest, work: Work): Promise
   if (!(input.sampleRate > 0) || input.channels.length === 0 || frameCount(input) === 0) {
     throw new RetakeError('E_EMPTY_AUDIO', 'The audio to edit is empty; select a region that contains sound.');
   }
+  // Before any DSP: the stretcher's block size and RNNoise's 48 kHz resampling are derived from the rate.
+  checkAudioLimits(input, 'edit');
   if (await work.run(allFiniteSteps(input))) {
     throw new RetakeError('E_INVALID_SAMPLES', 'The audio contains invalid (NaN or infinite) samples; re-import it.');
   }

@@ -187,6 +187,42 @@ describe('decodeWav: bad input', () => {
     expect((await retakeError(() => decodeWav(riff([fmt(1, 0, 16000, 16, 2), chunk('data', [0, 0])])))).code).toBe('E_CORRUPT_AUDIO');
   });
 
+  it('a file short by one byte is truncated, the complete file decodes, and a missing pad byte after odd data is harmless', async () => {
+    const full = riff([fmt(1, 2, 16000, 16), chunk('data', le([1, 2, 3, 4, 5, 6, 7, 8], 2))]);
+    expect(decodeWav(full).channels[1]![3]).toBe(8 / 32768);
+    const short = await retakeError(() => decodeWav(full.subarray(0, full.length - 1), 'short.wav'));
+    expect(short.code).toBe('E_CORRUPT_AUDIO');
+    expect(short.message).toMatch(/"short\.wav".*declares 16 bytes .* ends after 15, so the file is truncated/);
+    expect(() => parseWavHeader(full.subarray(0, full.length - 1))).toThrow(/truncated/);
+    // 8-bit mono with 3 samples: the data chunk is odd, and the pad byte RIFF adds after it may be missing.
+    const odd = riff([fmt(1, 1, 16000, 8), chunk('data', [128, 255, 0])]);
+    expect(odd.length % 2).toBe(0);
+    expect(Array.from(decodeWav(odd.subarray(0, odd.length - 1)).channels[0]!)).toEqual([0, 127 / 128, -1]);
+  });
+
+  it('refuses rates outside 4 kHz–768 kHz and more than 64 channels from the header, before reading samples', async () => {
+    for (const [rate, channels, limit] of [
+      [1, 1, 'sampleRate'],
+      [3999, 1, 'sampleRate'],
+      [768001, 1, 'sampleRate'],
+      [4_000_000_000, 1, 'sampleRate'],
+      [48000, 65, 'channels'],
+      [48000, 65535, 'channels'],
+    ] as const) {
+      // At most one frame of data: the refusal must not depend on how much audio there is.
+      const bytes = riff([fmt(1, channels, rate, 16), chunk('data', new Uint8Array(Math.min(2 * channels, 128)))]);
+      const e = await retakeError(() => decodeWav(bytes, 'odd.wav'));
+      expect(e.code, `${rate} Hz × ${channels}`).toBe('E_UNSUPPORTED_AUDIO');
+      expect(e.message).toMatch(/^Cannot read "odd\.wav": .*4 kHz to 768 kHz and 1 to 64 channels/);
+      expect(e.details).toMatchObject({ file: 'odd.wav', limit });
+      expect((await retakeError(() => parseWavHeader(bytes))).code).toBe('E_UNSUPPORTED_AUDIO');
+    }
+    for (const [rate, channels] of [[4000, 1], [768000, 1], [48000, 64]] as const) {
+      const bytes = riff([fmt(1, channels, rate, 16), chunk('data', new Uint8Array(2 * channels))]);
+      expect(decodeWav(bytes).channels).toHaveLength(channels);
+    }
+  });
+
   it('an empty data chunk is E_EMPTY_AUDIO', async () => {
     const e = await retakeError(() => decodeWav(riff([fmt(1, 1, 16000, 16), chunk('data', [])]), 'blank.wav'));
     expect(e.code).toBe('E_EMPTY_AUDIO');
