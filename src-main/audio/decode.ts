@@ -318,6 +318,20 @@ function xingFrames(b: Uint8Array, off: number, f: MpegFrame): number | null {
   return view.getUint32(x + 4, false) & 1 ? view.getUint32(x + 8, false) : null;
 }
 
+/** Decoder delay of layer III synthesis (528 samples) plus one, as LAME and mpg123 count it in gapless decoding. */
+const MP3_DECODER_DELAY = 529;
+
+/** A Xing/Info header with LAME's extension (encoder delay and padding), which mpg123 uses to trim the output. */
+function hasGaplessTag(b: Uint8Array, off: number, f: MpegFrame): boolean {
+  if (f.layer !== 3) return false;
+  const side = f.mpeg1 ? (f.mono ? 17 : 32) : f.mono ? 9 : 17;
+  const x = off + 4 + side;
+  if (!(startsWith(b, te('Xing'), x) || startsWith(b, te('Info'), x))) return false;
+  // The extension starts 120 bytes into the tag with a 9-byte encoder string ("LAME3.100", "Lavc58.54"…).
+  const ext = x + 120;
+  return ext + 24 <= off + f.length && (startsWith(b, te('LAME'), ext) || startsWith(b, te('Lavc'), ext) || startsWith(b, te('Lavf'), ext));
+}
+
 async function decodeMp3Bytes(b: Uint8Array, offset: number, name?: string): Promise<AudioData> {
   const first = parseMpegHeader(b, offset)!;
   const decoder = new MPEGDecoder();
@@ -345,8 +359,12 @@ async function decodeMp3Bytes(b: Uint8Array, offset: number, name?: string): Pro
       ADVICE_REEXPORT,
     );
   }
+  // mpg123 removes the encoder and decoder delay only when a LAME tag states them (gapless decoding). Without one
+  // (e.g. LAME's default 8 kbps for 8 kHz speech leaves no room for the tag in the first frame) the output still
+  // starts with the synthesis filterbank's delay of 528 + 1 samples, which `lame --decode` removes too.
+  const skip = hasGaplessTag(b, offset, first) || n <= MP3_DECODER_DELAY ? 0 : MP3_DECODER_DELAY;
   // mpg123 always delivers two channels; a mono stream gives two identical ones.
-  const channels = result.channelData.slice(0, first.mono ? 1 : 2).map((c) => c.subarray(0, n));
+  const channels = result.channelData.slice(0, first.mono ? 1 : 2).map((c) => c.subarray(skip, n));
   return { sampleRate: result.sampleRate || first.sampleRate, channels };
 }
 
