@@ -12,7 +12,7 @@ import { frameCount } from './types';
 import { RetakeError } from '../contract/errors';
 import { decodeWav, isWav, parseWavHeader } from './wav';
 import { decodeFlac, decodeOggFlacPackets, readFlacHeader } from './flac';
-import { checkFileLimits } from './limits';
+import { MAX_SAMPLE_MAGNITUDE, RANGE_SENTENCE, checkFileLimits, describeLevel } from './limits';
 import { ADVICE_CHOOSE, ADVICE_CONVERT, ADVICE_REEXPORT, audioError } from './audio-errors';
 
 export type AudioFormat = 'wav' | 'flac' | 'ogg-flac' | 'ogg-vorbis' | 'mp3';
@@ -390,11 +390,22 @@ function checkDecoded(audio: AudioData, name?: string): AudioData {
   if (!(audio.sampleRate > 0)) {
     throw audioError('E_CORRUPT_AUDIO', name, 'its sample rate could not be determined', ADVICE_REEXPORT);
   }
+  checkFileLimits(audio.sampleRate, audio.channels.length, name);
   let bad = 0;
-  for (const ch of audio.channels) for (let i = 0; i < ch.length; i++) if (!Number.isFinite(ch[i]!)) bad++;
+  let loudest = 0;
+  for (const ch of audio.channels) {
+    for (let i = 0; i < ch.length; i++) {
+      const v = ch[i]!;
+      if (!(v <= MAX_SAMPLE_MAGNITUDE && v >= -MAX_SAMPLE_MAGNITUDE)) {
+        if (Number.isFinite(v)) loudest = Math.max(loudest, Math.abs(v));
+        else bad++;
+      }
+    }
+  }
   if (bad > 0) {
     throw audioError('E_INVALID_SAMPLES', name, `it decodes to ${bad} ${bad === 1 ? 'sample that is' : 'samples that are'} not a number (NaN) or infinite`, ADVICE_REEXPORT);
   }
+  if (loudest > 0) throw audioError('E_INVALID_SAMPLES', name, `it decodes to samples of ${describeLevel(loudest)}; ${RANGE_SENTENCE}`, ADVICE_REEXPORT);
   // Own every channel's memory: decoders may hand out views into larger buffers.
   const channels = audio.channels.map((c) => (c.byteOffset === 0 && c.buffer.byteLength === c.byteLength ? c : c.slice()));
   return { sampleRate: audio.sampleRate, channels };

@@ -7,6 +7,7 @@
 
 import { RetakeError } from '../contract/errors';
 import { fileLabel } from './audio-errors';
+import { SAMPLE_BLOCK, type Steps } from './steps';
 
 /**
  * Lowest accepted sample rate. 4 kHz is below every speech codec and telephone band (8 kHz) and is also the lowest
@@ -68,3 +69,55 @@ export function checkAudioLimits(audio: { sampleRate: number; channels: readonly
   if (!p) return;
   throw new RetakeError('E_UNSUPPORTED_AUDIO', `Cannot ${what} this audio: ${p.problem}. ${LIMITS_SENTENCE}.`, details(p));
 }
+
+/**
+ * Largest accepted sample magnitude of floating-point audio: 1000 × full scale (+60 dBFS). Float files legitimately
+ * go above 0 dBFS (mix headroom, a few to a few tens of dB); 60 dB above full scale is no recording but a file written
+ * with the wrong scale, such as integer values stored as floats. Refused rather than normalised: scaling it silently
+ * would hide the fault, and beyond ~1e18 the squares behind loudness overflow float32 and edits come out silent.
+ */
+export const MAX_SAMPLE_MAGNITUDE = 1000;
+
+/** What is wrong with the first bad sample: not finite, or beyond ±MAX_SAMPLE_MAGNITUDE. */
+export interface BadSample {
+  channel: number;
+  index: number;
+  value: number;
+  kind: 'nonfinite' | 'range';
+}
+
+function firstBad(x: Float32Array, from: number, to: number): number {
+  // One comparison per sample: NaN fails it too.
+  for (let i = from; i < to; i++) {
+    const v = x[i]!;
+    if (!(v <= MAX_SAMPLE_MAGNITUDE && v >= -MAX_SAMPLE_MAGNITUDE)) return i;
+  }
+  return -1;
+}
+
+/** The first sample that is not finite or out of range, or null; checked in pieces (see ./steps). */
+export function* firstBadSampleSteps(a: { channels: readonly Float32Array[] }): Steps<BadSample | null> {
+  for (let c = 0; c < a.channels.length; c++) {
+    const ch = a.channels[c]!;
+    for (let i = 0; i < ch.length; i += SAMPLE_BLOCK) {
+      const bad = firstBad(ch, i, Math.min(ch.length, i + SAMPLE_BLOCK));
+      if (bad >= 0) {
+        const value = ch[bad]!;
+        return { channel: c, index: bad, value, kind: Number.isFinite(value) ? 'range' : 'nonfinite' };
+      }
+      yield;
+    }
+  }
+  return null;
+}
+
+/** "+90.3 dBFS (3.28e+4 × full scale)" for a sample beyond the range. */
+export function describeLevel(value: number): string {
+  const m = Math.abs(value);
+  return `+${(20 * Math.log10(m)).toFixed(1)} dBFS (${m.toPrecision(3)} × full scale)`;
+}
+
+/** The sentence that explains the range limit. */
+export const RANGE_SENTENCE =
+  `audio more than ${Math.round(20 * Math.log10(MAX_SAMPLE_MAGNITUDE))} dB above full scale is not a recording but a file written with the wrong scale ` +
+  '(e.g. integer values stored as floats)';

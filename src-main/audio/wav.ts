@@ -7,7 +7,7 @@ import type { AudioData } from './types';
 import { frameCount } from './types';
 import { RetakeError } from '../contract/errors';
 import { ADVICE_CONVERT, ADVICE_REEXPORT, audioError } from './audio-errors';
-import { checkFileLimits } from './limits';
+import { MAX_SAMPLE_MAGNITUDE, RANGE_SENTENCE, checkFileLimits, describeLevel } from './limits';
 
 export type WavSampleFormat = 'pcm8' | 'pcm16' | 'pcm24' | 'pcm32' | 'float32' | 'float64' | 'alaw' | 'mulaw';
 export type WavEncodeFormat = 'pcm16' | 'pcm24' | 'float32';
@@ -262,6 +262,8 @@ export function decodeWav(bytes: Uint8Array, name?: string): AudioData {
   for (let c = 0; c < nc; c++) channels.push(new Float32Array(frames));
   const bps = blockAlign / nc;
   let badSamples = 0;
+  let overRange = 0;
+  let loudest = 0;
   for (let c = 0; c < nc; c++) {
     const out = channels[c]!;
     let p = dataOffset + c * bps;
@@ -284,15 +286,24 @@ export function decodeWav(bytes: Uint8Array, name?: string): AudioData {
       case 'float32':
         for (let i = 0; i < frames; i++, p += blockAlign) {
           const v = view.getFloat32(p, true);
-          if (!Number.isFinite(v)) badSamples++;
+          if (!(v <= MAX_SAMPLE_MAGNITUDE && v >= -MAX_SAMPLE_MAGNITUDE)) {
+            if (Number.isFinite(v)) {
+              overRange++;
+              if (Math.abs(v) > loudest) loudest = Math.abs(v);
+            } else badSamples++;
+          }
           out[i] = v;
         }
         break;
       case 'float64':
         for (let i = 0; i < frames; i++, p += blockAlign) {
-          const v = view.getFloat64(p, true);
-          const f = Math.fround(v);
-          if (!Number.isFinite(f)) badSamples++;
+          const f = Math.fround(view.getFloat64(p, true));
+          if (!(f <= MAX_SAMPLE_MAGNITUDE && f >= -MAX_SAMPLE_MAGNITUDE)) {
+            if (Number.isFinite(f)) {
+              overRange++;
+              if (Math.abs(f) > loudest) loudest = Math.abs(f);
+            } else badSamples++;
+          }
           out[i] = f;
         }
         break;
@@ -310,6 +321,14 @@ export function decodeWav(bytes: Uint8Array, name?: string): AudioData {
       name,
       `it contains ${badSamples} ${badSamples === 1 ? 'sample that is' : 'samples that are'} not a number (NaN) or infinite, so it cannot be played or edited`,
       'Export it again from the program that made it.',
+    );
+  }
+  if (overRange > 0) {
+    throw audioError(
+      'E_INVALID_SAMPLES',
+      name,
+      `its floating-point samples reach ${describeLevel(loudest)}; ${RANGE_SENTENCE}`,
+      'Normalise it in the program that made it, or export it again as integer PCM, and import that.',
     );
   }
   return { sampleRate: info.sampleRate, channels };

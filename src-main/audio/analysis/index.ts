@@ -3,7 +3,7 @@
 
 import { RetakeError } from '../../contract/errors';
 import type { AudioData } from '../types';
-import { allFiniteSteps, frameCount, toMonoSteps } from '../types';
+import { frameCount, toMonoSteps } from '../types';
 import { runSteps, type Steps } from '../steps';
 import { summarizeF0, trackF0Steps } from './f0';
 import { measureLoudnessSteps } from './loudness';
@@ -13,7 +13,7 @@ import { estimateSpeakingRateSteps } from './rate';
 import type { VadOptions } from './vad';
 import { VAD_SAMPLE_RATE, detectSpeech } from './vad';
 import { resampleChannelSteps } from '../resample';
-import { checkAudioLimits } from '../limits';
+import { checkAudioLimits, describeLevel, firstBadSampleSteps, RANGE_SENTENCE } from '../limits';
 
 export type { Segment } from './common';
 export { percentile, percentiles } from './common';
@@ -66,11 +66,13 @@ function* validate(audio: AudioData): Steps<void> {
       throw new RetakeError('E_VALIDATION', 'Cannot analyse audio whose channels have different lengths.');
     }
   }
-  const bad = yield* allFiniteSteps(audio);
+  const bad = yield* firstBadSampleSteps(audio);
   if (bad) {
     throw new RetakeError(
       'E_INVALID_SAMPLES',
-      `Cannot analyse this take: sample ${bad.index} is not a finite number. Re-render or re-import it.`,
+      bad.kind === 'nonfinite'
+        ? `Cannot analyse this take: sample ${bad.index} is not a finite number. Re-render or re-import it.`
+        : `Cannot analyse this take: sample ${bad.index} is at ${describeLevel(bad.value)}; ${RANGE_SENTENCE}. Re-render or re-import it.`,
     );
   }
 }

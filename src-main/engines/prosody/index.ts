@@ -5,9 +5,9 @@
 import { RetakeError } from '../../contract/errors';
 import { disposeDenoiser } from '../../audio/dsp/denoise';
 import { Work } from '../../audio/dsp/work';
-import { checkAudioLimits } from '../../audio/limits';
+import { checkAudioLimits, describeLevel, firstBadSampleSteps, RANGE_SENTENCE } from '../../audio/limits';
 import type { AudioData } from '../../audio/types';
-import { allFiniteSteps, frameCount } from '../../audio/types';
+import { frameCount } from '../../audio/types';
 import { checkEditRequest } from '../check';
 import type { EditRequest, EditResult, Engine, EngineCapabilities, EngineContext, TaskInfo } from '../types';
 import { EMOTION_PRESETS, findPreset, findSpeed, scaleParams, SPEED_PRESETS, STYLE_PRESETS } from './presets';
@@ -77,9 +77,9 @@ async function validate(input: AudioData, req: EditRequest, work: Work): Promise
   }
   // Before any DSP: the stretcher's block size and RNNoise's 48 kHz resampling are derived from the rate.
   checkAudioLimits(input, 'edit');
-  if (await work.run(allFiniteSteps(input))) {
-    throw new RetakeError('E_INVALID_SAMPLES', 'The audio contains invalid (NaN or infinite) samples; re-import it.');
-  }
+  const bad = await work.run(firstBadSampleSteps(input));
+  if (bad?.kind === 'nonfinite') throw new RetakeError('E_INVALID_SAMPLES', 'The audio contains invalid (NaN or infinite) samples; re-import it.');
+  if (bad) throw new RetakeError('E_INVALID_SAMPLES', `The audio reaches ${describeLevel(bad.value)}; ${RANGE_SENTENCE}. Re-import it at a normal level.`);
 }
 
 async function run(input: AudioData, req: EditRequest, stage: StageFactory): Promise<TaskOutput> {

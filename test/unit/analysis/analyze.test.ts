@@ -143,6 +143,8 @@ describe('analyze edge cases', () => {
     const cases: [Parameters<typeof analyze>[0], string][] = [
       [{ sampleRate: 16000, channels: [new Float32Array(0)] }, 'E_EMPTY_AUDIO'],
       [{ sampleRate: 16000, channels: [Float32Array.from([0, Number.NaN, 0])] }, 'E_INVALID_SAMPLES'],
+      [{ sampleRate: 16000, channels: [Float32Array.from([0, 1e30, 0])] }, 'E_INVALID_SAMPLES'],
+      [{ sampleRate: 16000, channels: [Float32Array.from([0, -1000.5, 0])] }, 'E_INVALID_SAMPLES'],
       [{ sampleRate: 0, channels: [new Float32Array(4000)] }, 'E_UNSUPPORTED_AUDIO'],
       [{ sampleRate: 16000, channels: [] }, 'E_UNSUPPORTED_AUDIO'],
       [{ sampleRate: 22050.5, channels: [new Float32Array(22050)] }, 'E_UNSUPPORTED_AUDIO'],

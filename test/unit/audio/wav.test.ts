@@ -230,6 +230,21 @@ describe('decodeWav: bad input', () => {
     expect((await retakeError(() => decodeWav(encodeWav({ sampleRate: 16000, channels: [new Float32Array(0)] }, 'pcm16')))).code).toBe('E_EMPTY_AUDIO');
   });
 
+  it('float samples beyond ±1000 (+60 dBFS) are refused with the level; float headroom below that is kept', async () => {
+    const huge = await retakeError(() => decodeWav(riff([fmt(3, 1, 16000, 32), chunk('data', le([0.5, 3e29, -0.25, 1e30], 4, 'float'))]), 'x1e30.wav'));
+    expect(huge.code).toBe('E_INVALID_SAMPLES');
+    expect(huge.message).toMatch(/^Cannot read "x1e30\.wav": its floating-point samples reach \+600\.0 dBFS \(1\.00e\+30 × full scale\); audio more than 60 dB above full scale is not a recording/);
+    expect(huge.message.split('\n')).toHaveLength(1);
+    const f64 = await retakeError(() => decodeWav(riff([fmt(3, 1, 16000, 64), chunk('data', le([0.5, -1000.5], 8, 'float'))])));
+    expect(f64.code).toBe('E_INVALID_SAMPLES');
+    expect(f64.message).toMatch(/\+60\.0 dBFS/);
+    // Integer values written as floats (a common exporter bug) are the typical case.
+    const ints = await retakeError(() => decodeWav(riff([fmt(3, 1, 16000, 32), chunk('data', le([12000, -32768, 5], 4, 'float'))])));
+    expect(ints.message).toMatch(/\+90\.3 dBFS/);
+    const hot = decodeWav(riff([fmt(3, 1, 16000, 32), chunk('data', le([1000, -1000, 4], 4, 'float'))]));
+    expect(Array.from(hot.channels[0]!)).toEqual([1000, -1000, 4]);
+  });
+
   it('NaN or infinite float samples are E_INVALID_SAMPLES', async () => {
     const nan = await retakeError(() => decodeWav(riff([fmt(3, 1, 16000, 32), chunk('data', le([0.5, NaN, 0.25, Infinity], 4, 'float'))]), 'nan.wav'));
     expect(nan.code).toBe('E_INVALID_SAMPLES');
