@@ -8,7 +8,8 @@ import { Work } from '../../audio/dsp/work';
 import { checkAudioLimits, describeLevel, firstBadSampleSteps, RANGE_SENTENCE } from '../../audio/limits';
 import type { AudioData } from '../../audio/types';
 import { frameCount } from '../../audio/types';
-import { checkEditRequest } from '../check';
+import { checkEditRequest, settingValue } from '../check';
+import { DEFAULT_KEPT_PAUSE_SEC } from '../../audio/dsp/silence';
 import type { EditRequest, EditResult, Engine, EngineCapabilities, EngineContext, TaskInfo } from '../types';
 import { EMOTION_PRESETS, findPreset, findSpeed, scaleParams, SPEED_PRESETS, STYLE_PRESETS } from './presets';
 import { TAG_NAMES } from './tags';
@@ -49,7 +50,23 @@ const CAPABILITIES: EngineCapabilities = {
     speed: task(SPEED_PRESETS),
     paralinguistic: task([], { needsText: true, needsNewText: true }),
     denoise: task([]),
-    vad: task([]),
+    vad: task([], {
+      settings: {
+        pauseSec: {
+          type: 'number',
+          default: DEFAULT_KEPT_PAUSE_SEC,
+          min: 0.03,
+          max: 2,
+          unit: 's',
+          description: 'Pauses longer than this are shortened to it; leading and trailing silence is removed.',
+        },
+        keepBreaths: {
+          type: 'boolean',
+          default: false,
+          description: 'Keep breaths inside pauses whole instead of cutting them with the silence.',
+        },
+      },
+    }),
   },
   // Language-independent: nothing here depends on the words.
   languages: [],
@@ -100,8 +117,10 @@ async function run(input: AudioData, req: EditRequest, stage: StageFactory): Pro
     }
     case 'denoise':
       return applyDenoise(input, stage);
-    case 'vad':
-      return applyVad(input, stage);
+    case 'vad': {
+      const info = CAPABILITIES.tasks.vad!;
+      return applyVad(input, { pauseSec: settingValue<number>(info, req, 'pauseSec'), keepBreaths: settingValue<boolean>(info, req, 'keepBreaths') }, stage);
+    }
     case 'paralinguistic':
       return applyParalinguistic(input, req.text!, req.newText!, seed, stage);
     default:
