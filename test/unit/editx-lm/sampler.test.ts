@@ -26,6 +26,17 @@ describe('repetitionBan', () => {
     expect(repetitionBan([7, 1, 2, 3, 4, 5, 6, 8, 9, 10, 7], 11, 10, 1)).toBe(-1);
   });
 
+  it('counts a repeat in the window\'s first slot (10 ids back), not the one just before it', () => {
+    // 7 at position 0 and at position 9: both inside a window of 10, so 7 is banned; a window of 9 would miss it.
+    const h = [7, 1, 2, 3, 4, 5, 6, 8, 9, 7];
+    expect(repetitionBan(h, 10, 10, 1)).toBe(7);
+    expect(repetitionBan(h, 10, 9, 1)).toBe(-1);
+    // One id later the first 7 has left the window of 10.
+    expect(repetitionBan([...h, 7].slice(1), 10, 10, 1)).toBe(7);
+    expect(repetitionBan([0, ...h], 11, 10, 1)).toBe(7);
+    expect(repetitionBan([7, 0, 1, 2, 3, 4, 5, 6, 8, 9, 7], 11, 10, 1)).toBe(-1);
+  });
+
   it('looks only at the first `length` entries and needs a full window', () => {
     const buf = Int32Array.from([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 9, 9]);
     expect(repetitionBan(buf, 10, 10, 1)).toBe(5);
