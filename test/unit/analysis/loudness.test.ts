@@ -105,6 +105,23 @@ describe('integrated loudness (BS.1770-4)', () => {
     expect(Math.abs(integratedLoudness(case4)! - -23)).toBeLessThan(0.1);
   });
 
+  it('passes EBU Tech 3341 case 5 (the relative gate keeps sections within 10 LU): −26/−20/−26 dBFS gives −23.0', () => {
+    const case5 = stereoSections([[-26, 20], [-20, 20.1], [-26, 20]], 16000);
+    expect(Math.abs(integratedLoudness(case5)! - -23)).toBeLessThan(0.1);
+  });
+
+  it('gates absolutely at −70 LUFS: a multi-level signal at −65/−68/−69 counts, −71/−75 sections do not', () => {
+    // Tech 3341 style, between where a gate at −60 and one at −70 would fall. All sections lie within 10 LU of each
+    // other, so only the absolute gate decides what counts.
+    const above = integratedLoudness(stereoSections([[-65, 8], [-68, 8], [-69, 8]], 16000))!;
+    const expected = 10 * Math.log10((10 ** -6.5 + 10 ** -6.8 + 10 ** -6.9) / 3);
+    expect(Math.abs(above - expected)).toBeLessThan(0.1);
+    // The −71 and −75 dBFS sections fall under the gate: the result is the −66 dBFS section alone.
+    const mixed = integratedLoudness(stereoSections([[-75, 8], [-66, 8], [-71, 8], [-75, 8]], 16000))!;
+    expect(Math.abs(mixed - -66)).toBeLessThan(0.15);
+    expect(integratedLoudness(stereoSections([[-71, 8], [-75, 8]], 16000))).toBeNull();
+  });
+
   it('is null for silence and for signals under the −70 LUFS absolute gate', () => {
     expect(integratedLoudness({ sampleRate: 48000, channels: [new Float32Array(48000)] })).toBeNull();
     expect(integratedLoudness({ sampleRate: 48000, channels: [sine(1000, 48000, 2, amp(-75))] })).toBeNull();
@@ -140,6 +157,26 @@ describe('loudness range (EBU Tech 3342)', () => {
       ]))!;
       expect(Math.abs(v - lra), `${a}/${b}`).toBeLessThan(1);
     }
+  });
+
+  it('passes EBU Tech 3342 case 4: −50/−35/−20/−35/−50 dBFS, 20 s each, gives 15 LU (−50 under the relative gate)', () => {
+    const v = loudnessRange(stereoSections([[-50, 20], [-35, 20], [-20, 20], [-35, 20], [-50, 20]], 16000))!;
+    expect(Math.abs(v - 15)).toBeLessThan(1);
+  });
+
+  it('takes the 10th and 95th percentiles: sections holding 7 % and 8 % of the windows sit outside them', () => {
+    // −40 dBFS for 7 s, −30 dBFS for 83 s, −20 dBFS for 10 s: the −40 windows are fewer than 10 % and the −20 ones more
+    // than 5 % (with 3 s windows at 10 Hz, about 7 % and 8 % of them), so the range is −20 − (−30) = 10 LU. Another
+    // lower percentile (5th) would reach −40 (20 LU); another upper one (90th) would stay near −30 (≈ 0 LU).
+    const v = loudnessRange(stereoSections([[-40, 7], [-30, 83], [-20, 10]], 16000))!;
+    expect(Math.abs(v - 10)).toBeLessThan(0.5);
+    // Turn the proportions around: −40 for 15 s (> 10 %) and −20 for 3 s (< 5 %): now the range is −30 − (−40).
+    const w = loudnessRange(stereoSections([[-40, 15], [-30, 82], [-20, 3]], 16000))!;
+    expect(Math.abs(w - 10)).toBeLessThan(1.5);
+    expect(w).toBeLessThan(v + 1.5);
+    // With both extremes inside the percentiles the range spans them: −40 for 15 s and −20 for 10 s.
+    const both = loudnessRange(stereoSections([[-40, 15], [-30, 75], [-20, 10]], 16000))!;
+    expect(Math.abs(both - 20)).toBeLessThan(0.5);
   });
 
   it('is null under 3 s and near 0 for a steady tone', () => {
