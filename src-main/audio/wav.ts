@@ -142,7 +142,10 @@ export function parseWavHeader(bytes: Uint8Array, name?: string, fileSize: numbe
     throw audioError('E_CORRUPT_AUDIO', name, `the WAV header is cut short after ${bytes.length} bytes`, ADVICE_REEXPORT);
   }
   if (ascii(bytes, 8, 4) !== 'WAVE') {
-    throw audioError('E_UNSUPPORTED_AUDIO', name, `it is a RIFF "${ascii(bytes, 8, 4).trim()}" file, not WAV audio`, ADVICE_CONVERT);
+    const form = ascii(bytes, 8, 4);
+    // Name the RIFF form only when it is printable (e.g. "AVI ", "RMID"); bytes of a damaged file could break the line.
+    const what = /^[\x20-\x7e]{4}$/.test(form) ? `a RIFF "${form.trim()}" file` : 'a RIFF file of an unknown type';
+    throw audioError('E_UNSUPPORTED_AUDIO', name, `it is ${what}, not WAV audio`, ADVICE_CONVERT);
   }
   const container = head as WavInfo['container'];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
