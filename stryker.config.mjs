@@ -34,7 +34,8 @@ export default {
   // Two cores shared with other work: one test process at a time.
   concurrency: 1,
   coverageAnalysis: 'perTest',
-  timeoutMS: 60_000,
+  // A mutant that loops forever is detected after this much more than the unmutated run took.
+  timeoutMS: 5_000,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },

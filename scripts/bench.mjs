@@ -9,6 +9,7 @@
 //   npm run bench -- export
 //   npm run bench -- import --minutes 60
 //   npm run bench -- timeline --clips 300
+//   npm run bench -- analysis --minutes 10
 
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -27,6 +28,7 @@ const BENCHES = {
   export: 'bench/export/bench.ts',
   import: 'bench/import/bench.ts',
   timeline: 'bench/timeline/bench.ts',
+  analysis: 'bench/analysis/long.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);
