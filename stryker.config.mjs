@@ -15,6 +15,8 @@ export const MODULES = {
   prompt: {
     mutate: ['src-main/engines/editx/prompt/*.ts'],
     testFiles: ['test/unit/editx-prompt/*.test.ts'],
+    // The prompt tests check ids against the tiny pack's tokenizer (bash tools/export/run-tests.sh --pack-only).
+    needsTinyPack: true,
   },
 };
 
@@ -34,6 +36,10 @@ export default {
   // Two cores shared with other work: one test process at a time.
   concurrency: 1,
   coverageAnalysis: 'perTest',
+  // The vitest runner (10.1.1 with vitest 4.1) does not re-evaluate modules for static mutants: all of them survive,
+  // even ones the tests demonstrably kill (history's column table emptied fails every history test when done by
+  // hand). They are left out rather than counted as survivors.
+  ignoreStatic: true,
   // A mutant that loops forever is detected after this much more than the unmutated run took.
   timeoutMS: 5_000,
   reporters: ['clear-text', 'progress', 'html', 'json'],
@@ -42,5 +48,5 @@ export default {
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   // The sandbox copies what the tests read; generated fixtures and the build are not needed by these unit tests.
-  ignorePatterns: ['dist', 'build', 'reports', 'bench/results', 'test/fixtures/generated', 'test/e2e', 'test/integration'],
+  ignorePatterns: ['dist', 'build', 'reports', 'bench/results', 'test/e2e', 'test/integration', ...(module.needsTinyPack ? [] : ['test/fixtures/generated'])],
 };
