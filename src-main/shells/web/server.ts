@@ -270,8 +270,19 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
+      // ws reports protocol violations (bad UTF-8, RSV bits, unmasked or oversized frames, reserved opcodes) as
+      // 'error' events and closes the connection; without a listener the event would end the process.
+      ws.on('error', (e) => {
+        logPeer('a WebSocket peer', e);
+        ws.terminate();
+      });
       ws.on('close', () => sockets.delete(ws));
-      ws.on('message', (data) => void onCall(ws, data.toString()));
+      ws.on('message', (data) => {
+        onCall(ws, data.toString()).catch((e: unknown) => {
+          logPeer('a WebSocket peer', e);
+          ws.terminate();
+        });
+      });
     });
   });
 
