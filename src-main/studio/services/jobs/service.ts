@@ -189,6 +189,7 @@ export class JobsService {
         jobs.setResult(id, JSON.stringify(result));
         this.ctx.events.emit('job.updated', { job: this.entity(id) });
       },
+      results: (takeIds) => jobs.setResults(id, [...created, ...takeIds]),
     };
 
     let error: { code: string; message: string } | null = null;
