@@ -6,6 +6,7 @@
 import { ArrangementController } from './arrangement.svelte';
 import { AuditionController } from './audition.svelte';
 import type { Client } from './client';
+import { CloneController } from './clone.svelte';
 import { ConnectionController } from './connection.svelte';
 import { Disposables } from './disposables';
 import { EditForm } from './edit-form.svelte';
@@ -37,6 +38,7 @@ export interface AppControllers {
   readonly peaks: PeaksCache;
   readonly transfer: ImportExportController;
   readonly input: InputController;
+  readonly clone: CloneController;
 }
 
 export class AppController implements AppControllers {
@@ -55,6 +57,7 @@ export class AppController implements AppControllers {
   readonly peaks: PeaksCache;
   readonly transfer: ImportExportController;
   readonly input: InputController;
+  readonly clone: CloneController;
   private readonly client: Client;
   private readonly owner = new Disposables();
 
@@ -71,6 +74,7 @@ export class AppController implements AppControllers {
     const takes = (this.takes = new TakesController(client, errors));
     const jobs = (this.jobs = new JobsController(client));
     this.form = new EditForm({ engines, jobs, selection, errors });
+    this.clone = new CloneController(client, { engines, jobs, selection, arrangement, errors });
     this.audition = new AuditionController(client, { selection, takes, arrangement, errors });
     this.peaks = new PeaksCache(client);
     this.transfer = new ImportExportController(client, { project, arrangement, selection, errors });
@@ -99,7 +103,7 @@ export class AppController implements AppControllers {
 
   /** How the controllers answer each other. */
   private wire(): void {
-    const { errors, project, history, arrangement, selection, timeline, takes, jobs, form, audition, peaks, transfer } = this;
+    const { errors, project, history, arrangement, selection, timeline, takes, jobs, form, audition, peaks, transfer, clone } = this;
     const on = (unsubscribe: () => void) => this.owner.add(unsubscribe);
 
     on(this.connection.reconnected.on(() => void errors.guard('Reconnect', () => this.sync())));
@@ -136,7 +140,10 @@ export class AppController implements AppControllers {
         void errors.guard('List the takes of the clip', async () => {
           await takes.setClip(clipId);
           const clip = selection.clip;
-          if (clip && clip.id === clipId) form.fillTranscript(takes.byId(clip.activeTakeId));
+          if (clip && clip.id === clipId) {
+            form.fillTranscript(takes.byId(clip.activeTakeId));
+            clone.fillPromptText(takes.byId(clip.activeTakeId));
+          }
         });
         void errors.guard('List the jobs of the clip', () => jobs.loadForClip(clipId));
       }),
@@ -150,6 +157,7 @@ export class AppController implements AppControllers {
           void errors.guard('Refresh the takes', takes.refresh);
         }
         void errors.guard('Refresh the timeline', arrangement.refresh);
+        void errors.guard('Select the cloned clip', () => clone.finished(job));
       }),
     );
 
@@ -176,7 +184,7 @@ export class AppController implements AppControllers {
 
   dispose(): void {
     this.owner.dispose();
-    for (const c of [this.input, this.audition, this.form, this.jobs, this.takes, this.selection, this.arrangement]) c.dispose();
+    for (const c of [this.input, this.audition, this.clone, this.form, this.jobs, this.takes, this.selection, this.arrangement]) c.dispose();
     for (const c of [this.history, this.engines, this.project, this.connection, this.errors]) c.dispose();
     this.client.dispose();
   }

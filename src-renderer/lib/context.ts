@@ -6,6 +6,7 @@ import { getContext, setContext } from 'svelte';
 import type { AppControllers } from './app.svelte';
 import type { ArrangementController } from './arrangement.svelte';
 import type { AuditionController } from './audition.svelte';
+import type { CloneController } from './clone.svelte';
 import type { ConnectionController } from './connection.svelte';
 import type { EditForm } from './edit-form.svelte';
 import type { EnginesController } from './engines.svelte';
@@ -49,6 +50,7 @@ export const [setPlayback, getPlayback] = pair<PlaybackController>('playback');
 export const [setPeaks, getPeaks] = pair<PeaksCache>('peaks');
 export const [setImportExport, getImportExport] = pair<ImportExportController>('import/export');
 export const [setInput, getInput] = pair<InputController>('input');
+export const [setClone, getClone] = pair<CloneController>('clone');
 
 /** Provides every controller to the component tree (called once, by the root component). */
 export function provideControllers(c: AppControllers): void {
@@ -68,4 +70,5 @@ export function provideControllers(c: AppControllers): void {
   setPeaks(c.peaks);
   setImportExport(c.transfer);
   setInput(c.input);
+  setClone(c.clone);
 }
