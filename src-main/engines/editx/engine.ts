@@ -133,7 +133,7 @@ export class EditxEngine implements Engine {
       throw new RetakeError(
         'E_INPUT_TOO_LONG',
         `Step-Audio-EditX takes at most ${EDITX_MAX_INPUT_SECONDS} s per run and this ${req.task === 'clone' ? 'voice prompt' : 'audio'} lasts ${seconds.toFixed(1)} s: ` +
-          'trim or split the clip, or edit a region of it (a selection of at most 30 s).',
+          `trim the clip, split it, or edit a region of at most ${EDITX_MAX_INPUT_SECONDS} s of it.`,
       );
     }
     const { probe, key } = this.probe(s);
