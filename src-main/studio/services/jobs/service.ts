@@ -202,6 +202,8 @@ export class JobsService {
       } else {
         status = 'failed';
         error = e instanceof RetakeError ? { code: e.code, message: e.message } : { code: 'E_INTERNAL', message: String(e) };
+        // An engine found its model unusable (e.g. a damaged pack file): it now lists itself as unavailable.
+        if (error.code === 'E_ENGINE_UNAVAILABLE') this.engines.invalidate();
       }
     }
     if (this.ctx.project !== proj) return;
