@@ -9,19 +9,18 @@ import { encodeWav } from '../audio/wav';
 import { runEditLoop } from '../engines/edit-loop';
 import { EngineRegistry } from '../engines/registry';
 import { checkOutput } from './edit';
-import { editxOptions, resultJson } from './edit-output';
+import { EDITX_OPTIONS, editxOptions, resultJson } from './edit-output';
 import { defineCommand, UsageError } from './table';
 
 export const cloneCommand = defineCommand({
   name: 'clone',
   options: {
-    pack: { type: 'string', usage: '[--pack DIR]' },
+    ...EDITX_OPTIONS,
     prompt: { type: 'string', usage: '--prompt IN' },
     'prompt-text': { type: 'string', usage: '--prompt-text "what the prompt says"' },
     text: { type: 'string', usage: '--text "the new line"' },
     output: { type: 'string', short: 'o', usage: '-o OUT' },
     seed: { type: 'string', usage: '[--seed S]' },
-    provider: { type: 'string', usage: '[--provider auto|cpu|gpu]' },
     format: { type: 'string', default: 'float32', usage: '[--format pcm16|pcm24|float32]' },
     json: { type: 'boolean', usage: '[--json]' },
     quiet: { type: 'boolean', short: 'q' },
@@ -46,7 +45,7 @@ export const cloneCommand = defineCommand({
     const outPath = path.resolve(v.output);
     await checkOutput(outPath);
     const quiet = !!v.quiet || !!v.json;
-    const registry = EngineRegistry.fromEnv(process.env, editxOptions(v.pack, v.provider, quiet));
+    const registry = EngineRegistry.fromEnv(process.env, editxOptions(v, quiet));
     try {
       const engine = registry.get('editx');
       const ac = new AbortController();

@@ -6,14 +6,31 @@ import type { EditxEngineOptions } from '../engines/editx/engine';
 import { EDITX_PROVIDERS, type EditxProvider } from '../engines/editx/locate';
 import { UsageError } from './table';
 
+/** The EditX options a command declares. */
+export const EDITX_OPTIONS = {
+  pack: { type: 'string', usage: '[--pack DIR]' },
+  provider: { type: 'string', usage: '[--provider auto|cpu|gpu]' },
+  'max-new-ids': { type: 'string', usage: '[--max-new-ids N]' },
+} as const;
+
 /** The EditX engine's options from the command line; `quiet` drops its session log lines. */
-export function editxOptions(pack: string | undefined, provider: string | undefined, quiet: boolean): Partial<EditxEngineOptions> {
+export function editxOptions(
+  v: { pack?: string | undefined; provider?: string | undefined; 'max-new-ids'?: string | undefined },
+  quiet: boolean,
+): Partial<EditxEngineOptions> {
+  const provider = v.provider;
   if (provider !== undefined && !(EDITX_PROVIDERS as readonly string[]).includes(provider)) {
     throw new UsageError(`--provider must be ${EDITX_PROVIDERS.join(', ')} (got "${provider}").`);
   }
+  let maxNewIds: number | undefined;
+  if (v['max-new-ids'] !== undefined) {
+    maxNewIds = Number(v['max-new-ids']);
+    if (!Number.isInteger(maxNewIds) || maxNewIds < 1) throw new UsageError(`--max-new-ids must be a positive integer (got "${v['max-new-ids']}").`);
+  }
   return {
-    ...(pack !== undefined ? { pack } : {}),
+    ...(v.pack !== undefined ? { pack: v.pack } : {}),
     ...(provider !== undefined ? { provider: provider as EditxProvider } : {}),
+    ...(maxNewIds !== undefined ? { maxNewIds } : {}),
     ...(quiet ? { log: () => {} } : {}),
   };
 }

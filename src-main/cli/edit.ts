@@ -9,7 +9,7 @@ import { RetakeError } from '../contract/errors';
 import { encodeWav } from '../audio/wav';
 import { runEditLoop } from '../engines/edit-loop';
 import { EngineRegistry } from '../engines/registry';
-import { editxOptions, resultJson } from './edit-output';
+import { EDITX_OPTIONS, editxOptions, resultJson } from './edit-output';
 import { defineCommand, UsageError } from './table';
 
 function num(name: string, v: string | undefined, min: number, max: number, integer: boolean): number | undefined {
@@ -43,8 +43,7 @@ export const editCommand = defineCommand({
     iterations: { type: 'string', usage: '[--iterations N]' },
     seed: { type: 'string', usage: '[--seed S]' },
     format: { type: 'string', default: 'float32', usage: '[--format pcm16|pcm24|float32]' },
-    pack: { type: 'string', usage: '[--pack DIR]' },
-    provider: { type: 'string', usage: '[--provider auto|cpu|gpu]' },
+    ...EDITX_OPTIONS,
     json: { type: 'boolean', usage: '[--json]' },
     quiet: { type: 'boolean', short: 'q' },
   },
@@ -63,7 +62,7 @@ export const editCommand = defineCommand({
     const seed = num('seed', v.seed, 0, 0xffffffff, true) ?? 0;
     const intensity = num('intensity', v.intensity, 0, 1, false);
     const quiet = !!v.quiet || !!v.json;
-    const registry = EngineRegistry.fromEnv(process.env, editxOptions(v.pack, v.provider, quiet));
+    const registry = EngineRegistry.fromEnv(process.env, editxOptions(v, quiet));
     try {
       const engine = registry.get(v.engine as string);
       const ac = new AbortController();

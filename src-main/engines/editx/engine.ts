@@ -50,6 +50,8 @@ export interface EditxEngineOptions {
   intraOpNumThreads?: number;
   /** Where session open/release lines go (default: stderr). */
   log?: (line: string) => void;
+  /** Most ids one run may generate (pipeline.ts, PipelineOptions); default: the profile's length limit alone. */
+  maxNewIds?: number;
 }
 
 /** The pack's cache folder in RETAKE_HOME: prompt features, and the stamps of files already hashed. */
@@ -163,7 +165,9 @@ export class EditxEngine implements Engine {
       const tt = m.components.textTokenizer;
       const rules = profileRules(promptEncodingFromManifest(tt).profile, m.components.lm!.generation, m.components.flow!.settings.bf16Prompt);
       const cache = new PromptCache({ dir: path.join(cacheDir, 'prompts') });
-      return new EditxPipeline(parts, { id: m.name, hash: probe.hash, dir: pack.dir, modelRevision: tt?.modelRevision ?? null }, rules, cache);
+      return new EditxPipeline(parts, { id: m.name, hash: probe.hash, dir: pack.dir, modelRevision: tt?.modelRevision ?? null }, rules, cache, {
+        maxNewIds: this.opts.maxNewIds ?? null,
+      });
     })();
     this.active = { key, pipeline: p };
     p.catch(() => {

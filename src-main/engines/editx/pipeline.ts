@@ -64,12 +64,21 @@ export interface PipelineTimings {
   overheadMs: number;
 }
 
+export interface PipelineOptions {
+  /**
+   * Most ids one run may generate, below the profile's length limit (null: the limit alone, as the reference). A
+   * bound for benchmarks and small machines: a random or confused model otherwise generates up to the limit.
+   */
+  maxNewIds?: number | null;
+}
+
 export class EditxPipeline {
   constructor(
     readonly parts: EditxParts,
     readonly pack: PackIdentity,
     readonly rules: ProfileRules,
     readonly cache: PromptCache,
+    readonly options: PipelineOptions = {},
   ) {}
 
   async run(input: AudioData, req: EditRequest, ctx: EngineContext): Promise<EditResult> {
@@ -131,9 +140,10 @@ export class EditxPipeline {
     const lm = await this.parts.lm(g.maxTotalIds);
     cancelled();
     const expected = Math.max(MIN_EXPECTED_IDS, clone ? CLONE_IDS_PER_CHAR * (req.newText ?? '').length : tokens.codes.length);
+    const cap = this.options.maxNewIds;
     const gen = await lm.generate(promptIds, {
       seed: req.seed,
-      generation: g,
+      generation: cap ? { ...g, maxTotalIds: Math.min(g.maxTotalIds, promptIds.length + cap) } : g,
       signal,
       onProgress: (p) => {
         if (p.phase === 'decode') at(STAGES.lm, p.done / (expected + p.done / 4), 'lm');
