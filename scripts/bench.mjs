@@ -7,6 +7,7 @@
 //   npm run bench -- features --repeats 7
 //   npm run bench -- region --repeats 5
 //   npm run bench -- export
+//   npm run bench -- editx --quick
 
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -23,6 +24,7 @@ const BENCHES = {
   decoder: 'bench/decoder/decode.ts',
   region: 'bench/region/bench.ts',
   export: 'bench/export/bench.ts',
+  editx: 'bench/editx/bench.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);
