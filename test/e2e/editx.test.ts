@@ -3,12 +3,13 @@
 // a take, and the Clone panel turns the selected clip's voice and a new line into a new clip. Every wait is on DOM state
 // driven by core events; nothing sleeps.
 
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp';
 import { testPack } from '../integration/editx-engine/fixtures';
-import { corpusFile, launchChromium, startWebShell, waitForCount, watchPageErrors, type WebShellProcess } from './harness';
+import { corpusFile, launchChromium, resultsDir, startWebShell, waitForCount, watchPageErrors, type WebShellProcess } from './harness';
 
 const take = '[data-testid="take"]';
 const clip = '[data-testid="clip"]';
@@ -80,6 +81,8 @@ describe('EditX in the browser', () => {
     await waitForCount(page, clip, 2);
     await page.locator(`${clip}[data-selected="true"]`).filter({ hasText: 'Clone: Nice weather today.' }).waitFor();
     await waitForCount(page, take, 1);
+    mkdirSync(resultsDir, { recursive: true });
+    await page.screenshot({ path: path.join(resultsDir, 'e2e-editx.png') });
 
     expect(errors).toEqual([]);
     await page.close();

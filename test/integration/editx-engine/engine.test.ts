@@ -4,7 +4,7 @@
 // missing, truncated, altered, of another format version or with graphs that do not match the manifest — each a clear
 // error naming the file while the built-in engine keeps working.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeFile } from '../../../src-main/audio/decode';
@@ -139,6 +139,24 @@ describe('editx engine on the tiny pack', () => {
     expect(stageRuns(e, 'flowEstimator')).toBe(0);
     // The engine keeps working after a cancel.
     checkAudio(await run(e, { task: 'denoise', seed: 3 }));
+  });
+
+  it('opens the pack settings.json selects and releases its sessions when another pack is selected', async () => {
+    const h = tempDir('retake-editx-switch-');
+    const a = testPack(join(h, 'a'));
+    const b = testPack(join(h, 'b'), (m) => (m.description = 'another pack'));
+    writeFileSync(join(h, 'settings.json'), JSON.stringify({ editx: { pack: a, provider: 'cpu' } }));
+    const e = createEditxEngine({ home: h, env: {}, intraOpNumThreads: 1, maxNewIds: 40, log: () => {} });
+    engines.push(e);
+    const registry = (e as unknown as { registry: { get(stage: string): Promise<{ isReleased: boolean }>; current: string } }).registry;
+    await run(e, { task: 'denoise', seed: 1 });
+    expect(registry.current).toContain(a);
+    const lmA = await registry.get('lm');
+    writeFileSync(join(h, 'settings.json'), JSON.stringify({ editx: { pack: b, provider: 'cpu' } }));
+    expect(e.capabilities().description).toMatch(/tiny-random/);
+    await run(e, { task: 'denoise', seed: 1 });
+    expect(registry.current).toContain(b);
+    expect(lmA.isReleased).toBe(true);
   });
 
   it('refuses input over 30 s, pointing at region edits', async () => {
