@@ -104,6 +104,7 @@ export class EditxEngine implements Engine {
       id: 'editx',
       role: 'model' as const,
       name: 'Step-Audio-EditX',
+      shortName: 'EditX',
       version: EDITX_ENGINE_VERSION,
       tasks: editxTaskInfo(),
       languages: LANGUAGES,

@@ -25,7 +25,8 @@ afterAll(async () => {
 });
 
 function engine(packDir = pack, h = home): EditxEngine {
-  const e = createEditxEngine({ home: h, pack: packDir, provider: 'cpu', intraOpNumThreads: 1, log: () => {} });
+  // At most 150 new ids a run (~10 audio tokens from the random LM): enough to check lengths, seeds and the cache.
+  const e = createEditxEngine({ home: h, pack: packDir, provider: 'cpu', intraOpNumThreads: 1, maxNewIds: 150, log: () => {} });
   engines.push(e);
   return e;
 }

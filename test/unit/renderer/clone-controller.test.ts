@@ -3,13 +3,14 @@
 // taken from the clip, the job followed through job events, and the new clip selected when the job is done.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineInfo, Job } from '../../../src-main/contract';
+import type { CloneJob, EngineInfo } from '../../../src-main/contract';
 import { AppController } from '../../../src-renderer/lib/app.svelte';
-import { clip, fakeProject, job, settle, take, track } from './fake-core';
+import { clip, cloneJob, fakeProject, settle, take, track } from './fake-core';
 
 const PROSODY: EngineInfo = {
   id: 'prosody',
   name: 'Built-in',
+  shortName: 'built-in',
   version: '1',
   description: 'DSP',
   tasks: { speed: { options: ['faster'], needsText: false, needsNewText: false, intensity: false } },
@@ -21,6 +22,7 @@ const PROSODY: EngineInfo = {
 const EDITX: EngineInfo = {
   id: 'editx',
   name: 'Step-Audio-EditX',
+  shortName: 'EditX',
   version: '0.1.0',
   description: 'EditX',
   tasks: {
@@ -95,8 +97,8 @@ describe('clone controller', () => {
     await settle();
     app.clone.text = '  A new line.  ';
     app.clone.seed = 42;
-    let submitted: Job | null = null;
-    core.handlers['clone.submit'] = () => (submitted = job(7, 1, { task: 'clone', engine: 'editx', status: 'queued' }));
+    let submitted: CloneJob | null = null;
+    core.handlers['clone.submit'] = () => (submitted = cloneJob(7, 1, { status: 'queued' }));
     await app.clone.submit();
     expect(core.calls.find((c) => c.method === 'clone.submit')?.params).toEqual({
       promptTakeId: 10,
@@ -112,7 +114,7 @@ describe('clone controller', () => {
     expect(app.clone.running).toBe(true);
     // The job ends with its new clip on the timeline: it becomes the selection.
     clips.push(clip(2, { trackId: 2, activeTakeId: 99, name: 'Clone: A new line.' }));
-    core.emit('job.finished', { job: job(7, 1, { task: 'clone', engine: 'editx', status: 'done', resultTakeIds: [99], progress: 1 }) });
+    core.emit('job.finished', { job: cloneJob(7, 1, { status: 'done', resultTakeIds: [99], progress: 1 }) });
     await settle();
     await settle();
     expect(app.clone.running).toBe(false);
