@@ -10,6 +10,7 @@
 //   npm run bench -- import --minutes 60
 //   npm run bench -- timeline --clips 300
 //   npm run bench -- analysis --minutes 10
+//   npm run bench -- editx --quick
 
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -29,6 +30,7 @@ const BENCHES = {
   import: 'bench/import/bench.ts',
   timeline: 'bench/timeline/bench.ts',
   analysis: 'bench/analysis/long.ts',
+  editx: 'bench/editx/bench.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -55,7 +55,7 @@ export function checkInputLength(caps: Pick<EngineCapabilities, 'name' | 'maxInp
   if (caps.maxInputSeconds !== null && seconds > caps.maxInputSeconds + 1e-6) {
     throw new RetakeError(
       'E_INPUT_TOO_LONG',
-      `The ${caps.name} takes at most ${caps.maxInputSeconds} s per edit and this audio lasts ${seconds.toFixed(1)} s; trim the clip or split it first.`,
+      `The ${caps.name} takes at most ${caps.maxInputSeconds} s per edit and this audio lasts ${seconds.toFixed(1)} s; trim the clip, split it, or edit a region of at most ${caps.maxInputSeconds} s of it.`,
     );
   }
 }

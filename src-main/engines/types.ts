@@ -66,6 +66,8 @@ export interface EngineCapabilities {
 }
 
 export interface EditRequest {
+  /** An edit task, or `clone` where the engine offers it: the input is then the voice prompt, `text` its transcript
+   * and `newText` the line to speak in that voice (the result is new material, not a take of the input). */
   task: string;
   option?: string;
   /** Transcript of the input audio. */

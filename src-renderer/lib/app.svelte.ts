@@ -11,6 +11,7 @@ import { isTimeFormat } from '../timeline/timecode';
 import { ArrangementController } from './arrangement.svelte';
 import { AuditionController } from './audition.svelte';
 import type { Client } from './client';
+import { CloneController } from './clone.svelte';
 import { ConnectionController } from './connection.svelte';
 import { Disposables, Signal } from './disposables';
 import { EditForm } from './edit-form.svelte';
@@ -50,6 +51,7 @@ export interface AppControllers {
   readonly folders: FolderBrowser;
   /** Asks the toolbar to open its file picker (Ctrl+I). */
   readonly pickFiles: Signal;
+  readonly clone: CloneController;
 }
 
 export interface AppOptions {
@@ -89,6 +91,7 @@ export class AppController implements AppControllers {
   readonly layout: LayoutController;
   readonly folders: FolderBrowser;
   readonly pickFiles = new Signal();
+  readonly clone: CloneController;
   private readonly client: Client;
   private readonly output: SharedOutput;
   private readonly owner = new Disposables();
@@ -126,6 +129,7 @@ export class AppController implements AppControllers {
     const takes = (this.takes = new TakesController(client, errors));
     const jobs = (this.jobs = new JobsController(client));
     this.form = new EditForm({ engines, jobs, selection, errors });
+    this.clone = new CloneController(client, { engines, jobs, selection, arrangement, errors });
     this.audition = new AuditionController(client, { selection, takes, arrangement, errors, output: this.output });
     this.transfer = new ImportExportController(client, { project, arrangement, errors, locate: (where) => this.importLocation(where) });
     this.folders = new FolderBrowser(client, errors, options.pickFolder ?? null);
@@ -234,7 +238,7 @@ export class AppController implements AppControllers {
 
   /** How the controllers answer each other. */
   private wire(): void {
-    const { errors, project, history, arrangement, selection, timeline, transport, takes, jobs, form, audition, peaks, transfer, layout } = this;
+    const { errors, project, history, arrangement, selection, timeline, transport, takes, jobs, form, audition, peaks, transfer, layout, clone } = this;
     const on = (unsubscribe: () => void) => this.owner.add(unsubscribe);
 
     on(this.connection.reconnected.on(() => void errors.guard(t('ctx.reconnect'), () => this.sync())));
@@ -277,7 +281,10 @@ export class AppController implements AppControllers {
         void errors.guard(t('ctx.listTakes'), async () => {
           await takes.setClip(clipId);
           const clip = selection.clip;
-          if (clip && clip.id === clipId) form.fillTranscript(takes.byId(clip.activeTakeId));
+          if (clip && clip.id === clipId) {
+            form.fillTranscript(takes.byId(clip.activeTakeId));
+            clone.fillPromptText(takes.byId(clip.activeTakeId));
+          }
         });
         void errors.guard(t('ctx.listJobs'), () => jobs.loadForClip(clipId));
       }),
@@ -291,6 +298,7 @@ export class AppController implements AppControllers {
           void errors.guard(t('ctx.refreshTakes'), takes.refresh);
         }
         void errors.guard(t('ctx.refreshTimeline'), arrangement.refresh);
+        void errors.guard(t('ctx.selectCloned'), () => clone.finished(job));
       }),
     );
 
@@ -336,7 +344,7 @@ export class AppController implements AppControllers {
   dispose(): void {
     this.owner.dispose();
     this.layout.dispose();
-    for (const c of [this.input, this.transfer, this.audition, this.transport, this.form, this.jobs, this.takes, this.selection, this.arrangement]) c.dispose();
+    for (const c of [this.input, this.transfer, this.audition, this.clone, this.transport, this.form, this.jobs, this.takes, this.selection, this.arrangement]) c.dispose();
     for (const c of [this.history, this.engines, this.project, this.connection, this.errors]) c.dispose();
     this.output.dispose();
     this.pickFiles.clear();

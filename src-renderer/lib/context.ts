@@ -6,6 +6,7 @@ import { getContext, setContext } from 'svelte';
 import type { AppControllers } from './app.svelte';
 import type { ArrangementController } from './arrangement.svelte';
 import type { AuditionController } from './audition.svelte';
+import type { CloneController } from './clone.svelte';
 import type { ConnectionController } from './connection.svelte';
 import type { EditForm } from './edit-form.svelte';
 import type { EnginesController } from './engines.svelte';
@@ -57,6 +58,7 @@ export const [setTransport, getTransport] = pair<TransportController>('transport
 export const [setLayout, getLayout] = pair<LayoutController>('layout');
 export const [setFolders, getFolders] = pair<FolderBrowser>('folders');
 export const [setPickFiles, getPickFiles] = pair<Signal>('file picker request');
+export const [setClone, getClone] = pair<CloneController>('clone');
 
 /** Provides every controller to the component tree (called once, by the root component). */
 export function provideControllers(c: AppControllers): void {
@@ -80,4 +82,5 @@ export function provideControllers(c: AppControllers): void {
   setLayout(c.layout);
   setFolders(c.folders);
   setPickFiles(c.pickFiles);
+  setClone(c.clone);
 }

@@ -48,8 +48,9 @@ export class EditForm {
   get engine(): EngineInfo | undefined {
     return this.engines.find((e) => e.id === this.engineId);
   }
+  /** The engine's edit tasks; `clone` makes a new clip from a voice prompt and has its own panel (ClonePanel). */
   get taskNames(): string[] {
-    return Object.keys(this.engine?.tasks ?? {});
+    return Object.keys(this.engine?.tasks ?? {}).filter((t) => t !== 'clone');
   }
   get taskInfo(): TaskInfo | undefined {
     return this.engine?.tasks[this.task];
@@ -82,6 +83,14 @@ export class EditForm {
 
   rollSeed(): void {
     this.seed = randomSeed();
+  }
+
+  /**
+   * Writes a paralinguistic tag at the end of the new text (move it to where the sound goes); an empty new text starts
+   * from the transcript, which it annotates.
+   */
+  insertTag(tag: string): void {
+    this.newText = `${this.newText.trim() ? this.newText : this.text.trim()}[${tag}]`;
   }
 
   setIterations(n: number): void {

@@ -43,7 +43,8 @@ const CAPABILITIES: EngineCapabilities = {
   description:
     'Signal processing, not a neural re-performance: it reshapes pitch, tempo, formants, voice quality, spectrum and ' +
     'loudness of the recording, removes noise and silences, and synthesises breaths, laughs and interjections from ' +
-    'the speaker\'s own voice. Fast and available offline; use the EditX engine when the delivery itself must change.',
+    'the speaker\'s own voice. Fast and available offline. When the delivery itself must change, install a ' +
+    'Step-Audio-EditX model pack (README, "Model packs": retake pack install) and choose Step-Audio-EditX here.',
   tasks: {
     emotion: task(EMOTION_PRESETS, { intensity: true }),
     style: task(STYLE_PRESETS, { intensity: true }),
