@@ -9,6 +9,8 @@
 //   npm run bench -- export
 //   npm run bench -- import --minutes 60
 //   npm run bench -- timeline --clips 300
+//   npm run bench -- analysis --minutes 10
+//   npm run bench -- editx --quick
 
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -27,6 +29,8 @@ const BENCHES = {
   export: 'bench/export/bench.ts',
   import: 'bench/import/bench.ts',
   timeline: 'bench/timeline/bench.ts',
+  analysis: 'bench/analysis/long.ts',
+  editx: 'bench/editx/bench.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);

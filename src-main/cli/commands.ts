@@ -2,6 +2,7 @@
 // new command (e.g. `debug tokens` in ./debug-tokens.ts) exports `defineCommand({...})` and is added here.
 
 import { analyzeCommand } from './analyze';
+import { cloneCommand } from './clone';
 import { debugDecodeCommand } from './debug-decode';
 import { debugFeaturesCommand } from './debug-features';
 import { debugPromptCommand } from './debug-prompt';
@@ -12,6 +13,7 @@ import type { Command } from './table';
 
 export const COMMANDS: readonly Command[] = [
   editCommand,
+  cloneCommand,
   infoCommand,
   analyzeCommand,
   debugPromptCommand,

@@ -316,8 +316,28 @@ export const ExportJob = z.object({
 });
 export type ExportJob = z.infer<typeof ExportJob>;
 
+/**
+ * A voice clone (clone.submit): an engine speaks `params.text` in the voice of a take (`inputTakeId`, of the clip
+ * `clipId`, which the job is shown on). Its result is a new clip; `resultTakeIds` names that clip's take.
+ */
+export const CloneJob = z.object({
+  kind: z.literal('clone'),
+  ...JobCommon,
+  clipId: z.number().int(),
+  inputTakeId: z.number().int(),
+  engine: z.string(),
+  /** Always `clone`. */
+  task: z.string(),
+  option: z.null(),
+  iterations: z.literal(1),
+  seed: z.number().int(),
+  /** `promptText` (what the prompt says) and `text` (the new line). */
+  params: z.record(z.string(), z.unknown()),
+});
+export type CloneJob = z.infer<typeof CloneJob>;
+
 /** A job of any kind; switch on `kind`. */
-export const Job = z.discriminatedUnion('kind', [EditJob, ExportJob]);
+export const Job = z.discriminatedUnion('kind', [EditJob, ExportJob, CloneJob]);
 export type Job = z.infer<typeof Job>;
 
 export const HistoryState = z.object({

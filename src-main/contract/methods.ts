@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   Clip,
+  CloneJob,
   EditJob,
   EditPlan,
   EngineInfo,
@@ -233,6 +234,26 @@ export const methods = {
   ),
   /** What an edit would work on (span, windows, text) without running it: for the inspector while a range is drawn. */
   'edits.plan': method(z.object(EditTarget).strict(), EditPlan),
+  /**
+   * Speaks `text` in the voice of a take (`promptText` is what the take says; its clip's in/out range when it is the
+   * clip's active take) with an engine that offers the `clone` task (EditX). A job of kind `clone`, shown on the
+   * prompt's clip; when it is done the result lands as a new clip on `trackId` (default: the prompt's track) at `start`
+   * (default: that track's end), in one undoable step, and the job's `resultTakeIds` names its take.
+   */
+  'clone.submit': method(
+    z
+      .object({
+        promptTakeId: Id,
+        promptText: Text.min(1),
+        text: Text.min(1),
+        engine: z.string().min(1).default('editx'),
+        seed: z.number().int().min(0).max(0xffffffff).optional(),
+        trackId: Id.optional(),
+        start: Samples.optional(),
+      })
+      .strict(),
+    CloneJob,
+  ),
   'jobs.cancel': method(z.object({ jobId: Id }).strict(), Job),
   'jobs.list': method(z.object({ clipId: Id.optional() }).strict(), z.array(Job)),
 

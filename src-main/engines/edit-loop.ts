@@ -11,6 +11,7 @@
 // engine's limit are edited window by window. The legacy `range` form edits the range alone and returns only it.
 
 import { decodeFile } from '../audio/decode';
+import { checkEngineOutput } from './output-check';
 import { measureLoudness } from '../audio/analysis/loudness';
 import { mergeRegionMetrics } from '../audio/analysis/merge';
 import { detectSpeech } from '../audio/analysis/vad';
@@ -106,7 +107,7 @@ export async function runEditLoop(opts: EditLoopOptions): Promise<IterationOutpu
       },
     );
     signal.throwIfAborted();
-    checkFinite(audio);
+    checkEngineOutput(win.audio, audio, caps.name);
     const output = win.place(audio);
     progress(at(ENGINE_SHARE), 'measuring' + label);
     const metrics = opts.analyzer ? await measureTake(opts.analyzer, output, signal) : null;
@@ -171,15 +172,6 @@ export async function measure(analyzer: Analyzer, audio: AudioData, signal: Abor
     if (signal.aborted) throw e;
     console.error(`Engine host: could not measure the audio (${(e as Error).message}); the take is kept without metrics.`);
     return null;
-  }
-}
-
-function checkFinite(audio: AudioData): void {
-  if (frameCount(audio) === 0) throw new RetakeError('E_ENGINE_FAILED', 'The engine produced no audio.');
-  for (const c of audio.channels) {
-    for (let i = 0; i < c.length; i++) {
-      if (!Number.isFinite(c[i]!)) throw new RetakeError('E_ENGINE_FAILED', 'The engine produced invalid (NaN or infinite) samples.');
-    }
   }
 }
 
@@ -262,7 +254,7 @@ async function runRegionLoop(
         },
       );
       signal.throwIfAborted();
-      checkFinite(audio);
+      checkEngineOutput(win, audio, caps.name);
       infos.push(info ?? {});
       // An engine that works at its own rate (a 24 kHz vocoder) is brought back to the input's for the splice.
       const back = audio.sampleRate === sr ? audio : resample(audio, sr);

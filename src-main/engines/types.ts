@@ -5,6 +5,25 @@ import type { Segment } from '../audio/analysis/common';
 import type { EdgeKind, SplicedSpan } from '../audio/splice';
 import type { AudioData } from '../audio/types';
 
+/** A numeric setting of a task (e.g. the kept pause of silence removal), with its bounds and default. */
+export interface NumberSetting {
+  type: 'number';
+  default: number;
+  min: number;
+  max: number;
+  /** Unit shown with the value, e.g. "s". */
+  unit: string;
+  description: string;
+}
+
+export interface BooleanSetting {
+  type: 'boolean';
+  default: boolean;
+  description: string;
+}
+
+export type TaskSetting = NumberSetting | BooleanSetting;
+
 export interface TaskInfo {
   /** Exact option spellings (EDITX-SPEC.md §2). Empty for tasks without options (denoise, vad, paralinguistic). */
   options: string[];
@@ -14,6 +33,8 @@ export interface TaskInfo {
   needsNewText: boolean;
   /** The task accepts an intensity 0..1. */
   intensity: boolean;
+  /** Named settings the task accepts in `EditRequest.settings`; absent when it has none. */
+  settings?: Record<string, TaskSetting>;
 }
 
 /**
@@ -45,6 +66,8 @@ export interface EngineCapabilities {
 }
 
 export interface EditRequest {
+  /** An edit task, or `clone` where the engine offers it: the input is then the voice prompt, `text` its transcript
+   * and `newText` the line to speak in that voice (the result is new material, not a take of the input). */
   task: string;
   option?: string;
   /** Transcript of the input audio. */
@@ -57,6 +80,8 @@ export interface EditRequest {
   seed: number;
   /** Index of this run in an iterated edit (0-based), for engines that vary by iteration. */
   iteration?: number;
+  /** Values for the task's declared settings (TaskInfo.settings); absent ones take their defaults. */
+  settings?: Record<string, number | boolean>;
 }
 
 export interface EngineContext {

@@ -43,6 +43,7 @@ export function handlersFor(s: Services): Handlers {
     'takes.rename': async (p) => s.takes.rename(p.takeId, p.name),
     'jobs.submit': async (p) => s.jobs.submit(p),
     'edits.plan': async (p) => s.jobs.plan(p),
+    'clone.submit': async (p) => s.clone.submit(p),
     'jobs.cancel': async (p) => s.jobs.cancel(p.jobId),
     'jobs.list': async (p) => s.jobs.list(p.clipId),
     'history.state': async () => s.history.state(),

@@ -1,22 +1,10 @@
 // RETAKE_HOME: the folder for settings, model packs and default projects. Tests isolate themselves by setting it.
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { RecentProject } from '../contract/entities';
 
-export function retakeHome(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.RETAKE_HOME) return path.resolve(env.RETAKE_HOME);
-  const home = os.homedir();
-  switch (process.platform) {
-    case 'win32':
-      return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Retake');
-    case 'darwin':
-      return path.join(home, 'Library', 'Application Support', 'Retake');
-    default:
-      return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'retake');
-  }
-}
+export { retakeHome } from '../paths';
 
 export function defaultProjectDir(home: string): string {
   return path.join(projectsDir(home), 'Untitled');
@@ -39,6 +27,8 @@ export function resolveUserPath(dir: string, userHome: string): string {
 
 interface SettingsFile {
   recent: Array<{ dir: string; name: string; openedAt: string }>;
+  /** Keys other parts own (e.g. `editx`, read by the engine host: engines/editx/locate.ts), kept as they are. */
+  [key: string]: unknown;
 }
 
 const MAX_RECENT = 12;
@@ -53,7 +43,8 @@ export class Settings {
   private read(): SettingsFile {
     try {
       const data = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<SettingsFile>;
-      return { recent: Array.isArray(data.recent) ? data.recent.filter((r) => typeof r?.dir === 'string') : [] };
+      const recent = Array.isArray(data.recent) ? data.recent.filter((r) => typeof r?.dir === 'string') : [];
+      return { ...(data && typeof data === 'object' ? data : {}), recent };
     } catch {
       return { recent: [] };
     }

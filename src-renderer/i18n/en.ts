@@ -47,6 +47,7 @@ export const en = {
   'ctx.redo': 'Redo',
   'ctx.refreshTakes': 'Refresh the takes',
   'ctx.refreshTimeline': 'Refresh the timeline',
+  'ctx.selectCloned': 'Select the cloned clip',
   'ctx.removeRecent': 'Remove from recent projects',
   'ctx.renameTake': 'Rename the take',
   'ctx.renameTrack': 'Rename {name}',

@@ -46,6 +46,7 @@ export const zhCN: Record<MessageKey, string> = {
   'ctx.redo': '重做',
   'ctx.refreshTakes': '刷新版本列表',
   'ctx.refreshTimeline': '刷新时间线',
+  'ctx.selectCloned': '选中克隆的片段',
   'ctx.removeRecent': '从最近工程中移除',
   'ctx.renameTake': '重命名版本',
   'ctx.renameTrack': '重命名 {name}',

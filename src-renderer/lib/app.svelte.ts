@@ -11,6 +11,7 @@ import { isTimeFormat } from '../timeline/timecode';
 import { ArrangementController } from './arrangement.svelte';
 import { AuditionController } from './audition.svelte';
 import type { Client } from './client';
+import { CloneController } from './clone.svelte';
 import { ConnectionController } from './connection.svelte';
 import { Disposables, Signal } from './disposables';
 import { EditForm } from './edit-form.svelte';
@@ -56,6 +57,7 @@ export interface AppControllers {
   readonly folders: FolderBrowser;
   /** Asks the toolbar to open its file picker (Ctrl+I). */
   readonly pickFiles: Signal;
+  readonly clone: CloneController;
 }
 
 export interface AppOptions {
@@ -98,6 +100,7 @@ export class AppController implements AppControllers {
   readonly layout: LayoutController;
   readonly folders: FolderBrowser;
   readonly pickFiles = new Signal();
+  readonly clone: CloneController;
   private readonly client: Client;
   private readonly output: SharedOutput;
   private readonly owner = new Disposables();
@@ -140,6 +143,7 @@ export class AppController implements AppControllers {
       project,
       choice: () => ({ engine: form.engineId, task: form.task, lengthMode: form.lengthMode }),
     });
+    this.clone = new CloneController(client, { engines, jobs, selection, arrangement, errors });
     this.audition = new AuditionController(client, { selection, takes, arrangement, errors, output: this.output, project });
     this.transfer = new ImportExportController(client, { project, arrangement, errors, locate: (where) => this.importLocation(where) });
     this.exports = new ExportController(client, { selection, arrangement, errors });
@@ -250,7 +254,7 @@ export class AppController implements AppControllers {
 
   /** How the controllers answer each other. */
   private wire(): void {
-    const { errors, project, history, arrangement, selection, timeline, transport, takes, jobs, form, region, audition, peaks, transfer, exports, layout } = this;
+    const { errors, project, history, arrangement, selection, timeline, transport, takes, jobs, form, region, audition, peaks, transfer, exports, layout, clone } = this;
     const on = (unsubscribe: () => void) => this.owner.add(unsubscribe);
 
     on(this.connection.reconnected.on(() => void errors.guard(t('ctx.reconnect'), () => this.sync())));
@@ -292,7 +296,11 @@ export class AppController implements AppControllers {
           void takes.setClip(null);
           return;
         }
-        void errors.guard(t('ctx.listTakes'), () => takes.setClip(clipId));
+        void errors.guard(t('ctx.listTakes'), async () => {
+          await takes.setClip(clipId);
+          const clip = selection.clip;
+          if (clip && clip.id === clipId) clone.fillPromptText(takes.byId(clip.activeTakeId));
+        });
         void errors.guard(t('ctx.listJobs'), () => jobs.loadForClip(clipId));
       }),
     );
@@ -316,6 +324,7 @@ export class AppController implements AppControllers {
           void errors.guard(t('ctx.refreshTakes'), takes.refresh);
         }
         void errors.guard(t('ctx.refreshTimeline'), arrangement.refresh);
+        void errors.guard(t('ctx.selectCloned'), () => clone.finished(job));
       }),
     );
 
@@ -361,7 +370,7 @@ export class AppController implements AppControllers {
   dispose(): void {
     this.owner.dispose();
     this.layout.dispose();
-    for (const c of [this.input, this.exports, this.transfer, this.audition, this.transport, this.region, this.form, this.jobs, this.takes, this.selection, this.arrangement]) c.dispose();
+    for (const c of [this.input, this.exports, this.transfer, this.audition, this.clone, this.transport, this.region, this.form, this.jobs, this.takes, this.selection, this.arrangement]) c.dispose();
     for (const c of [this.history, this.engines, this.project, this.connection, this.errors]) c.dispose();
     this.output.dispose();
     this.pickFiles.clear();

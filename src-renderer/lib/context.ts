@@ -6,6 +6,7 @@ import { getContext, setContext } from 'svelte';
 import type { AppControllers } from './app.svelte';
 import type { ArrangementController } from './arrangement.svelte';
 import type { AuditionController } from './audition.svelte';
+import type { CloneController } from './clone.svelte';
 import type { ConnectionController } from './connection.svelte';
 import type { EditForm } from './edit-form.svelte';
 import type { EnginesController } from './engines.svelte';
@@ -63,6 +64,7 @@ export const [setPickFiles, getPickFiles] = pair<Signal>('file picker request');
 export const [setRegion, getRegion] = pair<RegionController>('region');
 export const [setExports, getExports] = pair<ExportController>('export');
 export const [setTranscripts, getTranscripts] = pair<TranscriptsController>('transcripts');
+export const [setClone, getClone] = pair<CloneController>('clone');
 
 /** Provides every controller to the component tree (called once, by the root component). */
 export function provideControllers(c: AppControllers): void {
@@ -89,4 +91,5 @@ export function provideControllers(c: AppControllers): void {
   setRegion(c.region);
   setExports(c.exports);
   setTranscripts(c.transcripts);
+  setClone(c.clone);
 }

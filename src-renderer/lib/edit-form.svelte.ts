@@ -78,8 +78,9 @@ export class EditForm {
   get engine(): EngineInfo | undefined {
     return this.engines.find((e) => e.id === this.engineId);
   }
+  /** The engine's edit tasks; `clone` makes a new clip from a voice prompt and has its own panel (ClonePanel). */
   get taskNames(): string[] {
-    return Object.keys(this.engine?.tasks ?? {});
+    return Object.keys(this.engine?.tasks ?? {}).filter((t) => t !== 'clone');
   }
   get taskInfo(): TaskInfo | undefined {
     return this.engine?.tasks[this.task];

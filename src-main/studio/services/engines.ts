@@ -16,6 +16,11 @@ export class EnginesService {
 
   /** The host restarted: capabilities may have changed. */
   hostRestarted(): void {
+    this.invalidate();
+  }
+
+  /** Capabilities may have changed (a model pack failed its checks, or was installed): ask the host again. */
+  invalidate(): void {
     this.cache = null;
     this.ctx.events.emit('engines.changed', {});
   }

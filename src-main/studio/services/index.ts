@@ -2,6 +2,7 @@
 // the direction of use (projects → jobs → takes; media → timeline), and what jobs hold is read through the kinds table.
 
 import type { StudioContext } from '../context';
+import { CloneService } from './clone';
 import { EnginesService } from './engines';
 import { ExportService } from './export';
 import { HistoryService } from './history';
@@ -22,6 +23,7 @@ export interface Services {
   history: HistoryService;
   export: ExportService;
   engines: EnginesService;
+  clone: CloneService;
 }
 
 export function createServices(ctx: StudioContext, callsSettled: () => Promise<void>): Services {
@@ -40,5 +42,6 @@ export function createServices(ctx: StudioContext, callsSettled: () => Promise<v
     history: new HistoryService(ctx, kinds),
     export: new ExportService(ctx, jobs),
     engines,
+    clone: new CloneService(ctx, jobs, engines, timeline),
   };
 }

@@ -5,6 +5,7 @@ import { RetakeError, type Clip, type Overlap, type ParsedParams, type Result, t
 import type { Segment } from '../../audio/analysis/common';
 import { parseJson, type ClipRow } from '../../store/rows';
 import type { ChangeRecorder } from '../../store/history';
+import type { NewTake } from '../../store/repos/takes';
 import type { StudioContext } from '../context';
 import { lengthInProject, trackEntity } from '../mapping';
 import { parseScript } from '../script';
@@ -37,6 +38,10 @@ export interface Placement {
   trackId: number | undefined;
   start: number | undefined;
   metrics: Record<string, unknown> | null;
+  /** The clip's name as given (default: `name` without its file extension). */
+  clipName?: string;
+  /** What the source take records besides its media (an engine's result: engine, seed, texts, params …). */
+  take?: Omit<NewTake, 'clip_id' | 'media_hash' | 'kind' | 'state' | 'metrics'>;
 }
 
 export class TimelineService {
@@ -163,14 +168,15 @@ export class TimelineService {
       }
     }
     const len = lengthInProject(this.ctx.mediaRow(a.hash), this.ctx.rate);
-    const clipName = a.name.replace(/\.[^.]+$/, '') || a.name;
+    const clipName = a.clipName ?? (a.name.replace(/\.[^.]+$/, '') || a.name);
     const clip = repos.clips.add({ track_id: trackId, name: clipName, start: a.start ?? repos.clips.trackEnd(trackId), in_point: 0, out_point: len });
     rec.created('clips', clip);
     const take = repos.takes.add({
+      name: 'Source',
+      ...a.take,
       clip_id: clip,
       media_hash: a.hash,
       kind: 'source',
-      name: 'Source',
       metrics: a.metrics ? JSON.stringify(a.metrics) : null,
       state: 'visible',
     });

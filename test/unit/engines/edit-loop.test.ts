@@ -221,3 +221,27 @@ describe('measureTake', () => {
     expect(seen).toEqual([ANALYSIS_MAX_SEC * rate, ANALYSIS_MAX_SEC * rate]);
   });
 });
+
+describe('runEditLoop: engine output that cannot be a take', () => {
+  /** An engine whose output is made by `make` from its input. */
+  const faulty = (make: (a: AudioData) => AudioData): Engine => ({ capabilities: () => caps, edit: async (a) => ({ audio: make(a) }) });
+  const silent = (a: AudioData): AudioData => ({ sampleRate: a.sampleRate, channels: a.channels.map((c) => new Float32Array(c.length)) });
+  const nan = (a: AudioData): AudioData => ({ sampleRate: a.sampleRate, channels: a.channels.map((c) => c.map((x, i) => (i === 5 ? Number.NaN : x))) });
+
+  it('is an engine failure, never a take, in both the range and the region form', async () => {
+    const request = { task: 'halve', option: 'x', seed: 1 };
+    const signal = new AbortController().signal;
+    const kept: IterationOutput[] = [];
+    for (const [make, re] of [[silent, /produced silence from audio whose peak is/], [nan, /NaN or infinite/]] as const) {
+      await expect(runEditLoop({ engine: faulty(make), input, signal, range: { start: 0, end: 8000 }, request, onIteration: (_i, o) => void kept.push(o) })).rejects.toMatchObject({
+        code: 'E_ENGINE_FAILED',
+        message: expect.stringMatching(re),
+      });
+      await expect(runEditLoop({ engine: faulty(make), input, signal, request, onIteration: (_i, o) => void kept.push(o) })).rejects.toMatchObject({
+        code: 'E_ENGINE_FAILED',
+        message: expect.stringMatching(re),
+      });
+    }
+    expect(kept).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@
 // handlers for, records every call in order, and pushes events. A call without a handler fails with the method's
 // name, so a test never passes on a call it did not expect.
 
-import type { Clip, EditJob, EventMessage, EventName, Events, MethodName, Params, ProjectInfo, Result, Take, Track } from '../../../src-main/contract';
+import type { Clip, CloneJob, EditJob, EventMessage, EventName, Events, MethodName, Params, ProjectInfo, Result, Take, Track } from '../../../src-main/contract';
 import type { ImportSource } from '../../../src-main/contract/methods';
 import { Client, ClientError, type ConnectionState, type Transport, type UploadOptions } from '../../../src-renderer/lib/client';
 
@@ -220,4 +220,9 @@ export function job(id: number, clipId: number, over: Partial<EditJob> = {}): Ed
     finishedAt: null,
     ...over,
   };
+}
+
+export function cloneJob(id: number, clipId: number, over: Partial<CloneJob> = {}): CloneJob {
+  const { kind: _kind, range: _range, lengthMode: _mode, ...common } = job(id, clipId);
+  return { ...common, kind: 'clone', engine: 'editx', task: 'clone', option: null, iterations: 1, params: {}, ...over };
 }

@@ -43,6 +43,9 @@ export interface DecodeOptions {
   progress?: (value: number, stage: string) => void;
   flowRuntime?: Partial<WindowRuntime>;
   vocoderChunkFrames?: number;
+  /** Round the prompt mel and the speaker embedding to bf16 (default: the pack's flow.settings.bf16Prompt); the
+   * engine's reference profile decides (../profile.ts). */
+  bf16Prompt?: boolean;
 }
 
 export interface DecodeTimings {
@@ -127,10 +130,11 @@ export class EditxDecoder {
       throw new RetakeError('E_VALIDATION', `The prompt mel has ${prompt.mel.bins} bins; the flow needs ${bins}.`);
     }
     const tp = tokenPairs(prompt.codes, codes);
-    const cond = promptCondition(prompt.mel, flow.ratio * tp.promptFrames, flow.component.settings.bf16Prompt);
+    const bf16Prompt = opts.bf16Prompt ?? flow.component.settings.bf16Prompt;
+    const cond = promptCondition(prompt.mel, flow.ratio * tp.promptFrames, bf16Prompt);
     const ts = performance.now();
     const cs = process.cpuUsage();
-    const speaker = await flow.projectSpeaker(prompt.embedding);
+    const speaker = await flow.projectSpeaker(prompt.embedding, bf16Prompt);
     const speakerMs = performance.now() - ts;
     const speakerCpu = process.cpuUsage(cs);
     const progress = opts.progress;

@@ -145,11 +145,11 @@ export class FlowDecoder {
     return this.component.noise.shape[1];
   }
 
-  /** The CAM++ embedding projected for the flow (rounded to bf16 first when the pack says so). */
-  async projectSpeaker(embedding: Float32Array): Promise<Float32Array> {
+  /** The CAM++ embedding projected for the flow (rounded to bf16 first when the pack, or the caller, says so). */
+  async projectSpeaker(embedding: Float32Array, bf16Prompt = this.component.settings.bf16Prompt): Promise<Float32Array> {
     const dim = this.component.config.spkEmbedDim;
     if (embedding.length !== dim) throw new RangeError(`the speaker embedding must have ${dim} values, got ${embedding.length}`);
-    const e = this.component.settings.bf16Prompt ? bf16Array(embedding) : embedding;
+    const e = bf16Prompt ? bf16Array(embedding) : embedding;
     const r = await this.speakerGraph.run({ embedding: { type: 'float32', data: e, dims: [1, dim] } }, ['speaker']);
     return (r.speaker as { data: Float32Array }).data.slice();
   }

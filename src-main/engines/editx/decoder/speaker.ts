@@ -32,9 +32,12 @@ export interface PromptAudioFeatures {
 export const PROMPT_PEAK_CAP = 0.6;
 
 export class SpeakerEncoder {
+  /** The graph, opened on the first embedding: a decode whose prompt features are cached never needs it. */
+  private graph: Promise<DecoderGraph> | null = null;
+
   private constructor(
     readonly component: SpeakerEncoderComponent,
-    private readonly graph: DecoderGraph,
+    private readonly src: SessionSource,
   ) {}
 
   static async open(pack: ModelPack, src: SessionSource = { pack }): Promise<SpeakerEncoder> {
@@ -42,7 +45,18 @@ export class SpeakerEncoder {
     if (!c) {
       throw new RetakeError('E_ENGINE_UNAVAILABLE', `The model pack in ${pack.dir} has no speaker encoder (components.speakerEncoder, campplus.onnx).`);
     }
-    return new SpeakerEncoder(c, await DecoderGraph.open('campplus', src));
+    return new SpeakerEncoder(c, src);
+  }
+
+  private session(): Promise<DecoderGraph> {
+    if (!this.graph) {
+      const g = DecoderGraph.open('campplus', this.src);
+      this.graph = g;
+      g.catch(() => {
+        if (this.graph === g) this.graph = null;
+      });
+    }
+    return this.graph;
   }
 
   /** The embedding of a fbank (frames × 80). */
@@ -51,14 +65,17 @@ export class SpeakerEncoder {
     if (fbank.bins !== bins || fbank.frames < 1) {
       throw new RetakeError('E_VALIDATION', `CAM++ needs a fbank of ${bins} bins and at least one frame (got ${fbank.frames} × ${fbank.bins}).`);
     }
-    const input = this.graph.inputNames[0] as string;
-    const output = this.graph.outputNames[0] as string;
-    const r = await this.graph.run({ [input]: { type: 'float32', data: fbank.data, dims: [1, fbank.frames, bins] } }, [output]);
+    const graph = await this.session();
+    const input = graph.inputNames[0] as string;
+    const output = graph.outputNames[0] as string;
+    const r = await graph.run({ [input]: { type: 'float32', data: fbank.data, dims: [1, fbank.frames, bins] } }, [output]);
     return (r[output] as { data: Float32Array }).data.slice();
   }
 
   async release(): Promise<void> {
-    await this.graph.release();
+    const g = this.graph;
+    this.graph = null;
+    if (g) await (await g.catch(() => null))?.release();
   }
 }
 

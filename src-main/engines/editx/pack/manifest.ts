@@ -226,6 +226,10 @@ export const TextTokenizerSchema = z
     /** Release date (YYYY-MM-DD) of the published weights the pack was exported from; picks the default profile. */
     modelRevision: z.string().regex(REVISION, 'must be a date YYYY-MM-DD').optional(),
     promptEncoding: PromptEncodingSchema.optional(),
+    /** The paralinguistic tags this model revision was trained on, exact spellings without the brackets they are
+     *  written in (`Laughter` → "[Laughter]" in the new text); upstream has no validation list and the spelling changed
+     *  between revisions (EDITX-SPEC.md §2), so the list is data of the pack. Absent: the first published list. */
+    paralinguisticTags: z.array(z.string().min(1).regex(/^[^[\]]+$/, 'must be a tag name without brackets')).optional(),
   })
   .superRefine((tt, ctx) => {
     const pe = tt.promptEncoding;

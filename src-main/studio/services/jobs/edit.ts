@@ -320,6 +320,7 @@ export function editKind(ctx: StudioContext): JobKind<EditSpec> {
                 name: takeName(job, i),
                 engine: job.engine,
                 engine_version: r.engineVersion,
+                pack_hash: typeof r.info?.packHash === 'string' ? r.info.packHash : null,
                 task: job.task,
                 option: job.option,
                 iteration: i + 1,

@@ -16,7 +16,7 @@ export type JobSubject = Job extends infer J ? (J extends Job ? Omit<J, JobCommo
 
 /** The clip a job works on (progress events name it), or null. */
 export function subjectClip(s: JobSubject): number | null {
-  return s.kind === 'edit' ? s.clipId : null;
+  return s.kind === 'edit' || s.kind === 'clone' ? s.clipId : null;
 }
 
 /** How the takes a job made enter the timeline (in the same undo step that shows them). */
@@ -37,6 +37,8 @@ export interface JobRun<S> {
   madeTake(takeId: number): void;
   /** Records what the job produced besides takes (the kind's JSON, e.g. an export's files); announced as an update. */
   setResult(result: unknown): void;
+  /** Takes the job made and showed itself (e.g. a clone's new clip), recorded as its results; nothing is committed. */
+  results(takeIds: number[]): void;
 }
 
 /** Any schema with zod's `parse` (throws on bad input). */
@@ -118,7 +120,7 @@ export class JobKinds {
     for (const r of repos.jobs.active()) {
       if (r.clip_id !== null) clips.add(r.clip_id);
       const j = this.entity(r);
-      if (j?.kind === 'edit') takes.add(j.inputTakeId);
+      if (j?.kind === 'edit' || j?.kind === 'clone') takes.add(j.inputTakeId);
       for (const t of JSON.parse(r.result_take_ids) as number[]) takes.add(t);
     }
     return { clips, takes };

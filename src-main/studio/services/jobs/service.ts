@@ -189,6 +189,7 @@ export class JobsService {
         jobs.setResult(id, JSON.stringify(result));
         this.ctx.events.emit('job.updated', { job: this.entity(id) });
       },
+      results: (takeIds) => jobs.setResults(id, [...created, ...takeIds]),
     };
 
     let error: { code: string; message: string } | null = null;
@@ -201,6 +202,8 @@ export class JobsService {
       } else {
         status = 'failed';
         error = e instanceof RetakeError ? { code: e.code, message: e.message } : { code: 'E_INTERNAL', message: String(e) };
+        // An engine found its model unusable (e.g. a damaged pack file): it now lists itself as unavailable.
+        if (error.code === 'E_ENGINE_UNAVAILABLE') this.engines.invalidate();
       }
     }
     if (this.ctx.project !== proj) return;
