@@ -247,6 +247,7 @@ export const en = {
   'track.silent': 'silent',
   'track.lane': 'Lane of {name}',
 
+  'clip.changedSpan': 'Changed by the edit of the active take',
   'clip.label': '{name}, {length}',
   'clip.headerHint': 'Drag to move (Shift: no snapping); double-click to zoom to the clip',
   'clip.trimStart': 'Drag to trim the start',

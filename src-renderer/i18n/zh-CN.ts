@@ -245,6 +245,7 @@ export const zhCN: Record<MessageKey, string> = {
   'track.silent': '无声',
   'track.lane': '{name} 的轨道区',
 
+  'clip.changedSpan': '当前版本的编辑改动了这一段',
   'clip.label': '{name}，{length}',
   'clip.headerHint': '拖动以移动（Shift：不吸附）；双击缩放到该片段',
   'clip.trimStart': '拖动以修剪开头',
