@@ -154,7 +154,7 @@ export class AppController implements AppControllers {
       commands: this.commands(),
       canDrop: () => project.isOpen,
       drop: (files, where) => void this.transfer.importFiles(files, where),
-      modal: () => this.folders.open,
+      modal: () => this.folders.open || this.exports.open,
     });
     this.remember();
     this.wire();
