@@ -120,6 +120,7 @@ describe('regions, length modes, fair A/B and export in the browser', () => {
     await expect(page.locator(`${active} [data-testid="take-change"]`).getAttribute('data-mode')).resolves.toBe('fit');
     await expect(num(page, `${active} [data-testid="take-change"]`, 'data-length-change')).resolves.toBe(0);
     await page.locator(`${clipA} [data-testid="changed-span"]`).first().waitFor();
+    await shot(page, 'e2e-region-done.png');
     expect((await num(page, clipA, 'data-out')) - (await num(page, clipA, 'data-in'))).toBe(aLen);
     await expect(num(page, clipB, 'data-start')).resolves.toBe(bStart0);
 
