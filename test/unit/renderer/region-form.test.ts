@@ -1,10 +1,11 @@
 // Region edits in the renderer over a fake core: the part of each selected clip a timeline range covers, the plan the
 // form reads the region's words from, the length mode (per edit, the project's defaults, speed never fitted), the
 // reasons Apply cannot run, one job per covered clip with its own range, the tag text helpers, and the export dialog's
-// request and refusals.
+// request and refusals, its job followed through events (progress never back, the download offered once), and the
+// script import.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EditPlan, EngineInfo, Params } from '../../../src-main/contract';
+import type { EditPlan, EngineInfo, ExportedFile, ExportJob, Params } from '../../../src-main/contract';
 import { AppController } from '../../../src-renderer/lib/app.svelte';
 import { regionTargets, spanOnTimeline } from '../../../src-renderer/lib/region-targets';
 import { insertAt, stripTags, tagsIn } from '../../../src-renderer/lib/tags';
@@ -190,5 +191,108 @@ describe('the export dialog', () => {
     exp.scope = 'mix';
     exp.openDialog();
     expect(exp.scope).toBe('range');
+  });
+});
+
+function exportJob(id: number, over: Partial<ExportJob> = {}): ExportJob {
+  return {
+    kind: 'export',
+    id,
+    status: 'queued',
+    progress: 0,
+    stage: null,
+    error: null,
+    resultTakeIds: [],
+    createdAt: '2026-01-01T00:00:00Z',
+    startedAt: null,
+    finishedAt: null,
+    scope: { kind: 'mix' },
+    encoding: 'wav-pcm24',
+    loudness: { preset: 'podcast', targetLufs: -16, ceilingDbtp: -1 },
+    files: [],
+    ...over,
+  };
+}
+
+describe('the export job', () => {
+  it('follows its events to the end and offers the files to download once (web shell)', async () => {
+    const { app, core } = await started();
+    const started_: Params<'export.start'>[] = [];
+    core.handlers['export.start'] = (p) => {
+      started_.push(p);
+      return exportJob(7);
+    };
+    const downloads: string[][] = [];
+    app.exports.downloaded.on((files) => downloads.push(files.map((f) => f.href ?? '')));
+    app.exports.loudness = 'podcast';
+    await app.exports.start();
+    expect(started_).toHaveLength(1);
+    expect(app.exports.running).toBe(true);
+
+    core.emit('job.progress', { jobId: 7, kind: 'export', clipId: null, progress: 0.6, stage: 'Rendering' });
+    expect([app.exports.job?.status, app.exports.job?.progress, app.exports.job?.stage]).toEqual(['running', 0.6, 'Rendering']);
+    // A late snapshot does not take the bar back; another job's events are not this dialog's.
+    core.emit('job.updated', { job: exportJob(7, { status: 'running', progress: 0.2 }) });
+    core.emit('job.progress', { jobId: 8, kind: 'export', clipId: null, progress: 0.9, stage: 'x' });
+    expect(app.exports.job?.progress).toBe(0.6);
+
+    const file: ExportedFile = {
+      path: '/p/exports/mix.wav',
+      url: '/exports/mix.wav',
+      name: 'mix.wav',
+      bytes: 10,
+      sidecarPath: '/p/exports/mix.wav.json',
+      sidecarUrl: '/exports/mix.wav.json',
+      sampleRate: SR,
+      channels: 1,
+      frames: SR,
+      durationSec: 1,
+      integratedLufs: -16,
+      truePeakDbtp: -1.2,
+      gainDb: 3,
+      limited: false,
+      shortfallLu: null,
+    };
+    core.emit('job.finished', { job: exportJob(7, { status: 'done', progress: 1, files: [file] }) });
+    core.emit('job.updated', { job: exportJob(7, { status: 'done', progress: 1, files: [file] }) });
+    expect(app.exports.running).toBe(false);
+    expect(downloads).toEqual([['http://fake/exports/mix.wav']]);
+    expect(app.exports.files[0]?.sidecarHref).toBe('http://fake/exports/mix.wav.json');
+    // A running job that ends late is not brought back to running by an old snapshot.
+    core.emit('job.updated', { job: exportJob(7, { status: 'running', progress: 0.5 }) });
+    expect(app.exports.job?.status).toBe('done');
+  });
+});
+
+describe('the script import', () => {
+  it('sends the file\'s text with the format its name says, and keeps what it read for the inspector', async () => {
+    const { app, core } = await started();
+    const calls: Params<'transcripts.import'>[] = [];
+    core.handlers['transcripts.import'] = (p) => {
+      calls.push(p);
+      return { clips: [clip(1, { transcript: 'hello' })], lines: 2, problems: [{ line: 3, reason: 'no end time' }] };
+    };
+    await app.transcripts.importScript(new File(['1\n00:00:00,000 --> 00:00:01,000\nhello\n'], 'scene.SRT'));
+    expect(calls).toEqual([{ content: '1\n00:00:00,000 --> 00:00:01,000\nhello\n', format: 'srt' }]);
+    expect(app.arrangement.clips.find((c) => c.id === 1)?.transcript).toBe('hello');
+    expect(app.transcripts.lastImport).toEqual({ file: 'scene.SRT', lines: 2, clips: 1, problems: [{ line: 3, reason: 'no end time' }] });
+    expect(app.transcripts.importing).toBe(false);
+  });
+
+  it('saves a typed transcript only when it changed', async () => {
+    const { app, core } = await started();
+    const sets: unknown[] = [];
+    core.handlers['clips.setTranscript'] = (p) => {
+      sets.push(p);
+      return clip(1, { transcript: p.text });
+    };
+    const c = app.arrangement.clips.find((x) => x.id === 1)!;
+    await app.transcripts.save(c, '  one two three four ');
+    await app.transcripts.save(c, 'one two');
+    await app.transcripts.save(c, '   ');
+    expect(sets).toEqual([
+      { clipId: 1, text: 'one two' },
+      { clipId: 1, text: null },
+    ]);
   });
 });
