@@ -223,7 +223,7 @@ describe('the export job', () => {
       return exportJob(7);
     };
     const downloads: string[][] = [];
-    app.exports.downloaded.on((files) => downloads.push(files.map((f) => f.href ?? '')));
+    app.exports.downloaded.on((files) => void downloads.push(files.map((f) => f.href ?? '')));
     app.exports.loudness = 'podcast';
     await app.exports.start();
     expect(started_).toHaveLength(1);
