@@ -79,6 +79,19 @@ describe('editx engine on the tiny pack', () => {
     const tags26 = ['sigh', 'clears throat', 'Question-oh'];
     const p26 = testPack(join(home, 'tags26'), (m) => (m.components.textTokenizer.paralinguisticTags = tags26));
     expect(engine(p26).capabilities().tags).toEqual(tags26);
+    // A pack of the current published weights that records its revision and no list (as the TypeScript pack builder
+    // writes it): the 2026 profile by default and the 22 tags of that revision.
+    const current = testPack(join(home, 'current'), (m) => {
+      m.components.textTokenizer.modelRevision = '2026-01-29';
+      delete m.components.textTokenizer.paralinguisticTags;
+    });
+    const capsNow = engine(current).capabilities();
+    expect(capsNow.description).toMatch(/"tiny-random" \(2026 reference profile\)/);
+    expect(capsNow.tags).toHaveLength(22);
+    expect(capsNow.tags).toEqual(expect.arrayContaining(['clears throat', 'Question-oh']));
+    // The same without a revision: the first published list and the 2025-12 profile.
+    const old = testPack(join(home, 'old'), (m) => delete m.components.textTokenizer.paralinguisticTags);
+    expect(engine(old).capabilities()).toMatchObject({ tags: manifest.components.textTokenizer.paralinguisticTags, description: expect.stringMatching(/2025-12 reference profile/) });
   });
 
   it('is unavailable, saying how to get a pack, when none is configured or installed', () => {
@@ -116,12 +129,17 @@ describe('editx engine on the tiny pack', () => {
     expect(Buffer.compare(Buffer.from(d.audio.channels[0]!.buffer), Buffer.from(a.audio.channels[0]!.buffer))).not.toBe(0);
   });
 
-  it('clones with the 2025-12 speaker name, and with the 2026 profile (chat template, temperature only, speaker "debug")', async () => {
+  it('clones with the 2025-12 speaker name, reproducibly, and with the 2026 profile of the 2026 weights (chat template, temperature only, speaker "debug")', async () => {
     const req: EditRequest = { task: 'clone', text: TEXT, newText: 'Hello there, nice weather today.', seed: 5 };
-    const a = await run(engine(), req);
+    const e = engine();
+    const a = await run(e, req);
     checkAudio(a);
     expect(a.info!.speaker).toMatch(/^clone_[0-9a-f]{16}$/);
-    const p26 = testPack(join(home, 'p2026'), (m) => (m.components.textTokenizer.promptEncoding = { profile: '2026' }));
+    // Same prompt, text and seed: the same samples.
+    const again = await run(e, req);
+    expect(Buffer.compare(Buffer.from(again.audio.channels[0]!.buffer), Buffer.from(a.audio.channels[0]!.buffer))).toBe(0);
+    // No promptEncoding.profile: the model revision picks the profile.
+    const p26 = testPack(join(home, 'p2026'), (m) => (m.components.textTokenizer.modelRevision = '2026-01-29'));
     const b = await run(engine(p26), req);
     checkAudio(b);
     expect(b.info).toMatchObject({ profile: '2026', speaker: 'debug' });
