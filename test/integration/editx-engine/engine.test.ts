@@ -178,6 +178,22 @@ describe('editx engine on the tiny pack', () => {
     expect(lmA.isReleased).toBe(true);
   });
 
+  it('under the auto provider setting, runs where a GPU provider is missing and says why in the take', async () => {
+    const e = createEditxEngine({ home, pack, provider: 'auto', intraOpNumThreads: 1, maxNewIds: 40, log: () => {} });
+    engines.push(e);
+    const r = await run(e, { task: 'denoise', seed: 2 });
+    checkAudio(r);
+    const info = r.info as { provider: string; providerReason: string; memory: Record<string, number> };
+    if (info.provider === 'cpu') {
+      // This machine: onnxruntime-node without its CUDA provider, so the LM's GPU variant did not start.
+      expect(info.providerReason).toMatch(/^runs on the CPU because (the GPU|CUDA) did not start: onnxruntime's CUDA provider, or the CUDA 12 and cuDNN 9 libraries it loads, is not installed \(run "npm run setup:gpu"/);
+    } else {
+      expect(info.providerReason).toMatch(/^runs on CUDA/);
+    }
+    // Peak memory while each stage was open, as the take records it.
+    for (const stage of ['lm', 'vq02', 'vq06', 'flowEstimator', 'hiftTrunk', 'campplus']) expect(info.memory[stage], stage).toBeGreaterThan(0);
+  });
+
   it('refuses input over 30 s, pointing at region edits', async () => {
     const long: AudioData = { sampleRate: 16000, channels: [new Float32Array(31 * 16000)] };
     await expect(engine().edit(long, { task: 'denoise', seed: 1 }, { signal: new AbortController().signal, progress: () => {} })).rejects.toMatchObject({
