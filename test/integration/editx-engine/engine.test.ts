@@ -11,7 +11,9 @@ import { decodeFile } from '../../../src-main/audio/decode';
 import type { AudioData } from '../../../src-main/audio/types';
 import { createEditxEngine, type EditxEngine } from '../../../src-main/engines/editx/engine';
 import { EngineRegistry } from '../../../src-main/engines/registry';
-import type { EditRequest, EditResult } from '../../../src-main/engines/types';
+import type { EditRequest, EditResult, Engine } from '../../../src-main/engines/types';
+import { runEditLoop } from '../../../src-main/engines/edit-loop';
+import { encodeWav } from '../../../src-main/audio/wav';
 import { tempDir } from '../../helpers/tmp';
 import { corpusFile } from '../../helpers/studio';
 import { requireTinyPack } from '../editx-lm/tiny-pack';
@@ -192,6 +194,32 @@ describe('editx engine on the tiny pack', () => {
     }
     // Peak memory while each stage was open, as the take records it.
     for (const stage of ['lm', 'vq02', 'vq06', 'flowEstimator', 'hiftTrunk', 'campplus']) expect(info.memory[stage], stage).toBeGreaterThan(0);
+  });
+
+  it('edits a whole input over 30 s through the edit loop\'s windows; a text task there asks for a region of at most 30 s', async () => {
+    // 45 s: the corpus line ten times with half a second of silence after each, so the loop finds pauses to cut at.
+    const line = (await speech()).channels[0]!;
+    const gap = 12000;
+    const long = new Float32Array(10 * (line.length + gap));
+    for (let i = 0; i < 10; i++) long.set(line, i * (line.length + gap));
+    const file = join(home, 'long.wav');
+    writeFileSync(file, encodeWav({ sampleRate: 24000, channels: [long] }, 'float32'));
+    // Room in the LM for a window's prompt (~41.67 ids per second of input) and a few new ids.
+    const roomy = testPack(join(home, 'roomy'), (m) => (m.components.lm.generation.maxTotalIds = 2400));
+    const e = createEditxEngine({ home, pack: roomy, provider: 'cpu', intraOpNumThreads: 1, maxNewIds: 30, log: () => {} });
+    engines.push(e);
+    const windows: number[] = [];
+    const spy: Engine = { capabilities: () => e.capabilities(), edit: (a, r, c) => (windows.push(a.channels[0]!.length / a.sampleRate), e.edit(a, r, c)) };
+    const out = await runEditLoop({ engine: spy, input: file, request: { task: 'denoise', seed: 8 }, signal: new AbortController().signal });
+    expect(windows.length).toBeGreaterThanOrEqual(2);
+    for (const w of windows) expect(w).toBeLessThanOrEqual(30);
+    expect(out.region).toMatchObject({ windows: windows.length });
+    expect(out.audio.sampleRate).toBe(24000);
+    expect(out.audio.channels[0]!.every((v) => Number.isFinite(v))).toBe(true);
+    await expect(
+      runEditLoop({ engine: spy, input: file, request: { task: 'emotion', option: 'happy', text: TEXT, seed: 8 }, signal: new AbortController().signal }),
+    ).rejects.toMatchObject({ code: 'E_INPUT_TOO_LONG', message: expect.stringMatching(/runs as one window: select at most 30 s/) });
+    expect(windows.length).toBe(out.region!.windows);
   });
 
   it('refuses input over 30 s, pointing at region edits', async () => {
