@@ -9,6 +9,7 @@ import type { Client } from './client';
 import { randomSeed } from './edit-form.svelte';
 import type { EnginesController } from './engines.svelte';
 import type { ErrorsController } from './errors.svelte';
+import { t } from './i18n.svelte';
 import { isActive, type JobsController, type JobView } from './jobs.svelte';
 import type { SelectionController } from './selection.svelte';
 
@@ -57,12 +58,12 @@ export class CloneController {
   /** Why Clone is not possible right now, or null when it is. */
   get problem(): string | null {
     const engine = this.engine;
-    if (!engine) return 'No engine can clone a voice.';
-    if (!engine.available) return engine.unavailableReason ?? `${engine.name} cannot run on this machine.`;
-    if (this.source === 'clip' && !this.deps.selection.clip) return 'Select the clip whose voice to clone, or choose a file.';
-    if (this.source === 'file' && !this.file) return 'Choose the audio file whose voice to clone.';
-    if (!this.promptText.trim()) return 'Type what the prompt says (its transcript).';
-    if (!this.text.trim()) return 'Type the new line to speak.';
+    if (!engine) return t('clone.noEngine');
+    if (!engine.available) return engine.unavailableReason ?? t('form.engineCannotRun', { name: engine.name });
+    if (this.source === 'clip' && !this.deps.selection.clip) return t('clone.needsClip');
+    if (this.source === 'file' && !this.file) return t('clone.needsFile');
+    if (!this.promptText.trim()) return t('clone.needsPromptText');
+    if (!this.text.trim()) return t('clone.needsText');
     return null;
   }
 
@@ -97,7 +98,7 @@ export class CloneController {
     const engine = this.engine!;
     this.submitting = true;
     try {
-      await this.deps.errors.guard('Clone the voice', async () => {
+      await this.deps.errors.guard(t('ctx.clone'), async () => {
         let promptTakeId: number;
         let trackId: number | undefined;
         if (this.source === 'file') {
@@ -131,7 +132,7 @@ export class CloneController {
   async cancel(): Promise<void> {
     const j = this.job;
     if (!j || !isActive(j.status)) return;
-    await this.deps.errors.guard('Cancel the clone', () => this.deps.jobs.cancel(j.id));
+    await this.deps.errors.guard(t('ctx.cancelClone'), () => this.deps.jobs.cancel(j.id));
   }
 
   /** A job ended: when it is our clone and it is done, its new clip (already on the refreshed timeline) is selected. */

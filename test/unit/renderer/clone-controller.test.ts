@@ -1,10 +1,12 @@
 // The Clone panel's controller over a fake core, inside the composition root: which engine clones, why Clone is not
 // possible yet, the clone.submit request for the selected clip (its active take, its track), the prompt transcript
-// taken from the clip, the job followed through job events, and the new clip selected when the job is done.
+// taken from the clip, the job followed through job events, the new clip selected when the job is done, and its reasons
+// in the UI's language.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CloneJob, EngineInfo } from '../../../src-main/contract';
 import { AppController } from '../../../src-renderer/lib/app.svelte';
+import { i18n } from '../../../src-renderer/lib/i18n.svelte';
 import { clip, cloneJob, fakeProject, settle, take, track } from './fake-core';
 
 const PROSODY: EngineInfo = {
@@ -40,6 +42,7 @@ let app: AppController | null = null;
 afterEach(() => {
   app?.dispose();
   app = null;
+  i18n.setLocale(null);
 });
 
 async function started(engines: EngineInfo[]) {
@@ -77,6 +80,19 @@ describe('clone controller', () => {
     expect(app.clone.problem).toBe('Type the new line to speak.');
     app.clone.text = 'A new line.';
     expect(app.clone.problem).toBeNull();
+  });
+
+  it('gives its reasons in the UI\'s language', async () => {
+    const { app } = await started([PROSODY]);
+    i18n.setLocale('zh-CN');
+    expect(app.clone.problem).toBe('没有能克隆音色的引擎。');
+    app.engines.list = [PROSODY, { ...EDITX, available: false }];
+    expect(app.clone.problem).toBe('Step-Audio-EditX 无法在这台机器上运行。');
+    app.engines.list = [PROSODY, EDITX];
+    expect(app.clone.problem).toBe('请选中要克隆其音色的片段，或选择一个文件。');
+    app.selection.selectClip(1);
+    await settle();
+    expect(app.clone.problem).toBe('请输入要说的新台词。');
   });
 
   it('leaves clone out of the edit form\'s tasks and writes palette tags into the words at the cursor', async () => {
