@@ -378,6 +378,11 @@ export const en = {
   'metric.items_one': '{n} item',
   'metric.items_other': '{n} items',
 
+  // Units that are words rather than symbols (Hz, dB, LU, s stay as they are).
+  'unit.semitones': 'st',
+  'unit.points': 'pts',
+  'unit.syllPerSec': 'syll/s',
+
   'wave.none': 'No waveform',
   'layout.resizeDock': 'Resize the takes panel',
   'layout.resizeInspector': 'Resize the inspector',

@@ -375,6 +375,10 @@ export const zhCN: Record<MessageKey, string> = {
   'metric.items_one': '{n} 项',
   'metric.items_other': '{n} 项',
 
+  'unit.semitones': '半音',
+  'unit.points': '个百分点',
+  'unit.syllPerSec': '音节/秒',
+
   'wave.none': '无波形',
   'layout.resizeDock': '调整版本面板高度',
   'layout.resizeInspector': '调整检查器宽度',

@@ -1,7 +1,7 @@
 // Display formatting: times, sizes, and the free-form take metrics (known keys get units and translated labels, the
 // rest key: value).
 
-import { t, tn, type MessageKey } from './i18n.svelte';
+import { i18n, t, tn, type MessageKey } from './i18n.svelte';
 
 export function formatTime(sec: number, withMillis = true): string {
   if (!Number.isFinite(sec) || sec < 0) sec = 0;
@@ -47,7 +47,8 @@ export function factor(r: number): string {
 }
 
 type DeltaSource =
-  /** deltas[key] is child − parent, shown with `digits` and `unit` after multiplying by `scale`. */
+  /** deltas[key] is child − parent, shown with `digits` and `unit` (a symbol, or the catalogue key of a word unit)
+   * after multiplying by `scale`. */
   | { key: string; kind: 'diff'; digits: number; unit: string; scale?: number }
   /** deltas[key] is child / parent. */
   | { key: string; kind: 'ratio' };
@@ -70,8 +71,8 @@ const KNOWN: Record<string, Known> = {
     label: 'metric.f0',
     value: (v) => `${fixed(v, 0)} Hz`,
     deltas: [
-      { key: 'f0MedianSt', kind: 'diff', digits: 1, unit: ' st' },
-      { key: 'f0MedianHz', kind: 'diff', digits: 0, unit: ' Hz' },
+      { key: 'f0MedianSt', kind: 'diff', digits: 1, unit: 'unit.semitones' },
+      { key: 'f0MedianHz', kind: 'diff', digits: 0, unit: 'Hz' },
     ],
     primary: true,
   },
@@ -79,8 +80,8 @@ const KNOWN: Record<string, Known> = {
     label: 'metric.loudness',
     value: (v) => `${fixed(v, 1)} LUFS`,
     deltas: [
-      { key: 'loudnessLu', kind: 'diff', digits: 1, unit: ' LU' },
-      { key: 'loudnessLufs', kind: 'diff', digits: 1, unit: ' LU' },
+      { key: 'loudnessLu', kind: 'diff', digits: 1, unit: 'LU' },
+      { key: 'loudnessLufs', kind: 'diff', digits: 1, unit: 'LU' },
     ],
     primary: true,
   },
@@ -89,7 +90,7 @@ const KNOWN: Record<string, Known> = {
     value: (v) => `${fixed(v, 2)} s`,
     deltas: [
       { key: 'durationRatio', kind: 'ratio' },
-      { key: 'durationSec', kind: 'diff', digits: 2, unit: ' s' },
+      { key: 'durationSec', kind: 'diff', digits: 2, unit: 's' },
     ],
     primary: true,
   },
@@ -98,36 +99,36 @@ const KNOWN: Record<string, Known> = {
     value: (v) => `${fixed(v, 2)} s`,
     deltas: [
       { key: 'speechSecRatio', kind: 'ratio' },
-      { key: 'speechSec', kind: 'diff', digits: 2, unit: ' s' },
+      { key: 'speechSec', kind: 'diff', digits: 2, unit: 's' },
     ],
     primary: true,
   },
   voicedRatio: {
     label: 'metric.voiced',
     value: (v) => `${fixed(v * 100, 0)}%`,
-    deltas: [{ key: 'voicedRatio', kind: 'diff', digits: 0, unit: ' pts', scale: 100 }],
+    deltas: [{ key: 'voicedRatio', kind: 'diff', digits: 0, unit: 'unit.points', scale: 100 }],
     primary: true,
   },
   speakingRateSyllPerSec: {
     label: 'metric.rate',
-    value: (v) => `${fixed(v, 1)} syll/s`,
+    value: (v) => `${fixed(v, 1)} ${t('unit.syllPerSec')}`,
     deltas: [
       { key: 'speakingRateRatio', kind: 'ratio' },
-      { key: 'speakingRateSyllPerSec', kind: 'diff', digits: 1, unit: ' syll/s' },
+      { key: 'speakingRateSyllPerSec', kind: 'diff', digits: 1, unit: 'unit.syllPerSec' },
     ],
     primary: true,
   },
   f0RangeSt: {
     label: 'metric.f0Range',
-    value: (v) => `${fixed(v, 1)} st`,
-    deltas: [{ key: 'f0RangeSt', kind: 'diff', digits: 1, unit: ' st' }],
+    value: (v) => `${fixed(v, 1)} ${t('unit.semitones')}`,
+    deltas: [{ key: 'f0RangeSt', kind: 'diff', digits: 1, unit: 'unit.semitones' }],
     primary: false,
   },
   loudnessRangeLu: { label: 'metric.loudnessRange', value: (v) => `${fixed(v, 1)} LU`, deltas: [], primary: false },
   truePeakDbtp: {
     label: 'metric.truePeak',
     value: (v) => `${fixed(v, 1)} dBTP`,
-    deltas: [{ key: 'truePeakDb', kind: 'diff', digits: 1, unit: ' dB' }],
+    deltas: [{ key: 'truePeakDb', kind: 'diff', digits: 1, unit: 'dB' }],
     primary: false,
   },
   samplePeakDbfs: { label: 'metric.samplePeak', value: (v) => `${fixed(v, 1)} dBFS`, deltas: [], primary: false },
@@ -145,6 +146,9 @@ function plain(v: unknown): string {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 40 ? `${s.slice(0, 39)}…` : s;
 }
+
+/** A unit as shown: symbols (Hz, dB) as they are, word units (semitones, syllables per second) translated. */
+const unitText = (unit: string): string => (i18n.has(unit) ? t(unit) : unit);
 
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -179,7 +183,7 @@ export function summarizeMetrics(
         item.delta = factor(dv);
         item.trend = item.delta === '×1.00' ? 'same' : dv > 1 ? 'up' : 'down';
       } else {
-        item.delta = signed(dv * (src.scale ?? 1), src.digits, src.unit);
+        item.delta = signed(dv * (src.scale ?? 1), src.digits, ` ${unitText(src.unit)}`);
         item.trend = item.delta.startsWith('±') ? 'same' : dv > 0 ? 'up' : 'down';
       }
     }

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { factor, formatBytes, formatTime, loudnessShortfall, signed, summarizeMetrics } from '../../../src-renderer/lib/format';
+import { i18n } from '../../../src-renderer/lib/i18n.svelte';
+
+afterEach(() => i18n.setLocale(null));
 
 describe('renderer formatting', () => {
   it('formats times with and without milliseconds', () => {
@@ -69,6 +72,20 @@ describe('renderer formatting', () => {
       { key: 'custom', label: 'custom', value: '0.1235' },
       { key: 'Δnovel', label: 'Δ novel', value: '2' },
     ]);
+  });
+
+  it('translates word units and keeps symbols', () => {
+    i18n.setLocale('zh-CN');
+    const s = summarizeMetrics(
+      { f0MedianHz: 120, voicedRatio: 0.4, speakingRateSyllPerSec: 5.6, f0RangeSt: 10.6 },
+      { f0MedianSt: 0.94, voicedRatio: -0.031, speakingRateSyllPerSec: 0.3, f0RangeSt: -0.5 },
+    );
+    expect(s.primary.map((m) => [m.value, m.delta])).toEqual([
+      ['120 Hz', '+0.9 半音'],
+      ['40%', '−3 个百分点'],
+      ['5.6 音节/秒', '+0.3 音节/秒'],
+    ]);
+    expect(s.more.map((m) => [m.label, m.value, m.delta])).toEqual([['基频范围', '10.6 半音', '−0.5 半音']]);
   });
 
   it('reads a delta under the metric name as a plain difference', () => {
