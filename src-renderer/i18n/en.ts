@@ -186,6 +186,7 @@ export const en = {
   'keys.import': 'Import audio',
   'keys.addTrack': 'Add a track',
   'keys.help': 'Show or hide this help',
+  'keys.wheel': 'wheel',
 
   'timeline.label': 'Timeline',
   'timeline.tracks': 'Tracks',

@@ -184,6 +184,7 @@ export const zhCN: Record<MessageKey, string> = {
   'keys.import': '导入音频',
   'keys.addTrack': '添加轨道',
   'keys.help': '显示或隐藏本帮助',
+  'keys.wheel': '滚轮',
 
   'timeline.label': '时间线',
   'timeline.tracks': '轨道',

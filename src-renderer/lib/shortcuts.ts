@@ -129,6 +129,8 @@ export interface ShortcutRow {
 /** Every shortcut, as the help overlay lists it (keys written for the platform). */
 export function shortcutList(platform: string): ShortcutRow[] {
   const mod = modKeyName(platform);
+  // Key names (Shift, Space, Home) are printed on the keys and stay as they are; the mouse wheel is a word.
+  const wheel = t('keys.wheel');
   const row = (group: ShortcutRow['group'], keys: string[], what: MessageKey): ShortcutRow => ({ keys, what: t(what), group });
   return [
     row('transport', ['Space'], 'keys.playStop'),
@@ -153,8 +155,8 @@ export function shortcutList(platform: string): ShortcutRow[] {
     row('edit', [mod, 'Y'], 'keys.redo'),
     row('edit', ['Esc'], 'keys.escape'),
     row('view', ['+', '−'], 'keys.zoom'),
-    row('view', [mod, 'wheel'], 'keys.zoomWheel'),
-    row('view', ['Shift', 'wheel'], 'keys.scrollWheel'),
+    row('view', [mod, wheel], 'keys.zoomWheel'),
+    row('view', ['Shift', wheel], 'keys.scrollWheel'),
     row('view', ['F'], 'keys.zoomFit'),
     row('view', ['Z'], 'keys.zoomSelection'),
     row('view', ['N'], 'keys.toggleSnap'),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { i18n } from '../../../src-renderer/lib/i18n.svelte';
 import { shortcutFor, shortcutList, type KeyContext, type KeyInput } from '../../../src-renderer/lib/shortcuts';
 
 const key = (k: string, mods: Partial<KeyInput> = {}): KeyInput => ({
@@ -89,6 +90,19 @@ describe('keyboard shortcuts', () => {
     const rows = shortcutList('linux').map((r) => r.keys.join('+'));
     for (const keys of ['Space', 'Shift+Space', 'B', 'L', 'P', 'S', 'Shift+S', 'Delete', 'Ctrl+C', 'Ctrl+X', 'Ctrl+V', 'Ctrl+D', 'Ctrl+A', 'F', 'Z', 'N', 'Home', 'End', 'Ctrl+T', 'Ctrl+I', '?', 'Esc']) {
       expect(rows).toContain(keys);
+    }
+  });
+
+  it('names the mouse wheel in the UI\'s language and keeps the key names', () => {
+    expect(shortcutList('linux').map((r) => r.keys.join('+'))).toContain('Shift+wheel');
+    i18n.setLocale('zh-CN');
+    try {
+      const rows = shortcutList('linux').map((r) => r.keys.join('+'));
+      expect(rows).toContain('Ctrl+滚轮');
+      expect(rows).toContain('Shift+滚轮');
+      expect(rows).toContain('Shift+Space');
+    } finally {
+      i18n.setLocale(null);
     }
   });
 });
