@@ -229,6 +229,8 @@ export const en = {
   'zoom.fitKey': 'Fit the project (F)',
   'zoom.selectionKey': 'Zoom to the selection (Z)',
   'zoom.level': 'Zoom: samples per pixel',
+  'zoom.spp': '{n} spp',
+  'zoom.pxPerSample': '{n} px/smp',
 
   'meter.label': 'Master level',
   'meter.hint': 'Master: sample peak (held), and EBU R128 momentary (M, 400 ms) and short-term (S, 3 s) loudness',

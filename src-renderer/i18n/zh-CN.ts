@@ -227,6 +227,8 @@ export const zhCN: Record<MessageKey, string> = {
   'zoom.fitKey': '显示整个工程（F）',
   'zoom.selectionKey': '缩放到选区（Z）',
   'zoom.level': '缩放：每像素采样数',
+  'zoom.spp': '{n} 采样/像素',
+  'zoom.pxPerSample': '{n} 像素/采样',
 
   'meter.label': '总线电平',
   'meter.hint': '总线：采样峰值（保持），以及 EBU R128 瞬时（M，400 毫秒）和短期（S，3 秒）响度',
