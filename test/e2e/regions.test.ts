@@ -217,9 +217,10 @@ describe('regions, length modes, fair A/B and export in the browser', () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
 
-    // In Chinese: the dialog, the region and the A/B switch speak it too.
+    // In Chinese: the dialog, the region, the A/B switch and the Clone panel speak it too.
     await page.getByTestId('lang-select').selectOption('zh-CN');
     await expect(page.getByTestId('ab-matched').textContent()).resolves.toMatch(/原始电平/);
+    await expect(page.locator('#clone-title').textContent()).resolves.toBe('克隆音色');
     await page.getByTestId('export-open').click();
     await expect(page.locator('#export-title').textContent()).resolves.toBe('导出');
     await shot(page, 'e2e-export-zh.png');
