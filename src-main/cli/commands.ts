@@ -3,6 +3,7 @@
 
 import { analyzeCommand } from './analyze';
 import { debugFeaturesCommand } from './debug-features';
+import { debugLmCommand } from './debug-lm';
 import { debugPromptCommand } from './debug-prompt';
 import { debugTokensCommand } from './debug-tokens';
 import { editCommand } from './edit';
@@ -16,4 +17,5 @@ export const COMMANDS: readonly Command[] = [
   debugPromptCommand,
   debugFeaturesCommand,
   debugTokensCommand,
+  debugLmCommand,
 ];

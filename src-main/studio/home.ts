@@ -39,7 +39,13 @@ export function resolveUserPath(dir: string, userHome: string): string {
 
 interface SettingsFile {
   recent: Array<{ dir: string; name: string; openedAt: string }>;
+  /** The EditX LM variant: "auto" (chosen from the device's free memory when the engine opens its pack, see
+   *  engines/editx/lm/variant-choice.ts) or a variant name (int4, int8, fp16, fp32). */
+  lmVariant?: string;
 }
+
+/** Variant names are the pack manifest's keys: lowercase words, digits and dashes. */
+const VARIANT_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 const MAX_RECENT = 12;
 
@@ -53,7 +59,10 @@ export class Settings {
   private read(): SettingsFile {
     try {
       const data = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<SettingsFile>;
-      return { recent: Array.isArray(data.recent) ? data.recent.filter((r) => typeof r?.dir === 'string') : [] };
+      return {
+        recent: Array.isArray(data.recent) ? data.recent.filter((r) => typeof r?.dir === 'string') : [],
+        ...(typeof data.lmVariant === 'string' && VARIANT_NAME.test(data.lmVariant) ? { lmVariant: data.lmVariant } : {}),
+      };
     } catch {
       return { recent: [] };
     }
@@ -73,6 +82,19 @@ export class Settings {
   removeRecent(dir: string): void {
     const s = this.read();
     s.recent = s.recent.filter((r) => r.dir !== dir);
+    this.write(s);
+  }
+
+  /** "auto" unless a variant was chosen; a damaged value reads as "auto". */
+  lmVariant(): string {
+    return this.read().lmVariant ?? 'auto';
+  }
+
+  setLmVariant(variant: string): void {
+    if (!VARIANT_NAME.test(variant)) throw new RangeError(`"${variant}" is not an LM variant name`);
+    const s = this.read();
+    if (variant === 'auto') delete s.lmVariant;
+    else s.lmVariant = variant;
     this.write(s);
   }
 
