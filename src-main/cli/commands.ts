@@ -2,6 +2,8 @@
 // new command (e.g. `debug tokens` in ./debug-tokens.ts) exports `defineCommand({...})` and is added here.
 
 import { analyzeCommand } from './analyze';
+import { cloneCommand } from './clone';
+import { debugDecodeCommand } from './debug-decode';
 import { debugFeaturesCommand } from './debug-features';
 import { debugLmCommand } from './debug-lm';
 import { debugPromptCommand } from './debug-prompt';
@@ -12,10 +14,12 @@ import type { Command } from './table';
 
 export const COMMANDS: readonly Command[] = [
   editCommand,
+  cloneCommand,
   infoCommand,
   analyzeCommand,
   debugPromptCommand,
   debugFeaturesCommand,
   debugTokensCommand,
+  debugDecodeCommand,
   debugLmCommand,
 ];

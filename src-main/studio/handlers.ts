@@ -15,6 +15,7 @@ export function handlersFor(s: Services): Handlers {
       return null;
     },
     'project.removeRecent': async (p) => s.projects.removeRecent(p.dir),
+    'project.setSettings': async (p) => s.projects.setSettings(p),
     'files.browse': async (p) => s.projects.browse(p.dir),
     'timeline.get': async () => s.timeline.get(),
     'media.import': async (p) => s.media.import(p),
@@ -29,6 +30,8 @@ export function handlersFor(s: Services): Handlers {
     'clips.add': async (p) => s.timeline.addClip(p),
     'clips.move': async (p) => s.timeline.move(p),
     'clips.trim': async (p) => s.timeline.trim(p),
+    'clips.setTranscript': async (p) => s.timeline.setTranscript(p.clipId, p.text),
+    'transcripts.import': async (p) => s.timeline.importScript(p),
     'clips.split': async (p) => s.timeline.split(p.clipId, p.at),
     'clips.delete': async (p) => s.timeline.delete(p.clipId),
     'clips.moveMany': async (p) => s.timeline.moveMany(p.moves),
@@ -39,12 +42,15 @@ export function handlersFor(s: Services): Handlers {
     'takes.star': async (p) => s.takes.star(p.takeId, p.starred),
     'takes.rename': async (p) => s.takes.rename(p.takeId, p.name),
     'jobs.submit': async (p) => s.jobs.submit(p),
+    'edits.plan': async (p) => s.jobs.plan(p),
+    'clone.submit': async (p) => s.clone.submit(p),
     'jobs.cancel': async (p) => s.jobs.cancel(p.jobId),
     'jobs.list': async (p) => s.jobs.list(p.clipId),
     'history.state': async () => s.history.state(),
     'history.undo': async () => s.history.undo(),
     'history.redo': async () => s.history.redo(),
     'engines.list': async () => s.engines.list(),
+    'export.start': async (p) => s.export.start(p),
     'export.clip': async (p) => s.export.clip(p.clipId, p.format),
   };
 }

@@ -1,22 +1,10 @@
 // RETAKE_HOME: the folder for settings, model packs and default projects. Tests isolate themselves by setting it.
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { RecentProject } from '../contract/entities';
 
-export function retakeHome(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.RETAKE_HOME) return path.resolve(env.RETAKE_HOME);
-  const home = os.homedir();
-  switch (process.platform) {
-    case 'win32':
-      return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Retake');
-    case 'darwin':
-      return path.join(home, 'Library', 'Application Support', 'Retake');
-    default:
-      return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'retake');
-  }
-}
+export { retakeHome } from '../paths';
 
 export function defaultProjectDir(home: string): string {
   return path.join(projectsDir(home), 'Untitled');
@@ -39,15 +27,19 @@ export function resolveUserPath(dir: string, userHome: string): string {
 
 interface SettingsFile {
   recent: Array<{ dir: string; name: string; openedAt: string }>;
-  /** The EditX LM variant: "auto" (chosen from the device's free memory when the engine opens its pack, see
-   *  engines/editx/lm/variant-choice.ts) or a variant name (int4, int8, fp16, fp32). */
-  lmVariant?: string;
+  /** Keys other parts own (e.g. `editx`, read by the engine host: engines/editx/locate.ts), kept as they are. */
+  [key: string]: unknown;
 }
 
-/** Variant names are the pack manifest's keys: lowercase words, digits and dashes. */
-const VARIANT_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 const MAX_RECENT = 12;
+
+/** The names engines/editx/locate.ts accepts (LM_VARIANT_NAME there; the studio may not import engines). */
+const LM_VARIANT_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+function editxOf(s: SettingsFile): Record<string, unknown> {
+  return s.editx && typeof s.editx === 'object' ? (s.editx as Record<string, unknown>) : {};
+}
 
 /** settings.json in RETAKE_HOME; written atomically, tolerant of a missing or damaged file. */
 export class Settings {
@@ -59,10 +51,8 @@ export class Settings {
   private read(): SettingsFile {
     try {
       const data = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<SettingsFile>;
-      return {
-        recent: Array.isArray(data.recent) ? data.recent.filter((r) => typeof r?.dir === 'string') : [],
-        ...(typeof data.lmVariant === 'string' && VARIANT_NAME.test(data.lmVariant) ? { lmVariant: data.lmVariant } : {}),
-      };
+      const recent = Array.isArray(data.recent) ? data.recent.filter((r) => typeof r?.dir === 'string') : [];
+      return { ...(data && typeof data === 'object' ? data : {}), recent };
     } catch {
       return { recent: [] };
     }
@@ -85,16 +75,21 @@ export class Settings {
     this.write(s);
   }
 
-  /** "auto" unless a variant was chosen; a damaged value reads as "auto". */
+  /** The EditX LM variant (`{"editx": {"variant": …}}`, read by the engine: engines/editx/locate.ts): "auto" (chosen
+   *  from the device's free memory, engines/editx/lm/variant-choice.ts) unless one was named; a damaged value reads as
+   *  "auto". */
   lmVariant(): string {
-    return this.read().lmVariant ?? 'auto';
+    const v = editxOf(this.read()).variant;
+    return typeof v === 'string' && LM_VARIANT_NAME.test(v) ? v : 'auto';
   }
 
   setLmVariant(variant: string): void {
-    if (!VARIANT_NAME.test(variant)) throw new RangeError(`"${variant}" is not an LM variant name`);
+    if (!LM_VARIANT_NAME.test(variant)) throw new RangeError(`"${variant}" is not an LM variant name`);
     const s = this.read();
-    if (variant === 'auto') delete s.lmVariant;
-    else s.lmVariant = variant;
+    const editx = { ...editxOf(s) };
+    if (variant === 'auto') delete editx.variant;
+    else editx.variant = variant;
+    s.editx = editx;
     this.write(s);
   }
 

@@ -22,7 +22,7 @@ describe('command table', () => {
       'Usage:',
       '  retake edit IN -o OUT --engine prosody --task TASK [--option OPTION] [--text "transcript"]',
       '              [--new-text "text with [Tags]"] [--intensity 0..1] [--iterations N] [--seed S]',
-      '              [--format pcm16|pcm24|float32]',
+      '              [--format pcm16|pcm24|float32] [--pack DIR] [--provider auto|cpu|gpu] [--max-new-ids N] [--json]',
     ]);
     expect(text.split('\n').every((l) => l.length <= 120)).toBe(true);
     expect(usageText([...COMMANDS, sample]).split('\n').at(-1)).toBe('  retake debug sample IN --pack DIR [--json]');
@@ -39,7 +39,7 @@ describe('command table', () => {
     expect(debugSubs).toContain('sample');
     expect(() => findCommand(table, ['debug'])).toThrow(new UsageError(`debug has subcommands: ${debugSubs.join(', ')}.`));
     expect(() => findCommand([sample], ['debug', 'x'])).toThrow(new UsageError('debug has one subcommand: sample.'));
-    expect(() => findCommand(table, ['frob'])).toThrow(new UsageError('Unknown command "frob". Commands: edit, info, analyze, debug.'));
+    expect(() => findCommand(table, ['frob'])).toThrow(new UsageError('Unknown command "frob". Commands: edit, clone, info, analyze, debug.'));
     await expect(runCommand(sample, ['a', '--nope'], () => {})).rejects.toThrow(/Unknown option '--nope'\.$/);
   });
 

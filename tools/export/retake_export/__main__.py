@@ -10,6 +10,8 @@ COMMANDS = {
     "lm-check": ("retake_export.lm.checkpoint", "check a Step1 checkpoint's tensors against our model definition"),
     "tokenizer": ("retake_export.tokenizer.export",
                   "export the audio tokenizers vq02 + vq06 (from the published folder, or --tiny-random)"),
+    "flow": ("retake_export.flow.export", "export the flow (encoder, DiT estimator, speaker projection, noise, CAM++)"),
+    "vocoder": ("retake_export.vocoder.export", "export the HiFT vocoder (F0 predictor and trunk)"),
     "pack": ("retake_export.pack", "build the tiny random-weight pack with every part (used by tests and benchmarks)"),
 }
 

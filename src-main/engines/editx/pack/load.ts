@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { RetakeError } from '../../../contract/errors';
 import type { FileEntry, PackManifest } from './manifest';
-import { PACK_FORMAT, PACK_FORMAT_VERSION, PackManifestSchema, lmVariantNames, manifestFiles, tokenizerFiles } from './manifest';
+import { PACK_FORMAT, PACK_FORMAT_VERSION, PackManifestSchema, decoderFiles, lmVariantNames, manifestFiles, tokenizerFiles } from './manifest';
 import { assertVariantQuality } from './quality';
 
 export type VerifyMode = 'none' | 'size' | 'sha256';
@@ -79,6 +79,7 @@ export function parseManifest(text: string, source: string): PackManifest {
     ...Object.values(m.components.lm?.variants ?? {}).flatMap((v) => v.files),
     ...(m.components.textTokenizer?.files ?? []),
     ...tokenizerFiles(m),
+    ...decoderFiles(m),
   ];
   for (const f of all) {
     const prev = seen.get(f.path);

@@ -281,6 +281,10 @@ export const TextTokenizerSchema = z
     /** Release date (YYYY-MM-DD) of the published weights the pack was exported from; picks the default profile. */
     modelRevision: z.string().regex(REVISION, 'must be a date YYYY-MM-DD').optional(),
     promptEncoding: PromptEncodingSchema.optional(),
+    /** The paralinguistic tags this model revision was trained on, exact spellings without the brackets they are
+     *  written in (`Laughter` → "[Laughter]" in the new text); upstream has no validation list and the spelling changed
+     *  between revisions (EDITX-SPEC.md §2), so the list is data of the pack. Absent: the first published list. */
+    paralinguisticTags: z.array(z.string().min(1).regex(/^[^[\]]+$/, 'must be a tag name without brackets')).optional(),
   })
   .superRefine((tt, ctx) => {
     const pe = tt.promptEncoding;
@@ -410,6 +414,192 @@ export const Vq06ComponentSchema = z
   });
 export type Vq06Component = z.infer<typeof Vq06ComponentSchema>;
 
+// ---------------------------------------------------------------------------------------------------- decoder
+
+/** One ONNX graph: the .onnx file first (then its external data, if any) and its I/O contract. */
+export const GraphSchema = z.strictObject({
+  files: z.array(FileEntrySchema).min(1),
+  inputs: z.array(TensorInfoSchema),
+  outputs: z.array(TensorInfoSchema),
+});
+export type GraphEntry = z.infer<typeof GraphSchema>;
+
+
+export const FlowConfigSchema = z.strictObject({
+  vocabSize: PositiveInt,
+  dModel: PositiveInt,
+  melBins: PositiveInt,
+  spkEmbedDim: PositiveInt,
+  encoderHeads: PositiveInt,
+  encoderLinearUnits: PositiveInt,
+  encoderBlocks: PositiveInt,
+  encoderUpBlocks: PositiveInt,
+  preLookahead: PositiveInt,
+  upStride: PositiveInt,
+  ditHidden: PositiveInt,
+  ditDepth: PositiveInt,
+  ditHeads: PositiveInt,
+  ditHeadDim: PositiveInt,
+  ditMlpRatio: z.number().positive(),
+});
+
+// EDITX-SPEC.md §6; the exporter reads the (verify) values from the published cosyvoice.yaml.
+export const FlowSettingsSchema = z.strictObject({
+  /** Classifier-free guidance: v = (1 + r)·v_cond − r·v_uncond. */
+  cfgRate: z.number().nonnegative().default(0.7),
+  timesteps: PositiveInt.default(10),
+  /** The Euler time grid 1 − cos(linspace(0, 1, n + 1)·π/2) as torch computes it in float32 (absent: computed). */
+  timeGrid: z.array(z.number().min(0).max(1)).optional(),
+  /** Mel frames per token frame (the encoder's upsampling). */
+  tokenMelRatio: PositiveInt.default(2),
+  /** Round the prompt mel and the speaker embedding to bf16 before the flow, as the reference does (its nearest
+   *  resize of the prompt mel then also computes its index scale in bf16). */
+  bf16Prompt: z.boolean().default(true),
+  /** Where the values came from (the published cosyvoice.yaml, or defaults). */
+  settingsFrom: z.string().optional(),
+});
+export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
+
+/** How the runner splits long decodes (not a model setting). */
+export const FlowRuntimeSchema = z.strictObject({
+  /** Most mel frames (prompt + generated) in one estimator run; longer outputs are decoded in overlapping windows,
+   *  so attention memory stays bounded (2 × heads × frames² floats per run). */
+  maxWindowFrames: PositiveInt.default(2000),
+  /** Token frames of context on each side of a window's own part. */
+  overlapTokenFrames: z.number().int().nonnegative().default(12),
+  /** Mel frames over which neighbouring windows are cross-faded. */
+  crossfadeFrames: z.number().int().nonnegative().default(16),
+});
+export type FlowRuntime = z.infer<typeof FlowRuntimeSchema>;
+
+/** The prompt mel the flow is conditioned on (EDITX-SPEC.md §6 "Mel"; the published mel_conf). */
+export const PromptMelSchema = z.strictObject({
+  sampleRate: PositiveInt,
+  nFft: PositiveInt,
+  hop: PositiveInt,
+  win: PositiveInt,
+  melBins: PositiveInt,
+  fmin: z.number().nonnegative(),
+  fmax: z.number().positive().nullable(),
+  center: z.boolean(),
+});
+export type PromptMelSettings = z.infer<typeof PromptMelSchema>;
+
+export const FlowComponentSchema = z
+  .strictObject({
+    architecture: z.literal('cosyvoice2-dit'),
+    config: FlowConfigSchema,
+    graphs: z.strictObject({ encoder: GraphSchema, estimator: GraphSchema, speaker: GraphSchema }),
+    /** The fixed flow-matching noise, mel bins × frames float32 little-endian: the reference draws one buffer once;
+     *  ours is stored so runs are reproducible. It bounds the longest decode (prompt + output frames). */
+    noise: z.strictObject({
+      file: FileEntrySchema,
+      dtype: z.literal('float32'),
+      shape: z.tuple([PositiveInt, PositiveInt]),
+      seed: z.number().int().nonnegative().optional(),
+    }),
+    settings: FlowSettingsSchema.prefault({}),
+    promptMel: PromptMelSchema,
+    runtime: FlowRuntimeSchema.prefault({}),
+  })
+  .superRefine((f, ctx) => {
+    const [rows, frames] = f.noise.shape;
+    if (rows !== f.config.melBins) {
+      ctx.addIssue({ code: 'custom', path: ['noise', 'shape'], message: `has ${rows} rows for ${f.config.melBins} mel bins` });
+    }
+    if (f.noise.file.bytes !== rows * frames * 4) {
+      ctx.addIssue({ code: 'custom', path: ['noise', 'file', 'bytes'], message: `must be ${rows * frames * 4} for shape ${rows} × ${frames}` });
+    }
+    const g = f.settings.timeGrid;
+    if (g && (g.length !== f.settings.timesteps + 1 || g[0] !== 0 || g[g.length - 1] !== 1 || g.some((t, i) => i > 0 && t <= (g[i - 1] as number)))) {
+      ctx.addIssue({ code: 'custom', path: ['settings', 'timeGrid'], message: `must rise from 0 to 1 in ${f.settings.timesteps} steps` });
+    }
+    if (f.promptMel.melBins !== f.config.melBins) {
+      ctx.addIssue({ code: 'custom', path: ['promptMel', 'melBins'], message: `must equal config.melBins (${f.config.melBins})` });
+    }
+  });
+export type FlowComponent = z.infer<typeof FlowComponentSchema>;
+
+export const HiftConfigSchema = z.strictObject({
+  melBins: PositiveInt,
+  baseChannels: PositiveInt,
+  upsampleRates: z.array(PositiveInt).min(1),
+  upsampleKernelSizes: z.array(PositiveInt).min(1),
+  resblockKernelSizes: z.array(PositiveInt),
+  resblockDilationSizes: z.array(z.array(PositiveInt)),
+  sourceResblockKernelSizes: z.array(PositiveInt),
+  sourceResblockDilationSizes: z.array(z.array(PositiveInt)),
+  lreluSlope: z.number(),
+  postLreluSlope: z.number(),
+  f0Channels: PositiveInt,
+});
+
+export const VocoderComponentSchema = z
+  .strictObject({
+    architecture: z.literal('hift'),
+    config: HiftConfigSchema,
+    graphs: z.strictObject({ f0: GraphSchema, trunk: GraphSchema }),
+    sampleRate: PositiveInt,
+    /** Output samples per mel frame: the product of the upsample rates times the ISTFT hop. */
+    samplesPerFrame: PositiveInt,
+    /** The neural-source-filter excitation, computed in TypeScript (vocoder/source.ts). */
+    source: z.strictObject({
+      /** Sines: the fundamental and its overtones. */
+      harmonics: PositiveInt,
+      sineAmp: z.number().nonnegative(),
+      /** Noise standard deviation where voiced (unvoiced: sineAmp / 3). */
+      noiseStd: z.number().nonnegative(),
+      /** F0 above this many Hz is voiced. */
+      voicedThreshold: z.number().nonnegative(),
+      /** The merge of the sines, tanh(mergeWeight · s + mergeBias): the checkpoint's m_source.l_linear. */
+      mergeWeight: z.array(z.number()),
+      mergeBias: z.number(),
+    }),
+    istft: z.strictObject({ nFft: PositiveInt, hop: PositiveInt, magnitudeLimit: z.number().positive() }),
+    /** The output is clamped to ±audioLimit. */
+    audioLimit: z.number().positive(),
+    settingsFrom: z.string().optional(),
+    runtime: z
+      .strictObject({
+        /** Mel frames the trunk decodes per run. */
+        chunkFrames: PositiveInt.default(200),
+        /** Mel frames of context on each side of a chunk (more than the trunk's receptive field). */
+        contextFrames: z.number().int().nonnegative().default(16),
+      })
+      .prefault({}),
+  })
+  .superRefine((v, ctx) => {
+    if (v.source.mergeWeight.length !== v.source.harmonics) {
+      ctx.addIssue({ code: 'custom', path: ['source', 'mergeWeight'], message: `must have ${v.source.harmonics} values` });
+    }
+    const spf = v.config.upsampleRates.reduce((a, b) => a * b, 1) * v.istft.hop;
+    if (spf !== v.samplesPerFrame) {
+      ctx.addIssue({ code: 'custom', path: ['samplesPerFrame'], message: `must be ${spf} (upsample rates × hop)` });
+    }
+  });
+export type VocoderComponent = z.infer<typeof VocoderComponentSchema>;
+
+/** CAM++, the speaker encoder: the published campplus.onnx, or in tiny packs a stand-in with the same I/O. Its graph
+ *  is bound by position (first input, first output), as the reference binds it. */
+export const SpeakerEncoderSchema = z.strictObject({
+  kind: z.literal('campplus'),
+  standIn: z.boolean(),
+  files: z.array(FileEntrySchema).min(1),
+  inputs: z.array(TensorInfoSchema).min(1),
+  outputs: z.array(TensorInfoSchema).min(1),
+  /** The published file, whatever this pack holds. */
+  published: z.strictObject({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: PositiveInt }),
+  /** Kaldi fbank settings of its input (EDITX-SPEC.md §6). */
+  fbank: z.strictObject({
+    sampleRate: PositiveInt,
+    melBins: PositiveInt,
+    window: z.enum(['povey', 'hamming', 'hanning']),
+    dither: z.number().nonnegative(),
+    meanSubtract: z.boolean(),
+  }),
+});
+export type SpeakerEncoderComponent = z.infer<typeof SpeakerEncoderSchema>;
+
 export const PackManifestSchema = z
   .strictObject({
     format: z.literal(PACK_FORMAT),
@@ -421,9 +611,13 @@ export const PackManifestSchema = z
       textTokenizer: TextTokenizerSchema.optional(),
       vq02: Vq02ComponentSchema.optional(),
       vq06: Vq06ComponentSchema.optional(),
+      flow: FlowComponentSchema.optional(),
+      vocoder: VocoderComponentSchema.optional(),
+      speakerEncoder: SpeakerEncoderSchema.optional(),
     }),
   })
   .superRefine((m, ctx) => {
+    checkDecoder(m.components, ctx);
     // The decode loop and the prompt builder read the same ids from two components: they must agree.
     const lm = m.components.lm;
     const tt = m.components.textTokenizer;
@@ -446,6 +640,49 @@ export const PackManifestSchema = z
     }
   });
 export type PackManifest = z.infer<typeof PackManifestSchema>;
+
+type DecoderParts = {
+  flow?: FlowComponent | undefined;
+  vocoder?: VocoderComponent | undefined;
+  speakerEncoder?: SpeakerEncoderComponent | undefined;
+};
+
+/** The flow, vocoder and speaker encoder read each other's outputs: their sizes and rates must agree. */
+function checkDecoder(c: DecoderParts, ctx: z.RefinementCtx): void {
+  const issue = (message: string): void => ctx.addIssue({ code: 'custom', path: ['components'], message });
+  const { flow, vocoder, speakerEncoder } = c;
+  if (flow && vocoder) {
+    if (vocoder.config.melBins !== flow.config.melBins) {
+      issue(`vocoder.config.melBins is ${vocoder.config.melBins} but flow.config.melBins is ${flow.config.melBins}`);
+    }
+    if (flow.promptMel.sampleRate !== vocoder.sampleRate || flow.promptMel.hop !== vocoder.samplesPerFrame) {
+      issue(
+        `flow.promptMel (${flow.promptMel.sampleRate} Hz, hop ${flow.promptMel.hop}) must have the vocoder's frame rate ` +
+          `(${vocoder.sampleRate} Hz, ${vocoder.samplesPerFrame} samples per frame)`,
+      );
+    }
+  }
+  if (flow && speakerEncoder) {
+    const out = speakerEncoder.outputs[0]?.shape.at(-1);
+    if (typeof out === 'number' && out !== flow.config.spkEmbedDim) {
+      issue(`speakerEncoder gives ${out} values but flow.config.spkEmbedDim is ${flow.config.spkEmbedDim}`);
+    }
+  }
+}
+
+/** Files of the decoder components (flow graphs and noise, vocoder graphs, speaker encoder), each once. */
+export function decoderFiles(m: PackManifest): FileEntry[] {
+  const out = new Map<string, FileEntry>();
+  const add = (f: FileEntry): void => void out.set(f.path, f);
+  const { flow, vocoder, speakerEncoder } = m.components;
+  if (flow) {
+    Object.values(flow.graphs).forEach((g) => g.files.forEach(add));
+    add(flow.noise.file);
+  }
+  if (vocoder) Object.values(vocoder.graphs).forEach((g) => g.files.forEach(add));
+  speakerEncoder?.files.forEach(add);
+  return [...out.values()];
+}
 
 /** LM variant names in the manifest, in manifest order. */
 export function lmVariantNames(m: PackManifest): string[] {
