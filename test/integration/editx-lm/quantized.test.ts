@@ -5,6 +5,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { OrtLm } from '../../../src-main/engines/editx/lm/ort-lm';
+import { presentVariants, probeManifest } from '../../../src-main/engines/editx/pack-check';
 import { loadPack } from '../../../src-main/engines/editx/pack/load';
 import { MIN_TOP1_AGREEMENT } from '../../../src-main/engines/editx/pack/quality';
 import { tempDir } from '../../helpers/tmp';
@@ -101,6 +102,8 @@ describe('quantized LM variants of the tiny pack', () => {
       code: 'E_ENGINE_UNAVAILABLE',
       message: expect.stringMatching(/LM variant "int4" \(int4\) agrees with fp32 on the top-1 id at only 20\.0 %/),
     });
+    // The engine opens such a pack for its other variants only (pack-check.ts presentVariants).
+    expect(presentVariants(probeManifest(broken))).toEqual(['fp32', 'fp32-present', 'fp16', 'int8']);
     const pack = await loadPack(broken);
     await expect(OrtLm.create(pack, { variant: 'int4' })).rejects.toMatchObject({ code: 'E_ENGINE_UNAVAILABLE' });
     const lm = await OrtLm.create(pack, { variant: 'int8', maxTotalIds: 16, intraOpNumThreads: 1 });

@@ -78,6 +78,12 @@ describe('LM variant chosen from free memory', () => {
     expect(chooseLmVariant(lm, 'cpu', 8 * GB).name).toBe('fp32');
   });
 
+  it('chooses among the variants a download holds', () => {
+    expect(chooseLmVariant(FULL, 'gpu', 24 * GB, { only: ['int8', 'int4'] }).name).toBe('int8');
+    expect(chooseLmVariant(FULL, 'cpu', 32 * GB, { only: ['int4'] }).name).toBe('int4');
+    expect(() => chooseLmVariant(FULL, 'cpu', 32 * GB, { only: [] })).toThrow(/no usable LM variant/);
+  });
+
   it('reserves what the caller says and honours a shorter generation', () => {
     expect(chooseLmVariant(FULL, 'cpu', 5.5 * GB).name).toBe('int4');
     expect(chooseLmVariant(FULL, 'cpu', 5.5 * GB, { reserveBytes: 0.5 * GB }).name).toBe('int8');

@@ -52,16 +52,19 @@ const gb = (b: number): string => `${(b / 1e9).toFixed(1)} GB`;
 /**
  * The default variant for `device` given `freeBytes` of free memory (RAM for the CPU, the GPU's own memory for a
  * GPU): the first variant in the device's order of precision whose bytes plus `reserveBytes` fit. Variants of the
- * 'present' cache layout and quantized variants under the quality gate are never chosen.
+ * 'present' cache layout, quantized variants under the quality gate and (with `only`) variants not listed there (e.g.
+ * not downloaded) are never chosen.
  */
 export function chooseLmVariant(
   lm: LmComponent,
   device: LmDevice,
   freeBytes: number,
-  opts: { maxTotalIds?: number; reserveBytes?: number } = {},
+  opts: { maxTotalIds?: number; reserveBytes?: number; only?: readonly string[] } = {},
 ): VariantChoice {
   const reserve = opts.reserveBytes ?? OTHER_STAGES_BYTES;
-  const usable = Object.entries(lm.variants).filter(([name, v]) => v.kvIo === 'append' && !variantQualityProblem(name, v));
+  const usable = Object.entries(lm.variants).filter(
+    ([name, v]) => v.kvIo === 'append' && !variantQualityProblem(name, v) && (!opts.only || opts.only.includes(name)),
+  );
   const order = (d: LmVariant['dtype']): number => PREFERENCE[device].indexOf(d);
   usable.sort(([an, a], [bn, b]) => order(a.dtype) - order(b.dtype) || an.localeCompare(bn));
   if (usable.length === 0) throw new Error('the pack has no usable LM variant');
