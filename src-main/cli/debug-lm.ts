@@ -2,7 +2,8 @@
 // the pack's Step1 LM greedily (temperature 0, the repetition guard on) from prompt ids and prints the ids, the
 // speed, the process's memory and which variant ran. "auto" (the default) picks the variant as the app does, from the
 // device's free memory (engines/editx/lm/variant-choice.ts), and says why. Without --ids the prompt is BOS, turn
-// start and 64 fixed audio ids. A quantized variant under the quality gate is refused.
+// start and 64 fixed audio ids. A quantized variant under the quality gate is refused; "auto" chooses among the
+// variants whose files are present.
 
 import path from 'node:path';
 import { RetakeError } from '../contract/errors';
@@ -10,6 +11,7 @@ import { freeGpuBytes, freeRamBytes } from '../engines/editx/lm/memory';
 import { OrtLm, type LmDevice } from '../engines/editx/lm/ort-lm';
 import { chooseLmVariant, type VariantChoice } from '../engines/editx/lm/variant-choice';
 import { loadPack } from '../engines/editx/pack/load';
+import { presentVariants, probeManifest } from '../engines/editx/pack-check';
 import { defineCommand, UsageError } from './table';
 
 export interface DebugLmArgs {
@@ -64,7 +66,7 @@ export async function debugLmReport(args: DebugLmArgs): Promise<DebugLmReport> {
     if (free === null) {
       throw new RetakeError('E_ENGINE_UNAVAILABLE', 'The free GPU memory is unknown (no nvidia-smi): name a variant with --variant.');
     }
-    choice = chooseLmVariant(lmc, device, free);
+    choice = chooseLmVariant(lmc, device, free, { only: presentVariants(probeManifest(probe.dir)) });
     variant = choice.name;
   }
   const pack = await loadPack(probe.dir, { variants: [variant] });
