@@ -16,3 +16,4 @@ export {
 export { checkGraphIo, type Dim, type GraphSpec, type SessionIo, type TensorSpec, type InputName, type OutputName } from './spec';
 export { openSession, describeTensors, OnnxSession, type Feeds, type Fetches, type Outputs, type OpenSessionOptions } from './session';
 export { SessionRegistry, type StageDefinition, type StageStats } from './registry';
+export { failureCause, isOutOfMemory } from './providers';

@@ -68,14 +68,60 @@ export function failureNotes(failures: readonly ProviderFailure[]): string[] {
   return failures.map((f) => `${attemptName(f.attempt)}: ${f.reason}`);
 }
 
+// What onnxruntime says when a GPU provider cannot start, by cause. Its messages name the failing call, not what the
+// user should do: onnxruntime-node 1.30 reports a provider library it cannot load (not installed, or one of the CUDA 12
+// / cuDNN 9 libraries it loads absent) as "OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared
+// library"; CUDA errors carry the CUDA runtime's own text ("out of memory", "CUDA driver version is insufficient …",
+// "no CUDA-capable device is detected"); the BFC arena says "Failed to allocate memory"; DirectML's device errors are
+// HRESULT names.
+const OUT_OF_MEMORY = /out of memory|failed to allocate|cudaErrorMemoryAllocation|\bCUDA failure 2\b|bad_alloc|E_OUTOFMEMORY|0x8007000E/i;
+const DRIVER =
+  /driver|no CUDA-capable device|cudaErrorNoDevice|cudaErrorInsufficientDriver|\bCUDA failure (35|100)\b|libcuda\.so|nvcuda\.dll|DXGI_ERROR_(DEVICE_REMOVED|UNSUPPORTED)/i;
+const NOT_LOADED = /failed to load (shared )?librar|cannot open shared object|LoadLibrary|error loading|not available|backend not found|not supported|not (been )?registered|unknown (execution )?provider/i;
+
+/** Whether onnxruntime's message says a device (or the process) ran out of memory. */
+export function isOutOfMemory(reason: string): boolean {
+  return OUT_OF_MEMORY.test(reason);
+}
+
+/**
+ * Why a provider did not start, as a user can act on it (the three causes Settings and the take name: the driver,
+ * the provider not installed, out of memory), from onnxruntime's message; null when the message says none of them.
+ */
+export function failureCause(provider: ProviderConfig, reason: string): string | null {
+  const name = providerName(provider);
+  const cuda = name === 'cuda' || name === 'tensorrt';
+  if (OUT_OF_MEMORY.test(reason)) return `${cuda ? 'the GPU' : providerTitle(provider)} ran out of memory (a smaller model variant, or closing other GPU programs, may help)`;
+  if (DRIVER.test(reason)) {
+    return cuda
+      ? 'no usable NVIDIA GPU driver was found (install or update the NVIDIA driver: CUDA 12 needs version 525 or later)'
+      : `the GPU driver did not give ${providerTitle(provider)} a device`;
+  }
+  if (NOT_LOADED.test(reason)) {
+    if (cuda) {
+      return 'onnxruntime\'s CUDA provider, or the CUDA 12 and cuDNN 9 libraries it loads, is not installed (run "npm run setup:gpu" for the provider; CUDA 12 and cuDNN 9 come from NVIDIA)';
+    }
+    return `this onnxruntime build has no ${providerTitle(provider)} provider`;
+  }
+  return null;
+}
+
+/** How one failed attempt reads in a sentence: "CUDA did not start: <cause> (<onnxruntime's words>)". */
+function failureText(f: ProviderFailure): string {
+  const provider = f.attempt[0] ?? 'cpu';
+  const cause = failureCause(provider, f.reason);
+  return `${providerTitle(provider)} did not start${cause ? `: ${cause}` : ''} (${f.reason})`;
+}
+
 /**
  * The sentence a log or the UI shows: which provider runs the model and, when earlier choices did not start, why.
- * E.g. "runs on the CPU because CUDA did not start (libcublasLt.so.12: cannot open shared object file)".
+ * E.g. "runs on the CPU because CUDA did not start: onnxruntime's CUDA provider, or the CUDA 12 and cuDNN 9 libraries
+ * it loads, is not installed (…) (OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library)".
  */
 export function providerReason(choice: ProviderChoice, used: ProviderConfig, failures: readonly ProviderFailure[]): string {
   const on = `runs on ${providerTitle(used)}`;
   if (failures.length > 0) {
-    return `${on} because ${failures.map((f) => `${providerTitle(f.attempt[0] ?? 'cpu')} did not start (${f.reason})`).join('; ')}`;
+    return `${on} because ${failures.map(failureText).join('; ')}`;
   }
   if (typeof choice !== 'string') return `${on} (providers given: ${attemptName(choice)})`;
   if (choice === 'cpu') return `${on} (the CPU was asked for)`;

@@ -42,6 +42,7 @@ export class Studio {
       await Promise.allSettled([...this.inflight]);
     });
     this.handlers = handlersFor(this.services);
+    this.services.engines.watchHome();
   }
 
   get events(): Emitter {
@@ -107,6 +108,7 @@ export class Studio {
   }
 
   async dispose(): Promise<void> {
+    this.services.engines.dispose();
     await this.serialize(() => this.services.projects.close());
   }
 }

@@ -1,7 +1,7 @@
 // End to end in Chromium with the EditX engine on the tiny random pack (RETAKE_EDITX_PACK for the web shell and its
-// engine hosts): the engine picker offers Step-Audio-EditX, the tag palette shows the pack's tags, an emotion edit makes
-// a take, and the Clone panel turns the selected clip's voice and a new line into a new clip. Every wait is on DOM state
-// driven by core events; nothing sleeps.
+// engine hosts): the engine picker offers Step-Audio-EditX, the tag palette shows the tags of the pack's model revision
+// (the 22 of the 2026 weights), an emotion edit makes a take, and the Clone panel turns the selected clip's voice and a
+// new line into a new clip. Every wait is on DOM state driven by core events; nothing sleeps.
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +20,12 @@ describe('EditX in the browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    const pack = testPack(path.join(tempDir('retake-e2e-editx-'), 'pack'));
+    // A pack of the current published weights as the pack builder writes it: its revision (2026-01-29) and no tag
+    // list, so the engine follows the 2026 profile and offers that revision's 22 tags.
+    const pack = testPack(path.join(tempDir('retake-e2e-editx-'), 'pack'), (m) => {
+      m.components.textTokenizer.modelRevision = '2026-01-29';
+      delete m.components.textTokenizer.paralinguisticTags;
+    });
     shell = await startWebShell({ env: { RETAKE_EDITX_PACK: pack, RETAKE_EDITX_PROVIDER: 'cpu' } });
     browser = await launchChromium();
   });
@@ -58,10 +63,10 @@ describe('EditX in the browser', () => {
 
     // The palette shows the pack's tags; a click writes one into the new text.
     await page.getByTestId('task-select').selectOption('paralinguistic');
-    await waitForCount(page, '[data-testid="tag"]', 10);
+    await waitForCount(page, '[data-testid="tag"]', 22);
     await page.getByTestId('transcript').fill(TEXT);
-    await page.locator('[data-testid="tag"][data-tag="Laughter"]').click();
-    await expect(page.getByTestId('new-text').inputValue()).resolves.toBe(`${TEXT}[Laughter]`);
+    await page.locator('[data-testid="tag"][data-tag="clears throat"]').click();
+    await expect(page.getByTestId('new-text').inputValue()).resolves.toBe(`${TEXT}[clears throat]`);
 
     await page.getByTestId('task-select').selectOption('emotion');
     await page.getByTestId('option-select').selectOption('happy');

@@ -26,7 +26,7 @@ import { loadPack } from './pack/load';
 import type { EditxStage } from './pack/sessions';
 import { profileRules } from './profile';
 import { promptEncodingFromManifest } from './prompt/settings';
-import { editxTaskInfo, PARALINGUISTIC_TAGS } from './tasks';
+import { editxTaskInfo, paralinguisticTagsFor } from './tasks';
 
 /** The reference takes at most 30 s of input per run (EDITX-SPEC.md §1). */
 export const EDITX_MAX_INPUT_SECONDS = 30;
@@ -124,7 +124,8 @@ export class EditxEngine implements Engine {
       return {
         ...base,
         description: `${DESCRIPTION} Model pack "${probe.manifest.name}" (${profile} reference profile).`,
-        tags: tt?.paralinguisticTags ?? PARALINGUISTIC_TAGS.map((t) => t.replace(/^\[|\]$/g, '')),
+        // The manifest's list, else the list of the pack's model revision (packs the builder made record none).
+        tags: [...(tt?.paralinguisticTags ?? paralinguisticTagsFor(tt?.modelRevision))],
         available: true,
       };
     } catch (e) {

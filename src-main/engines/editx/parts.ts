@@ -6,14 +6,16 @@
 // Providers: 'cpu'; 'gpu' (the platform's GPU providers or an error); 'auto' (the GPU when one starts, else the CPU).
 // Under 'auto' the LM is first opened as the pack's GPU variant on the GPU providers, and when that fails as its CPU
 // variant on the CPU, keeping the reason; after one stage fell back to the CPU the others go there directly, so the
-// failed GPU start is tried (and logged by onnxruntime) once per process.
+// failed GPU start is tried (and logged by onnxruntime) once per process. A GPU that runs out of memory during a run
+// (most do at the LM's first long prompt or the flow's attention, not when the session opens) is the same under
+// 'auto': fallBackToCpu releases every session and the pipeline runs again on the CPU, saying why.
 //
 // Before a file is first read in a process its sha256 is checked against the manifest (pack-check.ts: stamped in the
 // pack's cache folder, so unchanged files are not hashed again).
 
 import type { AudioData } from '../../audio/types';
 import { RetakeError } from '../../contract/errors';
-import type { ProviderChoice, SessionRegistry, StageDefinition, StageStats } from '../../onnx';
+import { executionProvidersFor, failureCause, type ProviderChoice, type SessionRegistry, type StageDefinition, type StageStats } from '../../onnx';
 import { EditxDecoder, type DecodeOptions, type DecodePrompt, type DecodeResult } from './decoder/decoder';
 import { PROMPT_FRONT_ENDS } from './decoder/front-end';
 import { openDecoderSession, type DecoderStage } from './decoder/graph';
@@ -64,6 +66,11 @@ export interface EditxParts {
   cacheSalt(): string;
   /** The registry's stages: provider, runs and peak memory of each. */
   stats(): StageStats[];
+  /**
+   * After a run failed for `why` (a GPU out of memory): when the provider setting allows the CPU and a session ran on
+   * a GPU, releases every session so that all reopen on the CPU, and answers true (the run may be tried again).
+   */
+  fallBackToCpu(why: string): Promise<boolean>;
 }
 
 export interface PackPartsOptions {
@@ -153,7 +160,9 @@ export class PackParts implements EditxParts {
         return s;
       } catch (e) {
         if (provider === 'gpu' || RetakeError.is(e, 'E_CANCELLED')) throw e;
-        this.gpuFailure = `the GPU did not start (${(e as Error).message})`;
+        const message = (e as Error).message;
+        const cause = failureCause(executionProvidersFor('gpu')[0] ?? 'cpu', message);
+        this.gpuFailure = `the GPU did not start${cause ? `: ${cause}` : ''} (${message})`;
       }
     }
     const variant = this.chooseVariant('cpu');
@@ -293,6 +302,18 @@ export class PackParts implements EditxParts {
 
   stats(): StageStats[] {
     return this.registry.stats();
+  }
+
+  async fallBackToCpu(why: string): Promise<boolean> {
+    if (this.opts.provider !== 'auto' || !this.registry.stats().some((st) => st.provider !== 'cpu')) return false;
+    this.gpuFailure = why;
+    await this.registry.releaseAll();
+    // The pieces below hold sessions that were just released; they are made again over the CPU ones.
+    this.tokenizer = null;
+    this.decoder = null;
+    this.runners.clear();
+    this.lmDevice = null;
+    return true;
   }
 }
 

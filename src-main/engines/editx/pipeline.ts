@@ -10,11 +10,13 @@
 //
 // Progress is one 0..1 split by stage weights, reported with the stage's name; cancellation is checked at every
 // stage boundary, between generated ids, Euler steps and vocoder chunks (a single graph run cannot be interrupted).
+// A GPU out of memory under the 'auto' provider setting runs the whole thing again on the CPU (parts.fallBackToCpu).
 // The result's `info` is what the take records: pack, profile, providers, seed, texts, token counts, cache use and
 // the time of each stage.
 
 import { toMono, type AudioData } from '../../audio/types';
 import { RetakeError } from '../../contract/errors';
+import { executionProvidersFor, failureCause, firstLine, isOutOfMemory } from '../../onnx';
 import type { EditRequest, EditResult, EngineContext } from '../types';
 import { PromptCache, type PromptFeatures } from './cache';
 import { audioCodesOf } from './lm/decode';
@@ -81,7 +83,23 @@ export class EditxPipeline {
     readonly options: PipelineOptions = {},
   ) {}
 
+  /**
+   * One run; when a GPU ran out of memory during it and the provider setting allows the CPU ('auto'), the parts fall
+   * back to the CPU and the run starts again there (once), its take saying why (`providerReason`).
+   */
   async run(input: AudioData, req: EditRequest, ctx: EngineContext): Promise<EditResult> {
+    try {
+      return await this.runOnce(input, req, ctx);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (ctx.signal.aborted || RetakeError.is(e, 'E_CANCELLED') || !isOutOfMemory(message)) throw e;
+      const cause = failureCause(executionProvidersFor('gpu')[0] ?? 'cpu', message) ?? 'the GPU ran out of memory';
+      if (!(await this.parts.fallBackToCpu(`${cause} (${firstLine(message)})`))) throw e;
+      return await this.runOnce(input, req, ctx);
+    }
+  }
+
+  private async runOnce(input: AudioData, req: EditRequest, ctx: EngineContext): Promise<EditResult> {
     const t0 = performance.now();
     const openBefore = new Set(this.parts.stats().map((st) => st.stage));
     const { signal } = ctx;

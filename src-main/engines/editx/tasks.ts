@@ -113,11 +113,42 @@ export const EDITX_TASKS: Readonly<Record<EditxTaskId, EditxTaskSpec>> = {
 
 export const EDITX_TASK_IDS = Object.keys(EDITX_TASKS) as EditxTaskId[];
 
-/** Tags written inline in the new text of a paralinguistic edit (the first published list). */
-export const PARALINGUISTIC_TAGS: readonly string[] = [
-  '[Breathing]', '[Laughter]', '[Surprise-oh]', '[Confirmation-en]', '[Uhm]', '[Surprise-ah]', '[Surprise-wa]', '[Sigh]',
-  '[Question-ei]', '[Dissatisfaction-hnn]',
+/**
+ * The paralinguistic tags each model revision was trained on (EDITX-SPEC.md §2), exact spellings without brackets; an
+ * entry applies to weights released on or after its date (`from`), the first also to packs that record no revision.
+ * The exporter writes the list into the manifest from its copy of this table
+ * (tools/export/retake_export/text/paralinguistic_tags.json; test/unit/editx-prompt/tags.test.ts keeps the two equal);
+ * the engine falls back on it for packs whose manifest has no list (the pack builder's, older exports), so a pack of
+ * the 2026 weights never offers the 2025 spellings.
+ */
+export const PARALINGUISTIC_TAG_REVISIONS: readonly { from: string | null; tags: readonly string[] }[] = [
+  {
+    // The 2025-11 weights: the reference app's help and the published benchmark.
+    from: null,
+    tags: ['Breathing', 'Laughter', 'Surprise-oh', 'Confirmation-en', 'Uhm', 'Surprise-ah', 'Surprise-wa', 'Sigh', 'Question-ei', 'Dissatisfaction-hnn'],
+  },
+  {
+    // The 2026-01-29 weights: the upstream README of 2026-04 (commit a652e87).
+    from: '2026-01-29',
+    tags: [
+      'sigh', 'inhale', 'laugh', 'chuckle', 'exhale', 'clears throat', 'snort', 'giggle', 'cough', 'breath', 'uhm',
+      'Confirmation-en', 'Surprise-oh', 'Surprise-ah', 'Surprise-wa', 'Surprise-yo', 'Dissatisfaction-hnn', 'Question-ei',
+      'Question-ah', 'Question-en', 'Question-yi', 'Question-oh',
+    ],
+  },
 ];
+
+/** The tag list of the newest entry that applies to a model revision (dates compare as text, as the exporter does). */
+export function paralinguisticTagsFor(modelRevision: string | null | undefined): readonly string[] {
+  let chosen = PARALINGUISTIC_TAG_REVISIONS[0]!;
+  for (const r of PARALINGUISTIC_TAG_REVISIONS) {
+    if (r.from !== null && modelRevision != null && modelRevision >= r.from) chosen = r;
+  }
+  return chosen.tags;
+}
+
+/** Tags written inline in the new text of a paralinguistic edit (the first published list), with their brackets. */
+export const PARALINGUISTIC_TAGS: readonly string[] = PARALINGUISTIC_TAG_REVISIONS[0]!.tags.map((t) => `[${t}]`);
 
 /** Prefixes of a clone target text that select a dialect or language. */
 export const CLONE_TEXT_PREFIXES: readonly string[] = ['[Sichuanese]', '[Cantonese]', '[Japanese]', '[Korean]'];

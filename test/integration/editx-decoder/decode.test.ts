@@ -76,6 +76,18 @@ describe('EditX decoder', () => {
     }));
     expect(e.code).toBe('E_CANCELLED');
     expect(steps).toBe(2);
+    // Between vocoder chunks too: cancelled after the first of several, no other chunk runs.
+    const vc = new AbortController();
+    let chunks = 0;
+    const v = await failure(dec.decode(codes(40), prompt, {
+      signal: vc.signal,
+      vocoderChunkFrames: 20,
+      progress: (_p, stage) => {
+        if (stage === 'vocoder' && ++chunks === 1) vc.abort();
+      },
+    }));
+    expect(v.code).toBe('E_CANCELLED');
+    expect(chunks).toBe(1);
     // The sessions are still usable.
     expect((await dec.decode(codes(5), prompt)).samples.length).toBe(2 * 3 * 480);
   });

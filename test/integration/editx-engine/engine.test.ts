@@ -11,7 +11,9 @@ import { decodeFile } from '../../../src-main/audio/decode';
 import type { AudioData } from '../../../src-main/audio/types';
 import { createEditxEngine, type EditxEngine } from '../../../src-main/engines/editx/engine';
 import { EngineRegistry } from '../../../src-main/engines/registry';
-import type { EditRequest, EditResult } from '../../../src-main/engines/types';
+import type { EditRequest, EditResult, Engine } from '../../../src-main/engines/types';
+import { runEditLoop } from '../../../src-main/engines/edit-loop';
+import { encodeWav } from '../../../src-main/audio/wav';
 import { tempDir } from '../../helpers/tmp';
 import { corpusFile } from '../../helpers/studio';
 import { requireTinyPack } from '../editx-lm/tiny-pack';
@@ -79,6 +81,19 @@ describe('editx engine on the tiny pack', () => {
     const tags26 = ['sigh', 'clears throat', 'Question-oh'];
     const p26 = testPack(join(home, 'tags26'), (m) => (m.components.textTokenizer.paralinguisticTags = tags26));
     expect(engine(p26).capabilities().tags).toEqual(tags26);
+    // A pack of the current published weights that records its revision and no list (as the TypeScript pack builder
+    // writes it): the 2026 profile by default and the 22 tags of that revision.
+    const current = testPack(join(home, 'current'), (m) => {
+      m.components.textTokenizer.modelRevision = '2026-01-29';
+      delete m.components.textTokenizer.paralinguisticTags;
+    });
+    const capsNow = engine(current).capabilities();
+    expect(capsNow.description).toMatch(/"tiny-random" \(2026 reference profile\)/);
+    expect(capsNow.tags).toHaveLength(22);
+    expect(capsNow.tags).toEqual(expect.arrayContaining(['clears throat', 'Question-oh']));
+    // The same without a revision: the first published list and the 2025-12 profile.
+    const old = testPack(join(home, 'old'), (m) => delete m.components.textTokenizer.paralinguisticTags);
+    expect(engine(old).capabilities()).toMatchObject({ tags: manifest.components.textTokenizer.paralinguisticTags, description: expect.stringMatching(/2025-12 reference profile/) });
   });
 
   it('is unavailable, saying how to get a pack, when none is configured or installed', () => {
@@ -116,12 +131,17 @@ describe('editx engine on the tiny pack', () => {
     expect(Buffer.compare(Buffer.from(d.audio.channels[0]!.buffer), Buffer.from(a.audio.channels[0]!.buffer))).not.toBe(0);
   });
 
-  it('clones with the 2025-12 speaker name, and with the 2026 profile (chat template, temperature only, speaker "debug")', async () => {
+  it('clones with the 2025-12 speaker name, reproducibly, and with the 2026 profile of the 2026 weights (chat template, temperature only, speaker "debug")', async () => {
     const req: EditRequest = { task: 'clone', text: TEXT, newText: 'Hello there, nice weather today.', seed: 5 };
-    const a = await run(engine(), req);
+    const e = engine();
+    const a = await run(e, req);
     checkAudio(a);
     expect(a.info!.speaker).toMatch(/^clone_[0-9a-f]{16}$/);
-    const p26 = testPack(join(home, 'p2026'), (m) => (m.components.textTokenizer.promptEncoding = { profile: '2026' }));
+    // Same prompt, text and seed: the same samples.
+    const again = await run(e, req);
+    expect(Buffer.compare(Buffer.from(again.audio.channels[0]!.buffer), Buffer.from(a.audio.channels[0]!.buffer))).toBe(0);
+    // No promptEncoding.profile: the model revision picks the profile.
+    const p26 = testPack(join(home, 'p2026'), (m) => (m.components.textTokenizer.modelRevision = '2026-01-29'));
     const b = await run(engine(p26), req);
     checkAudio(b);
     expect(b.info).toMatchObject({ profile: '2026', speaker: 'debug' });
@@ -158,6 +178,48 @@ describe('editx engine on the tiny pack', () => {
     await run(e, { task: 'denoise', seed: 1 });
     expect(registry.current).toContain(b);
     expect(lmA.isReleased).toBe(true);
+  });
+
+  it('under the auto provider setting, runs where a GPU provider is missing and says why in the take', async () => {
+    const e = createEditxEngine({ home, pack, provider: 'auto', intraOpNumThreads: 1, maxNewIds: 40, log: () => {} });
+    engines.push(e);
+    const r = await run(e, { task: 'denoise', seed: 2 });
+    checkAudio(r);
+    const info = r.info as { provider: string; providerReason: string; memory: Record<string, number> };
+    if (info.provider === 'cpu') {
+      // This machine: onnxruntime-node without its CUDA provider, so the LM's GPU variant did not start.
+      expect(info.providerReason).toMatch(/^runs on the CPU because (the GPU|CUDA) did not start: onnxruntime's CUDA provider, or the CUDA 12 and cuDNN 9 libraries it loads, is not installed \(run "npm run setup:gpu"/);
+    } else {
+      expect(info.providerReason).toMatch(/^runs on CUDA/);
+    }
+    // Peak memory while each stage was open, as the take records it.
+    for (const stage of ['lm', 'vq02', 'vq06', 'flowEstimator', 'hiftTrunk', 'campplus']) expect(info.memory[stage], stage).toBeGreaterThan(0);
+  });
+
+  it('edits a whole input over 30 s through the edit loop\'s windows; a text task there asks for a region of at most 30 s', async () => {
+    // 45 s: the corpus line ten times with half a second of silence after each, so the loop finds pauses to cut at.
+    const line = (await speech()).channels[0]!;
+    const gap = 12000;
+    const long = new Float32Array(10 * (line.length + gap));
+    for (let i = 0; i < 10; i++) long.set(line, i * (line.length + gap));
+    const file = join(home, 'long.wav');
+    writeFileSync(file, encodeWav({ sampleRate: 24000, channels: [long] }, 'float32'));
+    // Room in the LM for a window's prompt (~41.67 ids per second of input) and a few new ids.
+    const roomy = testPack(join(home, 'roomy'), (m) => (m.components.lm.generation.maxTotalIds = 2400));
+    const e = createEditxEngine({ home, pack: roomy, provider: 'cpu', intraOpNumThreads: 1, maxNewIds: 30, log: () => {} });
+    engines.push(e);
+    const windows: number[] = [];
+    const spy: Engine = { capabilities: () => e.capabilities(), edit: (a, r, c) => (windows.push(a.channels[0]!.length / a.sampleRate), e.edit(a, r, c)) };
+    const out = await runEditLoop({ engine: spy, input: file, request: { task: 'denoise', seed: 8 }, signal: new AbortController().signal });
+    expect(windows.length).toBeGreaterThanOrEqual(2);
+    for (const w of windows) expect(w).toBeLessThanOrEqual(30);
+    expect(out.region).toMatchObject({ windows: windows.length });
+    expect(out.audio.sampleRate).toBe(24000);
+    expect(out.audio.channels[0]!.every((v) => Number.isFinite(v))).toBe(true);
+    await expect(
+      runEditLoop({ engine: spy, input: file, request: { task: 'emotion', option: 'happy', text: TEXT, seed: 8 }, signal: new AbortController().signal }),
+    ).rejects.toMatchObject({ code: 'E_INPUT_TOO_LONG', message: expect.stringMatching(/runs as one window: select at most 30 s/) });
+    expect(windows.length).toBe(out.region!.windows);
   });
 
   it('refuses input over 30 s, pointing at region edits', async () => {

@@ -83,6 +83,10 @@ describe('EditX in the studio', () => {
     const take = (await t.studio.call('takes.list', { clipId: made.id }))[0]!;
     expect(take).toMatchObject({ engine: 'editx', task: 'clone', seed: 3, textBefore: TEXT, textAfter: 'Nice weather today.', iteration: 1 });
     expect((take.params.engineInfo as any).speaker).toMatch(/^clone_/);
+    // The prompt is the take the edit above started from: its tokens, mel and speaker embedding came from the model
+    // host's prompt cache, not from the tokenizers again.
+    expect((take.params.engineInfo as any).cache).toBe('memory');
+    expect((take.params.engineInfo as any).timings.tokenizeMs).toBe(0);
     // The prompt's clip is unchanged.
     expect((await t.studio.call('takes.list', { clipId })).length).toBe(3);
     await t.studio.call('history.undo', {});

@@ -22,16 +22,29 @@ export interface FakeOptions {
   onToken?: (i: number) => void;
   /** Called at each Euler step (the test may abort here). */
   onFlowStep?: (i: number) => void;
+  /** The parts start "on the GPU" under this provider setting (default: the CPU, setting 'cpu'). */
+  gpu?: 'auto' | 'gpu';
+  /** The first run's generate or decode fails with this error while on the GPU. */
+  gpuFailure?: { in: 'generate' | 'decode'; error: Error };
 }
 
 export class FakeParts implements EditxParts {
   calls = { analyse: 0, text: 0, lm: 0, generate: 0, decode: 0 };
+  /** Why fallBackToCpu moved the parts to the CPU, in order. */
+  fallbacks: string[] = [];
+  private onGpu: boolean;
   /** Texts the tokenizer was asked to encode, in order (reset per run by the test if needed). */
   encoded: string[] = [];
   generations: { promptIds: number[]; opts: GenerateOptions }[] = [];
   decodes: { codes: number[]; prompt: DecodePrompt; opts: DecodeOptions }[] = [];
 
-  constructor(private readonly o: FakeOptions = {}) {}
+  constructor(private readonly o: FakeOptions = {}) {
+    this.onGpu = o.gpu !== undefined;
+  }
+
+  private failOnGpu(where: 'generate' | 'decode'): void {
+    if (this.onGpu && this.o.gpuFailure?.in === where) throw this.o.gpuFailure.error;
+  }
 
   async analyse(audio: { channels: Float32Array[] }): Promise<{ features: PromptFeatures; timings: { tokenizeMs: number; tokenizerGraphMs: number; featuresMs: number } }> {
     this.calls.analyse++;
@@ -65,12 +78,14 @@ export class FakeParts implements EditxParts {
 
   async lm(maxTotalIds: number): Promise<LmRunner> {
     this.calls.lm++;
+    const fellBack = this.fallbacks.at(-1);
     return {
-      provider: 'cpu',
-      providerReason: 'runs on the CPU (the CPU was asked for)',
-      variant: 'fp32',
+      provider: this.onGpu ? 'cuda' : 'cpu',
+      providerReason: this.onGpu ? 'runs on CUDA' : fellBack ? `runs on the CPU because ${fellBack}` : 'runs on the CPU (the CPU was asked for)',
+      variant: this.onGpu ? 'fp16' : 'fp32',
       generate: async (promptIds, opts): Promise<GenerateResult> => {
         this.calls.generate++;
+        this.failOnGpu('generate');
         this.generations.push({ promptIds: [...promptIds], opts });
         if (promptIds.length >= maxTotalIds) throw new Error('prompt too long for the fake');
         const out = this.o.output ?? Array.from({ length: 40 }, (_, i) => 65536 + ((i * 37) % 5120));
@@ -98,6 +113,7 @@ export class FakeParts implements EditxParts {
 
   async decode(codes: readonly number[], prompt: DecodePrompt, opts: DecodeOptions): Promise<DecodeResult> {
     this.calls.decode++;
+    this.failOnGpu('decode');
     this.decodes.push({ codes: [...codes], prompt, opts });
     const frames = 3 * Math.ceil(codes.length / 5);
     for (let i = 0; i < 10; i++) {
@@ -135,5 +151,12 @@ export class FakeParts implements EditxParts {
 
   stats(): StageStats[] {
     return [];
+  }
+
+  async fallBackToCpu(why: string): Promise<boolean> {
+    if (this.o.gpu !== 'auto' || !this.onGpu) return false;
+    this.onGpu = false;
+    this.fallbacks.push(why);
+    return true;
   }
 }

@@ -202,4 +202,39 @@ describe('EditX pipeline', () => {
     const timings = r.info!.timings as Record<string, number>;
     for (const k of ['tokenizeMs', 'lmMs', 'flowMs', 'vocoderMs', 'totalMs', 'overheadMs']) expect(Number.isFinite(timings[k])).toBe(true);
   });
+
+  describe('a GPU that runs out of memory', () => {
+    // onnxruntime's words when the CUDA arena cannot grow, as session.run reports them (E_ENGINE_FAILED).
+    const oom = () =>
+      new RetakeError('E_ENGINE_FAILED', 'onnxruntime could not run the flow estimator: CUDA failure 2: out of memory ; GPU=0 ; expr=cudaMalloc(&p, size);\ninputs: x float32 [2,80,300]');
+
+    it('under auto, runs the whole edit again on the CPU and says why in the take', async () => {
+      for (const where of ['generate', 'decode'] as const) {
+        const { parts, p } = pipeline({ gpu: 'auto', gpuFailure: { in: where, error: oom() } });
+        const r = await p.run(audio(1), { task: 'emotion', option: 'happy', text: 'Hi.', seed: 4 }, ctx().ctx);
+        expect(parts.fallbacks).toHaveLength(1);
+        expect(parts.fallbacks[0]).toMatch(/^the GPU ran out of memory .*\(onnxruntime could not run the flow estimator: CUDA failure 2: out of memory ; GPU=0 ; expr=cudaMalloc\(&p, size\);\)$/);
+        expect(r.info).toMatchObject({ provider: 'cpu', providerReason: expect.stringMatching(/^runs on the CPU because the GPU ran out of memory/) });
+        expect(parts.calls.generate).toBe(2);
+        expect(parts.calls.decode).toBe(where === 'decode' ? 2 : 1);
+        // The input was analysed once: the retry found its tokens in the prompt cache.
+        expect(parts.calls.analyse).toBe(1);
+      }
+    });
+
+    it('fails as it is when the setting names the GPU, when the error is not memory, or when the run was cancelled', async () => {
+      const gpuOnly = pipeline({ gpu: 'gpu', gpuFailure: { in: 'decode', error: oom() } });
+      await expect(gpuOnly.p.run(audio(1), { task: 'denoise', seed: 1 }, ctx().ctx)).rejects.toMatchObject({ code: 'E_ENGINE_FAILED', message: expect.stringMatching(/out of memory/) });
+      expect(gpuOnly.parts.calls.generate).toBe(1);
+      const other = pipeline({ gpu: 'auto', gpuFailure: { in: 'decode', error: new RetakeError('E_ENGINE_FAILED', 'onnxruntime could not run the flow estimator: shape mismatch') } });
+      await expect(other.p.run(audio(1), { task: 'denoise', seed: 1 }, ctx().ctx)).rejects.toMatchObject({ message: expect.stringMatching(/shape mismatch/) });
+      expect(other.parts.fallbacks).toEqual([]);
+      // Cancelled as the flow started, which then ran out of memory: no second run.
+      const c = ctx((stage, _v, ac) => stage === 'flow' && ac.abort());
+      const cancelled = pipeline({ gpu: 'auto', gpuFailure: { in: 'decode', error: oom() } });
+      await expect(cancelled.p.run(audio(1), { task: 'denoise', seed: 1 }, c.ctx)).rejects.toMatchObject({ message: expect.stringMatching(/out of memory/) });
+      expect(cancelled.parts.fallbacks).toEqual([]);
+      expect(cancelled.parts.calls.generate).toBe(1);
+    });
+  });
 });

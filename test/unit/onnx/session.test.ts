@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { vadModelPath } from '../../../src-main/audio/analysis/vad';
 import { RetakeError } from '../../../src-main/contract/errors';
-import { openSession, providerAttempts, SessionRegistry, type GraphSpec } from '../../../src-main/onnx';
+import { failureCause, isOutOfMemory, openSession, providerAttempts, providerReason, SessionRegistry, type GraphSpec } from '../../../src-main/onnx';
 
 const VAD = {
   inputs: [
@@ -120,13 +120,45 @@ describe('execution providers', () => {
         expect(s.provider).toBe('cpu');
         expect(s.providerNotes).toHaveLength(1);
         expect(s.providerNotes[0]).toMatch(/^cuda\+cpu: \S/);
-        expect(s.providerReason).toMatch(/^runs on the CPU because CUDA did not start \(\S.*\)$/);
+        expect(s.providerReason).toMatch(/^runs on the CPU because CUDA did not start(: [^(]+\(.*\))? \(\S.*\)$/);
+        // onnxruntime-node without its CUDA provider (this machine: "npm run setup:gpu" was never run) is named as that.
+        if (/Failed to load shared library/.test(s.providerNotes[0]!)) expect(s.providerReason).toMatch(/CUDA provider.*is not installed \(run "npm run setup:gpu"/);
         // eslint-disable-next-line no-control-regex -- the terminal colour code onnxruntime's log starts with
         expect(s.providerReason).not.toMatch(/\n|\u001b/);
       }
     } finally {
       await s.release();
     }
+  });
+
+  it('says why a GPU provider did not start as the user can act on it: not installed, the driver, out of memory', () => {
+    const cases: [string, string, RegExp | null][] = [
+      // onnxruntime-node 1.30 without libonnxruntime_providers_cuda.so (measured here), or without CUDA 12 / cuDNN 9.
+      ['cuda', 'OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library', /^onnxruntime's CUDA provider, or the CUDA 12 and cuDNN 9 libraries it loads, is not installed \(run "npm run setup:gpu"/],
+      ['cuda', 'Failed to load library libonnxruntime_providers_cuda.so with error: libcudart.so.12: cannot open shared object file', /CUDA provider.*is not installed/],
+      // The driver: libcuda comes with it; the CUDA runtime's errors 35 and 100.
+      ['cuda', 'Failed to load library libonnxruntime_providers_cuda.so with error: libcuda.so.1: cannot open shared object file', /^no usable NVIDIA GPU driver was found/],
+      ['cuda', 'CUDA failure 35: CUDA driver version is insufficient for CUDA runtime version ; GPU=0', /^no usable NVIDIA GPU driver/],
+      ['cuda', 'CUDA failure 100: no CUDA-capable device is detected ; GPU=-1', /^no usable NVIDIA GPU driver/],
+      ['tensorrt', 'CUDA failure 2: out of memory ; GPU=0 ; hostname=x', /^the GPU ran out of memory/],
+      ['cuda', 'BFCArena::AllocateRawInternal Failed to allocate memory for requested buffer of size 7340032000', /^the GPU ran out of memory/],
+      ['dml', 'DXGI_ERROR_DEVICE_REMOVED', /^the GPU driver did not give DirectML a device$/],
+      ['dml', 'E_OUTOFMEMORY', /^DirectML ran out of memory/],
+      ['coreml', 'backend not found', /^this onnxruntime build has no CoreML provider$/],
+      ['cuda', 'Non-zero status code returned while running Conv node', null],
+    ];
+    for (const [provider, reason, cause] of cases) {
+      const got = failureCause(provider, reason);
+      if (cause === null) expect(got, reason).toBeNull();
+      else expect(got, reason).toMatch(cause);
+    }
+    expect(isOutOfMemory('CUDA failure 2: out of memory')).toBe(true);
+    expect(isOutOfMemory('CUDA failure 35: CUDA driver version is insufficient')).toBe(false);
+    // In the sentence: the cause, then onnxruntime's own words; a reason without a known cause keeps only those.
+    expect(providerReason('auto', 'cpu', [{ attempt: ['cuda', 'cpu'], reason: 'CUDA failure 2: out of memory' }])).toMatch(
+      /^runs on the CPU because CUDA did not start: the GPU ran out of memory \(.*\) \(CUDA failure 2: out of memory\)$/,
+    );
+    expect(providerReason('auto', 'cpu', [{ attempt: ['cuda', 'cpu'], reason: 'something else' }])).toBe('runs on the CPU because CUDA did not start (something else)');
   });
 
   it('names each provider tried and why it failed when none starts', async () => {

@@ -283,7 +283,8 @@ export const TextTokenizerSchema = z
     promptEncoding: PromptEncodingSchema.optional(),
     /** The paralinguistic tags this model revision was trained on, exact spellings without the brackets they are
      *  written in (`Laughter` → "[Laughter]" in the new text); upstream has no validation list and the spelling changed
-     *  between revisions (EDITX-SPEC.md §2), so the list is data of the pack. Absent: the first published list. */
+     *  between revisions (EDITX-SPEC.md §2), so the list is data of the pack. Absent: the list of `modelRevision`
+     *  (engines/editx/tasks.ts, paralinguisticTagsFor). */
     paralinguisticTags: z.array(z.string().min(1).regex(/^[^[\]]+$/, 'must be a tag name without brackets')).optional(),
   })
   .superRefine((tt, ctx) => {
