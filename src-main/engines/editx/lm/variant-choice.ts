@@ -14,8 +14,9 @@ const PREFERENCE: Record<LmDevice, readonly LmVariant['dtype'][]> = {
 
 /**
  * Memory the other stages hold while the LM runs: vq02 0.63 GB (bench/tokenizer, fp32), vq06 0.52 GB (the published
- * ONNX), flow + HiFT ≈ 0.5 GB (the published checkpoints' fp32 size, until they are measured here), plus ≈ 0.35 GB
- * of onnxruntime and Node runtime (measured with the full-size int4 LM: resident minus its files' bytes).
+ * ONNX), flow + HiFT ≈ 0.5 GB (the published checkpoints' fp32 size, until they are measured here), plus ≈ 0.25 GB
+ * of onnxruntime and Node runtime (bench/lm --full-size: the int4 and int8 LMs' resident memory after load minus
+ * their files' bytes and their 0.26 GB cache, 0.25 GB each), rounded up.
  */
 export const OTHER_STAGES_BYTES = 2.0e9;
 
