@@ -201,6 +201,9 @@ describe('model pack', () => {
       expect(p.manifest.components.lm!.variants.int4!.quantization).toEqual(quantization);
       expect(p.manifest.components.lm!.variants.int4!.quality).toEqual(quality);
       expect(resolveLmVariant(p, { variant: 'int4' }).name).toBe('int4');
+      // A variant repacked from published AWQ weights says so.
+      const awq = withInt4((v) => (v.quantization = { ...quantization, symmetric: false, source: 'awq' }));
+      expect((await loadPack(awq, { variants: ['int4'] })).manifest.components.lm!.variants.int4!.quantization!.source).toBe('awq');
     });
 
     it('must say how they were made and how well they agree with fp32', async () => {
@@ -208,6 +211,7 @@ describe('model pack', () => {
         [(v) => delete v.quantization, /is required for a int4 variant[\s\S]*variants\.int4\.quantization/],
         [(v) => (v.quantization = { ...quantization, bits: 8 }), /is 8 but dtype is int4/],
         [(v) => (v.quantization = { ...quantization, blockSize: 48 }), /must be a power of two/],
+        [(v) => (v.quantization = { ...quantization, source: 'gptq' }), /quantization\.source/],
         [(v) => (v.quality = { ...quality, greedyPrefix: [16] }), /one entry per prompt/],
         [(v) => (v.quality = { ...quality, top1Agreement: 1.5 }), /top1Agreement/],
         [(v) => ((v.dtype = 'fp32'), delete v.quality), /does not apply to a fp32 variant/],

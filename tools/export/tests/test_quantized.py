@@ -2,6 +2,8 @@
 layout and against onnxruntime itself), the graph built from a one-layer export, the variant rewrite, the random
 full-size weights, the quality gate (honest variants pass, broken ones are refused) and the AWQ repacking."""
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -388,6 +390,63 @@ class AwqTest(unittest.TestCase):
             _, logits, _ = quality.run_variant(os.path.join(out, "lm.int4-awq.onnx"), runs, cfg.vocab_size)
             want = np.concatenate([r[-5:-1] for r in rows])
             np.testing.assert_allclose(logits, want, atol=2e-4)
+
+    def test_exporter_measures_the_awq_variant_beside_our_int4(self):
+        """`lm --checkpoint BF16 --awq AWQ --dtypes int4`: both variants in one pack, gated against the bf16 weights."""
+        from retake_export.lm import export as export_lm
+
+        cfg = tiny_config()
+        g = 32
+        base = Step1(cfg)
+        init_random(base, 8)
+        state = {k: v.to(torch.bfloat16) for k, v in base.state_dict().items()}
+        awq_tensors = {}
+        for name, t in state.items():
+            if not (name.startswith("model.layers.") and name.endswith("proj.weight")):
+                awq_tensors[name] = t.to(torch.float16)
+                continue
+            # What an AWQ export of these weights holds without its activation scaling: per group of g inputs and per
+            # output, asymmetric 4-bit codes, zero points and fp16 scales, in AutoAWQ's packing.
+            w = t.float().numpy().T  # (K, N)
+            k, n = w.shape
+            grp = w.reshape(k // g, g, n)
+            lo, hi = np.minimum(grp.min(axis=1), 0), np.maximum(grp.max(axis=1), 0)
+            scales = ((hi - lo) / 15).astype(np.float16)
+            s32 = scales.astype(np.float32)
+            zeros = np.clip(np.rint(-lo / s32), 0, 15)
+            codes = np.clip(np.rint(grp / s32[:, None, :]) + zeros[:, None, :], 0, 15).reshape(k, n).astype(np.uint8)
+            stem = name[: -len(".weight")]
+            awq_tensors[stem + ".qweight"] = torch.from_numpy(self.pack_awq(codes))
+            awq_tensors[stem + ".qzeros"] = torch.from_numpy(self.pack_awq(zeros.astype(np.uint8)))
+            awq_tensors[stem + ".scales"] = torch.from_numpy(scales)
+        with tempfile.TemporaryDirectory() as tmp:
+            ckpt, awq_dir, out = (os.path.join(tmp, d) for d in ("bf16", "awq", "pack"))
+            os.makedirs(ckpt)
+            os.makedirs(awq_dir)
+            save_file(os.path.join(ckpt, "model.safetensors"), state)
+            with open(os.path.join(ckpt, "step1.json"), "w") as f:
+                json.dump(cfg.to_json(), f)
+            save_file(os.path.join(awq_dir, "model.safetensors"), awq_tensors)
+            with open(os.path.join(awq_dir, "config.json"), "w") as f:
+                json.dump({"quantization_config": {"quant_method": "awq", "bits": 4, "group_size": g,
+                                                   "zero_point": True, "version": "gemm"}}, f)
+            code = export_lm.main(["--checkpoint", ckpt, "--config", os.path.join(ckpt, "step1.json"), "--out", out,
+                                   "--dtypes", "int4", "--awq", awq_dir, "--threads", "1", "--quiet"])
+            self.assertEqual(code, 0)
+            with open(os.path.join(out, "manifest.json")) as f:
+                lm = json.load(f)["components"]["lm"]
+        self.assertEqual(sorted(lm["variants"]), ["int4", "int4-awq"])
+        ours, theirs = lm["variants"]["int4"], lm["variants"]["int4-awq"]
+        self.assertEqual(theirs["quantization"]["source"], "awq")
+        self.assertEqual((theirs["quantization"]["blockSize"], theirs["quantization"]["symmetric"]), (g, False))
+        self.assertEqual(theirs["quantization"]["head"], ours["quantization"]["head"])
+        self.assertNotIn("source", ours["quantization"])
+        for q in (ours["quality"], theirs["quality"]):
+            self.assertEqual(q["positions"], ours["quality"]["positions"])
+            self.assertGreaterEqual(q["top1Agreement"], quality.MIN_TOP1_AGREEMENT["int4"])
+        with self.assertRaises(SystemExit):
+            with contextlib.redirect_stderr(io.StringIO()):
+                export_lm.main(["--tiny-random", "--awq", "x"])
 
 
 if __name__ == "__main__":

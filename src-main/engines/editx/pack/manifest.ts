@@ -65,6 +65,9 @@ export const QuantizationSchema = z.strictObject({
   head: QuantBlocksSchema.nullable(),
   /** The embedding table is stored in fp16 (the checkpoint's bf16 values exactly) or float32. */
   embedding: z.enum(['fp16', 'fp32']),
+  /** 'awq': the layers are a published AWQ checkpoint's, repacked without re-quantizing (tools/export lm/awq.py);
+   *  absent: quantized by our exporter from the bf16 weights. */
+  source: z.literal('awq').optional(),
 });
 export type Quantization = z.infer<typeof QuantizationSchema>;
 

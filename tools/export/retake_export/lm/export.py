@@ -65,23 +65,34 @@ def manifest_config(cfg: Step1Config) -> dict:
 repetition_banned = quality.repetition_banned
 
 QUANTIZED = ("int8", "int4")
+# The variant made from a published AWQ checkpoint (--awq): its 4-bit layers repacked, lm_head at 8 bits and the
+# accuracy level of our own int4 (weights.DEFAULT_VARIANTS), so that the two differ only in how the layers were quantized.
+AWQ_VARIANT = "int4-awq"
 
 
 def export_quantized(cfg: Step1Config, names: List[str], source, rows, out: str, prompts: List[List[int]], log,
-                     steps: int = 16, threads: int = 1) -> Dict[str, dict]:
+                     steps: int = 16, threads: int = 1, awq_dir: Optional[str] = None) -> Dict[str, dict]:
     """Writes the weight-only quantized variants `names` (weights.parse_variant) from checkpoint tensors given one at
-    a time (`source(name)`, `rows(name, start, stop)`: float32 as stored), then runs the quality gate on `prompts`
-    against the fp32 model made from the same tensors. A variant under the gate is removed and ExportError raised."""
+    a time (`source(name)`, `rows(name, start, stop)`: float32 as stored), and with `awq_dir` the AWQ_VARIANT repacked
+    from that AWQ checkpoint (awq.py), then runs the quality gate on `prompts` against the fp32 model made from the
+    tensors of `source` (the bf16 checkpoint: the AWQ variant is measured against the same reference as ours). A
+    variant under the gate is removed and ExportError raised."""
     import tempfile
 
-    from . import expand, variants, weights
+    from . import awq, expand, variants, weights
 
     os.makedirs(out, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out) as tmp:
         graph = expand.expand(variants.one_layer_graph(cfg, tmp), cfg)
     entries = {n: variants.write_variant(graph, n, weights.parse_variant(n), cfg, source, out, log) for n in names}
+    gated = list(names)
+    if awq_dir:
+        ours = weights.DEFAULT_VARIANTS["int4"]
+        entries[AWQ_VARIANT] = awq.export_variant(awq_dir, cfg, out, AWQ_VARIANT, ours.accuracy_level,
+                                                  ours.head.bits if ours.head else 32, log)
+        gated.append(AWQ_VARIANT)
     reference = quality.reference_from_source(cfg, source, rows)
-    failed = variants.gate_variants(cfg, reference, prompts, out, entries, names, steps, threads, log)
+    failed = variants.gate_variants(cfg, reference, prompts, out, entries, gated, steps, threads, log)
     variants.refuse(out, entries, failed)
     return entries
 
@@ -296,7 +307,7 @@ def _gitignore_generated(out: str) -> None:
 
 
 def run_checkpoint(checkpoint: str, config: Optional[str], out: str, dtypes: List[str], log,
-                   model_revision: Optional[str] = None, threads: int = 1) -> None:
+                   model_revision: Optional[str] = None, threads: int = 1, awq_dir: Optional[str] = None) -> None:
     cfg = load_config_file(config) if config else config_for(checkpoint)
     if cfg is None:
         log("  no config.json next to the checkpoint: using the sizes of EDITX-SPEC.md section 5")
@@ -311,13 +322,14 @@ def run_checkpoint(checkpoint: str, config: Optional[str], out: str, dtypes: Lis
     floats = [d for d in dtypes if d in ("fp16", "fp32")]
     quantized = [d for d in dtypes if d not in floats]
     variants: Dict[str, dict] = {}
-    if quantized:
+    if quantized or awq_dir:
         # Streamed: one checkpoint tensor in memory at a time, for the variants and for the gate's fp32 reference.
         ckpt = StreamedCheckpoint(checkpoint, cfg)
         try:
             prompts = quality.gate_prompts(cfg.vocab_size, GENERATION["audioIdBase"], GENERATION["audioIdCount"],
                                            tok if has_tok else None)
-            variants.update(export_quantized(cfg, quantized, ckpt.tensor, ckpt.rows, out, prompts, log, threads=threads))
+            variants.update(export_quantized(cfg, quantized, ckpt.tensor, ckpt.rows, out, prompts, log, threads=threads,
+                                             awq_dir=awq_dir))
         finally:
             ckpt.close()
     if floats:
@@ -372,6 +384,9 @@ def main(argv: List[str]) -> int:
                     help="variants to export from a checkpoint: fp16, fp32, and the weight-only quantized int8, int4 "
                          "(or a changed one, e.g. int4-b128; see --variants), which are streamed (one tensor in memory) "
                          "and pass the quality gate")
+    ap.add_argument("--awq", help="--checkpoint: also the folder of the published AWQ 4-bit checkpoint of the same "
+                                  "weights, repacked for MatMulNBits without re-quantizing into the variant int4-awq and "
+                                  "measured by the quality gate against the --checkpoint weights")
     ap.add_argument("--model-revision", help="release date (YYYY-MM-DD) of the published weights, recorded in the "
                                              "pack; picks the prompt profile (2026-01-29 and later: 2026)")
     ap.add_argument("--variants", default="fp32,int8,int4",
@@ -386,6 +401,8 @@ def main(argv: List[str]) -> int:
     ap.add_argument("--steps", type=int, default=32, help="decode steps in the tiny reference")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
+    if a.awq and not a.checkpoint:
+        ap.error("--awq needs --checkpoint: the bf16 weights its variant is measured against")
     log = (lambda s: None) if a.quiet else (lambda s: print(s, flush=True))
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     try:
@@ -417,7 +434,8 @@ def main(argv: List[str]) -> int:
                 if d not in ("fp16", "fp32"):
                     parse_variant(d)  # ExportError naming what is wrong
             log(f"Step1 from {a.checkpoint} -> {a.out}")
-            run_checkpoint(a.checkpoint, a.config, os.path.abspath(a.out), dtypes, log, a.model_revision, a.threads)
+            run_checkpoint(a.checkpoint, a.config, os.path.abspath(a.out), dtypes, log, a.model_revision, a.threads,
+                           os.path.abspath(a.awq) if a.awq else None)
     except (CheckpointError, ExportError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
