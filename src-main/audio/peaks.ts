@@ -123,6 +123,8 @@ export interface RendererPeaks {
   peaks: number[][];
   /** Seconds, for wavesurfer.js `duration`. */
   duration: number;
+  /** Frames each bucket covers (the last one may cover fewer): whole pairs of the cache merged. */
+  samplesPerBucket: number;
 }
 
 /**
@@ -157,7 +159,7 @@ export function peaksForRenderer(p: Peaks, options: { layout?: 'envelope' | 'cha
       }
       return out;
     });
-    return { peaks, duration };
+    return { peaks, duration, samplesPerBucket: group * p.samplesPerPeak };
   }
   const max: number[] = new Array<number>(outCount).fill(p.channels.length ? -1 : 0);
   const min: number[] = new Array<number>(outCount).fill(p.channels.length ? 1 : 0);
@@ -168,5 +170,5 @@ export function peaksForRenderer(p: Peaks, options: { layout?: 'envelope' | 'cha
       if (lo < min[k]!) min[k] = lo;
     }
   }
-  return { peaks: [max, min], duration };
+  return { peaks: [max, min], duration, samplesPerBucket: group * p.samplesPerPeak };
 }

@@ -443,6 +443,8 @@ export const Peaks = z.object({
   durationSec: z.number(),
   /** Two arrays, [max, min] per bucket over all channels, values in [-1, 1] (wavesurfer.js `peaks`). */
   peaks: z.array(z.array(z.number())),
+  /** Frames of the media file each bucket covers (a whole number of the cache's pairs; the last bucket may be short). */
+  samplesPerBucket: z.number().int().positive(),
 });
 export type Peaks = z.infer<typeof Peaks>;
 

@@ -3,9 +3,12 @@
 // range requests and scheduled sample-accurately as AudioBufferSourceNodes a little ahead of the clock; other formats
 // (FLAC, MP3, Ogg) play through an HTMLAudioElement per clip fed into Web Audio by a MediaElementAudioSourceNode.
 // Nothing decodes a whole file, so an hour starts as fast as a second and the page holds only the look-ahead.
-// Track buses carry gain, mute and solo (changed live); the master feeds the meter (peak and EBU loudness).
+// Track buses carry gain, mute and solo (changed live); the master feeds the meter (peak and EBU loudness). A play
+// may crossfade from the program playing (the audition's A/B switch): both run on the output's clock for a moment,
+// the old one fading out and the new one in on equal-power curves, each through its own gain per bus.
 
 import { LoudnessMeter, K_WEIGHTING, type MeterReading } from './loudness';
+import { equalPowerCurves } from './ramps';
 import { NotWav, WavReaders } from './wav-reader';
 
 /** One clip's part of a program, in seconds. */
@@ -35,10 +38,19 @@ export interface LoopSpan {
   end: number;
 }
 
+export interface PlayOptions {
+  /**
+   * Crossfade from what is playing instead of stopping it: `from` is taken as the position of the new program at the
+   * moment of the call, the old program goes on until the new one sounds, and the two cross on equal-power curves over
+   * this many seconds.
+   */
+  crossfadeSec?: number;
+}
+
 /** What the transport and the audition need of an output (a fake stands in for it in tests). */
 export interface AudioOutput {
   /** Starts playing `program` from `from` seconds; resolves once the first sound is scheduled. */
-  play(program: Program, from: number, loop: LoopSpan | null): Promise<void>;
+  play(program: Program, from: number, loop: LoopSpan | null, opts?: PlayOptions): Promise<void>;
   stop(): void;
   /** The timeline time now playing (seconds), or null when stopped. */
   position(): number | null;
@@ -87,6 +99,10 @@ interface Run {
   pump: ReturnType<typeof setInterval> | null;
   /** Segments that must play through a media element (not WAV). */
   elementKeys: Set<string>;
+  /** This run's gain into each bus (a crossfade ramps it). */
+  inputs: Map<string, GainNode>;
+  /** Starts at gain 0: it fades in when its first block sounds. */
+  fadingIn: boolean;
 }
 
 export class MixEngine implements AudioOutput {
@@ -95,6 +111,8 @@ export class MixEngine implements AudioOutput {
   private readonly buses = new Map<string, GainNode>();
   private readonly readers: WavReaders;
   private run: Run | null = null;
+  /** Runs fading out under a crossfade (stopped with the current one). */
+  private readonly leaving = new Set<Run>();
   private runIds = 0;
   private readonly endedListeners = new Set<() => void>();
   private readonly loudness = new LoudnessMeter();
@@ -151,6 +169,19 @@ export class MixEngine implements AudioOutput {
     return g;
   }
 
+  /** The run's own gain into a bus (made on first use). */
+  private input(run: Run, bus: string): GainNode {
+    let g = run.inputs.get(bus);
+    if (!g) {
+      const ctx = this.context();
+      g = ctx.createGain();
+      g.gain.value = run.fadingIn ? 0 : 1;
+      g.connect(this.buses.get(bus) ?? this.bus(bus, run.program.buses[bus] ?? 1));
+      run.inputs.set(bus, g);
+    }
+    return g;
+  }
+
   setBusGain(bus: string, gain: number): void {
     const g = this.buses.get(bus);
     if (g && this.ctx) g.gain.setTargetAtTime(gain, this.ctx.currentTime, 0.01);
@@ -161,15 +192,20 @@ export class MixEngine implements AudioOutput {
     return () => this.endedListeners.delete(cb);
   }
 
-  async play(program: Program, from: number, loop: LoopSpan | null): Promise<void> {
-    this.stop();
+  async play(program: Program, from: number, loop: LoopSpan | null, opts: PlayOptions = {}): Promise<void> {
+    const prev = opts.crossfadeSec && this.run && !this.run.ended && this.ctx ? this.run : null;
+    // The moment `from` was taken (a crossfade keeps the old program's clock: the new one is placed on it).
+    const calledAt = this.ctx?.currentTime ?? 0;
+    if (!prev) this.stop();
     const ctx = this.context();
     await ctx.resume();
     const id = ++this.runIds;
     for (const [key, gain] of Object.entries(program.buses)) this.bus(key, gain);
     const master = this.master!;
-    master.gain.cancelScheduledValues(ctx.currentTime);
-    master.gain.setValueAtTime(1, ctx.currentTime);
+    if (!prev) {
+      master.gain.cancelScheduledValues(ctx.currentTime);
+      master.gain.setValueAtTime(1, ctx.currentTime);
+    }
     const validLoop = loop && loop.end - loop.start > 0.01 ? loop : null;
     const start = validLoop && (from < validLoop.start || from >= validLoop.end) ? validLoop.start : from;
     const run: Run = {
@@ -184,8 +220,22 @@ export class MixEngine implements AudioOutput {
       ended: false,
       pump: null,
       elementKeys: new Set(),
+      inputs: new Map(),
+      fadingIn: prev !== null,
     };
     this.run = run;
+    if (prev) this.leaving.add(prev);
+    try {
+      await this.begin(run, ctx, start, validLoop, prev ? calledAt : null);
+    } finally {
+      // The old program fades as the new one starts (or at once when it never did).
+      if (prev) this.crossfade(prev, this.run === run && !run.ended ? run : null, opts.crossfadeSec!);
+    }
+  }
+
+  /** Reads and schedules the first block, then starts the clock and the pump. `placedAt`: a crossfade's clock. */
+  private async begin(run: Run, ctx: AudioContext, start: number, validLoop: LoopSpan | null, placedAt: number | null): Promise<void> {
+    const program = run.program;
     // Open every WAV reader the first block needs (and learn which segments are not WAV) before the clock starts.
     const first = program.segments.filter((s) => s.start < start + FIRST_BLOCK_SEC && s.start + s.duration > start);
     const firstBlocks = await Promise.all(
@@ -204,12 +254,13 @@ export class MixEngine implements AudioOutput {
     );
     if (this.run !== run) return;
     const end = validLoop ? validLoop.end : programEnd(program);
-    run.passes.push({ ctxStart: ctx.currentTime + START_MARGIN_SEC, tlStart: start, tlEnd: end });
+    run.passes.push({ ctxStart: placedAt ?? ctx.currentTime + START_MARGIN_SEC, tlStart: start, tlEnd: end });
     // The first block is read before its time is fixed, so it always starts on time.
     const firstEnd = Math.min(end, start + FIRST_BLOCK_SEC);
     await Promise.all(firstBlocks.filter((x) => x !== null).map(({ s }) => this.scheduleBlock(run, run.passes[0]!, s, start, firstEnd, true)));
     if (this.run !== run) return;
-    run.passes[0]!.ctxStart = Math.max(run.passes[0]!.ctxStart, ctx.currentTime + START_MARGIN_SEC);
+    // A crossfade keeps its place on the clock (blocks that are late start part-way in, under the old program).
+    if (placedAt === null) run.passes[0]!.ctxStart = Math.max(run.passes[0]!.ctxStart, ctx.currentTime + START_MARGIN_SEC);
     for (const n of run.nodes) (n as AudioBufferSourceNode & { __start?: () => void }).__start?.();
     for (const s of program.segments) if (run.elementKeys.has(s.key)) this.scheduleElement(run, run.passes[0]!, s);
     run.cursor = firstEnd;
@@ -278,7 +329,7 @@ export class MixEngine implements AudioOutput {
     const src = ctx.createBufferSource();
     src.buffer = buffer;
     const gain = ctx.createGain();
-    src.connect(gain).connect(this.buses.get(s.bus) ?? this.bus(s.bus, run.program.buses[s.bus] ?? 1));
+    src.connect(gain).connect(this.input(run, s.bus));
     const fadeIn = from === s.start || from === pass.tlStart;
     const fadeOut = to === s.start + s.duration || to >= pass.tlEnd - 1e-9;
     const begin = () => {
@@ -321,7 +372,7 @@ export class MixEngine implements AudioOutput {
     const node = ctx.createMediaElementSource(el);
     const gain = ctx.createGain();
     gain.gain.value = s.gain;
-    node.connect(gain).connect(this.buses.get(s.bus) ?? this.bus(s.bus, 1));
+    node.connect(gain).connect(this.input(run, s.bus));
     run.elements.add(el);
     const when = pass.ctxStart + (from - pass.tlStart);
     const until = pass.ctxStart + (to - pass.tlStart);
@@ -347,6 +398,33 @@ export class MixEngine implements AudioOutput {
         el.removeAttribute('src');
       });
     });
+  }
+
+  /**
+   * Fades `out` away and `into` (the new run, null when it did not start) in on equal-power curves from now, then stops
+   * `out` for good.
+   */
+  private crossfade(out: Run, into: Run | null, sec: number): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const at = ctx.currentTime;
+    const { fadeIn, fadeOut } = equalPowerCurves(1, 1);
+    for (const g of out.inputs.values()) {
+      g.gain.cancelScheduledValues(at);
+      g.gain.setValueCurveAtTime(fadeOut, at, sec);
+    }
+    if (into) {
+      into.fadingIn = false;
+      for (const g of into.inputs.values()) {
+        g.gain.cancelScheduledValues(at);
+        g.gain.setValueCurveAtTime(fadeIn, at, sec);
+      }
+    }
+    const t = setTimeout(() => {
+      this.leaving.delete(out);
+      this.teardown(out, false);
+    }, sec * 1000 + 20);
+    out.timers.add(t);
   }
 
   private finish(run: Run): void {
@@ -375,6 +453,10 @@ export class MixEngine implements AudioOutput {
       }
     }
     run.nodes.clear();
+    // Its gains go once its sources have stopped.
+    const inputs = [...run.inputs.values()];
+    run.inputs.clear();
+    setTimeout(() => inputs.forEach((g) => g.disconnect()), (stopAt - (ctx?.currentTime ?? 0)) * 1000 + 50);
     for (const el of run.elements) {
       el.pause();
       el.removeAttribute('src');
@@ -383,6 +465,8 @@ export class MixEngine implements AudioOutput {
   }
 
   stop(): void {
+    for (const r of [...this.leaving]) this.teardown(r, false);
+    this.leaving.clear();
     const run = this.run;
     if (run) this.teardown(run, true);
   }

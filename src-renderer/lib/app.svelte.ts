@@ -17,6 +17,7 @@ import { Disposables, Signal } from './disposables';
 import { EditForm } from './edit-form.svelte';
 import { EnginesController } from './engines.svelte';
 import { ErrorsController } from './errors.svelte';
+import { ExportController } from './export.svelte';
 import { FolderBrowser } from './folders.svelte';
 import { HistoryController } from './history.svelte';
 import { i18n, isLocale, t } from './i18n.svelte';
@@ -26,8 +27,10 @@ import { JobsController } from './jobs.svelte';
 import { LayoutController, type KeyValueStore } from './layout.svelte';
 import { PeaksCache } from './peaks.svelte';
 import { ProjectController } from './project.svelte';
+import { RegionController } from './region.svelte';
 import { SelectionController } from './selection.svelte';
 import { TakesController } from './takes.svelte';
+import { TranscriptsController } from './transcripts.svelte';
 import type { Clip } from '../../src-main/contract';
 
 export interface AppControllers {
@@ -43,9 +46,12 @@ export interface AppControllers {
   readonly takes: TakesController;
   readonly jobs: JobsController;
   readonly form: EditForm;
+  readonly region: RegionController;
   readonly audition: AuditionController;
   readonly peaks: PeaksCache;
   readonly transfer: ImportExportController;
+  readonly exports: ExportController;
+  readonly transcripts: TranscriptsController;
   readonly input: InputController;
   readonly layout: LayoutController;
   readonly folders: FolderBrowser;
@@ -84,9 +90,12 @@ export class AppController implements AppControllers {
   readonly takes: TakesController;
   readonly jobs: JobsController;
   readonly form: EditForm;
+  readonly region: RegionController;
   readonly audition: AuditionController;
   readonly peaks: PeaksCache;
   readonly transfer: ImportExportController;
+  readonly exports: ExportController;
+  readonly transcripts: TranscriptsController;
   readonly input: InputController;
   readonly layout: LayoutController;
   readonly folders: FolderBrowser;
@@ -128,17 +137,24 @@ export class AppController implements AppControllers {
     });
     const takes = (this.takes = new TakesController(client, errors));
     const jobs = (this.jobs = new JobsController(client));
-    this.form = new EditForm({ engines, jobs, selection, errors });
+    const form = (this.form = new EditForm({ engines, jobs, selection, errors, project, region: () => this.region }));
+    this.region = new RegionController(client, {
+      selection,
+      project,
+      choice: () => ({ engine: form.engineId, task: form.task, lengthMode: form.lengthMode }),
+    });
     this.clone = new CloneController(client, { engines, jobs, selection, arrangement, errors });
-    this.audition = new AuditionController(client, { selection, takes, arrangement, errors, output: this.output });
+    this.audition = new AuditionController(client, { selection, takes, arrangement, errors, output: this.output, project });
     this.transfer = new ImportExportController(client, { project, arrangement, errors, locate: (where) => this.importLocation(where) });
+    this.exports = new ExportController(client, { selection, arrangement, errors });
+    this.transcripts = new TranscriptsController(client, { arrangement, errors });
     this.folders = new FolderBrowser(client, errors, options.pickFolder ?? null);
     this.layout = new LayoutController(options.storage === undefined ? defaultStorage() : options.storage);
     this.input = new InputController(platform, {
       commands: this.commands(),
       canDrop: () => project.isOpen,
       drop: (files, where) => void this.transfer.importFiles(files, where),
-      modal: () => this.folders.open,
+      modal: () => this.folders.open || this.exports.open,
     });
     this.remember();
     this.wire();
@@ -238,7 +254,7 @@ export class AppController implements AppControllers {
 
   /** How the controllers answer each other. */
   private wire(): void {
-    const { errors, project, history, arrangement, selection, timeline, transport, takes, jobs, form, audition, peaks, transfer, layout, clone } = this;
+    const { errors, project, history, arrangement, selection, timeline, transport, takes, jobs, form, region, audition, peaks, transfer, exports, layout, clone } = this;
     const on = (unsubscribe: () => void) => this.owner.add(unsubscribe);
 
     on(this.connection.reconnected.on(() => void errors.guard(t('ctx.reconnect'), () => this.sync())));
@@ -254,7 +270,9 @@ export class AppController implements AppControllers {
           selection.setRange(null);
           timeline.reset();
           peaks.clear();
-          transfer.forgetExport();
+          takes.forgetSpans();
+          exports.reset();
+          this.transcripts.dismissImport();
           layout.reload();
         }
         if (!current) {
@@ -272,8 +290,8 @@ export class AppController implements AppControllers {
 
     on(
       selection.clipChanged.on((clipId) => {
-        transfer.forgetExport();
         form.clearTexts();
+        region.schedule();
         if (clipId === null) {
           void takes.setClip(null);
           return;
@@ -281,14 +299,22 @@ export class AppController implements AppControllers {
         void errors.guard(t('ctx.listTakes'), async () => {
           await takes.setClip(clipId);
           const clip = selection.clip;
-          if (clip && clip.id === clipId) {
-            form.fillTranscript(takes.byId(clip.activeTakeId));
-            clone.fillPromptText(takes.byId(clip.activeTakeId));
-          }
+          if (clip && clip.id === clipId) clone.fillPromptText(takes.byId(clip.activeTakeId));
         });
         void errors.guard(t('ctx.listJobs'), () => jobs.loadForClip(clipId));
       }),
     );
+
+    // A region's plan follows the range, the chosen task and length mode, and the clip (its active take, transcript
+    // and trim); words typed over one region do not carry over to another.
+    on(
+      selection.rangeChanged.on(() => {
+        form.regionChanged();
+        region.schedule();
+      }),
+    );
+    on(form.changed.on(() => region.schedule()));
+    on(arrangement.changed.on(() => region.schedule()));
 
     on(
       jobs.finished.on((job) => {
@@ -344,7 +370,7 @@ export class AppController implements AppControllers {
   dispose(): void {
     this.owner.dispose();
     this.layout.dispose();
-    for (const c of [this.input, this.transfer, this.audition, this.clone, this.transport, this.form, this.jobs, this.takes, this.selection, this.arrangement]) c.dispose();
+    for (const c of [this.input, this.exports, this.transfer, this.audition, this.clone, this.transport, this.region, this.form, this.jobs, this.takes, this.selection, this.arrangement]) c.dispose();
     for (const c of [this.history, this.engines, this.project, this.connection, this.errors]) c.dispose();
     this.output.dispose();
     this.pickFiles.clear();

@@ -2,7 +2,7 @@
 // calls that change them: each is one call to the core and so one history entry (named by the core after the clip or
 // track). It holds no view state (zoom, scroll, drags: the TimelineController) and no selection.
 
-import type { Clip, Params, Track } from '../../src-main/contract';
+import type { Clip, Overlap, Params, Track } from '../../src-main/contract';
 import type { Client } from './client';
 import { coalesce, Disposables, Signal } from './disposables';
 import type { ErrorsController } from './errors.svelte';
@@ -13,6 +13,8 @@ export type ClipMove = Params<'clips.moveMany'>['moves'][number];
 export class ArrangementController {
   tracks = $state.raw<Track[]>([]);
   clips = $state.raw<Clip[]>([]);
+  /** Clips of one track that play at the same time (the core lists them; the timeline draws them red). */
+  overlaps = $state.raw<Overlap[]>([]);
   clipsByTrack: ReadonlyMap<number, Clip[]> = $derived.by(() => {
     const by = new Map<number, Clip[]>();
     for (const c of this.clips) {
@@ -62,6 +64,7 @@ export class ArrangementController {
     const tl = await this.client.call('timeline.get', {});
     this.tracks = [...tl.tracks].sort((a, b) => a.order - b.order);
     this.clips = tl.clips;
+    this.overlaps = tl.overlaps;
     this.changed.emit();
     this.tracksChanged.emit();
   });
@@ -69,6 +72,7 @@ export class ArrangementController {
   clear(): void {
     this.tracks = [];
     this.clips = [];
+    this.overlaps = [];
     this.changed.emit();
     this.tracksChanged.emit();
   }

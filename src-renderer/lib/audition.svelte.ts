@@ -1,9 +1,13 @@
 // Listening to the selected clip: which takes are on the A and B decks, and the actions of the takes panel (play a
-// take, make it the active one, play/pause, A/B, seek), each reporting its failure as a toast. The sound itself is the
-// PlaybackController's (on the output it shares with the timeline transport); selecting another clip stops it and
-// brings B back.
+// take, make it the active one, play/pause, A/B, matched or raw levels, seek), each reporting its failure as a toast.
+// The sound itself is the PlaybackController's (on the output it shares with the timeline transport), told how to
+// match a take's loudness to its source and where a moment of one take is in another, from the clip's takes;
+// selecting another clip stops it and brings B back.
 
 import type { SharedOutput } from '../audio/shared-output';
+import type { ProjectController } from './project.svelte';
+import { matchGainDb } from './level-match';
+import { mapTakeTime } from './take-map';
 import type { Client } from './client';
 import { Disposables } from './disposables';
 import type { ArrangementController } from './arrangement.svelte';
@@ -32,16 +36,29 @@ export class AuditionController {
 
   constructor(
     client: Client,
-    deps: { selection: SelectionController; takes: TakesController; arrangement: ArrangementController; errors: ErrorsController; output: SharedOutput },
+    deps: {
+      selection: SelectionController;
+      takes: TakesController;
+      arrangement: ArrangementController;
+      errors: ErrorsController;
+      output: SharedOutput;
+      /** The project's rate (the takes' changed spans are in its samples). */
+      project: ProjectController;
+    },
   ) {
     this.selection = deps.selection;
     this.takes = deps.takes;
     this.arrangement = deps.arrangement;
     this.errors = deps.errors;
+    const byId = (id: number) => this.takes.byId(id);
     this.playback = new PlaybackController(
       () => this.decks,
       (url) => client.resolveUrl(url),
       deps.output,
+      {
+        gainOf: (take) => matchGainDb(take, byId),
+        mapTime: (from, to, sec) => mapTakeTime(from, to, sec, byId, deps.project.sampleRate),
+      },
     );
     this.owner.add(() => this.playback.dispose());
     this.owner.add(
@@ -82,6 +99,11 @@ export class AuditionController {
 
   toggleAB(): Promise<void | undefined> {
     return this.errors.guard(t('ctx.ab'), () => this.playback.toggleAB());
+  }
+
+  /** Plays takes at matched loudness (fair) or at their raw levels. */
+  setMatched(on: boolean): void {
+    this.playback.setMatched(on);
   }
 
   seek(sec: number): Promise<void | undefined> {

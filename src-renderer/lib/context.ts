@@ -11,6 +11,7 @@ import type { ConnectionController } from './connection.svelte';
 import type { EditForm } from './edit-form.svelte';
 import type { EnginesController } from './engines.svelte';
 import type { ErrorsController } from './errors.svelte';
+import type { ExportController } from './export.svelte';
 import type { HistoryController } from './history.svelte';
 import type { ImportExportController } from './import-export.svelte';
 import type { InputController } from './input.svelte';
@@ -21,8 +22,10 @@ import type { FolderBrowser } from './folders.svelte';
 import type { Signal } from './disposables';
 import type { PlaybackController } from './playback.svelte';
 import type { ProjectController } from './project.svelte';
+import type { RegionController } from './region.svelte';
 import type { SelectionController } from './selection.svelte';
 import type { TakesController } from './takes.svelte';
+import type { TranscriptsController } from './transcripts.svelte';
 import type { TimelineController } from '../timeline/timeline.svelte';
 import type { TransportController } from '../timeline/transport.svelte';
 
@@ -58,6 +61,9 @@ export const [setTransport, getTransport] = pair<TransportController>('transport
 export const [setLayout, getLayout] = pair<LayoutController>('layout');
 export const [setFolders, getFolders] = pair<FolderBrowser>('folders');
 export const [setPickFiles, getPickFiles] = pair<Signal>('file picker request');
+export const [setRegion, getRegion] = pair<RegionController>('region');
+export const [setExports, getExports] = pair<ExportController>('export');
+export const [setTranscripts, getTranscripts] = pair<TranscriptsController>('transcripts');
 export const [setClone, getClone] = pair<CloneController>('clone');
 
 /** Provides every controller to the component tree (called once, by the root component). */
@@ -82,5 +88,8 @@ export function provideControllers(c: AppControllers): void {
   setLayout(c.layout);
   setFolders(c.folders);
   setPickFiles(c.pickFiles);
+  setRegion(c.region);
+  setExports(c.exports);
+  setTranscripts(c.transcripts);
   setClone(c.clone);
 }

@@ -97,6 +97,12 @@ export function optionLabel(option: string): string {
   return i18n.has(key) ? i18n.t(key) : humanize(option);
 }
 
+/** A paralinguistic tag's label ("Laughter" → "笑声"); the tag the engine reads is never translated. */
+export function tagLabel(tag: string): string {
+  const key = `tag.${tag}`;
+  return i18n.has(key) ? i18n.t(key) : tag;
+}
+
 // The core writes history labels in English ("Move clip 1", "Import 3 files"); the verb is translated, the name kept.
 const LABEL_VERBS: readonly [RegExp, MessageKey][] = [
   [/^Import (\d+) files$/, 'history.importMany'],

@@ -1,11 +1,10 @@
-// Audio in and out of the project. Importing: the files picked or dropped together are ONE `media.importMany` (one
-// history entry, laid end to end on one track, never stacked), shown at once where they will land with their names,
-// a determinate progress bar (the upload in the web shell, then the core's `import.progress`), a cancel button, and
-// their waveform drawn from `import.peaks` as the core decodes (coarse first, then finer). Files that fail are
-// reported one by one; the rest still import. Exporting: the selected clip's active take in the chosen format, with
-// the link to the written file.
+// Audio into the project: the files picked or dropped together are ONE `media.importMany` (one history entry, laid
+// end to end on one track, never stacked), shown at once where they will land with their names, a determinate progress
+// bar (the upload in the web shell, then the core's `import.progress`), a cancel button, and their waveform drawn from
+// `import.peaks` as the core decodes (coarse first, then finer). Files that fail are reported one by one; the rest
+// still import. (Exports are the ExportController's: export.svelte.ts.)
 
-import type { Clip, ExportFormat, ExportResult } from '../../src-main/contract';
+import type { Clip } from '../../src-main/contract';
 import type { ArrangementController } from './arrangement.svelte';
 import type { Client } from './client';
 import { ClientError } from './client';
@@ -19,13 +18,6 @@ import { StreamedWave } from './wave';
 export interface ImportLocation {
   trackId?: number;
   start?: number;
-}
-
-export interface LastExport extends ExportResult {
-  clipName: string;
-  fileName: string;
-  /** The URL the page downloads it from. */
-  href: string;
 }
 
 export interface ImportFile {
@@ -72,9 +64,6 @@ export class ImportExportController {
   imports = $state.raw<ImportJob[]>([]);
   /** Files being imported now. */
   importing = $derived(this.imports.reduce((n, j) => n + j.files.length, 0));
-  exportFormat = $state<ExportFormat>('pcm24');
-  exporting = $state(false);
-  lastExport = $state.raw<LastExport | null>(null);
   /** An import placed its clips (in timeline order). */
   readonly imported = new Signal<[clips: Clip[]]>();
 
@@ -209,25 +198,6 @@ export class ImportExportController {
         if (!(e instanceof ClientError && e.code === 'E_NOT_FOUND')) throw e;
       }
     });
-  }
-
-  /** Exports a clip's active take into the project's exports folder. */
-  async exportClip(clip: Clip): Promise<void> {
-    this.exporting = true;
-    try {
-      await this.errors.guard(t('ctx.export', { name: clip.name }), async () => {
-        const r = await this.client.call('export.clip', { clipId: clip.id, format: this.exportFormat });
-        const fileName = r.path.split(/[\\/]/).pop() || `${clip.name}.wav`;
-        this.lastExport = { ...r, clipName: clip.name, fileName, href: this.client.resolveUrl(r.url) };
-      });
-    } finally {
-      this.exporting = false;
-    }
-  }
-
-  /** The offered download belongs to the clip it was made from. */
-  forgetExport(): void {
-    this.lastExport = null;
   }
 
   dispose(): void {

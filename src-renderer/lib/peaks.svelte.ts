@@ -49,7 +49,7 @@ export class PeaksCache {
     if (e?.state === 'ready') return Promise.resolve(e.wave);
     if (e?.state === 'loading') return e.promise;
     const promise = this.client.call('media.peaks', { hash: media.hash, buckets: bucketsFor(media.durationSec) }).then((r) => {
-      const wave = FileWave.fromCore(r.peaks, media.frames, media.sampleRate);
+      const wave = FileWave.fromCore(r, media.frames, media.sampleRate);
       this.entries.set(media.hash, { state: 'ready', wave, pauses: findPauses(wave.magnitudes(), wave.bucketSec) });
       this.version++;
       return wave;

@@ -2,7 +2,7 @@
 // recent list, and create / open / close, one at a time (`busy`). Loading a project announces `loaded`, which the
 // other controllers answer by resetting or reloading their part before the load counts as done.
 
-import type { ProjectInfo, RecentProject } from '../../src-main/contract';
+import type { Params, ProjectInfo, RecentProject } from '../../src-main/contract';
 import type { Client } from './client';
 import { Disposables, Signal } from './disposables';
 import type { ErrorsController } from './errors.svelte';
@@ -74,6 +74,13 @@ export class ProjectController {
     await this.whileBusy(t('ctx.closeProject'), async () => {
       await this.client.call('project.close', {});
       await this.load(null);
+    });
+  }
+
+  /** Changes the project's settings (the default length modes); a preference, not an undoable step. */
+  async setSettings(settings: Params<'project.setSettings'>): Promise<void> {
+    await this.errors.guard(t('ctx.settings'), async () => {
+      this.current = await this.client.call('project.setSettings', settings);
     });
   }
 

@@ -35,6 +35,8 @@ export class SelectionController {
   });
   /** The primary clip changed (another one, or none). */
   readonly clipChanged = new Signal<[clipId: number | null]>();
+  /** The time range changed (drawn, moved, or cleared). */
+  readonly rangeChanged = new Signal<[range: SampleRange | null]>();
   private readonly owner = new Disposables();
 
   constructor(arrangement: ArrangementController) {
@@ -106,11 +108,16 @@ export class SelectionController {
   }
 
   setRange(range: SampleRange | null): void {
-    this.range = range && range.end > range.start ? range : null;
+    const next = range && range.end > range.start ? range : null;
+    const prev = this.range;
+    if (prev === next || (prev && next && prev.start === next.start && prev.end === next.end)) return;
+    this.range = next;
+    this.rangeChanged.emit(next);
   }
 
   dispose(): void {
     this.owner.dispose();
     this.clipChanged.clear();
+    this.rangeChanged.clear();
   }
 }

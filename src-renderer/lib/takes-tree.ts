@@ -6,6 +6,8 @@ import type { Take } from '../../src-main/contract';
 export interface TakeRow {
   take: Take;
   depth: number;
+  /** Shown only as the way to a starred take (the list is filtered by star). */
+  context?: boolean;
 }
 
 /** Depth-first order; a take whose parent is not in the list is shown as a root. */
@@ -31,6 +33,24 @@ export function flattenTakes(takes: readonly Take[]): TakeRow[] {
   };
   walk(null, 0);
   return rows;
+}
+
+/**
+ * The rows of starred takes, with the takes they descend from kept (marked `context`) so the tree still reads as a
+ * tree; the order and depths are the full tree's.
+ */
+export function starredRows(rows: readonly TakeRow[]): TakeRow[] {
+  const byId = new Map(rows.map((r) => [r.take.id, r.take]));
+  const keep = new Set<number>();
+  for (const r of rows) {
+    if (!r.take.starred) continue;
+    let t: Take | undefined = r.take;
+    while (t && !keep.has(t.id)) {
+      keep.add(t.id);
+      t = t.parentId === null ? undefined : byId.get(t.parentId);
+    }
+  }
+  return rows.filter((r) => keep.has(r.take.id)).map((r) => (r.take.starred ? r : { ...r, context: true }));
 }
 
 /** The source take a take descends from (the root of its chain). */

@@ -1,11 +1,13 @@
-// The takes of the selected clip: the DAG as an indented list, kept in step with `takes.changed`, and the star /
-// rename / set-active operations.
+// The takes of the selected clip: the DAG as an indented list (all of it, or only the starred takes and the way to
+// them), kept in step with `takes.changed`, the star / rename / set-active operations, which changes the deltas are
+// shown against (the parent or the clip's source), and the spans each listed take changed (kept for every clip whose
+// takes were listed, so the timeline shades them on the clips).
 
-import type { Clip, Take } from '../../src-main/contract';
+import type { Clip, Take, TakeSpan } from '../../src-main/contract';
 import type { Client } from './client';
 import { coalesce, Disposables } from './disposables';
 import type { ErrorsController } from './errors.svelte';
-import { flattenTakes, rootOf, type TakeRow } from './takes-tree';
+import { flattenTakes, rootOf, starredRows, type TakeRow } from './takes-tree';
 import { t } from './i18n.svelte';
 
 export class TakesController {
@@ -15,6 +17,15 @@ export class TakesController {
   clipId = $state<number | null>(null);
   takes = $state.raw<Take[]>([]);
   rows: TakeRow[] = $derived(flattenTakes(this.takes));
+  /** Show only starred takes (and the takes they descend from). */
+  starredOnly = $state(false);
+  /** The rows the take tree shows. */
+  visibleRows: TakeRow[] = $derived(this.starredOnly ? starredRows(this.rows) : this.rows);
+  starredCount = $derived(this.takes.filter((x) => x.starred).length);
+  /** What a take's deltas are shown against: its parent, or the clip's source take. */
+  deltaBase = $state<'parent' | 'source'>('parent');
+  /** The spans each take changed (from its recorded change), by take id, for every clip listed so far. */
+  spans = $state.raw<Record<number, TakeSpan[]>>({});
   loading = $state(false);
   /** Take whose name is being edited in place. */
   renamingId = $state<number | null>(null);
@@ -48,6 +59,9 @@ export class TakesController {
     try {
       const takes = await this.client.call('takes.list', { clipId });
       if (this.clipId === clipId) this.takes = takes;
+      const spans = { ...this.spans };
+      for (const x of takes) if (x.change?.spans.length) spans[x.id] = x.change.spans;
+      this.spans = spans;
     } finally {
       this.loading = false;
     }
@@ -55,6 +69,24 @@ export class TakesController {
 
   byId(id: number | null | undefined): Take | undefined {
     return id === null || id === undefined ? undefined : this.takes.find((t) => t.id === id);
+  }
+
+  /** The spans a take changed (take-relative samples), when it recorded them. */
+  spansOf(takeId: number): readonly TakeSpan[] {
+    return this.spans[takeId] ?? [];
+  }
+
+  /** Another project: its takes' spans are its own. */
+  forgetSpans(): void {
+    this.spans = {};
+  }
+
+  toggleStarredOnly(): void {
+    this.starredOnly = !this.starredOnly;
+  }
+
+  setDeltaBase(base: 'parent' | 'source'): void {
+    this.deltaBase = base;
   }
 
   sourceOf(takeId: number): Take | undefined {

@@ -49,19 +49,6 @@ function levelRange(levels: readonly Level[], t0: number, t1: number): [number, 
   return [lo, hi];
 }
 
-// The core's peak files hold one min/max pair per 256 samples (src-main/audio/peaks.ts) and a request for fewer
-// buckets merges whole pairs, so a bucket is always a multiple of 256 samples; knowing that, the bucket length is
-// exact and an hour's waveform does not drift against the audio by the rounding of frames / buckets.
-const CORE_SAMPLES_PER_PEAK = 256;
-
-/** Samples per bucket of a `media.peaks` answer with `buckets` buckets for `frames` frames. */
-export function samplesPerBucket(frames: number, buckets: number): number {
-  if (buckets <= 0) return 1;
-  const raw = frames / buckets;
-  // Only a file shorter than half a pair gives less: its one bucket is the whole file.
-  return raw < CORE_SAMPLES_PER_PEAK / 2 ? raw : CORE_SAMPLES_PER_PEAK * Math.max(1, Math.round(raw / CORE_SAMPLES_PER_PEAK));
-}
-
 /** A whole file's waveform, from the core's `media.peaks` ([max[], min[]]). */
 export class FileWave implements Wave {
   readonly durationSec: number;
@@ -77,12 +64,15 @@ export class FileWave implements Wave {
     this.durationSec = durationSec;
   }
 
-  /** From a `media.peaks` answer for a file of `frames` frames at `sampleRate`. */
-  static fromCore(peaks: readonly (readonly number[])[], frames: number, sampleRate: number): FileWave {
-    const max = peaks[0] ?? [];
-    const min = peaks[1] ?? max.map((v) => -Math.abs(v));
-    const spb = samplesPerBucket(frames, max.length);
-    return new FileWave(max, min, spb / sampleRate, frames / sampleRate);
+  /**
+   * From a `media.peaks` answer for a file of `frames` frames at `sampleRate`. The core says how many frames a bucket
+   * covers (whole pairs of its cache merged), so an hour's waveform does not drift against the audio by the rounding
+   * of frames / buckets.
+   */
+  static fromCore(r: { peaks: readonly (readonly number[])[]; samplesPerBucket: number }, frames: number, sampleRate: number): FileWave {
+    const max = r.peaks[0] ?? [];
+    const min = r.peaks[1] ?? max.map((v) => -Math.abs(v));
+    return new FileWave(max, min, r.samplesPerBucket / sampleRate, frames / sampleRate);
   }
 
   get buckets(): number {

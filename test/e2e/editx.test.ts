@@ -61,19 +61,19 @@ describe('EditX in the browser', () => {
       .evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
     expect(tasks).toEqual(['emotion', 'style', 'speed', 'paralinguistic', 'denoise', 'vad']);
 
-    // The palette shows the pack's tags; a click writes one into the new text.
+    // The palette shows the pack's tags; a click writes one into the words at the cursor (here: their end).
     await page.getByTestId('task-select').selectOption('paralinguistic');
-    await waitForCount(page, '[data-testid="tag"]', 22);
-    await page.getByTestId('transcript').fill(TEXT);
-    await page.locator('[data-testid="tag"][data-tag="clears throat"]').click();
-    await expect(page.getByTestId('new-text').inputValue()).resolves.toBe(`${TEXT}[clears throat]`);
+    await waitForCount(page, '[data-testid="tag-palette"] [data-tag]', 22);
+    await page.getByTestId('transcript-input').fill(TEXT);
+    await page.locator('[data-testid="tag-palette"] [data-tag="clears throat"]').click();
+    await expect(page.getByTestId('transcript-input').inputValue()).resolves.toBe(`${TEXT}[clears throat]`);
 
     await page.getByTestId('task-select').selectOption('emotion');
     await page.getByTestId('option-select').selectOption('happy');
     await page.getByTestId('seed').fill('7');
     await page.getByTestId('seed').dispatchEvent('change');
     await page.getByTestId('apply-edit').click();
-    await page.locator('[data-testid="job-progress"][data-status="done"]').waitFor();
+    await page.locator('[data-testid="job"][data-status="done"]').waitFor();
     await waitForCount(page, take, 2);
     await expect(page.locator(`${take}[data-kind="edit"]`).textContent()).resolves.toMatch(/happy/i);
 

@@ -77,7 +77,7 @@ describe('studio in the browser', () => {
     await page.getByTestId('option-select').selectOption('faster');
     await page.getByTestId('apply-edit').click();
 
-    await page.locator('[data-testid="job-progress"][data-status="done"]').waitFor();
+    await page.locator('[data-testid="job"][data-status="done"]').waitFor();
     await waitForCount(page, take, 2);
     const edit = page.locator(`${take}[data-kind="edit"]`);
     await expect(edit.textContent()).resolves.toMatch(/speed.*faster/i);
@@ -107,9 +107,11 @@ describe('studio in the browser', () => {
     await page.locator(`${take}[data-kind="edit"] [data-testid="take-select"]`).click();
     await page.locator(`${take}[data-kind="edit"][data-active="true"]`).waitFor();
 
-    // Export the active take as 16-bit WAV and download it through the offered link.
-    await page.getByTestId('export-format').selectOption('pcm16');
-    await page.getByTestId('export-button').click();
+    // Export the selected clip (its active take) as 16-bit WAV and download it through the offered link.
+    await page.getByTestId('export-open').click();
+    await page.getByTestId('export-scope').selectOption('clip');
+    await page.getByTestId('export-format').selectOption('wav-pcm16');
+    await page.getByTestId('export-start').click();
     const link = page.getByTestId('export-download');
     await link.waitFor();
     const href = await link.getAttribute('href');
@@ -182,12 +184,12 @@ describe('studio in the browser', () => {
     await page.getByTestId('task-select').selectOption('speed');
     // Ten chained ×0.67 tempo passes grow the take about 57-fold: long enough to be caught running.
     await page.getByTestId('option-select').selectOption('more slower');
-    await page.getByTestId('iterations').fill('10');
+    await page.getByTestId('iterations-input').fill('10');
     await page.getByTestId('apply-edit').click();
-    await page.locator('[data-testid="job-progress"][data-status="running"]').waitFor();
-    await page.getByTestId('iterations').focus();
+    await page.locator('[data-testid="job"][data-status="running"]').waitFor();
+    await page.getByTestId('iterations-input').focus();
     await page.keyboard.press('Escape');
-    await page.locator('[data-testid="job-progress"][data-status="cancelled"]').waitFor();
+    await page.locator('[data-testid="job"][data-status="cancelled"]').waitFor();
     await page.locator('[data-testid="cancel-job"]').waitFor({ state: 'detached' });
     await page.locator('[data-testid="apply-edit"]:not([disabled])').waitFor();
 

@@ -214,6 +214,13 @@ async function main(): Promise<void> {
     const r = await dialog.showOpenDialog(win, { properties: ['openDirectory', 'createDirectory', 'promptToCreate'] });
     return r.canceled ? null : (r.filePaths[0] ?? null);
   });
+  // Exports with destination 'ask' (the renderer's choice under Electron) go where the system's save dialog says.
+  s.setSaveDialog(async (suggestedName) => {
+    if (!win) return null;
+    const where = s.projectDir;
+    const r = await dialog.showSaveDialog(win, { defaultPath: where ? path.join(where, 'exports', suggestedName) : suggestedName });
+    return r.canceled ? null : (r.filePath ?? null);
+  });
 
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-navigate', (ev) => ev.preventDefault());

@@ -227,7 +227,8 @@ export class MediaService {
     } catch {
       throw new RetakeError('E_MEDIA_MISSING', `The waveform cache of ${m.original_name ?? hash} is missing; re-import the file.`);
     }
-    return { hash, durationSec: m.frames / m.sample_rate, peaks: peaksForRenderer(parsePeaks(bytes), { maxLength: buckets }).peaks };
+    const r = peaksForRenderer(parsePeaks(bytes), { maxLength: buckets });
+    return { hash, durationSec: m.frames / m.sample_rate, peaks: r.peaks, samplesPerBucket: r.samplesPerBucket };
   }
 }
 

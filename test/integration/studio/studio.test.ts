@@ -60,6 +60,9 @@ describe('studio core + engine host', () => {
     const peaks = await t.studio.call('media.peaks', { hash: r.media.hash, buckets: 500 });
     expect(peaks.peaks).toHaveLength(2);
     expect(peaks.peaks[0]!.length).toBeLessThanOrEqual(500);
+    // Whole 256-frame pairs merged: enough buckets of that many frames to cover the file, and no more.
+    expect(peaks.samplesPerBucket % 256).toBe(0);
+    expect(Math.ceil(r.media.frames / peaks.samplesPerBucket)).toBe(peaks.peaks[0]!.length);
     expect(Math.max(...peaks.peaks[0]!)).toBeGreaterThan(0.05);
     const tl = await t.studio.call('timeline.get', {});
     expect(tl.clips.map((c) => c.id)).toEqual([clipId]);

@@ -96,6 +96,9 @@ describe('peaksForRenderer', () => {
     const r = peaksForRenderer(p, { maxLength: 2 });
     expect(r.peaks[0]).toEqual([q(0.5, true), q(0.7, true)]);
     expect(r.peaks[1]).toEqual([q(-0.9, false), q(-0.8, false)]);
+    // Two pairs of 2 frames per bucket.
+    expect(r.samplesPerBucket).toBe(4);
+    expect(peaksForRenderer(p).samplesPerBucket).toBe(2);
   });
 
   it('works on a corpus file (mono speech)', () => {

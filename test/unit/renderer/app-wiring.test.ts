@@ -27,7 +27,7 @@ afterEach(() => {
 });
 
 async function started() {
-  const world = fakeProject([track(1)], [clip(1), clip(2, { start: 5 * 48_000 })]);
+  const world = fakeProject([track(1)], [clip(1, { transcript: 'hello there' }), clip(2, { start: 5 * 48_000 })]);
   const takes: Record<number, Take[]> = {
     1: [take(10, 1, null, { textBefore: 'hello there' }), take(11, 1, 10)],
     2: [take(20, 2, null)],
@@ -73,6 +73,7 @@ describe('composition root', () => {
     expect(app.selection.trackId).toBe(1);
 
     app.form.newText = 'typed';
+    app.form.text = 'typed words';
     app.selection.selectClip(2);
     await settle();
     expect(app.form.text).toBe('');

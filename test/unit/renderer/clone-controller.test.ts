@@ -79,16 +79,22 @@ describe('clone controller', () => {
     expect(app.clone.problem).toBeNull();
   });
 
-  it('leaves clone out of the edit form\'s tasks and writes palette tags into the new text', async () => {
+  it('leaves clone out of the edit form\'s tasks and writes palette tags into the words at the cursor', async () => {
     const { app } = await started([EDITX]);
     expect(app.form.engineId).toBe('editx');
     expect(app.form.taskNames).toEqual(['emotion', 'paralinguistic']);
     app.form.setTask('paralinguistic');
+    expect(app.form.tags).toEqual(['Laughter', 'Sigh']);
     app.form.text = 'Hello there.';
-    app.form.insertTag('Laughter');
-    expect(app.form.newText).toBe('Hello there.[Laughter]');
+    expect(app.form.problem).toBe('Insert a tag where the sound goes (the palette below the words).');
+    expect(app.form.insertTag('Laughter', 5)).toBe(15);
+    expect(app.form.text).toBe('Hello[Laughter] there.');
     app.form.insertTag('Sigh');
-    expect(app.form.newText).toBe('Hello there.[Laughter][Sigh]');
+    expect(app.form.text).toBe('Hello[Laughter] there.[Sigh]');
+    expect(app.form.problem).toBeNull();
+    // The engine reads the words with the tags as the new text, and without them as the transcript.
+    const req = app.form.request(1);
+    expect([req.newText, req.text]).toEqual(['Hello[Laughter] there.[Sigh]', 'Hello there.']);
   });
 
   it('submits the selected clip\'s active take, follows the job and selects the new clip when it is done', async () => {

@@ -2,10 +2,10 @@
 // play, runs a clock the test moves, and ends or wraps like the real one.
 
 import { FLOOR_DB, type MeterReading } from '../../../src-renderer/audio/loudness';
-import { type AudioOutput, type LoopSpan, type Program } from '../../../src-renderer/audio/mix-engine';
+import { type AudioOutput, type LoopSpan, type PlayOptions, type Program } from '../../../src-renderer/audio/mix-engine';
 
 export class FakeOutput implements AudioOutput {
-  readonly plays: { program: Program; from: number; loop: LoopSpan | null }[] = [];
+  readonly plays: { program: Program; from: number; loop: LoopSpan | null; opts: PlayOptions }[] = [];
   readonly gains: [bus: string, gain: number][] = [];
   stops = 0;
   /** Seconds since the current play started (the test moves it). */
@@ -13,8 +13,8 @@ export class FakeOutput implements AudioOutput {
   private running: { from: number; loop: LoopSpan | null; program: Program } | null = null;
   private readonly ended = new Set<() => void>();
 
-  async play(program: Program, from: number, loop: LoopSpan | null): Promise<void> {
-    this.plays.push({ program, from, loop });
+  async play(program: Program, from: number, loop: LoopSpan | null, opts: PlayOptions = {}): Promise<void> {
+    this.plays.push({ program, from, loop, opts });
     const start = loop && (from < loop.start || from >= loop.end) ? loop.start : from;
     this.running = { from: start, loop, program };
     this.elapsed = 0;

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { bucketsFor } from '../../../src-renderer/lib/peaks.svelte';
-import { FileWave, findPauses, samplesPerBucket, StreamedWave } from '../../../src-renderer/lib/wave';
+import { FileWave, findPauses, StreamedWave } from '../../../src-renderer/lib/wave';
 import { fitPxPerSec } from '../../../src-renderer/timeline/scale';
 
 describe('a file waveform from the core', () => {
@@ -22,14 +22,15 @@ describe('a file waveform from the core', () => {
     expect([...w.magnitudes()].map((v) => +v.toFixed(2))).toEqual(max);
   });
 
-  it('knows the exact bucket length of a peaks answer (whole 256-sample pairs)', () => {
-    // An hour at 48 kHz asked for 20 000 buckets: the core merges 34 pairs per bucket (19 853 buckets).
-    expect(samplesPerBucket(172_800_000, 19_853)).toBe(34 * 256);
-    // A short file at full resolution: one pair per bucket even when frames are not a multiple of 256.
-    expect(samplesPerBucket(480_001, 1876)).toBe(256);
-    expect(samplesPerBucket(100, 1)).toBe(100);
-    const w = FileWave.fromCore([[0.5, 0.5], [-0.5, -0.5]], 512, 48_000);
+  it('takes the bucket length the core gives (whole pairs of its cache), not frames / buckets', () => {
+    // An hour at 48 kHz asked for 20 000 buckets: the core merges 34 pairs of 256 frames per bucket (19 853 buckets),
+    // where frames / buckets would be 8 698.7 and drift by 1.7 s over the hour.
+    const hour = FileWave.fromCore({ peaks: [new Array(19_853).fill(0.1), new Array(19_853).fill(-0.1)], samplesPerBucket: 34 * 256 }, 172_800_000, 48_000);
+    expect(hour.bucketSec).toBeCloseTo((34 * 256) / 48_000, 12);
+    expect(hour.durationSec).toBe(3600);
+    const w = FileWave.fromCore({ peaks: [[0.5, 0.5], [-0.5, -0.5]], samplesPerBucket: 256 }, 512, 48_000);
     expect(w.bucketSec).toBeCloseTo(256 / 48_000, 12);
+    expect(w.range(256 / 48_000 + 1e-6, 0.01)).toEqual([-0.5, 0.5]);
   });
 
   it('asks for about 200 buckets a second within the core limits', () => {
