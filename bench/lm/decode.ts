@@ -7,6 +7,7 @@
 // Run: npm run bench -- lm [--quick]
 // Other packs (e.g. the full-size fp16 graph of bench/lm/gpu on a CUDA build of onnxruntime-node), our runner only:
 //   npm run bench -- lm --pack DIR --variant fp16 --ep cuda [--contexts 100,1000,4000] [--tokens 64] [--threads N]
+// The full-size variants (fp32, int8, int4) on this CPU, memory and speed: npm run bench -- lm --full-size (./full-size.ts).
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,6 +20,9 @@ import { SamplerScratch, repetitionBan, sampleSorted } from '../../src-main/engi
 import type { ModelPack } from '../../src-main/engines/editx/pack/load';
 import { loadPack } from '../../src-main/engines/editx/pack/load';
 import { type Cell, MAX_RATIO_TO_BEST, gate } from './gate';
+import { fullSizeMain } from './full-size';
+
+export { fullSizeChild } from './full-size';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -181,6 +185,7 @@ async function runBaseline(
 }
 
 export async function main(): Promise<number> {
+  if (process.argv.includes('--full-size')) return fullSizeMain();
   const dir = resolve(process.cwd(), PACK);
   if (!existsSync(join(dir, 'manifest.json'))) {
     console.error(`No model pack in ${dir}; generate the tiny one with \`bash tools/export/run-tests.sh --pack-only\`.`);

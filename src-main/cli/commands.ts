@@ -5,6 +5,7 @@ import { analyzeCommand } from './analyze';
 import { cloneCommand } from './clone';
 import { debugDecodeCommand } from './debug-decode';
 import { debugFeaturesCommand } from './debug-features';
+import { debugLmCommand } from './debug-lm';
 import { debugPromptCommand } from './debug-prompt';
 import { debugTokensCommand } from './debug-tokens';
 import { editCommand } from './edit';
@@ -20,4 +21,5 @@ export const COMMANDS: readonly Command[] = [
   debugFeaturesCommand,
   debugTokensCommand,
   debugDecodeCommand,
+  debugLmCommand,
 ];

@@ -1,26 +1,31 @@
-// What `retake edit` and `retake clone` share: the EditX options (--pack, --provider) and the one JSON object
+// What `retake edit` and `retake clone` share: the EditX options (--pack, --provider, --variant) and the one JSON object
 // `--json` prints about a written result.
 
 import { durationSeconds, type AudioData } from '../audio/types';
 import type { EditxEngineOptions } from '../engines/editx/engine';
-import { EDITX_PROVIDERS, type EditxProvider } from '../engines/editx/locate';
+import { EDITX_PROVIDERS, LM_VARIANT_NAME, type EditxProvider } from '../engines/editx/locate';
 import { UsageError } from './table';
 
 /** The EditX options a command declares. */
 export const EDITX_OPTIONS = {
   pack: { type: 'string', usage: '[--pack DIR]' },
   provider: { type: 'string', usage: '[--provider auto|cpu|gpu]' },
+  variant: { type: 'string', usage: '[--variant auto|int4|int8|fp16|fp32]' },
   'max-new-ids': { type: 'string', usage: '[--max-new-ids N]' },
 } as const;
 
 /** The EditX engine's options from the command line; `quiet` drops its session log lines. */
 export function editxOptions(
-  v: { pack?: string | undefined; provider?: string | undefined; 'max-new-ids'?: string | undefined },
+  v: { pack?: string | undefined; provider?: string | undefined; variant?: string | undefined; 'max-new-ids'?: string | undefined },
   quiet: boolean,
 ): Partial<EditxEngineOptions> {
   const provider = v.provider;
   if (provider !== undefined && !(EDITX_PROVIDERS as readonly string[]).includes(provider)) {
     throw new UsageError(`--provider must be ${EDITX_PROVIDERS.join(', ')} (got "${provider}").`);
+  }
+  const variant = v.variant;
+  if (variant !== undefined && !LM_VARIANT_NAME.test(variant)) {
+    throw new UsageError(`--variant must be auto or a variant of the pack's LM, e.g. int4, int8, fp16, fp32 (got "${variant}").`);
   }
   let maxNewIds: number | undefined;
   if (v['max-new-ids'] !== undefined) {
@@ -30,6 +35,7 @@ export function editxOptions(
   return {
     ...(v.pack !== undefined ? { pack: v.pack } : {}),
     ...(provider !== undefined ? { provider: provider as EditxProvider } : {}),
+    ...(variant !== undefined ? { variant } : {}),
     ...(maxNewIds !== undefined ? { maxNewIds } : {}),
     ...(quiet ? { log: () => {} } : {}),
   };

@@ -31,7 +31,15 @@ interface SettingsFile {
   [key: string]: unknown;
 }
 
+
 const MAX_RECENT = 12;
+
+/** The names engines/editx/locate.ts accepts (LM_VARIANT_NAME there; the studio may not import engines). */
+const LM_VARIANT_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+function editxOf(s: SettingsFile): Record<string, unknown> {
+  return s.editx && typeof s.editx === 'object' ? (s.editx as Record<string, unknown>) : {};
+}
 
 /** settings.json in RETAKE_HOME; written atomically, tolerant of a missing or damaged file. */
 export class Settings {
@@ -64,6 +72,24 @@ export class Settings {
   removeRecent(dir: string): void {
     const s = this.read();
     s.recent = s.recent.filter((r) => r.dir !== dir);
+    this.write(s);
+  }
+
+  /** The EditX LM variant (`{"editx": {"variant": …}}`, read by the engine: engines/editx/locate.ts): "auto" (chosen
+   *  from the device's free memory, engines/editx/lm/variant-choice.ts) unless one was named; a damaged value reads as
+   *  "auto". */
+  lmVariant(): string {
+    const v = editxOf(this.read()).variant;
+    return typeof v === 'string' && LM_VARIANT_NAME.test(v) ? v : 'auto';
+  }
+
+  setLmVariant(variant: string): void {
+    if (!LM_VARIANT_NAME.test(variant)) throw new RangeError(`"${variant}" is not an LM variant name`);
+    const s = this.read();
+    const editx = { ...editxOf(s) };
+    if (variant === 'auto') delete editx.variant;
+    else editx.variant = variant;
+    s.editx = editx;
     this.write(s);
   }
 

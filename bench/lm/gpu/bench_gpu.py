@@ -1,19 +1,25 @@
-"""Full-size Step1 decode speed on an NVIDIA GPU: onnxruntime (CUDA EP) vs torch eager, same GPU, same run.
+"""Full-size Step1 decode speed and GPU memory on an NVIDIA GPU: onnxruntime (CUDA EP) vs torch eager, same GPU, same run.
 
 Builds the published architecture (32 layers, 3072 wide, 48 heads / 4 groups, vocab 74752) with random weights,
-exports it in fp16 with tools/export (the same graph contract the app uses), then measures greedy decode tokens/s at
-several contexts for:
+exports it with tools/export (the same graph contract the app uses) as the fp16 variant and the weight-only int8 and
+int4 variants (MatMulNBits, float32 activations and cache, written one tensor at a time by lm/variants.py), then
+measures greedy decode tokens/s at several contexts, and each runtime's peak GPU memory, for:
   ort-host-cache    onnxruntime, cache kept in host memory and fed every step (what onnxruntime-node does today:
                     its API has no device-memory binding for CUDA)
   ort-device-cache  onnxruntime with IO binding: the preallocated cache lives on the GPU, new rows are written in
                     place (the same append graph; the ceiling for a runtime that can bind device memory)
-  torch-eager       the torch model of tools/export/retake_export/lm/step1.py in fp16 on CUDA, cache grown with torch.cat
+  torch-eager       the torch model of tools/export/retake_export/lm/step1.py in bf16 (the reference's dtype) on CUDA,
+                    cache grown with torch.cat
+Peak GPU memory: torch.cuda.max_memory_allocated for torch; for onnxruntime (whose arena torch cannot see) the largest
+`nvidia-smi --query-gpu=memory.used` sampled every 50 ms while the variant's session exists, minus the value before
+it was created (so it includes the CUDA context, ~0.3-0.5 GB).
 Real time needs 42 tokens/s (EDITX-SPEC.md: 41.67 audio tokens per second of speech).
 
 Needs on the GPU machine: python3 with torch (CUDA build), onnx, numpy, onnxruntime-gpu; about 40 GB RAM and 20 GB of
 GPU memory. See bench/lm/README.md.
 
-  PYTHONPATH=tools/export python3 bench/lm/gpu/bench_gpu.py [--out DIR] [--contexts 100,1000,4000] [--tokens 64] [--skip-export]
+  PYTHONPATH=tools/export python3 bench/lm/gpu/bench_gpu.py [--out DIR] [--variants fp16,int8,int4]
+      [--contexts 100,1000,4000] [--tokens 64] [--skip-export]
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ import argparse
 import gc
 import json
 import os
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,6 +42,7 @@ import torch
 
 # The exporter package: run with PYTHONPATH=tools/export (bench/lm/README.md).
 from retake_export.common import manifest as pack_manifest
+from retake_export.lm import expand, variants as lm_variants, weights
 from retake_export.lm import export as export_lm
 from retake_export.lm.step1 import Step1, Step1Config, init_random
 
@@ -53,20 +62,67 @@ def build_model(seed: int) -> Step1:
     return model.eval()
 
 
-def export_pack(model: Step1, out: str) -> str:
+def export_pack(model: Step1, out: str, names) -> dict:
+    """Writes the variants `names` (fp16 through onnx_lm, int8/int4 one tensor at a time; only fp16 goes into the
+    manifest, for `npm run bench -- lm --pack DIR --variant fp16 --ep cuda`); returns {name: graph path}."""
     os.makedirs(out, exist_ok=True)
-    variants = export_lm.export_variants(model, out, ["fp16"], extra_present=False, log=print)
-    pack_manifest.merge(out, "step1-random-gpu-bench", "Full-size random-weight Step1 for the GPU benchmark.", {
-        "lm": {
-            "architecture": "step1",
-            "config": export_lm.manifest_config(model.cfg),
-            "defaultVariant": {"cpu": "fp16", "gpu": "fp16"},
-            "variants": variants,
-            "generation": export_lm.GENERATION,
-            "runtime": {"prefillChunk": PREFILL_CHUNK},
-        }
-    })
-    return os.path.join(out, "lm.fp16.onnx")
+    entries = {}
+    quantized = [n for n in names if n != "fp16"]
+    if quantized:
+        state = model.state_dict()
+        graph = expand.expand(lm_variants.one_layer_graph(model.cfg, out), model.cfg)
+        for n in quantized:
+            # Not listed in the manifest: without the quality gate's record (which needs node and onnxruntime-node,
+            # `retake_export lm --full-size-random` measures it on a CPU) the app would refuse these variants.
+            lm_variants.write_variant(graph, n, weights.parse_variant(n), model.cfg,
+                                      lambda name: state[name].float().numpy(), out, print)
+    if "fp16" in names:  # last: export_variants converts the model to bf16 in place
+        entries.update(export_lm.export_variants(model, out, ["fp16"], extra_present=False, log=print))
+    if entries:
+        pack_manifest.merge(out, "step1-random-gpu-bench", "Full-size random-weight Step1 for the GPU benchmark.", {
+            "lm": {
+                "architecture": "step1",
+                "config": export_lm.manifest_config(model.cfg),
+                "defaultVariant": {"cpu": "fp16", "gpu": "fp16"},
+                "variants": entries,
+                "generation": export_lm.GENERATION,
+                "runtime": {"prefillChunk": PREFILL_CHUNK},
+            }
+        })
+    return {n: os.path.join(out, f"lm.{n}.onnx") for n in names}
+
+
+class GpuMemoryPeak:
+    """Largest memory.used of GPU 0 (nvidia-smi, MiB) sampled while inside the `with`, minus the value on entry."""
+
+    def __init__(self):
+        self.base = self._used()
+        self.peak = self.base
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._poll, daemon=True)
+
+    @staticmethod
+    def _used() -> int:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits", "-i", "0"],
+                             capture_output=True, text=True, check=True).stdout
+        return int(out.split()[0])
+
+    def _poll(self):
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, self._used())
+
+    def __enter__(self):
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+        self.peak = max(self.peak, self._used())
+
+    @property
+    def gb(self) -> float:
+        return (self.peak - self.base) * 1048576 / 1e9
 
 
 @torch.no_grad()
@@ -94,6 +150,9 @@ class OrtRunner:
         self.sess = ort.InferenceSession(path, providers=["CUDAExecutionProvider", "CPUExecutionProvider"])
         if "CUDAExecutionProvider" not in self.sess.get_providers():
             raise SystemExit("onnxruntime has no CUDA provider here (install onnxruntime-gpu matching the CUDA runtime)")
+        kv = {i.name: i.type for i in self.sess.get_inputs()}["past_key_0"]
+        self.np_kv = np.float16 if kv == "tensor(float16)" else np.float32
+        self.torch_kv = torch.float16 if kv == "tensor(float16)" else torch.float32
         self.cfg = cfg
         self.cap = capacity
         self.row = cfg.num_groups * cfg.dim_head
@@ -105,7 +164,7 @@ class OrtRunner:
     def host_cache(self, ctx: int, tokens: int) -> float:
         """Cache in host memory: every step sends the whole prefix to the GPU and brings the new rows back."""
         c = self.cfg
-        cache = [np.zeros((self.cap, c.num_groups, c.dim_head), dtype=np.float16) for _ in range(2 * c.num_layers)]
+        cache = [np.zeros((self.cap, c.num_groups, c.dim_head), dtype=self.np_kv) for _ in range(2 * c.num_layers)]
         outs = ["top_ids"] + [n for l in range(c.num_layers) for n in self.names(l, "new")]
         length = 0
 
@@ -133,9 +192,9 @@ class OrtRunner:
     def device_cache(self, ctx: int, tokens: int) -> float:
         """Cache preallocated on the GPU; past = views of its prefix, new rows bound in place (IO binding)."""
         c = self.cfg
-        cache = [torch.zeros((self.cap, c.num_groups, c.dim_head), dtype=torch.float16, device="cuda")
+        cache = [torch.zeros((self.cap, c.num_groups, c.dim_head), dtype=self.torch_kv, device="cuda")
                  for _ in range(2 * c.num_layers)]
-        bytes_per_row = self.row * 2
+        bytes_per_row = self.row * np.dtype(self.np_kv).itemsize
         length = 0
 
         def run(ids):
@@ -147,8 +206,8 @@ class OrtRunner:
             for l in range(c.num_layers):
                 for j, (pn, nn) in enumerate(zip(self.names(l, "past"), self.names(l, "new"))):
                     buf = cache[2 * l + j]
-                    io.bind_input(pn, "cuda", 0, np.float16, (length, c.num_groups, c.dim_head), buf.data_ptr())
-                    io.bind_output(nn, "cuda", 0, np.float16, (s, c.num_groups, c.dim_head),
+                    io.bind_input(pn, "cuda", 0, self.np_kv, (length, c.num_groups, c.dim_head), buf.data_ptr())
+                    io.bind_output(nn, "cuda", 0, self.np_kv, (s, c.num_groups, c.dim_head),
                                    buf.data_ptr() + length * bytes_per_row)
             io.bind_output("top_ids", "cpu")
             self.sess.run_with_iobinding(io)
@@ -167,49 +226,62 @@ class OrtRunner:
 
 def main(argv) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "retake-step1-gpu-bench"), help="pack folder for the exported fp16 graph")
+    ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "retake-step1-gpu-bench"), help="pack folder for the exported graphs")
+    ap.add_argument("--variants", default="fp16,int8,int4", help="onnxruntime variants (fp16, int8, int4 or a changed one)")
     ap.add_argument("--contexts", default="100,1000,4000")
     ap.add_argument("--tokens", type=int, default=64)
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--skip-export", action="store_true", help="reuse the graph already in --out")
+    ap.add_argument("--skip-export", action="store_true", help="reuse the graphs already in --out")
     a = ap.parse_args(argv)
     if not torch.cuda.is_available():
         print("torch sees no CUDA device", file=sys.stderr)
         return 1
     contexts = [int(x) for x in a.contexts.split(",")]
+    names = [n.strip() for n in a.variants.split(",") if n.strip()]
     torch.manual_seed(a.seed)
     t0 = time.time()
     model = build_model(a.seed)
     print(f"random full-size Step1 built in {time.time() - t0:.0f} s")
-    path = os.path.join(a.out, "lm.fp16.onnx")
-    if not a.skip_export or not os.path.exists(path):
-        path = export_pack(model, a.out)
+    paths = {n: os.path.join(a.out, f"lm.{n}.onnx") for n in names}
+    if not a.skip_export or not all(os.path.exists(p) for p in paths.values()):
+        paths = export_pack(model, a.out, names)
     gpu = torch.cuda.get_device_name(0)
-    rows = []
-    # torch first, then free its weights before onnxruntime loads its own copy.
-    tmodel = model.to(device="cuda", dtype=torch.float16)
+    # torch first (bf16, the reference's dtype), then free its weights before onnxruntime loads its own copies.
+    tmodel = model.to(device="cuda", dtype=torch.bfloat16)
+    torch.cuda.reset_peak_memory_stats()
     bench_torch(tmodel, 100, 4)  # warm-up
     torch_tps = {ctx: bench_torch(tmodel, ctx, a.tokens) for ctx in contexts}
+    torch_peak = torch.cuda.max_memory_allocated() / 1e9
     del tmodel, model
     gc.collect()
     torch.cuda.empty_cache()
     cfg = Step1Config()
-    runner = OrtRunner(path, cfg, max(contexts) + a.tokens + PREFILL_CHUNK)
-    runner.device_cache(100, 4)  # warm-up
-    runner.host_cache(100, 4)
-    for ctx in contexts:
-        host = runner.host_cache(ctx, a.tokens)
-        dev = runner.device_cache(ctx, a.tokens)
-        rows.append({"context": ctx, "ort_host_cache_tps": host, "ort_device_cache_tps": dev,
-                     "torch_eager_tps": torch_tps[ctx], "ratio_ort_device_vs_torch": dev / torch_tps[ctx],
-                     "ratio_ort_host_vs_torch": host / torch_tps[ctx]})
-    print(f"\nStep1 3.5 B fp16 greedy decode on {gpu}, {a.tokens} tokens per context (real time needs 42 tokens/s)")
-    print(f"{'context':>8} {'ort host cache':>15} {'ort device cache':>17} {'torch eager':>12} {'ort dev/torch':>14}")
+    rows = []
+    for name in names:
+        with GpuMemoryPeak() as mem:
+            runner = OrtRunner(paths[name], cfg, max(contexts) + a.tokens + PREFILL_CHUNK)
+            runner.device_cache(100, 4)  # warm-up
+            runner.host_cache(100, 4)
+            for ctx in contexts:
+                host = runner.host_cache(ctx, a.tokens)
+                dev = runner.device_cache(ctx, a.tokens)
+                rows.append({"variant": name, "context": ctx, "ort_host_cache_tps": host, "ort_device_cache_tps": dev,
+                             "torch_bf16_tps": torch_tps[ctx], "ratio_ort_device_vs_torch": dev / torch_tps[ctx],
+                             "ratio_ort_host_vs_torch": host / torch_tps[ctx]})
+            del runner
+            gc.collect()
+        for r in rows:
+            if r["variant"] == name:
+                r["ort_peak_gpu_gb"] = mem.gb
+    print(f"\nStep1 3.5 B greedy decode on {gpu}, {a.tokens} tokens per context (real time needs 42 tokens/s); "
+          f"torch bf16 peak GPU memory {torch_peak:.2f} GB")
+    print(f"{'variant':>8} {'context':>8} {'ort host cache':>15} {'ort device cache':>17} {'torch bf16':>11} "
+          f"{'ort dev/torch':>14} {'ort peak GB':>12}")
     for r in rows:
-        print(f"{r['context']:>8} {r['ort_host_cache_tps']:>15.1f} {r['ort_device_cache_tps']:>17.1f} "
-              f"{r['torch_eager_tps']:>12.1f} {r['ratio_ort_device_vs_torch']:>14.2f}")
+        print(f"{r['variant']:>8} {r['context']:>8} {r['ort_host_cache_tps']:>15.1f} {r['ort_device_cache_tps']:>17.1f} "
+              f"{r['torch_bf16_tps']:>11.1f} {r['ratio_ort_device_vs_torch']:>14.2f} {r['ort_peak_gpu_gb']:>12.2f}")
     with open(os.path.join(a.out, "results.json"), "w") as f:
-        json.dump({"gpu": gpu, "tokens": a.tokens, "rows": rows}, f, indent=1)
+        json.dump({"gpu": gpu, "tokens": a.tokens, "torch_bf16_peak_gpu_gb": torch_peak, "rows": rows}, f, indent=1)
     return 0
 
 

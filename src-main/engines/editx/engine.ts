@@ -47,6 +47,8 @@ export interface EditxEngineOptions {
   pack?: string;
   /** Overrides the provider setting (the CLI's --provider). */
   provider?: EditxProvider;
+  /** Overrides the LM variant setting (the CLI's --variant): "auto" or a variant name of the pack. */
+  variant?: string;
   intraOpNumThreads?: number;
   /** Where session open/release lines go (default: stderr). */
   log?: (line: string) => void;
@@ -73,7 +75,11 @@ export class EditxEngine implements Engine {
 
   private settings(): EditxSettings {
     const s = editxSettings(this.opts.home, this.opts.env ?? process.env, this.opts.pack);
-    return this.opts.provider ? { ...s, provider: this.opts.provider } : s;
+    return {
+      ...s,
+      ...(this.opts.provider ? { provider: this.opts.provider } : {}),
+      ...(this.opts.variant ? { variant: this.opts.variant } : {}),
+    };
   }
 
   /** The configured pack, checked as far as is cheap; throws the sentence that makes it unavailable. */
@@ -93,7 +99,7 @@ export class EditxEngine implements Engine {
       this.memo = { dir, stamp: probe.stamp, probe };
     }
     checkPackSizes(probe);
-    const key = failureKey(probe, s.provider);
+    const key = failureKey(probe, s.provider, s.variant);
     const failed = this.failures.get(key);
     if (failed) throw new RetakeError('E_ENGINE_UNAVAILABLE', failed);
     return { probe, key };
@@ -142,7 +148,7 @@ export class EditxEngine implements Engine {
     }
     const { probe, key } = this.probe(s);
     try {
-      const pipeline = await this.pipeline(probe, key, s.provider);
+      const pipeline = await this.pipeline(probe, key, s.provider, s.variant);
       return await pipeline.run(input, req, ctx);
     } catch (e) {
       // A pack that fails its checks (a damaged file, graphs that do not match the manifest) stays unavailable until
@@ -152,7 +158,7 @@ export class EditxEngine implements Engine {
     }
   }
 
-  private pipeline(probe: PackProbe, key: string, provider: EditxProvider): Promise<EditxPipeline> {
+  private pipeline(probe: PackProbe, key: string, provider: EditxProvider, variant: string): Promise<EditxPipeline> {
     if (this.active?.key === key) return this.active.pipeline;
     const cacheDir = packCacheDir(this.opts.home, probe);
     const p = (async () => {
@@ -160,6 +166,7 @@ export class EditxEngine implements Engine {
       const parts = await PackParts.open(pack, this.registry, {
         owner: `${pack.dir} (${createHash('sha256').update(key).digest('hex').slice(0, 8)}, ${provider})`,
         provider,
+        variant,
         stampFile: path.join(cacheDir, 'verified.json'),
         ...(this.opts.intraOpNumThreads !== undefined ? { intraOpNumThreads: this.opts.intraOpNumThreads } : {}),
       });
@@ -185,7 +192,7 @@ export class EditxEngine implements Engine {
 }
 
 /** A pack's state as far as a failed check depends on it: its manifest, its files' sizes and times, the providers. */
-function failureKey(p: PackProbe, provider: EditxProvider): string {
+function failureKey(p: PackProbe, provider: EditxProvider, variant: string): string {
   const lm = p.manifest.components.lm!;
   const files = pipelineFiles(p.manifest, Object.keys(lm.variants)).map((f) => {
     try {
@@ -195,7 +202,7 @@ function failureKey(p: PackProbe, provider: EditxProvider): string {
       return `${f.path}:-`;
     }
   });
-  return `${p.dir} ${p.hash} ${provider} ${files.join(' ')}`;
+  return `${p.dir} ${p.hash} ${provider} ${variant} ${files.join(' ')}`;
 }
 
 export function createEditxEngine(opts: EditxEngineOptions): EditxEngine {

@@ -8,6 +8,8 @@
 //   3. the first installed pack: RETAKE_HOME/models/<name>/manifest.json, names in code-point order.
 // The providers: RETAKE_EDITX_PROVIDER, else settings `{"editx": {"provider": "auto" | "cpu" | "gpu"}}`, else 'auto'
 // (the platform's GPU provider when it starts, the CPU otherwise, saying why).
+// The LM variant: RETAKE_EDITX_VARIANT, else settings `{"editx": {"variant": "auto" | "int4" | "int8" | "fp16" | "fp32" | …}}`,
+// else 'auto' (the most precise variant that fits the device's free memory: ./lm/variant-choice.ts).
 // Everything here is synchronous and cheap (a settings read and a folder listing): capabilities() runs it.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -25,9 +27,14 @@ export interface PackLocation {
   reason?: string;
 }
 
+/** LM variant names are the pack manifest's keys (lowercase words, digits and dashes), or "auto". */
+export const LM_VARIANT_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
 export interface EditxSettings {
   pack: PackLocation;
   provider: EditxProvider;
+  /** "auto" or a variant name of the pack's LM (checked against the pack when it opens). */
+  variant: string;
   /** A settings value that was not understood, said as a sentence (the default is used instead). */
   warnings: string[];
 }
@@ -76,7 +83,13 @@ export function editxSettings(home: string, env: NodeJS.ProcessEnv = process.env
     if ((EDITX_PROVIDERS as readonly unknown[]).includes(p)) provider = p as EditxProvider;
     else warnings.push(`The EditX provider setting "${String(p)}" is not one of ${EDITX_PROVIDERS.join(', ')}; using auto.`);
   }
-  return { pack: locatePack(home, env, editx, pack), provider, warnings };
+  let variant = 'auto';
+  const v = env.RETAKE_EDITX_VARIANT ?? editx.variant;
+  if (v !== undefined) {
+    if (typeof v === 'string' && LM_VARIANT_NAME.test(v)) variant = v;
+    else warnings.push(`The EditX LM variant setting "${String(v)}" is not a variant name (auto, int4, int8, fp16, fp32, …); using auto.`);
+  }
+  return { pack: locatePack(home, env, editx, pack), provider, variant, warnings };
 }
 
 function locatePack(home: string, env: NodeJS.ProcessEnv, editx: Record<string, unknown>, pack: string | undefined): PackLocation {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { RetakeError } from '../../contract/errors';
 import { parseManifest, verifyPackFiles } from './pack/load';
 import { decoderFiles, manifestFiles, type FileEntry, type PackManifest } from './pack/manifest';
+import { variantQualityProblem } from './pack/quality';
 
 const REEXPORT = 'Download the pack again or re-export it with tools/export.';
 
@@ -82,11 +83,14 @@ export function checkFileSizes(dir: string, files: readonly FileEntry[]): void {
   }
 }
 
-/** The LM variants a probe accepts: those whose files are all there (a download may hold one variant only). */
+/** The LM variants a probe accepts: those whose files are all there (a download may hold one variant only) and, if
+ *  quantized, that pass the quality gate. */
 export function presentVariants(p: PackProbe): string[] {
   const lm = p.manifest.components.lm!;
   return Object.entries(lm.variants)
-    .filter(([, v]) => {
+    .filter(([name, v]) => {
+      // A quantized variant under the quality gate is never opened (pack/quality.ts): as if absent.
+      if (variantQualityProblem(name, v)) return false;
       try {
         checkFileSizes(p.dir, v.files);
         return true;

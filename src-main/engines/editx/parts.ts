@@ -20,7 +20,9 @@ import { EditxDecoder, type DecodeOptions, type DecodePrompt, type DecodeResult 
 import { PROMPT_FRONT_ENDS } from './decoder/front-end';
 import { openDecoderSession, type DecoderStage } from './decoder/graph';
 import type { GenerateOptions, GenerateResult } from './lm/decode';
+import { freeGpuBytes, freeRamBytes } from './lm/memory';
 import { OrtLm, openLmSession, resolveLmVariant, type LmDevice } from './lm/ort-lm';
+import { chooseLmVariant } from './lm/variant-choice';
 import type { EditxProvider } from './locate';
 import { pipelineFiles, verifyPackHashes } from './pack-check';
 import type { ModelPack } from './pack/load';
@@ -47,6 +49,8 @@ export interface LmRunner {
   /** One sentence: where the LM runs and why (a GPU that did not start is named). */
   readonly providerReason: string;
   readonly variant: string;
+  /** Why this variant: named in the settings, or how "auto" chose it from the free memory. */
+  readonly variantReason?: string;
 }
 
 /** What a run needs of the model; the engine's tests replace it with fakes. */
@@ -73,6 +77,11 @@ export interface PackPartsOptions {
   /** Names this pack's state in the registry (and its log lines): another owner releases the sessions open now. */
   owner: string;
   provider: EditxProvider;
+  /** The LM variant: a name of the pack's, or "auto" (default): the most precise one that fits the free memory of
+   *  the device the LM opens on (lm/variant-choice.ts). */
+  variant?: string;
+  /** Free memory in bytes, for "auto" (default: measured, lm/memory.ts; null: unknown, the pack's default). */
+  freeBytes?: (device: LmDevice) => number | null;
   intraOpNumThreads?: number;
   /** Where hashed files are stamped (pack-check.ts); null hashes every file at every first use. */
   stampFile: string | null;
@@ -82,6 +91,10 @@ const DECODER_STAGES: readonly DecoderStage[] = ['flowEncoder', 'flowEstimator',
 
 export class PackParts implements EditxParts {
   private lmDevice: LmDevice | null = null;
+  /** The variant the LM stage opened with (undefined: the pack's default for its device). */
+  private lmVariant: string | undefined = undefined;
+  /** Why that variant: named by the user, or how "auto" chose it. */
+  private lmVariantReason = '';
   /** Set once a GPU start failed in this process (the sentence why): later stages go to the CPU directly. */
   private gpuFailure: string | null = null;
   private verified: Promise<unknown> | null = null;
@@ -140,8 +153,9 @@ export class PackParts implements EditxParts {
     const provider = this.opts.provider;
     if (provider !== 'cpu' && this.gpuFailure === null) {
       try {
-        await this.verifyLm('gpu');
-        const s = await openLmSession(this.pack, { device: 'gpu', ...this.threads() });
+        const variant = this.chooseVariant('gpu');
+        await this.verifyLm('gpu', variant);
+        const s = await openLmSession(this.pack, { device: 'gpu', ...variant, ...this.threads() });
         this.lmDevice = 'gpu';
         return s;
       } catch (e) {
@@ -151,14 +165,35 @@ export class PackParts implements EditxParts {
         this.gpuFailure = `the GPU did not start${cause ? `: ${cause}` : ''} (${message})`;
       }
     }
-    await this.verifyLm('cpu');
-    const s = await openLmSession(this.pack, { device: 'cpu', ...this.threads() });
+    const variant = this.chooseVariant('cpu');
+    await this.verifyLm('cpu', variant);
+    const s = await openLmSession(this.pack, { device: 'cpu', ...variant, ...this.threads() });
     this.lmDevice = 'cpu';
     return s;
   }
 
-  private async verifyLm(device: LmDevice): Promise<void> {
-    const { variant } = resolveLmVariant(this.pack, { device });
+  /** The variant option for `device` (empty: the pack's default), remembered for the runner and the take's info. */
+  private chooseVariant(device: LmDevice): { variant?: string } {
+    const named = this.opts.variant ?? 'auto';
+    if (named !== 'auto') {
+      this.lmVariant = named;
+      this.lmVariantReason = 'named in the settings';
+      return { variant: named };
+    }
+    const free = this.opts.freeBytes ? this.opts.freeBytes(device) : device === 'gpu' ? freeGpuBytes() : freeRamBytes();
+    if (free === null) {
+      this.lmVariant = undefined;
+      this.lmVariantReason = `the pack's default for the ${device} (its free memory is unknown)`;
+      return {};
+    }
+    const choice = chooseLmVariant(this.pack.manifest.components.lm!, device, free, { only: this.pack.verifiedVariants });
+    this.lmVariant = choice.name;
+    this.lmVariantReason = `auto: ${choice.reason}`;
+    return { variant: choice.name };
+  }
+
+  private async verifyLm(device: LmDevice, opts: { variant?: string }): Promise<void> {
+    const { variant } = resolveLmVariant(this.pack, { device, ...opts });
     await verifyPackHashes(this.pack.dir, variant.files, this.opts.stampFile);
   }
 
@@ -226,7 +261,11 @@ export class PackParts implements EditxParts {
       p = (async () => {
         await this.verify();
         await this.registry.get('lm');
-        return OrtLm.fromRegistry(this.pack, this.registry, { device: this.lmDevice ?? 'cpu', maxTotalIds });
+        return OrtLm.fromRegistry(this.pack, this.registry, {
+          device: this.lmDevice ?? 'cpu',
+          maxTotalIds,
+          ...(this.lmVariant !== undefined ? { variant: this.lmVariant } : {}),
+        });
       })();
       this.runners.set(maxTotalIds, p);
       p.catch(() => this.runners.delete(maxTotalIds));
@@ -239,6 +278,7 @@ export class PackParts implements EditxParts {
       provider: lm.executionProvider,
       providerReason: fellBack ? `runs on the CPU because ${this.gpuFailure}` : session.providerReason,
       variant: lm.variantName,
+      variantReason: this.lmVariantReason,
     };
   }
 

@@ -219,6 +219,7 @@ export class EditxPipeline {
       modelRevision: this.pack.modelRevision,
       profile: this.rules.profile,
       variant: lm.variant,
+      ...(lm.variantReason ? { variantReason: lm.variantReason } : {}),
       provider: lm.provider,
       providerReason: lm.providerReason,
       seed: req.seed,

@@ -74,6 +74,25 @@ describe('retake edit/clone with the EditX engine', () => {
     await checkFile(out, o);
   });
 
+  it('runs the LM variant --variant names, and under "auto" says how it chose', () => {
+    const run = (...extra: string[]) => {
+      const r = retake('edit', corpusFile('speed_prompt.wav'), '-o', path.join(dir, 'v.wav'), '--engine', 'editx', '--pack', pack,
+        '--provider', 'cpu', '--task', 'emotion', '--option', 'happy', '--text', PROMPT_TEXT, '--seed', '3', '--json', ...extra);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as Out).info;
+    };
+    expect(run('--variant', 'int8')).toMatchObject({ variant: 'int8', variantReason: 'named in the settings' });
+    // The tiny pack's variants are a few MB: "auto" takes the most precise one for the CPU.
+    expect(run()).toMatchObject({ variant: 'fp32', variantReason: expect.stringMatching(/^auto: fp32: needs 0\.0 GB \+ 2\.0 GB for the other stages, [\d.]+ GB free in RAM$/) });
+    const bad = retake('edit', corpusFile('speed_prompt.wav'), '-o', path.join(dir, 'v.wav'), '--engine', 'editx', '--pack', pack, '--task', 'emotion', '--option', 'happy', '--text', PROMPT_TEXT, '--variant', '../x');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--variant must be auto or a variant of the pack's LM/);
+    const missing = retake('edit', corpusFile('speed_prompt.wav'), '-o', path.join(dir, 'v.wav'), '--engine', 'editx', '--pack', pack,
+      '--provider', 'cpu', '--task', 'emotion', '--option', 'happy', '--text', PROMPT_TEXT, '--variant', 'int2');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no LM variant "int2"/);
+  });
+
   it('says in one line what is wrong with a pack, naming the file', () => {
     const broken = testPack(path.join(dir, 'broken'), () => {}, ['hift_trunk.onnx']);
     const r = retake('clone', '--pack', broken, '--prompt', corpusFile('speed_prompt.wav'), '--prompt-text', 'x', '--text', 'y', '-o', path.join(dir, 'x.wav'));

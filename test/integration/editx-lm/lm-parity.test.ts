@@ -121,7 +121,7 @@ describe('tiny Step1 fp16 on onnxruntime-node', () => {
 
 describe('OrtLm refuses what it cannot run', () => {
   it('names unknown variants and the whole-cache layout', async () => {
-    await expect(OrtLm.create(pack, { variant: 'int4' })).rejects.toThrow(/no LM variant "int4" \(it has fp32, fp32-present, fp16\)/);
+    await expect(OrtLm.create(pack, { variant: 'int2' })).rejects.toThrow(/no LM variant "int2" \(it has fp32, fp32-present, fp16, int8, int4\)/);
     await expect(OrtLm.create(pack, { variant: 'fp32-present' })).rejects.toMatchObject({ code: 'E_ENGINE_UNAVAILABLE' });
   });
 

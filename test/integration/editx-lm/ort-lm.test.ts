@@ -151,7 +151,7 @@ describe('a pack holding one variant', () => {
     expect((await failure(loadPack(dir))).message).toMatch(/is missing lm\.fp32\.onnx/);
     expect((await failure(loadPack(dir, { variants: ['fp32'] }))).message).toMatch(/is missing lm\.fp32\.onnx/);
     expect((await failure(loadPack(dir, { variants: ['fp8'] }))).message).toMatch(
-      /no LM variant "fp8" \(it has fp32, fp32-present, fp16\)/,
+      /no LM variant "fp8" \(it has fp32, fp32-present, fp16, int8, int4\)/,
     );
     // A variant the pack was not opened for is checked when a session asks for it.
     const e = await failure(OrtLm.create(p, { variant: 'fp32', maxTotalIds: 64 }));

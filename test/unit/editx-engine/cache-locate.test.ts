@@ -112,6 +112,18 @@ describe('where EditX finds its pack', () => {
     expect(editxSettings(h, { RETAKE_EDITX_PACK: '/from/env' }, '/from/argument').pack).toMatchObject({ dir: '/from/argument', from: 'argument' });
   });
 
+  it('reads the LM variant from settings.json or the environment, "auto" otherwise, and ignores a bad name, saying so', () => {
+    expect(editxSettings(home(), {}).variant).toBe('auto');
+    const h = home({ editx: { variant: 'int4', provider: 'cpu' } });
+    expect(editxSettings(h, {})).toMatchObject({ variant: 'int4', provider: 'cpu', warnings: [] });
+    expect(editxSettings(h, { RETAKE_EDITX_VARIANT: 'int8' }).variant).toBe('int8');
+    for (const bad of ['../int4', 4, 'INT4']) {
+      const s = editxSettings(home({ editx: { variant: bad } }), {});
+      expect(s.variant).toBe('auto');
+      expect(s.warnings[0]).toMatch(/LM variant setting .* is not a variant name .*; using auto\./);
+    }
+  });
+
   it('ignores a provider it does not know, saying so', () => {
     const s = editxSettings(home({ editx: { provider: 'tpu' } }), {});
     expect(s.provider).toBe('auto');

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { RetakeError } from '../../../src-main/contract/errors';
 import { loadPack, parseManifest, sha256File } from '../../../src-main/engines/editx/pack/load';
 import { manifestFiles } from '../../../src-main/engines/editx/pack/manifest';
+import { resolveLmVariant } from '../../../src-main/engines/editx/lm/ort-lm';
+import { MIN_TOP1_AGREEMENT } from '../../../src-main/engines/editx/pack/quality';
 import { tempDir } from '../../helpers/tmp';
 
 const root = tempDir('retake-pack-');
@@ -182,6 +184,63 @@ describe('model pack', () => {
     expect((await failure(loadPack(dir, { variants: ['int4'] }))).message).toMatch(/no LM variant "int4" \(it has fp32, fp16\)/);
     rmSync(join(dir, 'tokenizer.model'));
     expect((await failure(loadPack(dir, { variants: [] }))).message).toMatch(/is missing tokenizer\.model\./);
+  });
+
+  describe('quantized variants', () => {
+    const quantization = { method: 'matmulnbits', bits: 4, blockSize: 32, symmetric: true, accuracyLevel: 4, head: { bits: 8, blockSize: 32, symmetric: true }, embedding: 'fp16' };
+    const quality = { reference: 'fp32', prompts: 3, positions: 48, top1Agreement: 0.96, maxAbsLogitDelta: 2.1, meanAbsLogitDelta: 0.3, greedySteps: 16, greedyPrefix: [16, 9, 16], fp32MedianMargin: 1.2 };
+    const withInt4 = (extra: (v: Record<string, any>) => void = () => {}) =>
+      makePack((m, d) => {
+        const v: Record<string, any> = { ...m.components.lm.variants.fp32, files: [entry(d, 'lm.int4.onnx', 'int4 graph')], dtype: 'int4', quantization, quality };
+        extra(v);
+        m.components.lm.variants.int4 = v;
+      });
+
+    it('load with their quantization and quality records', async () => {
+      const p = await loadPack(withInt4(), { variants: ['int4'], verify: 'sha256' });
+      expect(p.manifest.components.lm!.variants.int4!.quantization).toEqual(quantization);
+      expect(p.manifest.components.lm!.variants.int4!.quality).toEqual(quality);
+      expect(resolveLmVariant(p, { variant: 'int4' }).name).toBe('int4');
+      // A variant repacked from published AWQ weights says so.
+      const awq = withInt4((v) => (v.quantization = { ...quantization, symmetric: false, source: 'awq' }));
+      expect((await loadPack(awq, { variants: ['int4'] })).manifest.components.lm!.variants.int4!.quantization!.source).toBe('awq');
+    });
+
+    it('must say how they were made and how well they agree with fp32', async () => {
+      const cases: [(v: Record<string, any>) => void, RegExp][] = [
+        [(v) => delete v.quantization, /is required for a int4 variant[\s\S]*variants\.int4\.quantization/],
+        [(v) => (v.quantization = { ...quantization, bits: 8 }), /is 8 but dtype is int4/],
+        [(v) => (v.quantization = { ...quantization, blockSize: 48 }), /must be a power of two/],
+        [(v) => (v.quantization = { ...quantization, source: 'gptq' }), /quantization\.source/],
+        [(v) => (v.quality = { ...quality, greedyPrefix: [16] }), /one entry per prompt/],
+        [(v) => (v.quality = { ...quality, top1Agreement: 1.5 }), /top1Agreement/],
+        [(v) => ((v.dtype = 'fp32'), delete v.quality), /does not apply to a fp32 variant/],
+      ];
+      for (const [mutate, re] of cases) {
+        const e = await failure(loadPack(withInt4(mutate)));
+        expect(e.code).toBe('E_ENGINE_UNAVAILABLE');
+        expect(e.message).toMatch(re);
+      }
+    });
+
+    it('refuse a variant without a quality record when it is asked for', async () => {
+      const dir = withInt4((v) => delete v.quality);
+      const e = await failure(loadPack(dir, { variants: ['int4'] }));
+      expect(e.message).toMatch(/LM variant "int4" \(int4\) has no recorded quality measurement/);
+      expect((await loadPack(dir, { variants: ['fp32'] })).verifiedVariants).toEqual(['fp32']);
+    });
+
+    it('refuse a variant recorded under the quality gate when it is asked for', async () => {
+      const dir = withInt4((v) => (v.quality = { ...quality, top1Agreement: MIN_TOP1_AGREEMENT.int4 - 0.001 }));
+      const e = await failure(loadPack(dir, { variants: ['int4'] }));
+      expect(e.code).toBe('E_ENGINE_UNAVAILABLE');
+      expect(e.message).toMatch(/LM variant "int4" \(int4\) agrees with fp32 on the top-1 id at only 24\.9 % of 48 positions; Retake needs at least 25 % for int4/);
+      // The pack still opens for its other variants, and the variant is refused again when a session would open.
+      const all = await loadPack(dir);
+      expect(() => resolveLmVariant(all, { variant: 'int4' })).toThrow(/only 24\.9 %/);
+      expect(resolveLmVariant(all, { variant: 'fp32' }).name).toBe('fp32');
+      await loadPack(withInt4((v) => (v.quality = { ...quality, top1Agreement: MIN_TOP1_AGREEMENT.int4 })), { variants: ['int4'] });
+    });
   });
 
   it('says when the pack folder does not exist', async () => {

@@ -26,6 +26,7 @@ import {
 import type { GenerationSettings, LmComponent, LmVariant } from '../pack/manifest';
 import type { ModelPack } from '../pack/load';
 import { verifyPackFiles } from '../pack/load';
+import { assertVariantQuality } from '../pack/quality';
 import type { GenerateOptions, GenerateResult, LmStepOutput, LmStepRequest, LmStepper } from './decode';
 import { generate } from './decode';
 
@@ -50,7 +51,8 @@ export interface OrtLmOptions {
   maxTotalIds?: number;
 }
 
-/** The LM component and the variant `opts` asks for, refused when this version cannot run it. */
+/** The LM component and the variant `opts` asks for, refused when this version cannot run it or when it is a quantized
+ *  variant under the quality gate (pack/quality.ts). */
 export function resolveLmVariant(pack: ModelPack, opts: Pick<OrtLmOptions, 'variant' | 'device'> = {}) {
   const lm = pack.manifest.components.lm;
   if (!lm) {
@@ -70,6 +72,7 @@ export function resolveLmVariant(pack: ModelPack, opts: Pick<OrtLmOptions, 'vari
       `LM variant "${name}" uses the "${variant.kvIo}" cache layout; this version of Retake needs "append". Re-export the pack.`,
     );
   }
+  assertVariantQuality(name, variant, `model pack ${pack.dir}`);
   return { lm, name, variant };
 }
 
@@ -185,6 +188,19 @@ export class OrtLm implements LmStepper {
     if (this.running) throw busy();
     this.lengthValue = 0;
     this.runMsValue = 0;
+  }
+
+  /**
+   * Treats the first `length` cache positions as filled, without running the model (their contents are whatever the
+   * cache holds: zeros in a fresh runner). For benchmarks: a decode step costs the same whatever the cache holds, and
+   * prefilling 4,000 ids on a CPU takes minutes at full size.
+   */
+  assumeFilled(length: number): void {
+    if (this.running) throw busy();
+    if (!Number.isInteger(length) || length < 0 || length > this.capacity) {
+      throw new RangeError(`assumeFilled(${length}): the cache holds 0..${this.capacity} positions`);
+    }
+    this.lengthValue = length;
   }
 
   async step(ids: ArrayLike<number>, want: LmStepRequest): Promise<LmStepOutput> {

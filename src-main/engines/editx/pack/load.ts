@@ -1,6 +1,7 @@
 // Opening a model pack: reads and validates manifest.json, checks that the files the caller will use (the text
 // tokenizer, the audio tokenizers and the LM variants asked for) are present with their size, and (on request) their sha256. A download of
-// one variant (e.g. fp16 only) opens as long as that variant is the one asked for. Every failure is a RetakeError
+// one variant (e.g. fp16 only) opens as long as that variant is the one asked for; a quantized variant asked for whose
+// recorded quality is under the gate is refused (./quality.ts). Every failure is a RetakeError
 // whose message names the pack, the file and what to do.
 
 import { createHash } from 'node:crypto';
@@ -11,6 +12,7 @@ import { z } from 'zod';
 import { RetakeError } from '../../../contract/errors';
 import type { FileEntry, PackManifest } from './manifest';
 import { PACK_FORMAT, PACK_FORMAT_VERSION, PackManifestSchema, decoderFiles, lmVariantNames, manifestFiles, tokenizerFiles } from './manifest';
+import { assertVariantQuality } from './quality';
 
 export type VerifyMode = 'none' | 'size' | 'sha256';
 
@@ -37,7 +39,9 @@ export interface LoadPackOptions {
   verify?: VerifyMode;
   /**
    * LM variants whose files are checked (the text tokenizer's files always are): e.g. ['fp16'] for a download that
-   * holds only the fp16 graph, [] for the tokenizer alone. Default: every variant the manifest lists.
+   * holds only the fp16 graph, [] for the tokenizer alone. Default: every variant the manifest lists. A quantized
+   * variant named here whose recorded quality is under the gate (./quality.ts) is refused; with the default, such a
+   * variant is refused only when a session is opened for it.
    */
   variants?: readonly string[];
   signal?: AbortSignal;
@@ -170,6 +174,9 @@ export async function loadPack(dir: string, opts: LoadPackOptions = {}): Promise
       'E_ENGINE_UNAVAILABLE',
       `The model pack in ${abs} has no LM variant ${unknown.map((v) => `"${v}"`).join(', ')} (it has ${all.join(', ') || 'none'}).`,
     );
+  }
+  if (opts.variants) {
+    for (const v of variants) assertVariantQuality(v, manifest.components.lm!.variants[v]!, `model pack ${abs}`);
   }
   const mode = opts.verify ?? 'size';
   await verifyPackFiles(abs, manifestFiles(manifest, variants), mode, opts);

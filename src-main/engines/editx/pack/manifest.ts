@@ -46,6 +46,49 @@ export type ActivationCheck = z.infer<typeof ActivationCheckSchema>;
 
 const KV_TENSOR = /^(past|new|present)_(key|value)_\d+$/;
 
+const QuantBlocksSchema = z.strictObject({
+  bits: z.union([z.literal(4), z.literal(8)]),
+  /** Weights per block along the input dimension, each block with its own scale (onnxruntime: a power of two ≥ 16). */
+  blockSize: z.number().int().min(16).refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
+  /** Symmetric: no zero points (2^(bits−1) implied); asymmetric: a zero point per block. */
+  symmetric: z.boolean(),
+});
+
+/** How a weight-only quantized variant was made (tools/export/retake_export/lm/quantize.py, weights.py). */
+export const QuantizationSchema = z.strictObject({
+  /** onnxruntime's com.microsoft MatMulNBits: every Linear of the decoder layers is a block-quantized matrix. */
+  method: z.literal('matmulnbits'),
+  ...QuantBlocksSchema.shape,
+  /** MatMulNBits' compute mode: 0 fp32, 4 activations quantized to int8 per block inside the kernel. */
+  accuracyLevel: z.number().int().min(0).max(4),
+  /** lm_head's own blocks; null keeps it float32. */
+  head: QuantBlocksSchema.nullable(),
+  /** The embedding table is stored in fp16 (the checkpoint's bf16 values exactly) or float32. */
+  embedding: z.enum(['fp16', 'fp32']),
+  /** 'awq': the layers are a published AWQ checkpoint's, repacked without re-quantizing (tools/export lm/awq.py);
+   *  absent: quantized by our exporter from the bf16 weights. */
+  source: z.literal('awq').optional(),
+});
+export type Quantization = z.infer<typeof QuantizationSchema>;
+
+/** The quality gate's measurement of a variant against fp32 (tools/export/retake_export/lm/quality.py). */
+export const VariantQualitySchema = z.strictObject({
+  reference: z.literal('fp32'),
+  prompts: z.number().int().positive(),
+  /** Logits rows compared: every prompt's greedy positions, teacher-forced along fp32's greedy path. */
+  positions: z.number().int().positive(),
+  /** Share of positions where the variant's largest logit is fp32's. */
+  top1Agreement: z.number().min(0).max(1),
+  maxAbsLogitDelta: z.number().nonnegative(),
+  meanAbsLogitDelta: z.number().nonnegative(),
+  /** Ids each prompt's greedy continuation ran for, and per prompt how many leading ids equal fp32's. */
+  greedySteps: z.number().int().positive(),
+  greedyPrefix: z.array(z.number().int().nonnegative()),
+  /** Median over the positions of fp32's top-1 minus top-2 logit: how close the choices were. */
+  fp32MedianMargin: z.number().nonnegative().optional(),
+});
+export type VariantQuality = z.infer<typeof VariantQualitySchema>;
+
 export const LmVariantSchema = z
   .strictObject({
     /** The .onnx file first; further files are its external weight data. */
@@ -58,8 +101,23 @@ export const LmVariantSchema = z
     inputs: z.array(TensorInfoSchema),
     outputs: z.array(TensorInfoSchema),
     activationCheck: ActivationCheckSchema.optional(),
+    quantization: QuantizationSchema.optional(),
+    quality: VariantQualitySchema.optional(),
   })
   .superRefine((v, ctx) => {
+    const quantized = v.dtype === 'int4' || v.dtype === 'int8';
+    if (quantized && !v.quantization) {
+      ctx.addIssue({ code: 'custom', path: ['quantization'], message: `is required for a ${v.dtype} variant` });
+    }
+    if (v.quantization && `int${v.quantization.bits}` !== v.dtype) {
+      ctx.addIssue({ code: 'custom', path: ['quantization', 'bits'], message: `is ${v.quantization.bits} but dtype is ${v.dtype}` });
+    }
+    if (!quantized && v.quantization) {
+      ctx.addIssue({ code: 'custom', path: ['quantization'], message: `does not apply to a ${v.dtype} variant` });
+    }
+    if (v.quality && v.quality.greedyPrefix.length !== v.quality.prompts) {
+      ctx.addIssue({ code: 'custom', path: ['quality', 'greedyPrefix'], message: 'must have one entry per prompt' });
+    }
     for (const side of ['inputs', 'outputs'] as const) {
       v[side].forEach((t, i) => {
         if (KV_TENSOR.test(t.name) && t.dtype !== v.kvDtype) {

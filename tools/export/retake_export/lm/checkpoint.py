@@ -59,6 +59,67 @@ def config_for(path: str) -> Optional[Step1Config]:
     return load_config_file(cfg) if os.path.isfile(cfg) else None
 
 
+def check_tensors(found: Dict[str, tuple], expected: Dict[str, tuple], dupes: List[str], path: str,
+                  cfg: Step1Config) -> None:
+    """Raises CheckpointError naming every missing, extra, misshaped or duplicated tensor."""
+    missing = sorted(set(expected) - set(found))
+    extra = sorted(set(found) - set(expected))
+    misshaped = [
+        f"{n}: checkpoint {list(found[n])}, model {list(expected[n])}"
+        for n in sorted(set(found) & set(expected))
+        if tuple(found[n]) != tuple(expected[n])
+    ]
+    problems = []
+    if missing:
+        problems.append(f"missing tensors ({len(missing)}): " + ", ".join(missing))
+    if extra:
+        problems.append(f"unexpected tensors ({len(extra)}): " + ", ".join(extra))
+    if misshaped:
+        problems.append("tensors with the wrong shape: " + "; ".join(misshaped))
+    if dupes:
+        problems.append("tensors stored twice: " + ", ".join(sorted(set(dupes))))
+    if problems:
+        raise CheckpointError(
+            f"{path} does not match Step1 with {cfg.num_layers} layers, hidden {cfg.hidden_size}, "
+            f"vocab {cfg.vocab_size}:\n  " + "\n  ".join(problems)
+        )
+
+
+class StreamedCheckpoint:
+    """The checkpoint's tensors one at a time as float32 numpy arrays (as stored, (out, in)), checked against
+    Step1 of `cfg` when opened: the int8/int4 export and its quality gate never hold the whole model."""
+
+    def __init__(self, path: str, cfg: Step1Config):
+        from .random_weights import checkpoint_shapes
+
+        self.files = [SafetensorsFile(f) for f in checkpoint_files(path)]
+        self.where: Dict[str, SafetensorsFile] = {}
+        dupes: List[str] = []
+        for f in self.files:
+            for name in f.keys():
+                if name in self.where:
+                    dupes.append(name)
+                self.where[name] = f
+        try:
+            check_tensors({n: tuple(f.shape(n)) for n, f in self.where.items()}, checkpoint_shapes(cfg), dupes, path, cfg)
+        except CheckpointError:
+            self.close()
+            raise
+        self._last: Optional[tuple] = None
+
+    def tensor(self, name: str):
+        if self._last is None or self._last[0] != name:
+            self._last = (name, self.where[name].get(name).float().numpy())
+        return self._last[1]
+
+    def rows(self, name: str, start: int, stop: int):
+        return self.tensor(name)[start:stop]
+
+    def close(self) -> None:
+        for f in self.files:
+            f.close()
+
+
 def load_into(model: Step1, path: str, dtype: Optional[torch.dtype] = None) -> Dict[str, str]:
     """Copies every checkpoint tensor into model (converted to the model's dtype, or to dtype when given).
 
@@ -74,27 +135,8 @@ def load_into(model: Step1, path: str, dtype: Optional[torch.dtype] = None) -> D
                 if name in found:
                     dupes.append(name)
                 found[name] = f
-        missing = sorted(set(expected) - set(found))
-        extra = sorted(set(found) - set(expected))
-        misshaped = [
-            f"{n}: checkpoint {list(found[n].shape(n))}, model {list(expected[n].shape)}"
-            for n in sorted(set(found) & set(expected))
-            if tuple(found[n].shape(n)) != tuple(expected[n].shape)
-        ]
-        problems = []
-        if missing:
-            problems.append(f"missing tensors ({len(missing)}): " + ", ".join(missing))
-        if extra:
-            problems.append(f"unexpected tensors ({len(extra)}): " + ", ".join(extra))
-        if misshaped:
-            problems.append("tensors with the wrong shape: " + "; ".join(misshaped))
-        if dupes:
-            problems.append("tensors stored twice: " + ", ".join(sorted(set(dupes))))
-        if problems:
-            raise CheckpointError(
-                f"{path} does not match Step1 with {model.cfg.num_layers} layers, hidden {model.cfg.hidden_size}, "
-                f"vocab {model.cfg.vocab_size}:\n  " + "\n  ".join(problems)
-            )
+        check_tensors({n: tuple(f.shape(n)) for n, f in found.items()},
+                      {n: tuple(t.shape) for n, t in expected.items()}, dupes, path, model.cfg)
         params = dict(model.named_parameters())
         stored: Dict[str, str] = {}
         with torch.no_grad():

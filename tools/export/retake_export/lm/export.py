@@ -25,8 +25,8 @@ from ..common.errors import ExportError
 from ..common.paths import DEFAULT_TINY_PACK, GENERATED, REPO
 from ..text import component as text_component
 from ..text import hf_fast, tiny_tokenizer, tokenizer_check
-from . import fp16_check, onnx_lm
-from .checkpoint import CheckpointError, config_for, load_into
+from . import fp16_check, onnx_lm, quality
+from .checkpoint import CheckpointError, StreamedCheckpoint, config_for, load_into
 from .step1 import Step1, Step1Config, init_random, load_config_file, tiny_config
 
 DEFAULT_TINY_OUT = DEFAULT_TINY_PACK
@@ -62,13 +62,39 @@ def manifest_config(cfg: Step1Config) -> dict:
     }
 
 
-def repetition_banned(history: List[int], window: int, max_count: int) -> Optional[int]:
-    """The reference's repetition guard: the last id is banned when it occurs more than max_count times in the last
-    `window` ids (prompt included); nothing is banned while fewer than `window` ids exist."""
-    if len(history) < window:
-        return None
-    last = history[-1]
-    return last if history[-window:].count(last) > max_count else None
+repetition_banned = quality.repetition_banned
+
+QUANTIZED = ("int8", "int4")
+# The variant made from a published AWQ checkpoint (--awq): its 4-bit layers repacked, lm_head at 8 bits and the
+# accuracy level of our own int4 (weights.DEFAULT_VARIANTS), so that the two differ only in how the layers were quantized.
+AWQ_VARIANT = "int4-awq"
+
+
+def export_quantized(cfg: Step1Config, names: List[str], source, rows, out: str, prompts: List[List[int]], log,
+                     steps: int = 16, threads: int = 1, awq_dir: Optional[str] = None) -> Dict[str, dict]:
+    """Writes the weight-only quantized variants `names` (weights.parse_variant) from checkpoint tensors given one at
+    a time (`source(name)`, `rows(name, start, stop)`: float32 as stored), and with `awq_dir` the AWQ_VARIANT repacked
+    from that AWQ checkpoint (awq.py), then runs the quality gate on `prompts` against the fp32 model made from the
+    tensors of `source` (the bf16 checkpoint: the AWQ variant is measured against the same reference as ours). A
+    variant under the gate is removed and ExportError raised."""
+    import tempfile
+
+    from . import awq, expand, variants, weights
+
+    os.makedirs(out, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out) as tmp:
+        graph = expand.expand(variants.one_layer_graph(cfg, tmp), cfg)
+    entries = {n: variants.write_variant(graph, n, weights.parse_variant(n), cfg, source, out, log) for n in names}
+    gated = list(names)
+    if awq_dir:
+        ours = weights.DEFAULT_VARIANTS["int4"]
+        entries[AWQ_VARIANT] = awq.export_variant(awq_dir, cfg, out, AWQ_VARIANT, ours.accuracy_level,
+                                                  ours.head.bits if ours.head else 32, log)
+        gated.append(AWQ_VARIANT)
+    reference = quality.reference_from_source(cfg, source, rows)
+    failed = variants.gate_variants(cfg, reference, prompts, out, entries, gated, steps, threads, log)
+    variants.refuse(out, entries, failed)
+    return entries
 
 
 def export_variants(model: Step1, out: str, dtypes: List[str], extra_present: bool, log,
@@ -236,7 +262,11 @@ def run_tiny(out: str, seed: int, steps: int, log) -> None:
     log(f"  reference: prompt {len(prompt_ids)} ids, {steps} decode steps")
     calibration = fp16_check.calibration_prompts(cfg.vocab_size, GENERATION["audioIdBase"], GENERATION["audioIdCount"],
                                                  tok_path)
+    state = {k: v.detach().float().numpy().copy() for k, v in model.state_dict().items()}
     variants = export_variants(model, out, ["fp32", "fp16"], extra_present=True, log=log, calibration=calibration)
+    prompts = quality.gate_prompts(cfg.vocab_size, GENERATION["audioIdBase"], GENERATION["audioIdCount"], tok_path)
+    variants.update(export_quantized(cfg, list(QUANTIZED), state.__getitem__, lambda n, a, b: state[n][a:b], out,
+                                     prompts, log, steps=32))
     components = {
         "lm": {
             "architecture": "step1",
@@ -277,7 +307,7 @@ def _gitignore_generated(out: str) -> None:
 
 
 def run_checkpoint(checkpoint: str, config: Optional[str], out: str, dtypes: List[str], log,
-                   model_revision: Optional[str] = None) -> None:
+                   model_revision: Optional[str] = None, threads: int = 1, awq_dir: Optional[str] = None) -> None:
     cfg = load_config_file(config) if config else config_for(checkpoint)
     if cfg is None:
         log("  no config.json next to the checkpoint: using the sizes of EDITX-SPEC.md section 5")
@@ -289,19 +319,35 @@ def run_checkpoint(checkpoint: str, config: Optional[str], out: str, dtypes: Lis
     if has_tok:
         check_tokenizer(tok, cfg.vocab_size)  # before minutes of loading and exporting
     os.makedirs(out, exist_ok=True)
-    t0 = time.time()
-    # fp16 alone is traced in bf16, the checkpoint's own dtype: no need for an fp32 copy of the weights.
-    model = Step1(cfg, dtype=torch.float32 if "fp32" in dtypes else torch.bfloat16, skip_init=True)
-    stored = load_into(model, checkpoint)
-    log(f"  loaded {len(stored)} tensors ({', '.join(sorted(set(stored.values())))}) in {time.time() - t0:.0f} s")
-    calibration = fp16_check.calibration_prompts(cfg.vocab_size, GENERATION["audioIdBase"], GENERATION["audioIdCount"],
-                                                 tok if has_tok else None)
-    variants = export_variants(model, out, dtypes, extra_present=False, log=log, calibration=calibration)
+    floats = [d for d in dtypes if d in ("fp16", "fp32")]
+    quantized = [d for d in dtypes if d not in floats]
+    variants: Dict[str, dict] = {}
+    if quantized or awq_dir:
+        # Streamed: one checkpoint tensor in memory at a time, for the variants and for the gate's fp32 reference.
+        ckpt = StreamedCheckpoint(checkpoint, cfg)
+        try:
+            prompts = quality.gate_prompts(cfg.vocab_size, GENERATION["audioIdBase"], GENERATION["audioIdCount"],
+                                           tok if has_tok else None)
+            variants.update(export_quantized(cfg, quantized, ckpt.tensor, ckpt.rows, out, prompts, log, threads=threads,
+                                             awq_dir=awq_dir))
+        finally:
+            ckpt.close()
+    if floats:
+        t0 = time.time()
+        # fp16 alone is traced in bf16, the checkpoint's own dtype: no need for an fp32 copy of the weights.
+        model = Step1(cfg, dtype=torch.float32 if "fp32" in floats else torch.bfloat16, skip_init=True)
+        stored = load_into(model, checkpoint)
+        log(f"  loaded {len(stored)} tensors ({', '.join(sorted(set(stored.values())))}) in {time.time() - t0:.0f} s")
+        calibration = fp16_check.calibration_prompts(cfg.vocab_size, GENERATION["audioIdBase"], GENERATION["audioIdCount"],
+                                                     tok if has_tok else None)
+        variants.update(export_variants(model, out, floats, extra_present=False, log=log, calibration=calibration))
+    cpu = "fp32" if "fp32" in dtypes else dtypes[0]
+    gpu = "fp16" if "fp16" in dtypes else dtypes[0]
     components: Dict[str, dict] = {
         "lm": {
             "architecture": "step1",
             "config": manifest_config(cfg),
-            "defaultVariant": {"cpu": "fp32" if "fp32" in dtypes else dtypes[0], "gpu": "fp16" if "fp16" in dtypes else dtypes[0]},
+            "defaultVariant": {"cpu": cpu, "gpu": gpu},
             "variants": variants,
             "generation": GENERATION,
             "runtime": {"prefillChunk": 512},
@@ -327,20 +373,48 @@ def main(argv: List[str]) -> int:
                      help="random model with the real KV-cache geometry (32 layers, 4 groups x 64) on a 64-wide "
                           "residual, fp32 append + present graphs, for bench/lm (default --out "
                           "test/fixtures/generated/kv-bench-pack)")
+    src.add_argument("--full-size-random", action="store_true",
+                     help="random model of the published shape, written one tensor at a time (never whole in memory), "
+                          "for bench/lm --full-size and the quality gate at full size (default --out "
+                          "test/fixtures/generated/full-size-pack; see --variants)")
     src.add_argument("--checkpoint", help="folder of the published LM (config.json, *.safetensors, tokenizer.model)")
     ap.add_argument("--config", help="Step1 config JSON overriding the checkpoint's config.json")
     ap.add_argument("--out", help=f"pack folder (default for --tiny-random: {os.path.relpath(DEFAULT_TINY_OUT, REPO)})")
-    ap.add_argument("--dtypes", default="fp16,fp32", help="variants to export from a checkpoint (fp16, fp32)")
+    ap.add_argument("--dtypes", default="fp16,fp32",
+                    help="variants to export from a checkpoint: fp16, fp32, and the weight-only quantized int8, int4 "
+                         "(or a changed one, e.g. int4-b128; see --variants), which are streamed (one tensor in memory) "
+                         "and pass the quality gate")
+    ap.add_argument("--awq", help="--checkpoint: also the folder of the published AWQ 4-bit checkpoint of the same "
+                                  "weights, repacked for MatMulNBits without re-quantizing into the variant int4-awq and "
+                                  "measured by the quality gate against the --checkpoint weights")
     ap.add_argument("--model-revision", help="release date (YYYY-MM-DD) of the published weights, recorded in the "
                                              "pack; picks the prompt profile (2026-01-29 and later: 2026)")
+    ap.add_argument("--variants", default="fp32,int8,int4",
+                    help="--full-size-random: fp32 and quantized variants (int8, int4, or a changed one such as "
+                         "int4-b128-asym-acc0-head32: see weights.parse_variant); a variant already written is kept")
+    ap.add_argument("--gate", choices=["enforce", "report", "off"], default="enforce",
+                    help="--full-size-random: the quality gate refuses variants under it (enforce), or only measures "
+                         "and records every variant's figures (report: for comparing choices), or does not run (off)")
+    ap.add_argument("--gate-steps", type=int, default=16, help="--full-size-random: greedy ids per gate prompt")
+    ap.add_argument("--threads", type=int, default=2, help="onnxruntime threads for the quality gate")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--steps", type=int, default=32, help="decode steps in the tiny reference")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
+    if a.awq and not a.checkpoint:
+        ap.error("--awq needs --checkpoint: the bf16 weights its variant is measured against")
     log = (lambda s: None) if a.quiet else (lambda s: print(s, flush=True))
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     try:
-        if a.kv_bench:
+        if a.full_size_random:
+            from . import full_size
+
+            out = os.path.abspath(a.out or os.path.join(GENERATED, "full-size-pack"))
+            _gitignore_generated(out)
+            names = [v.strip() for v in a.variants.split(",") if v.strip()]
+            log(f"full-size random Step1 ({', '.join(names)}) -> {out}")
+            full_size.run(out, names, a.seed, log, gate=a.gate, steps=a.gate_steps, threads=a.threads)
+        elif a.kv_bench:
             out = os.path.abspath(a.out or os.path.join(REPO, "test", "fixtures", "generated", "kv-bench-pack"))
             log(f"KV-geometry benchmark pack -> {out}")
             run_kv_bench(out, a.seed, log)
@@ -352,11 +426,16 @@ def main(argv: List[str]) -> int:
             if not a.out:
                 ap.error("--out is required with --checkpoint")
             dtypes = [d.strip() for d in a.dtypes.split(",") if d.strip()]
-            bad = [d for d in dtypes if d not in ("fp16", "fp32")]
-            if bad or not dtypes:
-                ap.error(f"--dtypes: unknown {bad}; use fp16 and/or fp32")
+            if not dtypes:
+                ap.error("--dtypes: name at least one variant")
+            from .weights import parse_variant
+
+            for d in dtypes:
+                if d not in ("fp16", "fp32"):
+                    parse_variant(d)  # ExportError naming what is wrong
             log(f"Step1 from {a.checkpoint} -> {a.out}")
-            run_checkpoint(a.checkpoint, a.config, os.path.abspath(a.out), dtypes, log, a.model_revision)
+            run_checkpoint(a.checkpoint, a.config, os.path.abspath(a.out), dtypes, log, a.model_revision, a.threads,
+                           os.path.abspath(a.awq) if a.awq else None)
     except (CheckpointError, ExportError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

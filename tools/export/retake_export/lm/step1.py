@@ -108,6 +108,16 @@ def alibi_slopes(cfg: Step1Config) -> List[float]:
     return slopes
 
 
+def alibi_bias(cfg: Step1Config, slopes: Sequence[float], past_len, new_len, device=None) -> torch.Tensor:
+    """Step1.alibi_bias for any holder of the config (the layer-by-layer references use it without a Step1)."""
+    s = torch.tensor(list(slopes), dtype=torch.float32, device=device).reshape(cfg.num_groups, cfg.heads_per_group, 1, 1)
+    q_pos = torch.arange(new_len, device=device) + past_len
+    k_pos = torch.arange(past_len + new_len, device=device)
+    dist = (q_pos.unsqueeze(1) - k_pos.unsqueeze(0)).to(torch.float32)  # (S, T)
+    bias = -s * torch.sqrt(torch.clamp(dist, min=0.0))
+    return bias.masked_fill(dist < 0, float("-inf"))
+
+
 class RMSNorm(nn.Module):
     def __init__(self, size: int, eps: float, dtype=None):
         super().__init__()
@@ -214,14 +224,7 @@ class Step1(nn.Module):
 
         The lengths are sizes of the inputs, so under ONNX tracing they stay symbolic.
         """
-        dev = self.lm_head.weight.device
-        cfg = self.cfg
-        slopes = torch.tensor(self.slopes, dtype=torch.float32, device=dev).reshape(cfg.num_groups, cfg.heads_per_group, 1, 1)
-        q_pos = torch.arange(new_len, device=dev) + past_len
-        k_pos = torch.arange(past_len + new_len, device=dev)
-        dist = (q_pos.unsqueeze(1) - k_pos.unsqueeze(0)).to(torch.float32)  # (S, T)
-        bias = -slopes * torch.sqrt(torch.clamp(dist, min=0.0))
-        return bias.masked_fill(dist < 0, float("-inf"))
+        return alibi_bias(self.cfg, self.slopes, past_len, new_len, self.lm_head.weight.device)
 
     def forward(self, input_ids: torch.Tensor, past: Sequence[torch.Tensor]):
         """input_ids (1, S) int64; past = [k0, v0, k1, v1, …], each (P, G, D) in the model dtype.
