@@ -8,6 +8,8 @@ import sys
 COMMANDS = {
     "lm": ("retake_export.lm.export", "export the Step1 LM (from a checkpoint, --tiny-random, or --kv-bench)"),
     "lm-check": ("retake_export.lm.checkpoint", "check a Step1 checkpoint's tensors against our model definition"),
+    "lm-template": ("retake_export.lm.template", "write the Step1 graph templates the app's pack builder fills (models/templates)"),
+    "lm-published": ("retake_export.lm.published", "write a Step1 checkpoint in the published layout (--tiny, or --full random)"),
     "pack": ("retake_export.pack", "build the tiny random-weight pack with every part (used by tests and benchmarks)"),
 }
 

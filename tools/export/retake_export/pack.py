@@ -13,11 +13,13 @@ import torch
 
 from .common.errors import ExportError
 from .common.paths import DEFAULT_TINY_PACK
+from . import pack_build_fixtures
 from .lm import export as lm_export
 
 # The parts in build order: each adds its component(s) to the pack's manifest.
 PARTS = [
     ("lm", lambda out, seed, log: lm_export.run_tiny(out, seed, 32, log)),
+    ("pack builder fixtures", pack_build_fixtures.write),
 ]
 
 

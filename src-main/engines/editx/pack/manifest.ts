@@ -258,12 +258,26 @@ export const TextTokenizerSchema = z
   });
 export type TextTokenizerComponent = z.infer<typeof TextTokenizerSchema>;
 
+/** How a pack was made, when Retake's pack builder made it (src-main/engines/editx/pack/build/). */
+export const PackOriginSchema = z.strictObject({
+  /** "retake pack build" (the app or the CLI) or "tools/export". */
+  tool: z.string().min(1),
+  /** The graph templates filled (models/templates/<id>). */
+  templates: z.array(z.string()),
+  /** The catalogue entry of the published model, when the files were recognised or downloaded. */
+  model: z.string().optional(),
+  variants: z.array(z.string()),
+  builtAt: z.string(),
+});
+export type PackOrigin = z.infer<typeof PackOriginSchema>;
+
 export const PackManifestSchema = z
   .strictObject({
     format: z.literal(PACK_FORMAT),
     formatVersion: z.literal(PACK_FORMAT_VERSION),
     name: z.string().min(1),
     description: z.string().optional(),
+    origin: PackOriginSchema.optional(),
     components: z.looseObject({
       lm: LmComponentSchema.optional(),
       textTokenizer: TextTokenizerSchema.optional(),

@@ -1,0 +1,137 @@
+"""Fixtures of the TypeScript pack builder's tests (test/integration/pack-build/, test/unit/pack-build/), written by
+`pack` into DIR/pack-build/ (git-ignored, like the rest of the tiny pack):
+
+  published/          the tiny Step1 in the PUBLISHED layout (lm-published --tiny: bf16 shards + index, config.json,
+                      tokenizer.model, tokenizer_config.json)
+  templates/step1-tiny/   its graph templates (lm-template --tiny)
+  python/             the Python exporter's pack made from published/ (lm --checkpoint): the reference a built pack
+                      must equal in outputs
+  torch/              torch.save files: a state dict (bf16, fp16, fp32, int64, a tensor sharing a storage at an
+                      offset), a module's state dict (with its _metadata), a checkpoint dict holding "state_dict", and
+                      files whose pickles name other classes (os.system through __reduce__, a custom class), plus
+                      expected.json with every tensor's dtype, shape and values
+  npy/                .npy arrays (v1 float32, v2 int64) and their values in expected.json
+  conversions.bin     float32 bit patterns over every range (and NaN, infinities, subnormals, ties) with numpy's
+                      float16 and torch's bfloat16 conversions, for the builder's dtype conversions
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import shutil
+from typing import Dict
+
+import numpy as np
+import torch
+
+from .lm import export as lm_export
+from .lm import published, template
+from .lm.step1 import tiny_config
+
+
+class _Evil:
+    """Pickles as a call of os.system: what a malicious checkpoint does."""
+
+    def __reduce__(self):
+        return (os.system, ("echo this must never run",))
+
+
+class _Custom:
+    def __init__(self):
+        self.x = 1
+
+
+def _values(t: torch.Tensor) -> list:
+    return t.detach().float().reshape(-1).tolist()
+
+
+def _torch_files(out: str) -> None:
+    os.makedirs(out, exist_ok=True)
+    g = torch.Generator().manual_seed(7)
+    big = torch.randn(6, 4, generator=g)
+    state = collections.OrderedDict([
+        ("layer.weight", torch.randn(3, 5, generator=g).to(torch.bfloat16)),
+        ("layer.bias", torch.randn(3, generator=g).to(torch.float16)),
+        ("embed", torch.randn(4, 2, generator=g)),
+        ("steps", torch.arange(5, dtype=torch.int64)),
+        # A view that starts inside a larger storage (torch.save keeps the whole storage and an offset).
+        ("view", big[2:4]),
+        ("scalar", torch.tensor(2.5)),
+    ])
+    torch.save(state, os.path.join(out, "state.pt"))
+    module = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.LayerNorm(3))
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.randn(p.shape, generator=g))
+    torch.save(module.state_dict(), os.path.join(out, "module.pt"))
+    torch.save({"epoch": 3, "state_dict": module.state_dict()}, os.path.join(out, "checkpoint.pt"))
+    torch.save({"weight": torch.ones(2), "payload": _Evil()}, os.path.join(out, "evil.pt"))
+    torch.save({"weight": torch.ones(2), "obj": _Custom()}, os.path.join(out, "custom.pt"))
+    expected: Dict[str, dict] = {}
+    for name, sd in (("state.pt", state), ("module.pt", module.state_dict()), ("checkpoint.pt", module.state_dict())):
+        expected[name] = {k: {"dtype": str(v.dtype).replace("torch.", ""), "shape": list(v.shape), "values": _values(v)}
+                          for k, v in sd.items()}
+    expected["evil.pt"] = {"refused": "posix.system" if os.name == "posix" else "nt.system"}
+    expected["custom.pt"] = {"refused": f"{_Custom.__module__}._Custom"}
+    with open(os.path.join(out, "expected.json"), "w", encoding="utf-8") as f:
+        json.dump(expected, f, indent=1)
+
+
+def _npy_files(out: str) -> None:
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((16, 8)).astype(np.float32)
+    b = np.arange(12, dtype=np.int64).reshape(3, 4)
+    np.save(os.path.join(out, "codebook.npy"), a)
+    with open(os.path.join(out, "v2.npy"), "wb") as f:
+        np.lib.format.write_array(f, b, version=(2, 0))
+    with open(os.path.join(out, "expected.json"), "w", encoding="utf-8") as f:
+        json.dump({"codebook.npy": {"dtype": "float32", "shape": [16, 8], "values": a.reshape(-1).tolist()},
+                   "v2.npy": {"dtype": "int64", "shape": [3, 4], "values": b.reshape(-1).tolist()}}, f)
+
+
+def _conversions(path: str) -> None:
+    """uint32 count N, then N float32 bit patterns, N numpy float16 results, N torch bfloat16 results."""
+    rng = np.random.default_rng(11)
+    bits = [rng.integers(0, 1 << 32, size=200000, dtype=np.uint64).astype(np.uint32)]
+    # Exponents around fp16's limits (overflow, the subnormal range, underflow) with random significands.
+    for e in list(range(100, 145)):
+        sig = rng.integers(0, 1 << 23, size=2000, dtype=np.uint32)
+        sign = rng.integers(0, 2, size=2000, dtype=np.uint32) << 31
+        bits.append(sign | (np.uint32(e) << 23) | sig)
+    # Exact ties for fp16 (normal and subnormal) and for bf16, and specials.
+    ties = []
+    for e in (103, 105, 110, 112, 113, 120, 127, 140, 142):
+        for low in (0x1000, 0x3000, 0x0FFF, 0x1001, 0x8000, 0x18000, 0x7FFF, 0x17FFF):
+            for base in (0, 0x2000, 0x400000, 0x7FE000):
+                ties.append((e << 23) | ((base | low) & 0x7FFFFF))
+    specials = [0, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0x7F800001, 0xFFC00001, 0x7F802000, 0x00000001,
+                0x477FE000, 0x477FEFFF, 0x477FF000, 0x47800000, 0x33000000, 0x33000001, 0x38800000, 0x387FC000]
+    bits.append(np.array(ties + specials, dtype=np.uint32))
+    f32 = np.concatenate(bits).astype(np.uint32)
+    with np.errstate(all="ignore"):
+        f16 = f32.view(np.float32).astype(np.float16).view(np.uint16)
+    bf16 = torch.from_numpy(f32.view(np.float32).copy()).to(torch.bfloat16).view(torch.int16).numpy().view(np.uint16)
+    with open(path, "wb") as f:
+        f.write(np.uint32(f32.size).tobytes())
+        f.write(f32.astype("<u4").tobytes())
+        f.write(f16.astype("<u2").tobytes())
+        f.write(bf16.astype("<u2").tobytes())
+
+
+def write(out: str, seed: int, log) -> None:
+    root = os.path.join(out, "pack-build")
+    if os.path.isdir(root):
+        shutil.rmtree(root)
+    pub = os.path.join(root, "published")
+    cfg, fill = published.tiny_fill(seed)
+    published.write(pub, cfg, 2, fill, lambda s: None)
+    template.write(tiny_config(), os.path.join(root, "templates", "step1-tiny"), ["fp16", "fp32"], "step1-tiny",
+                   "The tiny random Step1 of the tests", lambda s: None)
+    lm_export.run_checkpoint(pub, None, os.path.join(root, "python"), ["fp16", "fp32"], lambda s: None)
+    _torch_files(os.path.join(root, "torch"))
+    _npy_files(os.path.join(root, "npy"))
+    _conversions(os.path.join(root, "conversions.bin"))
+    log(f"  pack-build fixtures: {root}")
