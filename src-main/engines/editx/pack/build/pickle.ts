@@ -274,9 +274,9 @@ export function unpickle(data: Uint8Array): PyValue {
       case 0x58: // BINUNICODE
       case 0x8d: {
         // BINUNICODE8
-        const n = op === 0x8c ? u8() : op === 0x58 ? u32() : u64();
+        const raw = bytes(op === 0x8c ? u8() : op === 0x58 ? u32() : u64());
         try {
-          stack.push(utf8.decode(bytes(n)));
+          stack.push(utf8.decode(raw));
         } catch {
           throw new PickleError('it holds a string that is not UTF-8');
         }
