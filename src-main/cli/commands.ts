@@ -6,6 +6,22 @@ import { debugFeaturesCommand } from './debug-features';
 import { debugPromptCommand } from './debug-prompt';
 import { editCommand } from './edit';
 import { infoCommand } from './info';
+import { packBuildCommand } from './pack-build';
+import { packInstallCommand } from './pack-install';
+import { packListCommand } from './pack-list';
+import { packRemoveCommand } from './pack-remove';
+import { packVerifyCommand } from './pack-verify';
 import type { Command } from './table';
 
-export const COMMANDS: readonly Command[] = [editCommand, infoCommand, analyzeCommand, debugPromptCommand, debugFeaturesCommand];
+export const COMMANDS: readonly Command[] = [
+  editCommand,
+  infoCommand,
+  analyzeCommand,
+  packBuildCommand,
+  packInstallCommand,
+  packListCommand,
+  packVerifyCommand,
+  packRemoveCommand,
+  debugPromptCommand,
+  debugFeaturesCommand,
+];

@@ -26,6 +26,8 @@ describe('command table', () => {
     ]);
     expect(text.split('\n').every((l) => l.length <= 120)).toBe(true);
     expect(usageText([...COMMANDS, tokens]).split('\n').at(-1)).toBe('  retake debug tokens IN --pack DIR [--json]');
+    expect(text).toContain('  retake pack build --from DIR --out DIR [--variant fp16|fp32]');
+    expect(text).toContain('  retake pack remove NAME');
   });
 
   it('dispatches one- and two-word names, and names what exists otherwise', async () => {
@@ -39,7 +41,7 @@ describe('command table', () => {
     expect(debugSubs).toContain('tokens');
     expect(() => findCommand(table, ['debug'])).toThrow(new UsageError(`debug has subcommands: ${debugSubs.join(', ')}.`));
     expect(() => findCommand([tokens], ['debug', 'x'])).toThrow(new UsageError('debug has one subcommand: tokens.'));
-    expect(() => findCommand(table, ['frob'])).toThrow(new UsageError('Unknown command "frob". Commands: edit, info, analyze, debug.'));
+    expect(() => findCommand(table, ['frob'])).toThrow(new UsageError('Unknown command "frob". Commands: edit, info, analyze, pack, debug.'));
     await expect(runCommand(tokens, ['a', '--nope'], () => {})).rejects.toThrow(/Unknown option '--nope'\.$/);
   });
 
