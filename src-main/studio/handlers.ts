@@ -46,5 +46,17 @@ export function handlersFor(s: Services): Handlers {
     'history.redo': async () => s.history.redo(),
     'engines.list': async () => s.engines.list(),
     'export.clip': async (p) => s.export.clip(p.clipId, p.format),
+    'models.list': async () => s.models.list(),
+    'models.install': async (p) => s.models.install(p),
+    'models.verify': async (p) => s.models.verify(p.name),
+    'models.remove': async (p) => {
+      await s.models.remove(p.name);
+      return null;
+    },
+    'models.cancel': async (p) => s.models.cancel(p.jobId),
+    'settings.get': async () => s.models.settings(),
+    'settings.set': async (p) => s.models.setSettings(p),
+    'runtime.providers': async () => s.models.providers(),
+    'runtime.setupGpu': async () => s.models.setupGpu(),
   };
 }

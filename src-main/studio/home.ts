@@ -1,22 +1,11 @@
 // RETAKE_HOME: the folder for settings, model packs and default projects. Tests isolate themselves by setting it.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { RecentProject } from '../contract/entities';
+import type { ExecutionProvider, RecentProject } from '../contract/entities';
+import { readProviderSetting, readSettingsFile, retakeHome, updateSettingsFile } from '../settings-file';
 
-export function retakeHome(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.RETAKE_HOME) return path.resolve(env.RETAKE_HOME);
-  const home = os.homedir();
-  switch (process.platform) {
-    case 'win32':
-      return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Retake');
-    case 'darwin':
-      return path.join(home, 'Library', 'Application Support', 'Retake');
-    default:
-      return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'retake');
-  }
-}
+export { retakeHome };
 
 export function defaultProjectDir(home: string): string {
   return path.join(projectsDir(home), 'Untitled');
@@ -37,48 +26,48 @@ export function resolveUserPath(dir: string, userHome: string): string {
   return path.isAbsolute(dir) ? path.normalize(dir) : path.join(userHome, dir);
 }
 
-interface SettingsFile {
-  recent: Array<{ dir: string; name: string; openedAt: string }>;
-}
-
 const MAX_RECENT = 12;
 
-/** settings.json in RETAKE_HOME; written atomically, tolerant of a missing or damaged file. */
+interface RecentEntry {
+  dir: string;
+  name: string;
+  openedAt: string;
+}
+
+/** settings.json in RETAKE_HOME (../settings-file.ts): recent projects and the execution provider. */
 export class Settings {
-  private readonly file: string;
-  constructor(readonly home: string) {
-    this.file = path.join(home, 'settings.json');
+  constructor(readonly home: string) {}
+
+  private recentEntries(): RecentEntry[] {
+    const r = readSettingsFile(this.home).recent;
+    return Array.isArray(r) ? (r as RecentEntry[]).filter((x) => typeof x?.dir === 'string') : [];
   }
 
-  private read(): SettingsFile {
-    try {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<SettingsFile>;
-      return { recent: Array.isArray(data.recent) ? data.recent.filter((r) => typeof r?.dir === 'string') : [] };
-    } catch {
-      return { recent: [] };
-    }
-  }
-
-  private write(s: SettingsFile): void {
-    mkdirSync(this.home, { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(s, null, 2));
-    renameSync(tmp, this.file);
+  private setRecent(list: RecentEntry[]): void {
+    updateSettingsFile(this.home, (s) => {
+      s.recent = list;
+    });
   }
 
   recent(): RecentProject[] {
-    return this.read().recent.map((r) => ({ ...r, exists: existsSync(path.join(r.dir, 'project.sqlite')) }));
+    return this.recentEntries().map((r) => ({ ...r, exists: existsSync(path.join(r.dir, 'project.sqlite')) }));
   }
 
   removeRecent(dir: string): void {
-    const s = this.read();
-    s.recent = s.recent.filter((r) => r.dir !== dir);
-    this.write(s);
+    this.setRecent(this.recentEntries().filter((r) => r.dir !== dir));
   }
 
   addRecent(dir: string, name: string): void {
-    const s = this.read();
-    s.recent = [{ dir, name, openedAt: new Date().toISOString() }, ...s.recent.filter((r) => r.dir !== dir)].slice(0, MAX_RECENT);
-    this.write(s);
+    this.setRecent([{ dir, name, openedAt: new Date().toISOString() }, ...this.recentEntries().filter((r) => r.dir !== dir)].slice(0, MAX_RECENT));
+  }
+
+  get executionProvider(): ExecutionProvider {
+    return readProviderSetting(this.home);
+  }
+
+  set executionProvider(v: ExecutionProvider) {
+    updateSettingsFile(this.home, (s) => {
+      s.executionProvider = v;
+    });
   }
 }

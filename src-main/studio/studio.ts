@@ -102,6 +102,7 @@ export class Studio {
   }
 
   async dispose(): Promise<void> {
+    await this.services.models.queue.stopAll();
     await this.serialize(() => this.services.projects.close());
   }
 }

@@ -15,6 +15,7 @@ import { HistoryController } from './history.svelte';
 import { ImportExportController } from './import-export.svelte';
 import { InputController, type Commands } from './input.svelte';
 import { JobsController } from './jobs.svelte';
+import { ModelsController } from './models.svelte';
 import { PeaksCache } from './peaks';
 import { ProjectController } from './project.svelte';
 import { SelectionController } from './selection.svelte';
@@ -37,6 +38,7 @@ export interface AppControllers {
   readonly peaks: PeaksCache;
   readonly transfer: ImportExportController;
   readonly input: InputController;
+  readonly models: ModelsController;
 }
 
 export class AppController implements AppControllers {
@@ -55,6 +57,7 @@ export class AppController implements AppControllers {
   readonly peaks: PeaksCache;
   readonly transfer: ImportExportController;
   readonly input: InputController;
+  readonly models: ModelsController;
   private readonly client: Client;
   private readonly owner = new Disposables();
 
@@ -73,6 +76,7 @@ export class AppController implements AppControllers {
     this.form = new EditForm({ engines, jobs, selection, errors });
     this.audition = new AuditionController(client, { selection, takes, arrangement, errors });
     this.peaks = new PeaksCache(client);
+    this.models = new ModelsController(client, errors);
     this.transfer = new ImportExportController(client, { project, arrangement, selection, errors });
     this.input = new InputController(platform, {
       commands: this.commands(),
@@ -176,7 +180,7 @@ export class AppController implements AppControllers {
 
   dispose(): void {
     this.owner.dispose();
-    for (const c of [this.input, this.audition, this.form, this.jobs, this.takes, this.selection, this.arrangement]) c.dispose();
+    for (const c of [this.input, this.audition, this.form, this.jobs, this.takes, this.selection, this.arrangement, this.models]) c.dispose();
     for (const c of [this.history, this.engines, this.project, this.connection, this.errors]) c.dispose();
     this.client.dispose();
   }

@@ -14,6 +14,7 @@ import type { HistoryController } from './history.svelte';
 import type { ImportExportController } from './import-export.svelte';
 import type { InputController } from './input.svelte';
 import type { JobsController } from './jobs.svelte';
+import type { ModelsController } from './models.svelte';
 import type { PeaksCache } from './peaks';
 import type { PlaybackController } from './playback.svelte';
 import type { ProjectController } from './project.svelte';
@@ -49,6 +50,7 @@ export const [setPlayback, getPlayback] = pair<PlaybackController>('playback');
 export const [setPeaks, getPeaks] = pair<PeaksCache>('peaks');
 export const [setImportExport, getImportExport] = pair<ImportExportController>('import/export');
 export const [setInput, getInput] = pair<InputController>('input');
+export const [setModels, getModels] = pair<ModelsController>('models');
 
 /** Provides every controller to the component tree (called once, by the root component). */
 export function provideControllers(c: AppControllers): void {
@@ -68,4 +70,5 @@ export function provideControllers(c: AppControllers): void {
   setPeaks(c.peaks);
   setImportExport(c.transfer);
   setInput(c.input);
+  setModels(c.models);
 }

@@ -8,6 +8,7 @@ import { HistoryService } from './history';
 import { JobKinds } from './jobs/kinds';
 import { JobsService } from './jobs/service';
 import { MediaService } from './media';
+import { ModelsService } from './models';
 import { ProjectsService } from './projects';
 import { TakesService } from './takes';
 import { TimelineService } from './timeline';
@@ -21,6 +22,7 @@ export interface Services {
   history: HistoryService;
   export: ExportService;
   engines: EnginesService;
+  models: ModelsService;
 }
 
 export function createServices(ctx: StudioContext, callsSettled: () => Promise<void>): Services {
@@ -38,5 +40,6 @@ export function createServices(ctx: StudioContext, callsSettled: () => Promise<v
     history: new HistoryService(ctx, kinds),
     export: new ExportService(ctx),
     engines,
+    models: new ModelsService(ctx),
   };
 }

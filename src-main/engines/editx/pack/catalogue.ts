@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { RetakeError } from '../../../contract/errors';
 import { appRoot } from '../../../paths';
@@ -61,9 +61,12 @@ export const CatalogueSchema = z.strictObject({
 });
 export type Catalogue = z.infer<typeof CatalogueSchema>;
 
-/** models/ of the application (the repository in development, the app's resources when packaged). */
+/**
+ * models/ of the application (the repository in development, the app's resources when packaged): catalogue.json and
+ * templates/. RETAKE_MODELS_DIR points elsewhere (tests, a catalogue with more models).
+ */
 export function modelsRoot(): string {
-  return join(appRoot(), 'models');
+  return process.env.RETAKE_MODELS_DIR ? resolve(process.env.RETAKE_MODELS_DIR) : join(appRoot(), 'models');
 }
 
 export function templatesRoot(): string {

@@ -197,8 +197,8 @@ export async function downloadModel(model: CatalogueModel, opts: DownloadOptions
   const tmp = downloadTmp(dest);
   await mkdir(tmp, { recursive: true });
   const wanted = model.files.filter((f) => !opts.parts || opts.parts.includes(f.part ?? 'lm'));
-  const known = wanted.every((f) => f.bytes !== undefined);
-  let total: number | null = known ? wanted.reduce((s, f) => s + (f.bytes ?? 0), 0) : null;
+  // Small files of unknown size (config, tokenizer) are left out of the total; the shards' come from their index.
+  let total: number | null = wanted.reduce((s, f) => s + (f.bytes ?? 0), 0);
   let doneBytes = 0;
   let current = '';
   const report = (n: number) => {
@@ -213,7 +213,7 @@ export async function downloadModel(model: CatalogueModel, opts: DownloadOptions
     const r = await downloadFile(model, file, tmp, opts, report);
     results.push({ path: file.path, ...r });
     if (file.shardIndex) {
-      let index: { weight_map?: Record<string, string> };
+      let index: { weight_map?: Record<string, string>; metadata?: { total_size?: unknown } };
       try {
         index = JSON.parse(await readFile(join(tmp, file.path), 'utf8')) as typeof index;
       } catch (e) {
@@ -225,7 +225,9 @@ export async function downloadModel(model: CatalogueModel, opts: DownloadOptions
         throw new RetakeError('E_MODEL_INVALID', `${file.path} names no shards, or shards outside its folder.`);
       }
       for (const s of shards) queue.push({ path: base + s, ...(file.part ? { part: file.part } : {}) });
-      total = null; // shard sizes are learnt as they arrive
+      // The index states the shards' total size (transformers writes it): the progress total when known.
+      const shardBytes = index.metadata?.total_size;
+      total = typeof shardBytes === 'number' && total !== null ? total + shardBytes : null;
     }
   }
   await rename(tmp, dest);

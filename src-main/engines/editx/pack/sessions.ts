@@ -3,7 +3,8 @@
 // pack is put in use. Today the stage is the LM ('lm'); the tokenizer and decoder stages add their line to
 // `packStages` and their name to `EditxStage`.
 
-import type { SessionRegistry, StageDefinition } from '../../../onnx';
+import { choiceForSetting, type SessionRegistry, type StageDefinition } from '../../../onnx';
+import { readProviderSetting, retakeHome } from '../../../settings-file';
 import { openLmSession, type OrtLmOptions } from '../lm/ort-lm';
 import type { ModelPack } from './load';
 
@@ -19,6 +20,16 @@ export function packStages(pack: ModelPack, opts: PackSessionOptions = {}): Reco
 }
 
 /**
+ * How the stages open under the user's execution-provider setting (Settings, RETAKE_HOME/settings.json): 'cpu' runs
+ * the CPU variant on the CPU; any other setting picks the pack's GPU variant and asks for that provider, which falls
+ * back to the CPU with the reason logged by the registry and shown in Settings (runtime.providers).
+ */
+export function settingSessionOptions(home: string = retakeHome()): PackSessionOptions {
+  const setting = readProviderSetting(home);
+  return setting === 'cpu' ? { device: 'cpu' } : { device: 'gpu', providers: choiceForSetting(setting) };
+}
+
+/**
  * Puts `pack` in use in `registry`: a different pack (another folder) releases the previous pack's sessions first.
  * Opening options are part of the owner key, so a change of device or variant also reopens.
  */
@@ -27,6 +38,7 @@ export async function usePack(
   pack: ModelPack,
   opts: PackSessionOptions = {},
 ): Promise<void> {
-  const key = Object.keys(opts).length > 0 ? `${pack.dir} ${JSON.stringify(opts)}` : pack.dir;
-  await registry.use(key, packStages(pack, opts));
+  const chosen = opts.device || opts.executionProviders || opts.providers ? opts : { ...settingSessionOptions(), ...opts };
+  const key = `${pack.dir} ${JSON.stringify(chosen)}`;
+  await registry.use(key, packStages(pack, chosen));
 }
