@@ -17,6 +17,7 @@ const BENCHES = {
   prosody: 'bench/prosody/bench.ts',
   lm: 'bench/lm/decode.ts',
   features: 'bench/features/bench.ts',
+  packs: 'bench/packs/bench.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);

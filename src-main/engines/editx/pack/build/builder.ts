@@ -58,8 +58,9 @@ export interface BuildResult {
   manifest: PackManifest;
   /** Bytes written into the pack. */
   bytes: number;
-  /** Weights written (initializers over all graphs). */
+  /** Weights written (initializers over all graphs), and their values. */
   weights: number;
+  values: number;
   seconds: number;
 }
 
@@ -226,6 +227,7 @@ class Build {
   private readonly chunk: number;
   private readonly files = new Map<string, FileEntry>();
   private weights = 0;
+  private values = 0;
 
   constructor(
     private readonly opts: BuildOptions,
@@ -304,7 +306,7 @@ class Build {
     const manifest = await this.writeManifest(templates, sources, variants);
     this.progress('checking the pack');
     await this.verify();
-    return { dir: opts.out, manifest, bytes: this.done, weights: this.weights, seconds: (performance.now() - t0) / 1000 };
+    return { dir: opts.out, manifest, bytes: this.done, weights: this.weights, values: this.values, seconds: (performance.now() - t0) / 1000 };
   }
 
   /** Copies a file into the pack, hashing it; `expect` is a known hash (and size) the copy must have. */
@@ -348,6 +350,7 @@ class Build {
           throw new RetakeError('E_INTERNAL', `${map.data}: ${w.name} came out as ${sink.written - before} bytes, the template says ${w.bytes}.`);
         }
         this.weights++;
+        this.values += w.shape.reduce((a, b) => a * b, 1);
       }
       if (map.dataBytes > sink.written) await sink.zeros(map.dataBytes - sink.written);
       await fh.sync();
