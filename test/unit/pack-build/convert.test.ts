@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertBytes, f16ToF32Bits, f32BitsToBf16, f32BitsToF16, type Overflow } from '../../../src-main/engines/editx/pack/build/dtypes';
-import { applyOps, opsOutputShape, transposeBand } from '../../../src-main/engines/editx/pack/build/ops';
+import { applyOps, opsOutputShape, transposeBand, transposeConvertBand } from '../../../src-main/engines/editx/pack/build/ops';
 import { PACK_BUILD, requirePackBuildFixtures } from '../../integration/pack-build/fixtures';
 
 describe('float conversions against numpy and torch', () => {
@@ -90,6 +90,26 @@ describe('weight transforms', () => {
     const y = applyOps([x], [{ op: 'transpose', perm: [2, 0, 1] }]);
     expect(y.shape).toEqual([2, 2, 3]);
     expect([...y.data]).toEqual([0, 2, 4, 6, 8, 10, 1, 3, 5, 7, 9, 11]);
+  });
+
+  it('the fused transpose + conversion of bf16 equals transposing then converting, overflows counted alike', () => {
+    const rows = 130;
+    const cols = 70;
+    const raw = new Uint8Array(rows * cols * 2);
+    let x = 12345;
+    for (let i = 0; i < raw.length; i++) raw[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    for (const to of ['float16', 'float32'] as const) {
+      for (const [r0, r1] of [[0, 70], [3, 67]] as const) {
+        const a: Overflow = { count: 0, example: 0 };
+        const b: Overflow = { count: 0, example: 0 };
+        const fused = transposeConvertBand(raw, rows, cols, 'bfloat16', to, r0, r1, a)!;
+        const twoPass = convertBytes(transposeBand(raw, rows, cols, 2, r0, r1), 'bfloat16', to, b);
+        expect(Buffer.from(fused).equals(Buffer.from(twoPass))).toBe(true);
+        expect(a.count).toBe(b.count);
+        if (to === 'float16') expect(a.count).toBeGreaterThan(0);
+      }
+    }
+    expect(transposeConvertBand(raw, rows, cols, 'float16', 'float32', 0, 1, { count: 0, example: 0 })).toBeNull();
   });
 
   it('concatenates, slices and reshapes', () => {

@@ -20,7 +20,7 @@ import { parseSpModel } from '../../text/sp-model';
 import { resolveDirectives } from './directives';
 import { DTYPE_BYTES, convertBytes, elementCount, fromFloat32, isFloat, toFloat32, type Dtype, type Overflow } from './dtypes';
 import { readNpy } from './npy';
-import { applyOps, transposeBand } from './ops';
+import { applyOps, transposeBand, transposeConvertBand } from './ops';
 import { readSafetensorsFolder } from './safetensors';
 import { graphsFor, loadTemplate, type InitializerPlan, type LoadedTemplate, type TemplateSource } from './template';
 import { FileReader, modelError, type TensorRef, type TensorSet } from './tensors';
@@ -390,7 +390,8 @@ class Build {
       for (let r0 = 0; r0 < cols; r0 += band) {
         this.check();
         const r1 = Math.min(cols, r0 + band);
-        await sink.write(convertBytes(transposeBand(raw, rows, cols, elem, r0, r1), only.dtype, target, overflow));
+        const fused = transposeConvertBand(raw, rows, cols, only.dtype, target, r0, r1, overflow);
+        await sink.write(fused ?? convertBytes(transposeBand(raw, rows, cols, elem, r0, r1), only.dtype, target, overflow));
       }
     } else {
       const inputs = [];

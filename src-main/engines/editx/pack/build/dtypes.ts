@@ -87,7 +87,7 @@ export function f32BitsToBf16(f: number): number {
 let bf16ToF16Table: Uint16Array | null = null;
 let bf16OverflowTable: Uint8Array | null = null;
 /** The fp16 bits of every bf16 bit pattern, and 1 where a finite bf16 value overflows fp16. */
-function bf16ToF16(): { f16: Uint16Array; overflow: Uint8Array } {
+export function bf16ToF16Tables(): { f16: Uint16Array; overflow: Uint8Array } {
   if (!bf16ToF16Table || !bf16OverflowTable) {
     const t = new Uint16Array(65536);
     const o = new Uint8Array(65536);
@@ -191,7 +191,7 @@ export function convertBytes(bytes: Uint8Array, from: Dtype, to: Dtype, overflow
   // Typed-array loops (one load, one table lookup, one store per value): the published LM is 3.5 B of them. This
   // and the rest of the builder assume a little-endian machine, as every platform Retake ships for is.
   if (from === 'bfloat16' && to === 'float16') {
-    const { f16, overflow: over } = bf16ToF16();
+    const { f16, overflow: over } = bf16ToF16Tables();
     const inp = u16(bytes);
     const n = inp.length;
     const out = new Uint16Array(n);

@@ -3,7 +3,7 @@
 // a chain of them (checked against the template before anything is read). The LM's transposes take a faster path in
 // the builder (raw elements, banded); this general form serves the small tensors of the other parts.
 
-import { elementCount } from './dtypes';
+import { bf16ToF16Tables, elementCount, type Dtype, type Overflow } from './dtypes';
 import type { WeightOp } from './template';
 
 export interface Tensor32 {
@@ -193,4 +193,64 @@ export function transposeBand(src: Uint8Array, rows: number, cols: number, elem:
     }
   }
   return out;
+}
+
+/**
+ * The band of `transposeBand` converted from bf16 to fp16 or fp32 in the same pass (the published LM's Linear
+ * weights: one read, one table lookup or shift, one store per value); null for other type pairs (the caller then
+ * transposes and converts in two passes).
+ */
+export function transposeConvertBand(
+  src: Uint8Array,
+  rows: number,
+  cols: number,
+  from: Dtype,
+  to: Dtype,
+  r0: number,
+  r1: number,
+  overflow: Overflow,
+): Uint8Array | null {
+  if (from !== 'bfloat16' || (to !== 'float16' && to !== 'float32') || src.byteOffset % 2 !== 0) return null;
+  const S = new Uint16Array(src.buffer, src.byteOffset, rows * cols);
+  const band = r1 - r0;
+  if (to === 'float32') {
+    const O = new Uint32Array(band * rows);
+    for (let i0 = 0; i0 < rows; i0 += TILE) {
+      const i1 = Math.min(rows, i0 + TILE);
+      for (let j0 = r0; j0 < r1; j0 += TILE) {
+        const j1 = Math.min(r1, j0 + TILE);
+        for (let i = i0; i < i1; i++) {
+          const rowBase = i * cols;
+          for (let j = j0; j < j1; j++) O[(j - r0) * rows + i] = S[rowBase + j]! << 16;
+        }
+      }
+    }
+    return new Uint8Array(O.buffer);
+  }
+  const { f16, overflow: over } = bf16ToF16Tables();
+  const O = new Uint16Array(band * rows);
+  let count = 0;
+  let first = -1;
+  for (let i0 = 0; i0 < rows; i0 += TILE) {
+    const i1 = Math.min(rows, i0 + TILE);
+    for (let j0 = r0; j0 < r1; j0 += TILE) {
+      const j1 = Math.min(r1, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        const rowBase = i * cols;
+        for (let j = j0; j < j1; j++) {
+          const b = S[rowBase + j]!;
+          O[(j - r0) * rows + i] = f16[b]!;
+          if (over[b]) {
+            count++;
+            if (first < 0) first = b;
+          }
+        }
+      }
+    }
+  }
+  if (count > 0) {
+    if (overflow.count === 0) overflow.example = new Float32Array(new Uint32Array([(first << 16) >>> 0]).buffer)[0]!;
+    overflow.count += count;
+  }
+  return new Uint8Array(O.buffer);
 }
