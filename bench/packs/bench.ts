@@ -6,7 +6,7 @@
 // (getrusage's maxRSS; the build runs in it, `cp` in a child).
 // Targets: peak RSS ≤ 1.5 GB (bounded by the largest reshuffled tensor, lm_head: 459 MB in bf16, never the
 // checkpoint); build ≤ 10 × cp in wall time: beyond cp's read and write, the build converts every value (bf16 → fp16
-// by table, ~3 ns of CPU each), transposes 87 % of them (every Linear weight, ~6 ns each, tiled) and hashes what it
+// by table, ~3 ns of CPU each), transposes 87 % of them (every Linear weight, tiled, fused with the conversion) and hashes what it
 // writes (~1.8 GB/s), single-threaded; CPU times (this process's for the build, cp's from /usr/bin/time where it
 // exists) are printed beside the wall times, since on the shared build machines the wall time swings with load.
 //   npm run bench -- packs [--variant fp16|fp32] [--from DIR] [--keep] [--work DIR]
