@@ -5,6 +5,12 @@
 //   npm run bench -- prosody --repeats 5
 //   npm run bench -- lm --quick
 //   npm run bench -- features --repeats 7
+//   npm run bench -- region --repeats 5
+//   npm run bench -- export
+//   npm run bench -- import --minutes 60
+//   npm run bench -- timeline --clips 300
+//   npm run bench -- analysis --minutes 10
+//   npm run bench -- editx --quick
 
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -18,6 +24,14 @@ const BENCHES = {
   lm: 'bench/lm/decode.ts',
   features: 'bench/features/bench.ts',
   packs: 'bench/packs/bench.ts',
+  tokenizer: 'bench/tokenizer/bench.ts',
+  decoder: 'bench/decoder/decode.ts',
+  region: 'bench/region/bench.ts',
+  export: 'bench/export/bench.ts',
+  import: 'bench/import/bench.ts',
+  timeline: 'bench/timeline/bench.ts',
+  analysis: 'bench/analysis/long.ts',
+  editx: 'bench/editx/bench.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);
@@ -34,7 +48,9 @@ let worst = 0;
 for (const b of selected) {
   const entry = BENCHES[b];
   const out = path.join(buildDir, `${b}.mjs`);
-  await build(nodeEsm(root, entry, out));
+  // The browser driver is loaded from node_modules at run time, not bundled.
+  const options = nodeEsm(root, entry, out);
+  await build({ ...options, external: [...options.external, 'playwright-core'] });
   process.argv = [process.argv[0], path.join(root, entry), ...(name ? rest : [])];
   console.log(`\n=== ${b} (${entry}) ===`);
   const mod = await import(pathToFileURL(out).href);

@@ -11,7 +11,7 @@ const r = spawnSync('/usr/bin/python3', ['-m', 'retake_export', 'pack', ...args]
   env: { ...process.env, PYTHONPATH: path.join(root, 'tools', 'export'), PYTHONDONTWRITEBYTECODE: '1' },
 });
 if (r.error) {
-  console.error(`pack:tiny: could not run /usr/bin/python3 (${r.error.message}); install python3-torch python3-onnx python3-sentencepiece python3-numpy.`);
+  console.error(`pack:tiny: could not run /usr/bin/python3 (${r.error.message}); install python3-torch python3-torchaudio python3-onnx python3-sentencepiece python3-numpy python3-yaml.`);
   process.exit(1);
 }
 process.exit(r.status ?? 1);

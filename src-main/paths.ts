@@ -1,9 +1,25 @@
 // Where the application's own files are: the folder holding Retake's package.json (the repository in development,
-// app.asar or resources/app in a packaged app) and its dist/ bundles.
+// app.asar or resources/app in a packaged app) and its dist/ bundles; and RETAKE_HOME, the user's folder for settings,
+// model packs and default projects (here so the engines can find their model packs without the studio).
 
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** RETAKE_HOME when set (tests isolate themselves with it), else the platform's per-user data folder. */
+export function retakeHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.RETAKE_HOME) return path.resolve(env.RETAKE_HOME);
+  const home = os.homedir();
+  switch (process.platform) {
+    case 'win32':
+      return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Retake');
+    case 'darwin':
+      return path.join(home, 'Library', 'Application Support', 'Retake');
+    default:
+      return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'retake');
+  }
+}
 
 let cached: string | null = null;
 

@@ -3,21 +3,10 @@
 // missing or damaged file is empty settings) and written atomically, keeping keys this version does not know.
 
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { retakeHome } from './paths';
 
-export function retakeHome(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.RETAKE_HOME) return path.resolve(env.RETAKE_HOME);
-  const home = os.homedir();
-  switch (process.platform) {
-    case 'win32':
-      return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Retake');
-    case 'darwin':
-      return path.join(home, 'Library', 'Application Support', 'Retake');
-    default:
-      return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'retake');
-  }
-}
+export { retakeHome };
 
 export function settingsPath(home: string): string {
   return path.join(home, 'settings.json');

@@ -11,7 +11,9 @@ import { takeTokenFromLocation, WebTransport } from './lib/transport-web';
 
 const bridge = window.retakeBridge;
 const transport = bridge ? new ElectronTransport(bridge) : new WebTransport(takeTokenFromLocation(location, history), new URL(location.href));
-const app = new AppController(new Client(transport), bridge?.platform ?? navigator.platform);
+const app = new AppController(new Client(transport), bridge?.platform ?? navigator.platform, {
+  pickFolder: bridge ? () => bridge.pickFolder() : null,
+});
 app.start();
 
 const target = document.getElementById('app');

@@ -1,18 +1,18 @@
 // Audio file decoding for the main side: recognises the format from its first bytes (never from the file name), decodes
-// WAV itself and FLAC / Ogg FLAC / Ogg Vorbis / MP3 through the WASM decoders, and turns every failure into a
-// RetakeError that names the file and says what to do. Also checks what the decoders do not: FLAC MD5 signatures, Ogg
-// page checksums and end-of-stream, MP3 frame counts against the Xing/Info header, so damaged or truncated files are
-// reported instead of silently shortened.
+// WAV and FLAC / Ogg FLAC itself (./wav, ./flac) and Ogg Vorbis / MP3 through the WASM decoders, and turns every
+// failure into a RetakeError that names the file and says what to do. Also checks what the decoders do not: Ogg page
+// checksums and end-of-stream, MP3 frame counts against the Xing/Info header, so damaged or truncated files are
+// reported instead of silently shortened; and every header's rate and channel count against ./limits before decoding.
 
 import { readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
 import { MPEGDecoder } from 'mpg123-decoder';
 import type { AudioData } from './types';
 import { frameCount } from './types';
 import { RetakeError } from '../contract/errors';
 import { decodeWav, isWav, parseWavHeader } from './wav';
+import { decodeFlac, decodeOggFlacPackets, readFlacHeader } from './flac';
+import { MAX_SAMPLE_MAGNITUDE, RANGE_SENTENCE, checkFileLimits, describeLevel } from './limits';
 import { ADVICE_CHOOSE, ADVICE_CONVERT, ADVICE_REEXPORT, audioError } from './audio-errors';
 
 export type AudioFormat = 'wav' | 'flac' | 'ogg-flac' | 'ogg-vorbis' | 'mp3';
@@ -183,99 +183,6 @@ export function detectAudioFormat(bytes: Uint8Array): AudioFormat | null {
   return s.kind;
 }
 
-// ---------------------------------------------------------------------------------------------------------- FLAC
-
-interface StreamInfo {
-  sampleRate: number;
-  channels: number;
-  bitsPerSample: number;
-  totalSamples: number;
-  md5: Uint8Array;
-}
-
-function readStreamInfo(b: Uint8Array, off: number, name?: string): StreamInfo {
-  // 'fLaC', then a metadata block header (type 0 = STREAMINFO, 34 bytes) per the FLAC format specification.
-  const p = off + 8;
-  if (b.length < p + 34 || (b[off + 4]! & 0x7f) !== 0) {
-    throw audioError('E_CORRUPT_AUDIO', name, 'its FLAC header is missing or cut short', ADVICE_REEXPORT);
-  }
-  const sampleRate = (b[p + 10]! << 12) | (b[p + 11]! << 4) | (b[p + 12]! >> 4);
-  const channels = ((b[p + 12]! >> 1) & 7) + 1;
-  const bitsPerSample = (((b[p + 12]! & 1) << 4) | (b[p + 13]! >> 4)) + 1;
-  const totalSamples = (b[p + 13]! & 0x0f) * 2 ** 32 + ((b[p + 14]! << 24) >>> 0) + (b[p + 15]! << 16) + (b[p + 16]! << 8) + b[p + 17]!;
-  return { sampleRate, channels, bitsPerSample, totalSamples, md5: b.slice(p + 18, p + 34) };
-}
-
-/** MD5 of the decoded samples as FLAC defines it: interleaved little-endian signed integers of ceil(bps/8) bytes. */
-function flacMd5(channels: Float32Array[], bps: number): Uint8Array {
-  const bytesPer = Math.ceil(bps / 8);
-  const scale = 2 ** (bps - 1);
-  const n = channels[0]?.length ?? 0;
-  const hash = createHash('md5');
-  const chunkFrames = 16384;
-  const buf = new Uint8Array(chunkFrames * channels.length * bytesPer);
-  for (let start = 0; start < n; start += chunkFrames) {
-    const end = Math.min(n, start + chunkFrames);
-    let o = 0;
-    for (let i = start; i < end; i++) {
-      for (const ch of channels) {
-        const v = Math.round(ch[i]! * scale);
-        for (let k = 0; k < bytesPer; k++) buf[o++] = (v >> (8 * k)) & 0xff;
-      }
-    }
-    hash.update(buf.subarray(0, o));
-  }
-  return new Uint8Array(hash.digest());
-}
-
-async function decodeFlacBytes(b: Uint8Array, name: string | undefined, ogg: boolean): Promise<AudioData> {
-  const info = ogg ? null : readStreamInfo(b, 0, name);
-  const decoder = new FLACDecoder();
-  let result;
-  try {
-    await decoder.ready;
-    result = await decoder.decodeFile(b);
-  } catch (e) {
-    throw audioError('E_CORRUPT_AUDIO', name, `its FLAC data could not be decoded (${errText(e)})`, ADVICE_REEXPORT);
-  } finally {
-    release(decoder);
-  }
-  const firstError = result.errors[0];
-  if (firstError) {
-    throw audioError('E_CORRUPT_AUDIO', name, `its FLAC data is damaged (${firstError.message})`, ADVICE_REEXPORT);
-  }
-  const n = result.samplesDecoded;
-  // The decoder scales by 1/(2^(bps−1) − 1); rescale to 1/2^(bps−1) like WAV, so one recording decodes identically
-  // from either container (exact up to 24 bits).
-  const bps = result.bitDepth || info?.bitsPerSample || 16;
-  const from = 2 ** (bps - 1) - 1;
-  const to = 2 ** (bps - 1);
-  const channels = result.channelData.map((c) => {
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = Math.round(c[i]! * from) / to;
-    return out;
-  });
-  if (info) {
-    if (info.totalSamples > 0 && n < info.totalSamples) {
-      throw audioError('E_CORRUPT_AUDIO', name, `the FLAC file is truncated or damaged: only ${n} of its ${info.totalSamples} samples per channel could be decoded`, ADVICE_REEXPORT);
-    }
-    // An all-zero MD5 means the encoder did not compute one. Beyond 24 bits float32 cannot hold the integers exactly.
-    if (n > 0 && info.md5.some((x) => x !== 0) && info.bitsPerSample <= 24 && channels.length === info.channels) {
-      const md5 = flacMd5(channels, info.bitsPerSample);
-      if (!md5.every((x, i) => x === info.md5[i])) {
-        throw audioError('E_CORRUPT_AUDIO', name, 'the FLAC file is damaged: its audio does not match its built-in checksum', ADVICE_REEXPORT);
-      }
-    }
-  }
-  if (n === 0) {
-    if (info && info.totalSamples === 0) {
-      throw audioError('E_EMPTY_AUDIO', name, 'the FLAC file holds no audio', 'Record or export the audio again.');
-    }
-    throw audioError('E_CORRUPT_AUDIO', name, 'no audio could be decoded from the FLAC data', ADVICE_REEXPORT);
-  }
-  return { sampleRate: result.sampleRate || info?.sampleRate || 0, channels };
-}
-
 // ----------------------------------------------------------------------------------------------------------- Ogg
 
 let oggCrcTable: Uint32Array | null = null;
@@ -298,12 +205,18 @@ function oggCrc(b: Uint8Array, start: number, end: number, crcField: number): nu
   return crc;
 }
 
-/** Walks every Ogg page: structure, checksum, and an end-of-stream flag on the last page. */
-function checkOggPages(b: Uint8Array, name?: string): void {
+/**
+ * Walks every Ogg page: structure, checksum, and an end-of-stream flag on the last page. Returns the packets of the
+ * first logical stream (RFC 3533 lacing: a packet ends at a segment shorter than 255 bytes).
+ */
+function readOggPages(b: Uint8Array, name?: string): Uint8Array[] {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let off = 0;
   let pages = 0;
   let lastFlags = 0;
+  let serial = -1;
+  const packets: Uint8Array[] = [];
+  let partial: Uint8Array[] = [];
   while (off < b.length) {
     if (!startsWith(b, te('OggS'), off)) {
       if (pages > 0) break; // trailing bytes after the stream (e.g. a tag some programs append) are ignored
@@ -322,17 +235,58 @@ function checkOggPages(b: Uint8Array, name?: string): void {
     if (oggCrc(b, off, end, off + 22) !== view.getUint32(off + 22, true)) {
       throw audioError('E_CORRUPT_AUDIO', name, `the Ogg file is damaged: page ${pages + 1} fails its checksum`, ADVICE_REEXPORT);
     }
-    lastFlags = b[off + 5]!;
+    const pageSerial = view.getUint32(off + 14, true);
+    if (serial === -1) serial = pageSerial;
+    if (pageSerial === serial) {
+      if (!(b[off + 5]! & 0x01)) partial = []; // not a continuation: an unfinished packet before it was lost
+      let p = off + 27 + nsegs;
+      for (let i = 0; i < nsegs; i++) {
+        const len = b[off + 27 + i]!;
+        partial.push(b.subarray(p, p + len));
+        p += len;
+        if (len < 255) {
+          packets.push(partial.length === 1 ? partial[0]! : concatBytes(partial));
+          partial = [];
+        }
+      }
+      lastFlags = b[off + 5]!;
+    }
     pages++;
     off = end;
   }
   if (!(lastFlags & 0x04)) {
     throw audioError('E_CORRUPT_AUDIO', name, 'the Ogg file is truncated: it stops before the end of its stream', ADVICE_REEXPORT);
   }
+  return packets;
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of parts) {
+    out.set(x, o);
+    o += x.length;
+  }
+  return out;
+}
+
+/** Vorbis identification header (Vorbis I §4.2.2): channels and rate, checked against the limits before decoding. */
+function checkVorbisHeader(packets: Uint8Array[], name?: string): void {
+  const id = packets[0];
+  if (!id || id.length < 30 || id[0] !== 1 || !startsWith(id, te('vorbis'), 1)) {
+    throw audioError('E_CORRUPT_AUDIO', name, 'its Ogg Vorbis header is damaged', ADVICE_REEXPORT);
+  }
+  const view = new DataView(id.buffer, id.byteOffset, id.byteLength);
+  const channels = id[11]!;
+  const rate = view.getUint32(12, true);
+  if (channels === 0 || rate === 0) {
+    throw audioError('E_CORRUPT_AUDIO', name, `its Ogg Vorbis header gives ${channels} channels at ${rate} Hz`, ADVICE_REEXPORT);
+  }
+  checkFileLimits(rate, channels, name);
 }
 
 async function decodeVorbisBytes(b: Uint8Array, name?: string): Promise<AudioData> {
-  checkOggPages(b, name);
+  checkVorbisHeader(readOggPages(b, name), name);
   const decoder = new OggVorbisDecoder();
   let result;
   try {
@@ -364,6 +318,20 @@ function xingFrames(b: Uint8Array, off: number, f: MpegFrame): number | null {
   return view.getUint32(x + 4, false) & 1 ? view.getUint32(x + 8, false) : null;
 }
 
+/** Decoder delay of layer III synthesis (528 samples) plus one, as LAME and mpg123 count it in gapless decoding. */
+const MP3_DECODER_DELAY = 529;
+
+/** A Xing/Info header with LAME's extension (encoder delay and padding), which mpg123 uses to trim the output. */
+function hasGaplessTag(b: Uint8Array, off: number, f: MpegFrame): boolean {
+  if (f.layer !== 3) return false;
+  const side = f.mpeg1 ? (f.mono ? 17 : 32) : f.mono ? 9 : 17;
+  const x = off + 4 + side;
+  if (!(startsWith(b, te('Xing'), x) || startsWith(b, te('Info'), x))) return false;
+  // The extension starts 120 bytes into the tag with a 9-byte encoder string ("LAME3.100", "Lavc58.54"…).
+  const ext = x + 120;
+  return ext + 24 <= off + f.length && (startsWith(b, te('LAME'), ext) || startsWith(b, te('Lavc'), ext) || startsWith(b, te('Lavf'), ext));
+}
+
 async function decodeMp3Bytes(b: Uint8Array, offset: number, name?: string): Promise<AudioData> {
   const first = parseMpegHeader(b, offset)!;
   const decoder = new MPEGDecoder();
@@ -391,8 +359,12 @@ async function decodeMp3Bytes(b: Uint8Array, offset: number, name?: string): Pro
       ADVICE_REEXPORT,
     );
   }
+  // mpg123 removes the encoder and decoder delay only when a LAME tag states them (gapless decoding). Without one
+  // (e.g. LAME's default 8 kbps for 8 kHz speech leaves no room for the tag in the first frame) the output still
+  // starts with the synthesis filterbank's delay of 528 + 1 samples, which `lame --decode` removes too.
+  const skip = hasGaplessTag(b, offset, first) || n <= MP3_DECODER_DELAY ? 0 : MP3_DECODER_DELAY;
   // mpg123 always delivers two channels; a mono stream gives two identical ones.
-  const channels = result.channelData.slice(0, first.mono ? 1 : 2).map((c) => c.subarray(0, n));
+  const channels = result.channelData.slice(0, first.mono ? 1 : 2).map((c) => c.subarray(skip, n));
   return { sampleRate: result.sampleRate || first.sampleRate, channels };
 }
 
@@ -418,11 +390,22 @@ function checkDecoded(audio: AudioData, name?: string): AudioData {
   if (!(audio.sampleRate > 0)) {
     throw audioError('E_CORRUPT_AUDIO', name, 'its sample rate could not be determined', ADVICE_REEXPORT);
   }
+  checkFileLimits(audio.sampleRate, audio.channels.length, name);
   let bad = 0;
-  for (const ch of audio.channels) for (let i = 0; i < ch.length; i++) if (!Number.isFinite(ch[i]!)) bad++;
+  let loudest = 0;
+  for (const ch of audio.channels) {
+    for (let i = 0; i < ch.length; i++) {
+      const v = ch[i]!;
+      if (!(v <= MAX_SAMPLE_MAGNITUDE && v >= -MAX_SAMPLE_MAGNITUDE)) {
+        if (Number.isFinite(v)) loudest = Math.max(loudest, Math.abs(v));
+        else bad++;
+      }
+    }
+  }
   if (bad > 0) {
     throw audioError('E_INVALID_SAMPLES', name, `it decodes to ${bad} ${bad === 1 ? 'sample that is' : 'samples that are'} not a number (NaN) or infinite`, ADVICE_REEXPORT);
   }
+  if (loudest > 0) throw audioError('E_INVALID_SAMPLES', name, `it decodes to samples of ${describeLevel(loudest)}; ${RANGE_SENTENCE}`, ADVICE_REEXPORT);
   // Own every channel's memory: decoders may hand out views into larger buffers.
   const channels = audio.channels.map((c) => (c.byteOffset === 0 && c.buffer.byteLength === c.byteLength ? c : c.slice()));
   return { sampleRate: audio.sampleRate, channels };
@@ -447,10 +430,9 @@ export async function decodeAudio(bytes: Uint8Array, name?: string): Promise<Aud
     case 'wav':
       return decodeWav(bytes, name);
     case 'flac':
-      return checkDecoded(await decodeFlacBytes(bytes.subarray(s.offset), name, false), name);
+      return checkDecoded(decodeFlac(bytes, s.offset, name), name);
     case 'ogg-flac':
-      checkOggPages(bytes, name);
-      return checkDecoded(await decodeFlacBytes(bytes, name, true), name);
+      return checkDecoded(decodeOggFlacPackets(readOggPages(bytes, name), name), name);
     case 'ogg-vorbis':
       return checkDecoded(await decodeVorbisBytes(bytes, name), name);
     case 'mp3':
@@ -468,18 +450,23 @@ export async function readAudioFile(path: string): Promise<Uint8Array> {
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new RetakeError('E_FILE_NOT_FOUND', `Cannot find "${path}". Check that the file still exists and was not moved or renamed.`, { file: path });
-    }
-    if (code === 'EISDIR') {
-      throw new RetakeError('E_UNSUPPORTED_AUDIO', `Cannot read "${path}": it is a folder, not an audio file. Choose a file inside it.`, { file: path });
-    }
-    if (code === 'EACCES' || code === 'EPERM') {
-      throw new RetakeError('E_IO', `Cannot read "${path}": permission denied. Check the file's permissions and try again.`, { file: path });
-    }
-    throw new RetakeError('E_IO', `Cannot read "${path}" (${errText(e)}). Check the disk or location and try again.`, { file: path });
+    throw fileReadError(path, e);
   }
+}
+
+/** The error to report when a file cannot be opened or read (`e` from node:fs). */
+export function fileReadError(path: string, e: unknown): RetakeError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new RetakeError('E_FILE_NOT_FOUND', `Cannot find "${path}". Check that the file still exists and was not moved or renamed.`, { file: path });
+  }
+  if (code === 'EISDIR') {
+    return new RetakeError('E_UNSUPPORTED_AUDIO', `Cannot read "${path}": it is a folder, not an audio file. Choose a file inside it.`, { file: path });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new RetakeError('E_IO', `Cannot read "${path}": permission denied. Check the file's permissions and try again.`, { file: path });
+  }
+  return new RetakeError('E_IO', `Cannot read "${path}" (${errText(e)}). Check the disk or location and try again.`, { file: path });
 }
 
 /**
@@ -504,7 +491,7 @@ export async function probeAudio(bytes: Uint8Array, name?: string): Promise<Audi
     return make('wav', h.sampleFormat, h.sampleRate, h.channels, h.frames);
   }
   if (s.kind === 'flac') {
-    const info = readStreamInfo(bytes, s.offset, name);
+    const { info } = readFlacHeader(bytes, s.offset, name);
     if (info.totalSamples > 0 && info.sampleRate > 0) return make('flac', 'flac', info.sampleRate, info.channels, info.totalSamples);
   }
   const audio = await decodeAudio(bytes, name);

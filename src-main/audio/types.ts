@@ -50,24 +50,6 @@ export function* toMonoSteps(a: AudioData): Steps<Float32Array> {
   return out;
 }
 
-/** The first sample that is not a finite number (channel, index), or null; checked in pieces (see ./steps). */
-export function* allFiniteSteps(a: AudioData): Steps<{ channel: number; index: number } | null> {
-  for (let c = 0; c < a.channels.length; c++) {
-    const ch = a.channels[c]!;
-    for (let i = 0; i < ch.length; i += SAMPLE_BLOCK) {
-      const bad = firstNonFinite(ch, i, Math.min(ch.length, i + SAMPLE_BLOCK));
-      if (bad >= 0) return { channel: c, index: bad };
-      yield;
-    }
-  }
-  return null;
-}
-
-function firstNonFinite(x: Float32Array, from: number, to: number): number {
-  for (let i = from; i < to; i++) if (!Number.isFinite(x[i]!)) return i;
-  return -1;
-}
-
 export function mono(samples: Float32Array, sampleRate: number): AudioData {
   return { sampleRate, channels: [samples] };
 }

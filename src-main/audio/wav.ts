@@ -7,6 +7,7 @@ import type { AudioData } from './types';
 import { frameCount } from './types';
 import { RetakeError } from '../contract/errors';
 import { ADVICE_CONVERT, ADVICE_REEXPORT, audioError } from './audio-errors';
+import { MAX_SAMPLE_MAGNITUDE, RANGE_SENTENCE, checkFileLimits, describeLevel } from './limits';
 
 export type WavSampleFormat = 'pcm8' | 'pcm16' | 'pcm24' | 'pcm32' | 'float32' | 'float64' | 'alaw' | 'mulaw';
 export type WavEncodeFormat = 'pcm16' | 'pcm24' | 'float32';
@@ -126,8 +127,10 @@ function sampleFormatOf(fmt: FmtChunk, bytesPerSample: number, name?: string): W
 /**
  * Reads the header of a WAV file without touching the samples. Throws E_UNSUPPORTED_AUDIO for non-WAV input and
  * formats we cannot read, E_CORRUPT_AUDIO for broken or truncated headers and data, E_EMPTY_AUDIO for zero frames.
+ * `bytes` may be only the file's beginning, up to and including its data chunk's header, when `fileSize` gives the
+ * length of the whole file (a streaming reader; ./wav-stream).
  */
-export function parseWavHeader(bytes: Uint8Array, name?: string): WavInfo {
+export function parseWavHeader(bytes: Uint8Array, name?: string, fileSize: number = bytes.length): WavInfo {
   if (bytes.length === 0) {
     throw audioError('E_EMPTY_AUDIO', name, 'the file is empty (0 bytes)', ADVICE_REEXPORT);
   }
@@ -139,7 +142,10 @@ export function parseWavHeader(bytes: Uint8Array, name?: string): WavInfo {
     throw audioError('E_CORRUPT_AUDIO', name, `the WAV header is cut short after ${bytes.length} bytes`, ADVICE_REEXPORT);
   }
   if (ascii(bytes, 8, 4) !== 'WAVE') {
-    throw audioError('E_UNSUPPORTED_AUDIO', name, `it is a RIFF "${ascii(bytes, 8, 4).trim()}" file, not WAV audio`, ADVICE_CONVERT);
+    const form = ascii(bytes, 8, 4);
+    // Name the RIFF form only when it is printable (e.g. "AVI ", "RMID"); bytes of a damaged file could break the line.
+    const what = /^[\x20-\x7e]{4}$/.test(form) ? `a RIFF "${form.trim()}" file` : 'a RIFF file of an unknown type';
+    throw audioError('E_UNSUPPORTED_AUDIO', name, `it is ${what}, not WAV audio`, ADVICE_CONVERT);
   }
   const container = head as WavInfo['container'];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -154,7 +160,7 @@ export function parseWavHeader(bytes: Uint8Array, name?: string): WavInfo {
     const id = ascii(bytes, off, 4);
     const size = view.getUint32(off + 4, true);
     const body = off + 8;
-    const available = bytes.length - body;
+    const available = fileSize - body;
     if (id === 'ds64' && container !== 'RIFF' && size >= 24 && size <= available) {
       ds64DataSize = u64(body + 8);
     } else if (id === 'fmt ') {
@@ -191,6 +197,7 @@ export function parseWavHeader(bytes: Uint8Array, name?: string): WavInfo {
   if (fmt.channels === 0 || fmt.sampleRate === 0) {
     throw audioError('E_CORRUPT_AUDIO', name, `its WAV header gives ${fmt.channels} channels at ${fmt.sampleRate} Hz`, ADVICE_REEXPORT);
   }
+  checkFileLimits(fmt.sampleRate, fmt.channels, name);
   const containerBytes = Math.ceil(fmt.bits / 8);
   let blockAlign = fmt.blockAlign;
   // Some writers leave blockAlign at 0 or fill it inconsistently; derive it from the sample size then.
@@ -258,6 +265,8 @@ export function decodeWav(bytes: Uint8Array, name?: string): AudioData {
   for (let c = 0; c < nc; c++) channels.push(new Float32Array(frames));
   const bps = blockAlign / nc;
   let badSamples = 0;
+  let overRange = 0;
+  let loudest = 0;
   for (let c = 0; c < nc; c++) {
     const out = channels[c]!;
     let p = dataOffset + c * bps;
@@ -280,15 +289,24 @@ export function decodeWav(bytes: Uint8Array, name?: string): AudioData {
       case 'float32':
         for (let i = 0; i < frames; i++, p += blockAlign) {
           const v = view.getFloat32(p, true);
-          if (!Number.isFinite(v)) badSamples++;
+          if (!(v <= MAX_SAMPLE_MAGNITUDE && v >= -MAX_SAMPLE_MAGNITUDE)) {
+            if (Number.isFinite(v)) {
+              overRange++;
+              if (Math.abs(v) > loudest) loudest = Math.abs(v);
+            } else badSamples++;
+          }
           out[i] = v;
         }
         break;
       case 'float64':
         for (let i = 0; i < frames; i++, p += blockAlign) {
-          const v = view.getFloat64(p, true);
-          const f = Math.fround(v);
-          if (!Number.isFinite(f)) badSamples++;
+          const f = Math.fround(view.getFloat64(p, true));
+          if (!(f <= MAX_SAMPLE_MAGNITUDE && f >= -MAX_SAMPLE_MAGNITUDE)) {
+            if (Number.isFinite(f)) {
+              overRange++;
+              if (Math.abs(f) > loudest) loudest = Math.abs(f);
+            } else badSamples++;
+          }
           out[i] = f;
         }
         break;
@@ -306,6 +324,14 @@ export function decodeWav(bytes: Uint8Array, name?: string): AudioData {
       name,
       `it contains ${badSamples} ${badSamples === 1 ? 'sample that is' : 'samples that are'} not a number (NaN) or infinite, so it cannot be played or edited`,
       'Export it again from the program that made it.',
+    );
+  }
+  if (overRange > 0) {
+    throw audioError(
+      'E_INVALID_SAMPLES',
+      name,
+      `its floating-point samples reach ${describeLevel(loudest)}; ${RANGE_SENTENCE}`,
+      'Normalise it in the program that made it, or export it again as integer PCM, and import that.',
     );
   }
   return { sampleRate: info.sampleRate, channels };

@@ -2,8 +2,11 @@
 // new command (e.g. `debug tokens` in ./debug-tokens.ts) exports `defineCommand({...})` and is added here.
 
 import { analyzeCommand } from './analyze';
+import { cloneCommand } from './clone';
+import { debugDecodeCommand } from './debug-decode';
 import { debugFeaturesCommand } from './debug-features';
 import { debugPromptCommand } from './debug-prompt';
+import { debugTokensCommand } from './debug-tokens';
 import { editCommand } from './edit';
 import { infoCommand } from './info';
 import { packBuildCommand } from './pack-build';
@@ -15,6 +18,7 @@ import type { Command } from './table';
 
 export const COMMANDS: readonly Command[] = [
   editCommand,
+  cloneCommand,
   infoCommand,
   analyzeCommand,
   packBuildCommand,
@@ -24,4 +28,6 @@ export const COMMANDS: readonly Command[] = [
   packRemoveCommand,
   debugPromptCommand,
   debugFeaturesCommand,
+  debugTokensCommand,
+  debugDecodeCommand,
 ];

@@ -88,30 +88,21 @@ export function computeFeatureKind(audio: AudioData, kind: FeatureKind, mvn?: Am
   }
 }
 
-/** Path of the pack's am.mvn: the manifest file entry (in any component) named am.mvn. */
+/** Path of the pack's am.mvn: the CMVN file of its vq02 tokenizer component. */
 async function packAmMvn(packDir: string): Promise<string> {
   const dir = path.resolve(packDir);
   const manifestFile = path.join(dir, 'manifest.json');
   const text = await fsp.readFile(manifestFile, 'utf8').catch(() => {
     throw new RetakeError('E_FILE_NOT_FOUND', `${manifestFile} does not exist: ${packDir} is not a model pack.`);
   });
-  const found: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const p = (v as { path?: unknown }).path;
-      if (typeof p === 'string' && path.posix.basename(p) === 'am.mvn') found.push(p);
-      Object.values(v).forEach(walk);
-    }
-  };
-  walk(parseManifest(text, manifestFile).components);
-  if (found.length === 0) {
+  const cmvn = parseManifest(text, manifestFile).components.vq02?.cmvn.file.path;
+  if (cmvn === undefined) {
     throw new RetakeError(
       'E_ENGINE_UNAVAILABLE',
       `The model pack in ${dir} lists no am.mvn (packs gain it with the vq02 tokenizer part); give the file with --mvn FILE.`,
     );
   }
-  return path.join(dir, ...found[0]!.split('/'));
+  return path.join(dir, ...cmvn.split('/'));
 }
 
 async function readMvn(file: string): Promise<AmMvn> {

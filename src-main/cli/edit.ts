@@ -1,5 +1,7 @@
 // `retake edit IN -o OUT …`: one engine edit of a file through the one edit loop (src-main/engines/edit-loop.ts),
-// in this process (no project, no host), written once at the end in the format asked for.
+// in this process (no project, no host), written once at the end in the format asked for. `--pack DIR` and
+// `--provider` choose EditX's model pack and execution providers (otherwise: engines/editx/locate.ts); `--json`
+// prints one JSON object about the result (./edit-output.ts).
 
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -7,6 +9,7 @@ import { RetakeError } from '../contract/errors';
 import { encodeWav } from '../audio/wav';
 import { runEditLoop } from '../engines/edit-loop';
 import { EngineRegistry } from '../engines/registry';
+import { EDITX_OPTIONS, editxOptions, resultJson } from './edit-output';
 import { defineCommand, UsageError } from './table';
 
 function num(name: string, v: string | undefined, min: number, max: number, integer: boolean): number | undefined {
@@ -19,7 +22,7 @@ function num(name: string, v: string | undefined, min: number, max: number, inte
 }
 
 /** Fails before any work when the output cannot be written: a missing folder, or a folder in the file's place. */
-async function checkOutput(file: string): Promise<void> {
+export async function checkOutput(file: string): Promise<void> {
   const dir = await fsp.stat(path.dirname(file)).catch(() => null);
   if (!dir?.isDirectory()) throw new RetakeError('E_FILE_NOT_FOUND', `The output folder ${path.dirname(file)} does not exist.`);
   const st = await fsp.stat(file).catch(() => null);
@@ -40,6 +43,8 @@ export const editCommand = defineCommand({
     iterations: { type: 'string', usage: '[--iterations N]' },
     seed: { type: 'string', usage: '[--seed S]' },
     format: { type: 'string', default: 'float32', usage: '[--format pcm16|pcm24|float32]' },
+    ...EDITX_OPTIONS,
+    json: { type: 'boolean', usage: '[--json]' },
     quiet: { type: 'boolean', short: 'q' },
   },
   async run({ values: v, positionals, out }) {
@@ -56,14 +61,15 @@ export const editCommand = defineCommand({
     const iterations = num('iterations', v.iterations, 1, 10, true) ?? 1;
     const seed = num('seed', v.seed, 0, 0xffffffff, true) ?? 0;
     const intensity = num('intensity', v.intensity, 0, 1, false);
-    const registry = EngineRegistry.fromEnv();
+    const quiet = !!v.quiet || !!v.json;
+    const registry = EngineRegistry.fromEnv(process.env, editxOptions(v, quiet));
     try {
       const engine = registry.get(v.engine as string);
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
-      const showProgress = !v.quiet && process.stderr.isTTY;
+      const showProgress = !quiet && process.stderr.isTTY;
       const t0 = performance.now();
-      const { audio } = await runEditLoop({
+      const { audio, info } = await runEditLoop({
         engine,
         input: path.resolve(input),
         request: {
@@ -90,7 +96,8 @@ export const editCommand = defineCommand({
       } finally {
         await fsp.rm(tmp, { force: true });
       }
-      if (!v.quiet) out(`wrote ${outPath} (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
+      if (v.json) out(JSON.stringify(resultJson({ output: outPath, engine: v.engine as string, audio, info, seed, iterations, t0 })));
+      else if (!v.quiet) out(`wrote ${outPath} (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
     } finally {
       await registry.dispose();
     }

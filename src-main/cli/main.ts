@@ -1,10 +1,13 @@
 // `retake`: the headless command line over the same engines and audio code as the app. The commands are a table
 // (./commands.ts); the usage text is derived from it:
-//   retake edit IN -o OUT --engine prosody --task T [--option O] [--text …] [--new-text …] [--intensity X]
-//               [--iterations N] [--seed S] [--format pcm16|pcm24|float32]
+//   retake edit IN -o OUT --engine prosody|editx --task T [--option O] [--text …] [--new-text …] [--intensity X]
+//               [--iterations N] [--seed S] [--format pcm16|pcm24|float32] [--pack DIR] [--provider P] [--json]
+//   retake clone [--pack DIR] --prompt IN --prompt-text … --text … -o OUT [--seed S] [--json]
 //   retake info [--json]
 //   retake analyze IN [--json]
 //   retake debug prompt --task T [--option O] --text … [--new-text …] [--audio-tokens …] [--pack DIR --ids]
+//   retake debug tokens IN --pack DIR [--json] [--ids]
+//   retake debug decode --pack DIR --codes FILE.json --prompt IN [--seed S] -o OUT.wav [--mel FILE.npy]
 // Exit 0 on success; on bad input one line on stderr and a non-zero exit (2 for usage, 1 otherwise).
 
 import { RetakeError } from '../contract/errors';

@@ -3,12 +3,35 @@
 
 import { z } from 'zod';
 
+/**
+ * What happens when an edit's result is longer or shorter than what it replaces:
+ * - `fit`: the edited span is time-stretched back to its original length (pitch-preserving); the take's `change`
+ *   reports the ratio. Refused (E_LENGTH_CHANGE) when the edit changed the span by more than ±25 %. Never used for
+ *   speed edits, whose point is the length change.
+ * - `ripple`: the clip takes the new length and the later clips of its track move by the change, in the same undo step
+ *   that shows the job's takes.
+ * - `free`: the clip takes the new length and nothing else moves; overlaps this creates are listed in
+ *   `Timeline.overlaps` (the timeline draws them red).
+ */
+export const LengthMode = z.enum(['fit', 'ripple', 'free']);
+export type LengthMode = z.infer<typeof LengthMode>;
+
+/** Per-project settings (project.setSettings). */
+export const ProjectSettings = z.object({
+  /** Length mode of region edits (jobs.submit with a `range`) that do not name one. Default `fit`. */
+  regionLengthMode: LengthMode,
+  /** Length mode of whole-clip edits that do not name one. Default `free`. */
+  clipLengthMode: LengthMode,
+});
+export type ProjectSettings = z.infer<typeof ProjectSettings>;
+
 export const ProjectInfo = z.object({
   dir: z.string(),
   name: z.string(),
   sampleRate: z.number().int(),
   createdAt: z.string(),
   schemaVersion: z.number().int(),
+  settings: ProjectSettings,
 });
 export type ProjectInfo = z.infer<typeof ProjectInfo>;
 
@@ -58,11 +81,101 @@ export const Clip = z.object({
   /** Full length of the active take in project samples. */
   takeLength: z.number().int(),
   media: MediaInfo,
+  /**
+   * What is said in the clip (clips.setTranscript, or a script import); null when unknown. Edits that need the words
+   * take them from here when the request brings none: a region's part is found by speech time (see EditPlan.text).
+   */
+  transcript: z.string().nullable(),
 });
 export type Clip = z.infer<typeof Clip>;
 
 export const Metrics = z.record(z.string(), z.unknown());
 export type Metrics = z.infer<typeof Metrics>;
+
+/**
+ * A span of a take that an edit changed. Positions are take-relative project samples: the frame of `Clip.inPoint` /
+ * `Clip.outPoint` (sample 0 is the take's first sample; a timeline position t of the clip is take sample
+ * t − clip.start + clip.inPoint). Crossfades are included.
+ */
+export const TakeSpan = z.object({
+  /** The changed samples of THIS take, [start, end): shade them on this take's waveform. */
+  start: z.number().int(),
+  end: z.number().int(),
+  /** The samples of the PARENT take they replace, [parentStart, parentEnd). */
+  parentStart: z.number().int(),
+  parentEnd: z.number().int(),
+});
+export type TakeSpan = z.infer<typeof TakeSpan>;
+
+/** A range of take-relative project samples [start, end) (see TakeSpan for the frame). */
+export const SampleRange = z.object({ start: z.number().int(), end: z.number().int() });
+export type SampleRange = z.infer<typeof SampleRange>;
+
+/** Where the text an edit worked with came from. */
+export const TextSource = z.enum([
+  /** The request's own `text`. */
+  'request',
+  /** The clip's whole transcript (a whole-clip edit). */
+  'transcript',
+  /**
+   * The part of the clip's transcript that falls in the region, found by speech time: the transcript's words are
+   * spread over the take's VAD speech segments in proportion to their length, and the words whose middle lies in the
+   * region are taken. No speech recognition is involved, so a word at a region's edge can land on either side.
+   */
+  'transcript-speech-time',
+]);
+export type TextSource = z.infer<typeof TextSource>;
+
+/** What an edit changed in a take (null on source takes and on takes made before Retake recorded it). */
+export const TakeChange = z.object({
+  /** The changed spans (one per job today: a region's windows are contiguous). */
+  spans: z.array(TakeSpan),
+  /** What the user selected, in the parent's samples, before it was widened to pauses; null for a whole-clip edit. */
+  requested: SampleRange.nullable(),
+  /** Where the engine's windows were joined (the parent's samples): a span longer than the engine's limit has cuts. */
+  cuts: z.array(z.number().int()),
+  windows: z.number().int(),
+  lengthMode: LengthMode,
+  /** This take's length minus its parent's, in project samples (0 under fit): the edit's length change. */
+  lengthChange: z.number().int(),
+  /** The change the engine made before fit stretched it back (equals lengthChange unless fitted). */
+  editedLengthChange: z.number().int(),
+  /** Under fit: the edited span's length over its original (1.08 = the engine made it 8 % longer, then it was
+   * stretched back); null otherwise. */
+  fitRatio: z.number().nullable(),
+  /**
+   * The changed span measured on its own in the parent (`before`) and in this take (`after`), and after − before
+   * (`deltas`, the shape of `Take.deltas`). Region edits only (null for whole-clip edits, whose `Take.metrics` and
+   * `Take.deltas` say the same), and null when takes are not measured.
+   */
+  before: Metrics.nullable(),
+  after: Metrics.nullable(),
+  deltas: Metrics.nullable(),
+  /** The text the engine got, and where it came from; null for tasks that use none. */
+  text: z.string().nullable(),
+  textSource: TextSource.nullable(),
+  /**
+   * How `Take.metrics` was measured: `whole` (all of the take), `merged` (a long take: only the changed span was
+   * measured and combined with the parent's metrics; the estimated fields are listed in metrics.merged.estimated).
+   */
+  measured: z.enum(['whole', 'merged']).nullable(),
+});
+export type TakeChange = z.infer<typeof TakeChange>;
+
+/**
+ * Loudness for fair comparisons (BS.1770-4 integrated loudness from the take's metrics). To play takes at equal
+ * loudness, apply `-vsSourceLu` dB to a take (or, against another take B, `B.level.lufs − A.level.lufs`); for a region
+ * edit, compare `change.before.loudnessLufs` and `change.after.loudnessLufs` instead, which are the region's.
+ */
+export const TakeLevel = z.object({
+  /** Integrated loudness of the whole take, LUFS; null when unmeasured or silent. */
+  lufs: z.number().nullable(),
+  /** This take minus its parent, LU; null when either is unknown. */
+  vsParentLu: z.number().nullable(),
+  /** This take minus the clip's source take (the root of its take tree), LU; 0 for the source itself. */
+  vsSourceLu: z.number().nullable(),
+});
+export type TakeLevel = z.infer<typeof TakeLevel>;
 
 export const Take = z.object({
   id: z.number().int(),
@@ -84,7 +197,12 @@ export const Take = z.object({
   textAfter: z.string().nullable(),
   params: z.record(z.string(), z.unknown()),
   metrics: Metrics.nullable(),
+  /** This take's metrics against its parent's (audio/analysis MetricDeltas: differences and ratios). */
   deltas: Metrics.nullable(),
+  /** The same against the clip's source take (null for the source itself or when either is unmeasured). */
+  deltasVsSource: Metrics.nullable(),
+  level: TakeLevel,
+  change: TakeChange.nullable(),
   jobId: z.number().int().nullable(),
   createdAt: z.string(),
   media: MediaInfo,
@@ -94,8 +212,26 @@ export type Take = z.infer<typeof Take>;
 export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
-export const Job = z.object({
+/** What every job has, whatever its kind. */
+const JobCommon = {
   id: z.number().int(),
+  status: JobStatus,
+  /** 0..1, never decreasing; 1 when done. */
+  progress: z.number(),
+  /** What the job does now (shown beside the progress bar). */
+  stage: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** The takes the job made, in order (edits: one per iteration; other kinds: none). */
+  resultTakeIds: z.array(z.number().int()),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+};
+
+/** An edit of a clip's take: each iteration becomes a take (`resultTakeIds`, in order). */
+export const EditJob = z.object({
+  kind: z.literal('edit'),
+  ...JobCommon,
   clipId: z.number().int(),
   inputTakeId: z.number().int(),
   engine: z.string(),
@@ -104,15 +240,104 @@ export const Job = z.object({
   iterations: z.number().int(),
   seed: z.number().int(),
   params: z.record(z.string(), z.unknown()),
-  status: JobStatus,
-  progress: z.number(),
-  stage: z.string().nullable(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  resultTakeIds: z.array(z.number().int()),
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
+  /** The region asked for (take-relative project samples of the input take), null for a whole-clip edit. */
+  range: SampleRange.nullable(),
+  lengthMode: LengthMode,
 });
+export type EditJob = z.infer<typeof EditJob>;
+
+export const ExportEncoding = z.enum(['wav-pcm16', 'wav-pcm24', 'wav-float32', 'flac-16', 'flac-24']);
+export type ExportEncoding = z.infer<typeof ExportEncoding>;
+
+/**
+ * What an export renders. Positions are timeline samples.
+ * - `mix`: every track through its gain, mute and solo (soloed tracks only when any is soloed) with each clip's gain;
+ *   overlapping clips are summed. From the first clip's start to the last clip's end unless `range` is given.
+ * - `range`: the mix of [start, end) of the timeline (the selection).
+ * - `tracks`: one file per track (stems), each through its own gain (mute and solo ignored: a stem is asked for by name).
+ * - `clip`: one clip as it plays (its in/out range and gain), with no track processing.
+ */
+export const ExportScope = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('mix') }),
+  z.object({ kind: z.literal('range'), start: z.number().int().nonnegative(), end: z.number().int().positive() }),
+  z.object({ kind: z.literal('tracks'), trackIds: z.array(z.number().int().positive()).min(1).max(256).optional() }),
+  z.object({ kind: z.literal('clip'), clipId: z.number().int().positive() }),
+]);
+export type ExportScope = z.infer<typeof ExportScope>;
+
+/** Loudness normalisation targets: EBU R128 (−23 LUFS), ATSC A/85 (−24 LKFS), podcast (−16 LUFS), or your own. */
+export const LoudnessPreset = z.enum(['ebu-r128', 'atsc-a85', 'podcast', 'custom']);
+export type LoudnessPreset = z.infer<typeof LoudnessPreset>;
+
+/** A loudness target as the export applied it. */
+export const LoudnessTarget = z.object({
+  preset: LoudnessPreset,
+  targetLufs: z.number(),
+  /** True-peak ceiling by our BS.1770-4 meter; a limiter keeps the file under it. */
+  ceilingDbtp: z.number(),
+});
+export type LoudnessTarget = z.infer<typeof LoudnessTarget>;
+
+/** One file an export wrote (a mix or clip is one file; stems are one per track). */
+export const ExportedFile = z.object({
+  /** Absolute path of the file (in the project's exports/ folder, or where the save dialog put it). */
+  path: z.string(),
+  /** Where the renderer downloads it from (web shell: /exports/<name>); null when it was saved outside exports/. */
+  url: z.string().nullable(),
+  name: z.string(),
+  bytes: z.number().int(),
+  /** The provenance sidecar beside it (<name>.json) and its URL. */
+  sidecarPath: z.string(),
+  sidecarUrl: z.string().nullable(),
+  sampleRate: z.number().int(),
+  channels: z.number().int(),
+  frames: z.number().int(),
+  durationSec: z.number(),
+  /** Measured in the written file by our meter (BS.1770-4). */
+  integratedLufs: z.number().nullable(),
+  truePeakDbtp: z.number().nullable(),
+  /** Gain the normalisation applied (0 without a target), and whether the limiter had to act. */
+  gainDb: z.number(),
+  limited: z.boolean(),
+  /** The target missed by more than 0.1 LU (a near-silent source, or the ceiling holding it down): the shortfall. */
+  shortfallLu: z.number().nullable(),
+});
+export type ExportedFile = z.infer<typeof ExportedFile>;
+
+/** A render of the project to files (export.start). */
+export const ExportJob = z.object({
+  kind: z.literal('export'),
+  ...JobCommon,
+  scope: ExportScope,
+  encoding: ExportEncoding,
+  loudness: LoudnessTarget.nullable(),
+  /** The files written so far (all of them once done). */
+  files: z.array(ExportedFile),
+});
+export type ExportJob = z.infer<typeof ExportJob>;
+
+/**
+ * A voice clone (clone.submit): an engine speaks `params.text` in the voice of a take (`inputTakeId`, of the clip
+ * `clipId`, which the job is shown on). Its result is a new clip; `resultTakeIds` names that clip's take.
+ */
+export const CloneJob = z.object({
+  kind: z.literal('clone'),
+  ...JobCommon,
+  clipId: z.number().int(),
+  inputTakeId: z.number().int(),
+  engine: z.string(),
+  /** Always `clone`. */
+  task: z.string(),
+  option: z.null(),
+  iterations: z.literal(1),
+  seed: z.number().int(),
+  /** `promptText` (what the prompt says) and `text` (the new line). */
+  params: z.record(z.string(), z.unknown()),
+});
+export type CloneJob = z.infer<typeof CloneJob>;
+
+/** A job of any kind; switch on `kind`. */
+export const Job = z.discriminatedUnion('kind', [EditJob, ExportJob, CloneJob]);
 export type Job = z.infer<typeof Job>;
 
 export const HistoryState = z.object({
@@ -133,25 +358,77 @@ export const TaskInfo = z.object({
 export const EngineInfo = z.object({
   id: z.string(),
   name: z.string(),
+  /** A short label for take names, e.g. "built-in". */
+  shortName: z.string(),
   version: z.string(),
   description: z.string(),
   tasks: z.record(z.string(), TaskInfo),
   languages: z.array(z.string()),
+  /**
+   * Longest audio one engine run takes, seconds (null: no limit). Longer clips and regions are edited in windows split
+   * at pauses (see EditPlan), except tasks that follow a text, which run as one window.
+   */
   maxInputSeconds: z.number().nullable(),
+  /**
+   * The paralinguistic tags the engine can insert, exact spellings (e.g. "Laughter", written "[Laughter]" in newText).
+   * Human labels are the renderer's; these ids are what the engine reads.
+   */
+  tags: z.array(z.string()),
   available: z.boolean(),
   unavailableReason: z.string().optional(),
 });
 export type EngineInfo = z.infer<typeof EngineInfo>;
 
+/** Two clips of one track that play at the same time (the timeline draws the overlap red). */
+export const Overlap = z.object({
+  trackId: z.number().int(),
+  /** The earlier-starting clip first. */
+  clipIds: z.tuple([z.number().int(), z.number().int()]),
+  /** The overlapping timeline samples [start, end). */
+  start: z.number().int(),
+  end: z.number().int(),
+});
+export type Overlap = z.infer<typeof Overlap>;
+
 export const Timeline = z.object({
   project: ProjectInfo,
   tracks: z.array(Track),
   clips: z.array(Clip),
+  /** Every overlap of two clips on a track, in track and time order. */
+  overlaps: z.array(Overlap),
 });
 export type Timeline = z.infer<typeof Timeline>;
 
 export const ExportFormat = z.enum(['pcm16', 'pcm24', 'float32']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/**
+ * What an edit with these parameters would work on (edits.plan): shown before submitting, so the inspector can shade
+ * the widened span and show the region's text. Planned from the take's stored VAD segments without the audio; the edit
+ * itself then moves each cut to the quietest spot of the same pause, so the take's `change.spans` are the final word.
+ */
+export const EditPlan = z.object({
+  /** The range asked for (take-relative project samples), or null for a whole-clip edit. */
+  requested: SampleRange.nullable(),
+  /** The span the edit will change (widened to pauses for a region), before crossfades. */
+  span: SampleRange,
+  /** The engine runs it splits into (take-relative project samples); one unless the span exceeds maxInputSeconds. */
+  windows: z.array(SampleRange),
+  /** Whether the take's pauses are known (measured takes); without them edges stay near the range. */
+  pausesKnown: z.boolean(),
+  /** The length mode the edit will use (the request's, else the project's default for its kind). */
+  lengthMode: LengthMode,
+  /** The text the engine would get when the request brings none (see TextSource), and its source. */
+  text: z.string().nullable(),
+  textSource: TextSource.nullable(),
+  /** A sentence for the inspector when something limits the edit (e.g. a text task longer than one window). */
+  note: z.string().nullable(),
+});
+export type EditPlan = z.infer<typeof EditPlan>;
+
+/** A script line that could not be used, with its 1-based line number in the file. */
+export const ScriptProblem = z.object({ line: z.number().int(), reason: z.string() });
+export type ScriptProblem = z.infer<typeof ScriptProblem>;
 
 export const ExportResult = z.object({
   path: z.string(),

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'E_UNKNOWN_OPTION',
   'E_TEXT_REQUIRED', // a task that needs a transcript (or new text) got none
   'E_INPUT_TOO_LONG',
+  'E_LENGTH_CHANGE', // an edit changed a span's length more than "fit" may stretch back (±25 %)
   'E_ENGINE_CRASHED', // the engine host died during a job
   'E_ENGINE_FAILED', // the engine reported an error
   'E_ENGINE_UNAVAILABLE', // an engine that cannot run here (no model pack, no provider)

@@ -3,8 +3,8 @@
 import type { HistoryState, Job, ModelJob, ProjectInfo } from './entities';
 
 export interface Events {
-  /** Progress of a running job: 0..1, never decreasing for one job. */
-  'job.progress': { jobId: number; clipId: number; progress: number; stage: string | null };
+  /** Progress of a running job: 0..1, never decreasing for one job. `clipId` is null for jobs on no clip (exports). */
+  'job.progress': { jobId: number; kind: Job['kind']; clipId: number | null; progress: number; stage: string | null };
   /** A job changed status (queued → running, or it ended: done, failed, cancelled). */
   'job.updated': { job: Job };
   /** A job ended; `job.status` says how. */

@@ -10,17 +10,26 @@ import {
   ModelJob,
   ModelsState,
   ProvidersInfo,
+  CloneJob,
+  EditJob,
+  EditPlan,
   EngineInfo,
+  ExportEncoding,
   ExportFormat,
+  ExportScope,
   ExportResult,
   FolderListing,
   HistoryState,
   ImportFailure,
   Imported,
+  ExportJob,
   Job,
+  LengthMode,
+  LoudnessPreset,
   Peaks,
   ProjectInfo,
   RecentProject,
+  ScriptProblem,
   Take,
   Timeline,
   Track,
@@ -41,6 +50,33 @@ const ImportSource = z.discriminatedUnion('kind', [
 ]);
 export type ImportSource = z.infer<typeof ImportSource>;
 
+/**
+ * A region of a take: take-relative project samples [start, end) — the frame of Clip.inPoint/outPoint, so a timeline
+ * selection [a, b) over a clip is { start: a − clip.start + clip.inPoint, end: b − clip.start + clip.inPoint }.
+ */
+const Region = z
+  .object({ start: Samples, end: z.number().int().positive() })
+  .strict()
+  .refine((r) => r.end > r.start, { message: 'end must be after start' });
+
+/** What jobs.submit and edits.plan share: which take of which clip, which engine and task, and the region. */
+const EditTarget = {
+  clipId: Id,
+  /** The take to edit; the clip's active take when absent. */
+  takeId: Id.optional(),
+  engine: z.string().min(1),
+  task: z.string().min(1),
+  /**
+   * Edit only this region of the take (a region edit): it is widened to nearby pauses, split at pauses into windows the
+   * engine accepts, and each window is spliced back with short crossfades; the result is a new take of the WHOLE clip
+   * whose `change.spans` say what changed. Absent: the whole clip (its in/out range when the take is the active one).
+   */
+  range: Region.optional(),
+  /** What to do when the edit changes the length (LengthMode); the project's default for region or whole-clip edits
+   * when absent. Speed edits are never fitted: `fit` is refused for them, and their default is `free`. */
+  lengthMode: LengthMode.optional(),
+};
+
 const method = <P extends z.ZodType, R extends z.ZodType>(params: P, result: R) => ({ params, result });
 const none = z.object({}).strict();
 
@@ -53,6 +89,11 @@ export const methods = {
   'project.current': method(none, ProjectInfo.nullable()),
   'project.listRecent': method(none, z.array(RecentProject)),
   'project.close': method(none, z.null()),
+  /** Changes the project's settings (not undoable: a preference, like a take's star). */
+  'project.setSettings': method(
+    z.object({ regionLengthMode: LengthMode.optional(), clipLengthMode: LengthMode.optional() }).strict(),
+    ProjectInfo,
+  ),
   /** Forgets a project in the recent list (its folder is untouched). */
   'project.removeRecent': method(z.object({ dir: z.string().min(1) }).strict(), z.array(RecentProject)),
   /**
@@ -143,6 +184,31 @@ export const methods = {
    * track order (a copy whose track would not exist goes to the last track). Each copy carries its own take history.
    */
   'clips.copy': method(z.object({ clipIds: Ids, start: Samples, trackId: Id.optional() }).strict(), z.array(Clip)),
+  /** Sets what is said in a clip (null clears it); undoable. */
+  'clips.setTranscript': method(z.object({ clipId: Id, text: Text.nullable() }).strict(), Clip),
+  /**
+   * Reads a script (SRT, or TSV of start/end/text with times in seconds or h:mm:ss.mmm) and writes the text of each line
+   * into the transcripts of the clips it overlaps on the timeline, as one undoable step. A line over part of a clip
+   * replaces the words of that part of the clip's transcript (by speech time) and keeps the rest; a line over two clips
+   * is shared between them by speech time. Script times are timeline seconds plus `offset` (timeline samples).
+   * Lines that cannot be read are reported with their line number in `problems`; the others still apply.
+   */
+  'transcripts.import': method(
+    z
+      .object({
+        /** The file's text (UTF-8; a BOM and CRLF line ends are fine). */
+        content: z.string().min(1).max(5_000_000),
+        /** 'srt' or 'tsv'; guessed from the content when absent. */
+        format: z.enum(['srt', 'tsv']).optional(),
+        /** Only these clips (default: every clip of `trackId`, or of every track). */
+        clipIds: Ids.optional(),
+        trackId: Id.optional(),
+        /** Timeline samples added to every script time (where the script's 0:00 is). Default 0. */
+        offset: z.number().int().optional(),
+      })
+      .strict(),
+    z.object({ clips: z.array(Clip), lines: z.number().int(), problems: z.array(ScriptProblem) }),
+  ),
   'clips.split': method(z.object({ clipId: Id, at: Samples }).strict(), z.object({ left: Clip, right: Clip })),
   'clips.delete': method(z.object({ clipId: Id }).strict(), z.null()),
 
@@ -151,14 +217,17 @@ export const methods = {
   'takes.star': method(z.object({ takeId: Id, starred: z.boolean() }).strict(), Take),
   'takes.rename': method(z.object({ takeId: Id, name: z.string().min(1).max(200) }).strict(), Take),
 
+  /**
+   * Queues an edit of a clip's take (see EditTarget: a region or the whole clip). Each iteration edits the previous
+   * one's output (seed + i) and becomes a take; all of a job's takes appear as one undoable step, which also makes
+   * the last one active and, under `ripple`, moves the later clips of the track.
+   * A task that needs the transcript (`text`) takes the clip's transcript when none is given: for a region, its part
+   * found by speech time (EditPlan.text).
+   */
   'jobs.submit': method(
     z
       .object({
-        clipId: Id,
-        /** The take to edit; the clip's active take when absent. */
-        takeId: Id.optional(),
-        engine: z.string().min(1),
-        task: z.string().min(1),
+        ...EditTarget,
         option: z.string().min(1).optional(),
         text: Text.optional(),
         newText: Text.optional(),
@@ -167,7 +236,29 @@ export const methods = {
         seed: z.number().int().min(0).max(0xffffffff).optional(),
       })
       .strict(),
-    Job,
+    EditJob,
+  ),
+  /** What an edit would work on (span, windows, text) without running it: for the inspector while a range is drawn. */
+  'edits.plan': method(z.object(EditTarget).strict(), EditPlan),
+  /**
+   * Speaks `text` in the voice of a take (`promptText` is what the take says; its clip's in/out range when it is the
+   * clip's active take) with an engine that offers the `clone` task (EditX). A job of kind `clone`, shown on the
+   * prompt's clip; when it is done the result lands as a new clip on `trackId` (default: the prompt's track) at `start`
+   * (default: that track's end), in one undoable step, and the job's `resultTakeIds` names its take.
+   */
+  'clone.submit': method(
+    z
+      .object({
+        promptTakeId: Id,
+        promptText: Text.min(1),
+        text: Text.min(1),
+        engine: z.string().min(1).default('editx'),
+        seed: z.number().int().min(0).max(0xffffffff).optional(),
+        trackId: Id.optional(),
+        start: Samples.optional(),
+      })
+      .strict(),
+    CloneJob,
   ),
   'jobs.cancel': method(z.object({ jobId: Id }).strict(), Job),
   'jobs.list': method(z.object({ clipId: Id.optional() }).strict(), z.array(Job)),
@@ -212,6 +303,39 @@ export const methods = {
   /** Installs onnxruntime's CUDA provider (what `npm run setup:gpu` does) where the app can; says how otherwise. */
   'runtime.setupGpu': method(none, GpuSetupResult),
 
+  /**
+   * Queues an export as a job (kind `export`: progress, cancel, `job.*` events like every job). Files are written at
+   * the project's sample rate, as `<name>.part` then renamed, with their provenance inside (WAV: BWF `bext` description
+   * and an iXML chunk; FLAC: Vorbis comments) and beside them as `<name>.json` (engine and version, pack hash, task,
+   * option, intensity, seed, the take's parent chain, transcripts). Names come from the clip and take names (or the
+   * project and track names), made unique in the folder. The finished job lists the files (ExportJob.files).
+   */
+  'export.start': method(
+    z
+      .object({
+        scope: ExportScope,
+        encoding: ExportEncoding.default('wav-pcm24'),
+        /** Normalise to a loudness target (preset or `custom` with targetLufs) under a true-peak ceiling; absent: none. */
+        loudness: z
+          .object({
+            preset: LoudnessPreset,
+            /** Required for `custom`; for a named preset it must be absent or equal to the preset's. */
+            targetLufs: z.number().min(-70).max(0).optional(),
+            ceilingDbtp: z.number().min(-20).max(0).default(-1),
+          })
+          .strict()
+          .optional(),
+        /** A base name for the file(s); derived from what is exported when absent. */
+        name: z.string().min(1).max(120).optional(),
+        /**
+         * `exports`: the project's exports/ folder (downloadable by URL). `ask`: the shell asks the user where to save
+         * (the Electron shell's native save dialog); refused by a shell that cannot ask (the web shell).
+         */
+        destination: z.enum(['exports', 'ask']).default('exports'),
+      })
+      .strict(),
+    ExportJob,
+  ),
   'export.clip': method(
     z
       .object({

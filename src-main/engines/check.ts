@@ -2,7 +2,7 @@
 // themselves, so every entry point refuses the same bad input with the same sentence.
 
 import { RetakeError } from '../contract/errors';
-import type { EditRequest, EngineCapabilities } from './types';
+import type { EditRequest, EngineCapabilities, TaskSetting } from './types';
 
 /**
  * Checks a request against an engine's capabilities: the task exists, the option is one of its spellings, and the
@@ -44,6 +44,7 @@ export function checkEditRequest(
       throw new RetakeError('E_VALIDATION', `Intensity must be between 0 and 1 (got ${req.intensity}).`);
     }
   }
+  checkSettings(req.task, t.settings ?? {}, req.settings);
   if (caps.available === false) {
     throw new RetakeError('E_ENGINE_UNAVAILABLE', caps.unavailableReason ?? `The ${caps.name} cannot run here.`);
   }
@@ -54,7 +55,33 @@ export function checkInputLength(caps: Pick<EngineCapabilities, 'name' | 'maxInp
   if (caps.maxInputSeconds !== null && seconds > caps.maxInputSeconds + 1e-6) {
     throw new RetakeError(
       'E_INPUT_TOO_LONG',
-      `The ${caps.name} takes at most ${caps.maxInputSeconds} s per edit and this audio lasts ${seconds.toFixed(1)} s; trim the clip or split it first.`,
+      `The ${caps.name} takes at most ${caps.maxInputSeconds} s per edit and this audio lasts ${seconds.toFixed(1)} s; trim the clip, split it, or edit a region of at most ${caps.maxInputSeconds} s of it.`,
     );
   }
+}
+
+/** Each given setting must be declared by the task and of its type, numbers inside their bounds. */
+function checkSettings(task: string, declared: Record<string, TaskSetting>, given: EditRequest['settings']): void {
+  for (const [name, value] of Object.entries(given ?? {})) {
+    const d = declared[name];
+    const known = Object.keys(declared);
+    if (!d) {
+      throw new RetakeError(
+        'E_VALIDATION',
+        `The ${task} task has no setting "${name}"${known.length > 0 ? `; its settings: ${known.join(', ')}` : ''}.`,
+      );
+    }
+    if (d.type === 'boolean') {
+      if (typeof value !== 'boolean') throw new RetakeError('E_VALIDATION', `The ${task} setting "${name}" is on or off (true or false), not ${JSON.stringify(value)}.`);
+    } else if (typeof value !== 'number' || !(value >= d.min && value <= d.max)) {
+      throw new RetakeError('E_VALIDATION', `The ${task} setting "${name}" must be a number from ${d.min} to ${d.max} ${d.unit} (got ${JSON.stringify(value)}).`);
+    }
+  }
+}
+
+/** The value of setting `name` for a request: the given one, else the declared default. */
+export function settingValue<T extends number | boolean>(info: { settings?: Record<string, TaskSetting> }, req: Pick<EditRequest, 'settings'>, name: string): T {
+  const d = info.settings?.[name];
+  if (!d) throw new RetakeError('E_INTERNAL', `Unexpected error: the setting "${name}" is not declared. Please report this.`);
+  return (req.settings?.[name] ?? d.default) as T;
 }

@@ -1,7 +1,10 @@
 // The engines this build offers, created lazily inside whichever process runs them (the engine host, or the CLI).
+// `editx` is always listed: it finds its model pack itself (editx/locate.ts) and says it is unavailable without one.
 
 import { RetakeError } from '../contract/errors';
+import { retakeHome } from '../paths';
 import type { Engine, EngineCapabilities } from './types';
+import { createEditxEngine, type EditxEngineOptions } from './editx/engine';
 import { createProsodyEngine } from './prosody';
 import { createTestEngine } from './testing';
 
@@ -19,8 +22,13 @@ export class EngineRegistry {
     for (const [id, f] of Object.entries(opts.engines ?? {})) this.factories.set(id, f);
   }
 
-  static fromEnv(env: NodeJS.ProcessEnv = process.env): EngineRegistry {
-    return new EngineRegistry({ testEngines: env.RETAKE_TEST_ENGINES === '1' });
+  /** The engines of this process's environment: RETAKE_HOME locates EditX's pack; `editx` overrides its options
+   * (the CLI's --pack and --provider). */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, editx: Partial<EditxEngineOptions> = {}): EngineRegistry {
+    return new EngineRegistry({
+      testEngines: env.RETAKE_TEST_ENGINES === '1',
+      engines: { editx: () => createEditxEngine({ home: retakeHome(env), env, ...editx }) },
+    });
   }
 
   ids(): string[] {

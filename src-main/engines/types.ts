@@ -1,7 +1,28 @@
 // The engine interface: what every engine (built-in DSP, EditX neural) offers to the engine host.
 // Engines run inside the host process only; the studio core talks to them through the job protocol.
 
+import type { Segment } from '../audio/analysis/common';
+import type { EdgeKind, SplicedSpan } from '../audio/splice';
 import type { AudioData } from '../audio/types';
+
+/** A numeric setting of a task (e.g. the kept pause of silence removal), with its bounds and default. */
+export interface NumberSetting {
+  type: 'number';
+  default: number;
+  min: number;
+  max: number;
+  /** Unit shown with the value, e.g. "s". */
+  unit: string;
+  description: string;
+}
+
+export interface BooleanSetting {
+  type: 'boolean';
+  default: boolean;
+  description: string;
+}
+
+export type TaskSetting = NumberSetting | BooleanSetting;
 
 export interface TaskInfo {
   /** Exact option spellings (EDITX-SPEC.md §2). Empty for tasks without options (denoise, vad, paralinguistic). */
@@ -12,6 +33,8 @@ export interface TaskInfo {
   needsNewText: boolean;
   /** The task accepts an intensity 0..1. */
   intensity: boolean;
+  /** Named settings the task accepts in `EditRequest.settings`; absent when it has none. */
+  settings?: Record<string, TaskSetting>;
 }
 
 /**
@@ -30,14 +53,21 @@ export interface EngineCapabilities {
   description: string;
   tasks: Record<string, TaskInfo>;
   languages: string[];
-  /** Longest input one run accepts, in seconds; null when unlimited. */
+  /** Longest input one run accepts, in seconds; null when unlimited. Longer inputs are edited in windows (edit loop). */
   maxInputSeconds: number | null;
+  /** A short label for take names ("built-in"); the id when absent. */
+  shortName?: string;
+  /** Paralinguistic tags the engine can insert, exact spellings (EDITX-SPEC.md §2); none when absent. EditX packs list
+   * theirs in their manifest. */
+  tags?: readonly string[];
   /** Whether the engine can run now (e.g. a model pack is installed); the reason when not. */
   available: boolean;
   unavailableReason?: string;
 }
 
 export interface EditRequest {
+  /** An edit task, or `clone` where the engine offers it: the input is then the voice prompt, `text` its transcript
+   * and `newText` the line to speak in that voice (the result is new material, not a take of the input). */
   task: string;
   option?: string;
   /** Transcript of the input audio. */
@@ -50,6 +80,8 @@ export interface EditRequest {
   seed: number;
   /** Index of this run in an iterated edit (0-based), for engines that vary by iteration. */
   iteration?: number;
+  /** Values for the task's declared settings (TaskInfo.settings); absent ones take their defaults. */
+  settings?: Record<string, number | boolean>;
 }
 
 export interface EngineContext {
@@ -70,3 +102,46 @@ export interface Engine {
   /** Release sessions and memory. */
   dispose?(): Promise<void>;
 }
+
+// ---------------------------------------------------------------- region edits (the edit loop, the host protocol)
+
+/** What happens to a span whose length the engine changed: stretched back (fit), or kept as edited (ripple, free). */
+export type LengthMode = 'fit' | 'ripple' | 'free';
+
+/** Fit stretches at most this far (±25 %): beyond it the stretcher's artefacts are audible on speech. */
+export const FIT_MAX_CHANGE = 0.25;
+
+/** A region edit: what to change of the input and how its length is treated (see the module header). */
+export interface RegionEdit {
+  /** Frames of the input the user asked to change, [start, end). */
+  range: { start: number; end: number };
+  /** Widen the range to nearby pauses (region edits); false keeps its edges (whole-clip edits). */
+  widen: boolean;
+  /** The input's VAD speech segments (seconds), e.g. from its stored metrics; detected here when absent and needed. */
+  speech?: readonly Segment[] | null;
+  lengthMode: LengthMode;
+  /** The input's whole-take metrics: a long take's output is then measured in its changed span only (merged). */
+  parentMetrics?: Record<string, unknown> | null;
+}
+
+/** What a region edit did to the input, in frames of the input (parent) and of the output. */
+export interface RegionReport {
+  span: SplicedSpan;
+  /** The cuts between windows, in frames of the parent. */
+  cuts: number[];
+  windows: number;
+  edges: { left: EdgeKind; right: EdgeKind };
+  /** Output length − input length, frames (0 under fit). */
+  lengthChange: number;
+  /** The length change the engine made, before any fit, frames. */
+  editedChange: number;
+  /** Under fit: the edited span's length over its original length before it was stretched back (1 = unchanged). */
+  fitRatio: number | null;
+  /** The changed span measured alone, in the parent and in the output (null without an analyzer or for whole-clip
+   * edits). */
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  /** 'whole': the output was measured in full; 'merged': in its changed span, combined with the parent's metrics. */
+  measured: 'whole' | 'merged' | null;
+}
+

@@ -11,7 +11,7 @@ import { Statements } from './statements';
 /** Columns restored by undo/redo. Not here: take names and stars (kept as the user last set them). */
 export const HISTORY_COLUMNS: Record<VersionedTable, readonly string[]> = {
   tracks: ['name', 'ord', 'gain_db', 'muted', 'solo', 'deleted'],
-  clips: ['track_id', 'name', 'start', 'in_point', 'out_point', 'gain_db', 'active_take_id', 'deleted'],
+  clips: ['track_id', 'name', 'start', 'in_point', 'out_point', 'gain_db', 'active_take_id', 'deleted', 'transcript'],
   takes: ['state'],
 };
 

@@ -202,6 +202,22 @@ CREATE INDEX jobs_status ON jobs(status);
 ALTER TABLE tracks ADD COLUMN solo INTEGER NOT NULL DEFAULT 0 CHECK (solo IN (0, 1));
 `,
   },
+  {
+    version: 6,
+    name: 'region edits: length modes per project, clip transcripts, what each edit changed, and job results',
+    sql: `
+ALTER TABLE project ADD COLUMN region_length_mode TEXT NOT NULL DEFAULT 'fit'
+  CHECK (region_length_mode IN ('fit', 'ripple', 'free'));
+ALTER TABLE project ADD COLUMN clip_length_mode TEXT NOT NULL DEFAULT 'free'
+  CHECK (clip_length_mode IN ('fit', 'ripple', 'free'));
+ALTER TABLE clips ADD COLUMN transcript TEXT;
+-- The changed spans, length change and region measurements of an edit take (JSON; NULL for source takes and for takes
+-- made before this version).
+ALTER TABLE takes ADD COLUMN change TEXT CHECK (change IS NULL OR json_valid(change));
+-- What a job produced besides takes (an export's files), as its kind's JSON.
+ALTER TABLE jobs ADD COLUMN result TEXT CHECK (result IS NULL OR json_valid(result));
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -5,7 +5,11 @@ export interface ProjectRow {
   name: string;
   sample_rate: number;
   created_at: string;
+  region_length_mode: LengthModeValue;
+  clip_length_mode: LengthModeValue;
 }
+
+export type LengthModeValue = 'fit' | 'ripple' | 'free';
 
 export interface MediaRow {
   hash: string;
@@ -41,6 +45,7 @@ export interface ClipRow {
   active_take_id: number;
   deleted: number;
   created_at: string;
+  transcript: string | null;
 }
 
 export interface TakeRow {
@@ -66,6 +71,8 @@ export interface TakeRow {
   job_id: number | null;
   state: TakeState;
   created_at: string;
+  /** JSON of the contract's TakeChange; null for source takes and older edits. */
+  change: string | null;
 }
 
 /**
@@ -89,6 +96,8 @@ export interface JobRow {
   error_code: string | null;
   error_message: string | null;
   result_take_ids: string;
+  /** The kind's JSON result besides takes (an export's files); null until it has one. */
+  result: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;

@@ -8,13 +8,19 @@ import { RetakeError, type Clip, type HistoryState, type ProjectInfo, type Take 
 import type { HostCaller } from '../engines/host/client';
 import { LATEST_SCHEMA_VERSION } from '../store/migrations';
 import type { ProjectStore } from '../store/project-store';
-import type { ClipRow, MediaRow, TakeRow, TrackRow } from '../store/rows';
+import { parseJson, type ClipRow, type MediaRow, type TakeRow, type TrackRow } from '../store/rows';
 import { Emitter } from './events';
 import { Settings } from './home';
 import { clipEntity, takeEntity } from './mapping';
 
 /** A shell that receives uploads (the web shell) says where an upload id's file is. */
 export type UploadResolver = (uploadId: string) => { file: string; release(): void } | null;
+
+/**
+ * A shell that can ask the user where to save (the Electron shell's native save dialog) answers with a path for a
+ * suggested file name, or null when the user cancelled. Exports with `destination: 'ask'` need one.
+ */
+export type SaveDialog = (suggestedName: string) => Promise<string | null>;
 
 export class StudioContext {
   readonly events = new Emitter();
@@ -24,6 +30,7 @@ export class StudioContext {
   /** Set while the open project is being closed: new calls are refused and no job starts. */
   closing = false;
   uploads: UploadResolver | null = null;
+  saveDialog: SaveDialog | null = null;
 
   constructor(
     readonly host: HostCaller,
@@ -43,7 +50,14 @@ export class StudioContext {
 
   projectInfo(p: ProjectStore = this.need()): ProjectInfo {
     const r = p.info();
-    return { dir: p.dir, name: r.name, sampleRate: r.sample_rate, createdAt: r.created_at, schemaVersion: LATEST_SCHEMA_VERSION };
+    return {
+      dir: p.dir,
+      name: r.name,
+      sampleRate: r.sample_rate,
+      createdAt: r.created_at,
+      schemaVersion: LATEST_SCHEMA_VERSION,
+      settings: { regionLengthMode: r.region_length_mode, clipLengthMode: r.clip_length_mode },
+    };
   }
 
   /** The open project's sample rate: the unit of every timeline position. */
@@ -87,7 +101,20 @@ export class StudioContext {
 
   take(row: TakeRow | number): Take {
     const t = typeof row === 'number' ? this.takeRow(row) : row;
-    return takeEntity(t, this.mediaRow(t.media_hash), t.state === 'pending');
+    const { takes } = this.need().repos;
+    const parent = t.parent_id === null ? undefined : takes.get(t.parent_id);
+    // The source take: the root of the take tree (parents are always older takes of the same clip).
+    let root: TakeRow = t;
+    for (let guard = 0; root.parent_id !== null && guard < 10_000; guard++) {
+      const up = takes.get(root.parent_id);
+      if (!up) break;
+      root = up;
+    }
+    return takeEntity(t, this.mediaRow(t.media_hash), t.state === 'pending', {
+      parentMetrics: parseJson<Record<string, unknown> | null>(parent?.metrics ?? null, null),
+      sourceMetrics: root === t ? null : parseJson<Record<string, unknown> | null>(root.metrics, null),
+      isSource: root === t,
+    });
   }
 
   /** The media-store file of a media row, with a clear error when it has gone missing on disk. */

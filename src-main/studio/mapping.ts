@@ -1,6 +1,7 @@
 // Rows of project.sqlite → contract entities, and the sample-rate conversions between timeline and media.
 
-import type { Clip, Job, MediaInfo, Take, Track } from '../contract/entities';
+import { metricDeltas } from '../audio/analysis/deltas';
+import type { Clip, Job, MediaInfo, Take, TakeChange, Track } from '../contract/entities';
 import type { ClipRow, JobRow, MediaRow, TakeRow, TrackRow } from '../store/rows';
 import { parseJson } from '../store/rows';
 import type { JobSubject } from './services/jobs/kinds';
@@ -21,6 +22,11 @@ export function exportUrl(file: string): string {
 /** Length of a media file in timeline samples. */
 export function lengthInProject(media: Pick<MediaRow, 'frames' | 'sample_rate'>, projectRate: number): number {
   return Math.max(1, Math.round((media.frames * projectRate) / media.sample_rate));
+}
+
+/** Frames of a media file → timeline samples. */
+export function toProjectSamples(frames: number, media: Pick<MediaRow, 'sample_rate'>, projectRate: number): number {
+  return Math.round((frames * projectRate) / media.sample_rate);
 }
 
 /** Timeline samples → frames of a media file. */
@@ -57,10 +63,31 @@ export function clipEntity(c: ClipRow, media: MediaRow, projectRate: number): Cl
     activeTakeId: c.active_take_id,
     takeLength: lengthInProject(media, projectRate),
     media: mediaInfo(media),
+    transcript: c.transcript,
   };
 }
 
-export function takeEntity(t: TakeRow, media: MediaRow, pending = false): Take {
+/** A take's relatives whose metrics its level and deltas compare against. */
+export interface TakeRelatives {
+  parentMetrics: Record<string, unknown> | null;
+  /** The clip's source take (the root of the take tree); null when the take is itself the source. */
+  sourceMetrics: Record<string, unknown> | null;
+  isSource: boolean;
+}
+
+function lufsOf(m: Record<string, unknown> | null): number | null {
+  const v = m?.loudnessLufs;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function minus(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : Math.round((a - b) * 1000) / 1000;
+}
+
+export function takeEntity(t: TakeRow, media: MediaRow, pending = false, rel?: TakeRelatives): Take {
+  const metrics = parseJson<Record<string, unknown> | null>(t.metrics, null);
+  const lufs = lufsOf(metrics);
+  const isSource = rel?.isSource ?? t.parent_id === null;
   return {
     id: t.id,
     pending,
@@ -79,19 +106,26 @@ export function takeEntity(t: TakeRow, media: MediaRow, pending = false): Take {
     textBefore: t.text_before,
     textAfter: t.text_after,
     params: parseJson<Record<string, unknown>>(t.params, {}),
-    metrics: parseJson<Record<string, unknown> | null>(t.metrics, null),
+    metrics,
     deltas: parseJson<Record<string, unknown> | null>(t.deltas, null),
+    deltasVsSource:
+      !isSource && metrics && rel?.sourceMetrics ? (metricDeltas(rel.sourceMetrics, metrics) as unknown as Record<string, unknown>) : null,
+    level: {
+      lufs,
+      vsParentLu: minus(lufs, lufsOf(rel?.parentMetrics ?? null)),
+      vsSourceLu: isSource ? (lufs === null ? null : 0) : minus(lufs, lufsOf(rel?.sourceMetrics ?? null)),
+    },
+    change: parseJson<TakeChange | null>(t.change, null),
     jobId: t.job_id,
     createdAt: t.created_at,
     media: mediaInfo(media),
   };
 }
 
-/** A job row as the contract shows it; `subject` is what its kind says the job works on (kinds.ts). */
+/** A job row as the contract shows it; `subject` is what its kind says the job is (kinds.ts). */
 export function jobEntity(j: JobRow, subject: JobSubject): Job {
-  return {
+  const common = {
     id: j.id,
-    ...subject,
     status: j.status,
     progress: j.progress,
     stage: j.stage,
@@ -101,4 +135,5 @@ export function jobEntity(j: JobRow, subject: JobSubject): Job {
     startedAt: j.started_at,
     finishedAt: j.finished_at,
   };
+  return { ...common, ...subject } as Job;
 }

@@ -5,13 +5,13 @@
 
 import { RetakeError, validateParams, type MethodName, type ParsedParams, type ProjectInfo, type Result, type Handlers } from '../contract';
 import type { HostCaller } from '../engines/host/client';
-import { StudioContext, type UploadResolver } from './context';
+import { StudioContext, type SaveDialog, type UploadResolver } from './context';
 import type { Emitter } from './events';
 import { handlersFor } from './handlers';
 import type { Settings } from './home';
 import { createServices, type Services } from './services';
 
-export type { UploadResolver } from './context';
+export type { SaveDialog, UploadResolver } from './context';
 
 export interface StudioOptions {
   host: HostCaller;
@@ -76,6 +76,11 @@ export class Studio {
   /** A shell that receives uploads (the web shell) says where an upload id's file is. */
   setUploadResolver(fn: UploadResolver | null): void {
     this.ctx.uploads = fn;
+  }
+
+  /** A shell that can ask where to save (Electron's native dialog) makes `export.start` with destination 'ask' work. */
+  setSaveDialog(fn: SaveDialog | null): void {
+    this.ctx.saveDialog = fn;
   }
 
   /** Called by the shell when the engine host restarted: capabilities may have changed. */

@@ -1,26 +1,35 @@
 // The composition root of the renderer: builds every controller over one client, declares how they answer each other
-// (a project loaded, a clip selected, a job finished, an undo applied, the link back) and which command each keyboard
-// shortcut runs, and owns their lifetimes: dispose() undoes all of it. It holds no state of its own; components
-// reach the controllers through typed context (context.ts), never through this object.
+// (a project loaded, a clip selected, a job finished, an undo applied, an import placed, the link back) and which
+// command each keyboard shortcut runs, and owns their lifetimes: dispose() undoes all of it. It holds no state of its
+// own; components reach the controllers through typed context (context.ts), never through this object.
 
+import { MixEngine, type AudioOutput } from '../audio/mix-engine';
+import { SharedOutput } from '../audio/shared-output';
+import { TimelineController } from '../timeline/timeline.svelte';
+import { TransportController } from '../timeline/transport.svelte';
+import { isTimeFormat } from '../timeline/timecode';
 import { ArrangementController } from './arrangement.svelte';
 import { AuditionController } from './audition.svelte';
 import type { Client } from './client';
+import { CloneController } from './clone.svelte';
 import { ConnectionController } from './connection.svelte';
-import { Disposables } from './disposables';
+import { Disposables, Signal } from './disposables';
 import { EditForm } from './edit-form.svelte';
 import { EnginesController } from './engines.svelte';
 import { ErrorsController } from './errors.svelte';
+import { FolderBrowser } from './folders.svelte';
 import { HistoryController } from './history.svelte';
-import { ImportExportController } from './import-export.svelte';
+import { i18n, isLocale, t } from './i18n.svelte';
+import { ImportExportController, type ImportLocation } from './import-export.svelte';
 import { InputController, type Commands } from './input.svelte';
 import { JobsController } from './jobs.svelte';
+import { LayoutController, type KeyValueStore } from './layout.svelte';
 import { ModelsController } from './models.svelte';
-import { PeaksCache } from './peaks';
+import { PeaksCache } from './peaks.svelte';
 import { ProjectController } from './project.svelte';
 import { SelectionController } from './selection.svelte';
 import { TakesController } from './takes.svelte';
-import { TimelineController } from '../timeline/timeline.svelte';
+import type { Clip } from '../../src-main/contract';
 
 export interface AppControllers {
   readonly connection: ConnectionController;
@@ -31,6 +40,7 @@ export interface AppControllers {
   readonly arrangement: ArrangementController;
   readonly selection: SelectionController;
   readonly timeline: TimelineController;
+  readonly transport: TransportController;
   readonly takes: TakesController;
   readonly jobs: JobsController;
   readonly form: EditForm;
@@ -39,6 +49,28 @@ export interface AppControllers {
   readonly transfer: ImportExportController;
   readonly input: InputController;
   readonly models: ModelsController;
+  readonly layout: LayoutController;
+  readonly folders: FolderBrowser;
+  /** Asks the toolbar to open its file picker (Ctrl+I). */
+  readonly pickFiles: Signal;
+  readonly clone: CloneController;
+}
+
+export interface AppOptions {
+  /** The audio output (the streaming Web Audio engine unless a test gives a fake). */
+  output?: AudioOutput;
+  /** Where the layout is remembered (localStorage unless given; null: nowhere). */
+  storage?: KeyValueStore | null;
+  /** The system's folder dialog (Electron's preload); the web dialog over files.browse when absent. */
+  pickFolder?: (() => Promise<string | null>) | null;
+}
+
+function defaultStorage(): KeyValueStore | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
 }
 
 export class AppController implements AppControllers {
@@ -50,6 +82,7 @@ export class AppController implements AppControllers {
   readonly arrangement: ArrangementController;
   readonly selection: SelectionController;
   readonly timeline: TimelineController;
+  readonly transport: TransportController;
   readonly takes: TakesController;
   readonly jobs: JobsController;
   readonly form: EditForm;
@@ -58,10 +91,15 @@ export class AppController implements AppControllers {
   readonly transfer: ImportExportController;
   readonly input: InputController;
   readonly models: ModelsController;
+  readonly layout: LayoutController;
+  readonly folders: FolderBrowser;
+  readonly pickFiles = new Signal();
+  readonly clone: CloneController;
   private readonly client: Client;
+  private readonly output: SharedOutput;
   private readonly owner = new Disposables();
 
-  constructor(client: Client, platform: string) {
+  constructor(client: Client, platform: string, options: AppOptions = {}) {
     this.client = client;
     const errors = (this.errors = new ErrorsController());
     this.connection = new ConnectionController(client);
@@ -70,52 +108,158 @@ export class AppController implements AppControllers {
     this.history = new HistoryController(client, errors);
     const arrangement = (this.arrangement = new ArrangementController(client, errors, () => project.isOpen));
     const selection = (this.selection = new SelectionController(arrangement));
-    this.timeline = new TimelineController({ project, arrangement, selection, errors });
+    this.peaks = new PeaksCache(client);
+    this.output = new SharedOutput(options.output ?? new MixEngine());
+    const frame = typeof requestAnimationFrame === 'function' ? (cb: () => void) => void requestAnimationFrame(cb) : undefined;
+    const timeline = (this.timeline = new TimelineController({
+      project,
+      arrangement,
+      selection,
+      errors,
+      playhead: () => this.transport.position,
+      pauses: (clip) => this.pausesIn(clip),
+      ...(frame ? { frame } : {}),
+    }));
+    this.transport = new TransportController({
+      project,
+      arrangement,
+      timeline,
+      errors,
+      output: this.output,
+      resolveUrl: (u) => client.resolveUrl(u),
+      ...(frame ? { frame } : {}),
+    });
     const takes = (this.takes = new TakesController(client, errors));
     const jobs = (this.jobs = new JobsController(client));
     this.form = new EditForm({ engines, jobs, selection, errors });
-    this.audition = new AuditionController(client, { selection, takes, arrangement, errors });
-    this.peaks = new PeaksCache(client);
     this.models = new ModelsController(client, errors);
-    this.transfer = new ImportExportController(client, { project, arrangement, selection, errors });
+    this.clone = new CloneController(client, { engines, jobs, selection, arrangement, errors });
+    this.audition = new AuditionController(client, { selection, takes, arrangement, errors, output: this.output });
+    this.transfer = new ImportExportController(client, { project, arrangement, errors, locate: (where) => this.importLocation(where) });
+    this.folders = new FolderBrowser(client, errors, options.pickFolder ?? null);
+    this.layout = new LayoutController(options.storage === undefined ? defaultStorage() : options.storage);
     this.input = new InputController(platform, {
       commands: this.commands(),
       canDrop: () => project.isOpen,
       drop: (files, where) => void this.transfer.importFiles(files, where),
+      modal: () => this.folders.open,
     });
+    this.remember();
     this.wire();
+  }
+
+  /** Pause centres inside a clip, as timeline samples. */
+  private pausesIn(clip: Clip): number[] {
+    const sr = this.project.sampleRate;
+    const out: number[] = [];
+    for (const p of this.peaks.pauses(clip.media.hash)) {
+      const at = Math.round(((p.start + p.end) / 2) * sr);
+      if (at > clip.inPoint && at < clip.outPoint) out.push(clip.start + at - clip.inPoint);
+    }
+    return out;
+  }
+
+  /** Where an import goes: the lane it was dropped on, else the selected track (or the first) at the cursor. */
+  importLocation(where: ImportLocation = {}): ImportLocation {
+    const trackId = where.trackId ?? this.selection.trackId ?? this.arrangement.tracks[0]?.id;
+    const start = where.start ?? this.transport.cursor;
+    return trackId === undefined ? { start } : { trackId, start };
   }
 
   /** What each keyboard shortcut does. */
   private commands(): Commands {
+    const { timeline, transport, selection, arrangement, history } = this;
+    const playhead = () => transport.position;
+    const stepPlayhead = (sec: number) => void transport.seek(transport.position + sec * this.project.sampleRate);
     return {
-      playPause: () => void this.audition.toggle(),
-      undo: () => void this.history.undo(),
-      redo: () => void this.history.redo(),
+      playStop: () => void transport.toggle(),
+      auditionPlayPause: () => void this.audition.toggle(),
+      undo: () => void history.undo(),
+      redo: () => void history.redo(),
       toggleAB: () => void this.audition.toggleAB(),
-      deleteClip: () => {
-        const clip = this.selection.clip;
-        if (clip) void this.arrangement.deleteClip(clip);
-      },
+      deleteClip: () => void timeline.deleteSelected(),
       cancelJob: () => void this.form.cancel(),
+      split: () => void timeline.splitAt(playhead()),
+      splitAtMouse: () => void timeline.splitAtPointer(),
+      nudgeLeft: () => void timeline.nudge(-1).then((moved) => moved || stepPlayhead(-0.01)),
+      nudgeRight: () => void timeline.nudge(1).then((moved) => moved || stepPlayhead(0.01)),
+      nudgeLeftCoarse: () => void timeline.nudge(-1, true).then((moved) => moved || stepPlayhead(-1)),
+      nudgeRightCoarse: () => void timeline.nudge(1, true).then((moved) => moved || stepPlayhead(1)),
+      copy: () => void timeline.copySelected(),
+      cut: () => void timeline.cutSelected(),
+      paste: () =>
+        void timeline.paste(transport.cursor).then((span) => {
+          if (span) timeline.reveal(span);
+        }),
+      duplicate: () =>
+        void timeline.duplicate().then((span) => {
+          if (span) timeline.reveal(span);
+        }),
+      selectAll: () => timeline.selectAll(),
+      clearSelection: () => {
+        selection.setClips([]);
+        selection.setRange(null);
+      },
+      zoomIn: () => timeline.zoomIn(),
+      zoomOut: () => timeline.zoomOut(),
+      zoomFit: () => timeline.fit(),
+      zoomSelection: () => timeline.zoomToSelection(),
+      toggleSnap: () => timeline.toggleSnapping(),
+      toggleLoop: () => transport.toggleLoop(),
+      toggleFollow: () => transport.toggleFollow(),
+      goStart: () => {
+        void transport.seek(0);
+        timeline.scrollToSample(0);
+      },
+      goEnd: () => {
+        void transport.seek(arrangement.endSample);
+        timeline.follow(arrangement.endSample);
+      },
+      addTrack: () => void arrangement.addTrack(),
+      import: () => this.pickFiles.emit(),
     };
+  }
+
+  /** What the window remembers: language, timeline unit, snapping, following, and per project the view. */
+  private remember(): void {
+    const { layout, timeline, transport } = this;
+    layout.register(
+      () => 'prefs',
+      () => ({ locale: i18n.chosen, timeFormat: timeline.timeFormat, snap: timeline.snapping.enabled, follow: transport.follow }),
+      (v) => {
+        if (v.locale === null || isLocale(v.locale)) i18n.setLocale(v.locale);
+        if (isTimeFormat(v.timeFormat)) timeline.timeFormat = v.timeFormat;
+        if (typeof v.snap === 'boolean') timeline.snapping = { ...timeline.snapping, enabled: v.snap };
+        if (typeof v.follow === 'boolean') transport.follow = v.follow;
+      },
+    );
+    layout.register(
+      () => (this.project.current ? `view:${this.project.current.dir}` : null),
+      () => timeline.snapshot(),
+      (v) => timeline.restore(v),
+    );
   }
 
   /** How the controllers answer each other. */
   private wire(): void {
-    const { errors, project, history, arrangement, selection, timeline, takes, jobs, form, audition, peaks, transfer } = this;
+    const { errors, project, history, arrangement, selection, timeline, transport, takes, jobs, form, audition, peaks, transfer, layout, clone } = this;
     const on = (unsubscribe: () => void) => this.owner.add(unsubscribe);
 
-    on(this.connection.reconnected.on(() => void errors.guard('Reconnect', () => this.sync())));
+    on(this.connection.reconnected.on(() => void errors.guard(t('ctx.reconnect'), () => this.sync())));
 
     on(
       project.loaded.on(async (current, changed) => {
         if (changed) {
+          // The view of the project being left is kept under its own key before it is reset.
+          layout.flush();
           audition.playback.stop();
+          transport.reset();
           selection.selectClip(null);
+          selection.setRange(null);
           timeline.reset();
           peaks.clear();
           transfer.forgetExport();
+          layout.reload();
         }
         if (!current) {
           arrangement.clear();
@@ -124,6 +268,7 @@ export class AppController implements AppControllers {
         }
         await history.load();
         await arrangement.refresh();
+        if (selection.trackId === null) selection.selectTrack(arrangement.tracks[0]?.id ?? null);
         const clipId = selection.clipId;
         if (clipId !== null) await Promise.all([takes.refresh(), jobs.loadForClip(clipId)]);
       }),
@@ -137,12 +282,15 @@ export class AppController implements AppControllers {
           void takes.setClip(null);
           return;
         }
-        void errors.guard('List the takes of the clip', async () => {
+        void errors.guard(t('ctx.listTakes'), async () => {
           await takes.setClip(clipId);
           const clip = selection.clip;
-          if (clip && clip.id === clipId) form.fillTranscript(takes.byId(clip.activeTakeId));
+          if (clip && clip.id === clipId) {
+            form.fillTranscript(takes.byId(clip.activeTakeId));
+            clone.fillPromptText(takes.byId(clip.activeTakeId));
+          }
         });
-        void errors.guard('List the jobs of the clip', () => jobs.loadForClip(clipId));
+        void errors.guard(t('ctx.listJobs'), () => jobs.loadForClip(clipId));
       }),
     );
 
@@ -151,9 +299,10 @@ export class AppController implements AppControllers {
         if (job.status !== 'done') return;
         if (job.clipId === takes.clipId) {
           selection.auditionTake(null);
-          void errors.guard('Refresh the takes', takes.refresh);
+          void errors.guard(t('ctx.refreshTakes'), takes.refresh);
         }
-        void errors.guard('Refresh the timeline', arrangement.refresh);
+        void errors.guard(t('ctx.refreshTimeline'), arrangement.refresh);
+        void errors.guard(t('ctx.selectCloned'), () => clone.finished(job));
       }),
     );
 
@@ -164,6 +313,23 @@ export class AppController implements AppControllers {
         audition.playback.prune();
       }),
     );
+
+    // An import is selected, scrolled into view, and the cursor goes to its end (the next import follows it).
+    on(
+      transfer.imported.on((clips) => {
+        selection.setClips(clips.map((c) => c.id));
+        const first = clips[0];
+        if (first) selection.selectTrack(first.trackId);
+        const start = Math.min(...clips.map((c) => c.start));
+        const end = Math.max(...clips.map((c) => c.start + (c.outPoint - c.inPoint)));
+        timeline.reveal({ start, end });
+        if (!transport.playing) void transport.seek(end);
+      }),
+    );
+
+    // Mixing is heard at once; edits during playback go on playing the new arrangement.
+    on(arrangement.tracksChanged.on(() => transport.applyMix()));
+    on(arrangement.changed.on(() => transport.arrangementChanged()));
   }
 
   /** Loads what the core has: the open project and the engines (at start and after a reconnect). */
@@ -175,13 +341,17 @@ export class AppController implements AppControllers {
   /** Listens to the window and loads what the core has. */
   start(win: Window = window): void {
     this.input.start(win);
-    void this.errors.guard('Connect to Retake', () => this.sync());
+    this.layout.start(win);
+    void this.errors.guard(t('ctx.connect'), () => this.sync());
   }
 
   dispose(): void {
     this.owner.dispose();
-    for (const c of [this.input, this.audition, this.form, this.jobs, this.takes, this.selection, this.arrangement, this.models]) c.dispose();
+    this.layout.dispose();
+    for (const c of [this.input, this.transfer, this.audition, this.clone, this.transport, this.form, this.jobs, this.takes, this.selection, this.arrangement, this.models]) c.dispose();
     for (const c of [this.history, this.engines, this.project, this.connection, this.errors]) c.dispose();
+    this.output.dispose();
+    this.pickFiles.clear();
     this.client.dispose();
   }
 }

@@ -1,11 +1,14 @@
 // Listening to the selected clip: which takes are on the A and B decks, and the actions of the takes panel (play a
 // take, make it the active one, play/pause, A/B, seek), each reporting its failure as a toast. The sound itself is the
-// PlaybackController's; selecting another clip stops it and brings B back.
+// PlaybackController's (on the output it shares with the timeline transport); selecting another clip stops it and
+// brings B back.
 
+import type { SharedOutput } from '../audio/shared-output';
 import type { Client } from './client';
 import { Disposables } from './disposables';
 import type { ArrangementController } from './arrangement.svelte';
 import type { ErrorsController } from './errors.svelte';
+import { t } from './i18n.svelte';
 import { PlaybackController } from './playback.svelte';
 import type { SelectionController } from './selection.svelte';
 import type { TakesController } from './takes.svelte';
@@ -29,7 +32,7 @@ export class AuditionController {
 
   constructor(
     client: Client,
-    deps: { selection: SelectionController; takes: TakesController; arrangement: ArrangementController; errors: ErrorsController },
+    deps: { selection: SelectionController; takes: TakesController; arrangement: ArrangementController; errors: ErrorsController; output: SharedOutput },
   ) {
     this.selection = deps.selection;
     this.takes = deps.takes;
@@ -38,6 +41,7 @@ export class AuditionController {
     this.playback = new PlaybackController(
       () => this.decks,
       (url) => client.resolveUrl(url),
+      deps.output,
     );
     this.owner.add(() => this.playback.dispose());
     this.owner.add(
@@ -52,12 +56,12 @@ export class AuditionController {
   /** Plays a take from its start: on A when it is the source being compared, else as the take under audition. */
   async play(takeId: number): Promise<void> {
     if (this.decks.a?.id === takeId) {
-      await this.errors.guard('Play the take', () => this.playback.playFrom('a'));
+      await this.errors.guard(t('ctx.playTake'), () => this.playback.playFrom('a'));
       return;
     }
     this.selection.auditionTake(takeId);
     this.playback.prune();
-    await this.errors.guard('Play the take', () => this.playback.playFrom('b'));
+    await this.errors.guard(t('ctx.playTake'), () => this.playback.playFrom('b'));
   }
 
   /** Makes a take the selected clip's active one, and the take under audition. */
@@ -67,21 +71,21 @@ export class AuditionController {
     this.selection.auditionTake(takeId);
     this.playback.prune();
     if (clip.activeTakeId === takeId) return;
-    await this.errors.guard('Choose the take', async () => {
+    await this.errors.guard(t('ctx.chooseTake'), async () => {
       this.arrangement.replace(await this.takes.setActive(clip.id, takeId));
     });
   }
 
   toggle(): Promise<void | undefined> {
-    return this.errors.guard('Play', () => this.playback.toggle());
+    return this.errors.guard(t('ctx.audition'), () => this.playback.toggle());
   }
 
   toggleAB(): Promise<void | undefined> {
-    return this.errors.guard('A/B', () => this.playback.toggleAB());
+    return this.errors.guard(t('ctx.ab'), () => this.playback.toggleAB());
   }
 
   seek(sec: number): Promise<void | undefined> {
-    return this.errors.guard('Seek', () => this.playback.seek(sec));
+    return this.errors.guard(t('ctx.seek'), () => this.playback.seek(sec));
   }
 
   dispose(): void {

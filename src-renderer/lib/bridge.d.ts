@@ -10,6 +10,8 @@ export interface RetakeBridge {
   onEvent(cb: (msg: EventMessage) => void): () => void;
   /** The absolute path of a File from a picker or a drop (Electron's webUtils.getPathForFile). */
   pathForFile(file: File): string;
+  /** Asks for a folder with the system's dialog; null when cancelled. */
+  pickFolder(): Promise<string | null>;
   /** process.platform of the main process: 'darwin', 'win32', 'linux'. */
   platform: string;
 }

@@ -4,8 +4,15 @@
 
 import type { ErrorCode, EventMessage, EventName, Events, MethodName, Params, Result } from '../../src-main/contract';
 import type { ImportSource } from '../../src-main/contract/methods';
+import { t } from './i18n.svelte';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+export interface UploadOptions {
+  /** Fraction of the file sent (0..1), where the transport uploads. */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
 
 /** What the client needs from a shell. */
 export interface Transport {
@@ -16,7 +23,7 @@ export interface Transport {
   onConnection(cb: (state: ConnectionState) => void): () => void;
   readonly connection: ConnectionState;
   /** Makes a File available to the core (upload or local path) and says how `media.import` should refer to it. */
-  importSource(file: File): Promise<ImportSource>;
+  importSource(file: File, opts?: UploadOptions): Promise<ImportSource>;
   /** A media or download URL as the page must use it. */
   resolveUrl(url: string): string;
   dispose(): void;
@@ -44,7 +51,7 @@ export function toClientError(e: unknown): ClientError {
     }
   }
   const msg = e instanceof Error ? e.message : String(e);
-  return new ClientError('E_INTERNAL', `Unexpected error in the app: ${msg}.`);
+  return new ClientError('E_INTERNAL', t('error.unexpected', { message: msg }));
 }
 
 type Listener = (payload: never) => void;
@@ -93,18 +100,25 @@ export class Client {
     return this.transport.resolveUrl(url);
   }
 
-  /** Imports one file (uploaded or by path, depending on the shell). */
-  async importFile(file: File, where: { trackId?: number; start?: number } = {}): Promise<Result<'media.import'>> {
-    let source: ImportSource;
-    try {
-      source = await this.transport.importSource(file);
-    } catch (e) {
-      throw toClientError(e);
+  /** Makes files available to the core one after the other (uploads, or paths); progress is over all their bytes. */
+  async importSources(files: readonly File[], opts: UploadOptions = {}): Promise<ImportSource[]> {
+    const total = files.reduce((n, f) => n + f.size, 0) || 1;
+    let done = 0;
+    const out: ImportSource[] = [];
+    for (const file of files) {
+      const o: UploadOptions = {};
+      if (opts.signal) o.signal = opts.signal;
+      const report = opts.onProgress;
+      if (report) o.onProgress = (f) => report((done + f * file.size) / total);
+      try {
+        out.push(await this.transport.importSource(file, o));
+      } catch (e) {
+        throw toClientError(e);
+      }
+      done += file.size;
+      report?.(done / total);
     }
-    const params: Params<'media.import'> = { source, name: file.name || 'audio' };
-    if (where.trackId !== undefined) params.trackId = where.trackId;
-    if (where.start !== undefined) params.start = Math.max(0, Math.round(where.start));
-    return this.call('media.import', params);
+    return out;
   }
 
   private dispatch(msg: EventMessage): void {

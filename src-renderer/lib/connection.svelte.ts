@@ -4,6 +4,7 @@
 
 import type { Client, ConnectionState } from './client';
 import { Disposables, Signal } from './disposables';
+import { t } from './i18n.svelte';
 
 export class ConnectionController {
   state = $state<ConnectionState>('connecting');
@@ -11,7 +12,7 @@ export class ConnectionController {
   ready = $state(false);
   /** The link was lost after the app had loaded: say so, the project is safe. */
   bannerVisible = $derived(this.ready && this.state !== 'open');
-  splashMessage = $derived(this.state === 'closed' ? 'Cannot reach Retake. Retrying…' : 'Connecting to Retake…');
+  splashMessage = $derived(this.state === 'closed' ? t('connection.retrying') : t('connection.connecting'));
   /** Fires each time the link comes back after it was lost. */
   readonly reconnected = new Signal();
   private readonly owner = new Disposables();

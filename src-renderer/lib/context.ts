@@ -6,6 +6,7 @@ import { getContext, setContext } from 'svelte';
 import type { AppControllers } from './app.svelte';
 import type { ArrangementController } from './arrangement.svelte';
 import type { AuditionController } from './audition.svelte';
+import type { CloneController } from './clone.svelte';
 import type { ConnectionController } from './connection.svelte';
 import type { EditForm } from './edit-form.svelte';
 import type { EnginesController } from './engines.svelte';
@@ -15,12 +16,16 @@ import type { ImportExportController } from './import-export.svelte';
 import type { InputController } from './input.svelte';
 import type { JobsController } from './jobs.svelte';
 import type { ModelsController } from './models.svelte';
-import type { PeaksCache } from './peaks';
+import type { PeaksCache } from './peaks.svelte';
+import type { LayoutController } from './layout.svelte';
+import type { FolderBrowser } from './folders.svelte';
+import type { Signal } from './disposables';
 import type { PlaybackController } from './playback.svelte';
 import type { ProjectController } from './project.svelte';
 import type { SelectionController } from './selection.svelte';
 import type { TakesController } from './takes.svelte';
 import type { TimelineController } from '../timeline/timeline.svelte';
+import type { TransportController } from '../timeline/transport.svelte';
 
 function pair<T>(name: string): [set: (value: T) => T, get: () => T] {
   const key = Symbol(`retake.${name}`);
@@ -51,6 +56,11 @@ export const [setPeaks, getPeaks] = pair<PeaksCache>('peaks');
 export const [setImportExport, getImportExport] = pair<ImportExportController>('import/export');
 export const [setInput, getInput] = pair<InputController>('input');
 export const [setModels, getModels] = pair<ModelsController>('models');
+export const [setTransport, getTransport] = pair<TransportController>('transport');
+export const [setLayout, getLayout] = pair<LayoutController>('layout');
+export const [setFolders, getFolders] = pair<FolderBrowser>('folders');
+export const [setPickFiles, getPickFiles] = pair<Signal>('file picker request');
+export const [setClone, getClone] = pair<CloneController>('clone');
 
 /** Provides every controller to the component tree (called once, by the root component). */
 export function provideControllers(c: AppControllers): void {
@@ -71,4 +81,9 @@ export function provideControllers(c: AppControllers): void {
   setImportExport(c.transfer);
   setInput(c.input);
   setModels(c.models);
+  setTransport(c.transport);
+  setLayout(c.layout);
+  setFolders(c.folders);
+  setPickFiles(c.pickFiles);
+  setClone(c.clone);
 }

@@ -8,6 +8,7 @@ import type { EnginesController } from './engines.svelte';
 import type { ErrorsController } from './errors.svelte';
 import { isActive, type JobsController, type JobView } from './jobs.svelte';
 import type { SelectionController } from './selection.svelte';
+import { t } from './i18n.svelte';
 
 type TaskInfo = EngineInfo['tasks'][string];
 
@@ -47,8 +48,9 @@ export class EditForm {
   get engine(): EngineInfo | undefined {
     return this.engines.find((e) => e.id === this.engineId);
   }
+  /** The engine's edit tasks; `clone` makes a new clip from a voice prompt and has its own panel (ClonePanel). */
   get taskNames(): string[] {
-    return Object.keys(this.engine?.tasks ?? {});
+    return Object.keys(this.engine?.tasks ?? {}).filter((t) => t !== 'clone');
   }
   get taskInfo(): TaskInfo | undefined {
     return this.engine?.tasks[this.task];
@@ -83,6 +85,14 @@ export class EditForm {
     this.seed = randomSeed();
   }
 
+  /**
+   * Writes a paralinguistic tag at the end of the new text (move it to where the sound goes); an empty new text starts
+   * from the transcript, which it annotates.
+   */
+  insertTag(tag: string): void {
+    this.newText = `${this.newText.trim() ? this.newText : this.text.trim()}[${tag}]`;
+  }
+
   setIterations(n: number): void {
     this.iterations = Number.isFinite(n) ? Math.min(10, Math.max(1, Math.round(n))) : 1;
   }
@@ -94,13 +104,13 @@ export class EditForm {
   /** Why Apply is not possible right now, or null when it is. */
   get problem(): string | null {
     const engine = this.engine;
-    if (!engine) return 'No engine is available.';
-    if (!engine.available) return engine.unavailableReason ?? `${engine.name} cannot run on this machine.`;
+    if (!engine) return t('form.noEngine');
+    if (!engine.available) return engine.unavailableReason ?? t('form.engineCannotRun', { name: engine.name });
     const info = this.taskInfo;
-    if (!info) return 'Choose a task.';
-    if (info.options.length > 0 && !info.options.includes(this.option)) return 'Choose an option.';
-    if (info.needsText && !this.text.trim()) return 'This task needs the transcript of the clip.';
-    if (info.needsNewText && !this.newText.trim()) return 'This task needs the new text.';
+    if (!info) return t('form.chooseTask');
+    if (info.options.length > 0 && !info.options.includes(this.option)) return t('form.chooseOption');
+    if (info.needsText && !this.text.trim()) return t('form.needsText');
+    if (info.needsNewText && !this.newText.trim()) return t('form.needsNewText');
     return null;
   }
 
@@ -121,14 +131,14 @@ export class EditForm {
   async apply(): Promise<void> {
     const clip = this.deps.selection.clip;
     if (!clip || this.problem || this.busy) return;
-    await this.deps.errors.guard('Apply the edit', () => this.deps.jobs.submit(this.request(clip.id)));
+    await this.deps.errors.guard(t('ctx.applyEdit'), () => this.deps.jobs.submit(this.request(clip.id)));
   }
 
   /** Cancels the selected clip's job, if one is under way. */
   async cancel(): Promise<void> {
     const job = this.job;
     if (!job || !isActive(job.status)) return;
-    await this.deps.errors.guard('Cancel the job', () => this.deps.jobs.cancel(job.id));
+    await this.deps.errors.guard(t('ctx.cancelJob'), () => this.deps.jobs.cancel(job.id));
   }
 
   /** A new clip was selected: its texts start empty. */

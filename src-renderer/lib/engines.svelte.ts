@@ -5,6 +5,7 @@ import type { EngineInfo } from '../../src-main/contract';
 import type { Client } from './client';
 import { Disposables, Signal } from './disposables';
 import type { ErrorsController } from './errors.svelte';
+import { t } from './i18n.svelte';
 
 export class EnginesController {
   list = $state.raw<EngineInfo[]>([]);
@@ -16,7 +17,7 @@ export class EnginesController {
 
   constructor(client: Client, errors: ErrorsController) {
     this.client = client;
-    this.owner.add(client.on('engines.changed', () => void errors.guard('List the engines', () => this.load())));
+    this.owner.add(client.on('engines.changed', () => void errors.guard(t('ctx.listEngines'), () => this.load())));
   }
 
   async load(): Promise<void> {

@@ -1,4 +1,7 @@
-// Display formatting: times, sizes, and the free-form take metrics (known keys get units, the rest key: value).
+// Display formatting: times, sizes, and the free-form take metrics (known keys get units and translated labels, the
+// rest key: value).
+
+import { t, tn, type MessageKey } from './i18n.svelte';
 
 export function formatTime(sec: number, withMillis = true): string {
   if (!Number.isFinite(sec) || sec < 0) sec = 0;
@@ -50,7 +53,8 @@ type DeltaSource =
   | { key: string; kind: 'ratio' };
 
 interface Known {
-  label: string;
+  /** Catalogue key of the label. */
+  label: MessageKey;
   value: (v: number) => string;
   /** Where the change against the parent is found; the first present wins. */
   deltas: DeltaSource[];
@@ -63,7 +67,7 @@ interface Known {
 // own name is read as a plain difference.
 const KNOWN: Record<string, Known> = {
   f0MedianHz: {
-    label: 'F0',
+    label: 'metric.f0',
     value: (v) => `${fixed(v, 0)} Hz`,
     deltas: [
       { key: 'f0MedianSt', kind: 'diff', digits: 1, unit: ' st' },
@@ -72,7 +76,7 @@ const KNOWN: Record<string, Known> = {
     primary: true,
   },
   loudnessLufs: {
-    label: 'Loudness',
+    label: 'metric.loudness',
     value: (v) => `${fixed(v, 1)} LUFS`,
     deltas: [
       { key: 'loudnessLu', kind: 'diff', digits: 1, unit: ' LU' },
@@ -81,7 +85,7 @@ const KNOWN: Record<string, Known> = {
     primary: true,
   },
   durationSec: {
-    label: 'Length',
+    label: 'metric.length',
     value: (v) => `${fixed(v, 2)} s`,
     deltas: [
       { key: 'durationRatio', kind: 'ratio' },
@@ -90,7 +94,7 @@ const KNOWN: Record<string, Known> = {
     primary: true,
   },
   speechSec: {
-    label: 'Speech',
+    label: 'metric.speech',
     value: (v) => `${fixed(v, 2)} s`,
     deltas: [
       { key: 'speechSecRatio', kind: 'ratio' },
@@ -99,13 +103,13 @@ const KNOWN: Record<string, Known> = {
     primary: true,
   },
   voicedRatio: {
-    label: 'Voiced',
+    label: 'metric.voiced',
     value: (v) => `${fixed(v * 100, 0)}%`,
     deltas: [{ key: 'voicedRatio', kind: 'diff', digits: 0, unit: ' pts', scale: 100 }],
     primary: true,
   },
   speakingRateSyllPerSec: {
-    label: 'Rate',
+    label: 'metric.rate',
     value: (v) => `${fixed(v, 1)} syll/s`,
     deltas: [
       { key: 'speakingRateRatio', kind: 'ratio' },
@@ -114,19 +118,19 @@ const KNOWN: Record<string, Known> = {
     primary: true,
   },
   f0RangeSt: {
-    label: 'F0 range',
+    label: 'metric.f0Range',
     value: (v) => `${fixed(v, 1)} st`,
     deltas: [{ key: 'f0RangeSt', kind: 'diff', digits: 1, unit: ' st' }],
     primary: false,
   },
-  loudnessRangeLu: { label: 'Loudness range', value: (v) => `${fixed(v, 1)} LU`, deltas: [], primary: false },
+  loudnessRangeLu: { label: 'metric.loudnessRange', value: (v) => `${fixed(v, 1)} LU`, deltas: [], primary: false },
   truePeakDbtp: {
-    label: 'True peak',
+    label: 'metric.truePeak',
     value: (v) => `${fixed(v, 1)} dBTP`,
     deltas: [{ key: 'truePeakDb', kind: 'diff', digits: 1, unit: ' dB' }],
     primary: false,
   },
-  samplePeakDbfs: { label: 'Sample peak', value: (v) => `${fixed(v, 1)} dBFS`, deltas: [], primary: false },
+  samplePeakDbfs: { label: 'metric.samplePeak', value: (v) => `${fixed(v, 1)} dBFS`, deltas: [], primary: false },
 };
 
 /** Bookkeeping of the analysis, not a property of the take worth showing. */
@@ -167,7 +171,7 @@ export function summarizeMetrics(
     const src = k.deltas.find((s) => num(d[s.key]));
     if (!num(v) && !src) continue;
     usedMetrics.add(key);
-    const item: MetricItem = { key, label: k.label, value: num(v) ? k.value(v) : '—' };
+    const item: MetricItem = { key, label: t(k.label), value: num(v) ? k.value(v) : '—' };
     if (src) {
       usedDeltas.add(src.key);
       const dv = d[src.key] as number;
@@ -184,7 +188,7 @@ export function summarizeMetrics(
   for (const [key, v] of Object.entries(m)) {
     if (usedMetrics.has(key) || v === null || v === undefined) continue;
     if (Array.isArray(v)) {
-      more.push({ key, label: key, value: `${v.length} ${v.length === 1 ? 'item' : 'items'}` });
+      more.push({ key, label: key, value: tn('metric.items_one', v.length) });
       continue;
     }
     const item: MetricItem = { key, label: key, value: plain(v) };

@@ -5,6 +5,7 @@ import type { HistoryState } from '../../src-main/contract';
 import type { Client } from './client';
 import { Disposables, Signal } from './disposables';
 import type { ErrorsController } from './errors.svelte';
+import { t } from './i18n.svelte';
 
 const NO_HISTORY: HistoryState = { canUndo: false, canRedo: false, undoLabel: null, redoLabel: null };
 
@@ -32,7 +33,7 @@ export class HistoryController {
 
   async undo(): Promise<void> {
     if (!this.state.canUndo) return;
-    await this.errors.guard('Undo', async () => {
+    await this.errors.guard(t('ctx.undo'), async () => {
       this.state = await this.client.call('history.undo', {});
       await this.applied.emitAsync();
     });
@@ -40,7 +41,7 @@ export class HistoryController {
 
   async redo(): Promise<void> {
     if (!this.state.canRedo) return;
-    await this.errors.guard('Redo', async () => {
+    await this.errors.guard(t('ctx.redo'), async () => {
       this.state = await this.client.call('history.redo', {});
       await this.applied.emitAsync();
     });

@@ -15,10 +15,15 @@ export interface InputDeps {
   /** Whether a drop would be imported (a project is open). */
   canDrop: () => boolean;
   drop: (files: File[], where: ImportLocation) => void;
+  /** A modal dialog has the keyboard (its own keys only). */
+  modal?: () => boolean;
 }
 
 // Input types that are buttons rather than text: Space activates them and shortcuts stay on.
 const BUTTON_INPUTS = ['button', 'checkbox', 'radio', 'range', 'file', 'submit', 'reset'];
+
+// Focus that arrives this soon after a pointer press came from the pointer (a click), not from the keyboard.
+const POINTER_FOCUS_MS = 600;
 
 const hasFiles = (e: DragEvent) => !!e.dataTransfer && [...e.dataTransfer.types].includes('Files');
 
@@ -35,6 +40,10 @@ export class InputController {
   private readonly owner = new Disposables();
   private readonly placed = new WeakMap<Event, ImportLocation>();
   private dragDepth = 0;
+  /** Elements that got focus from a click (Space is then the transport's, not theirs). */
+  private readonly clickFocused = new WeakSet<EventTarget>();
+  private lastPointerDown = -Infinity;
+  private spaceTaken = false;
   private editPanel: HTMLElement | null = null;
 
   constructor(platform: string, deps: InputDeps) {
@@ -46,6 +55,24 @@ export class InputController {
   /** Starts listening on the window. */
   start(win: Window = window): void {
     this.owner.listen(win, 'keydown', (e) => this.onKey(e));
+    // A focused button acts on Space's release: when the press was a shortcut, the release is not the button's.
+    this.owner.listen(win, 'keyup', (e) => {
+      if (e.key === ' ' && this.spaceTaken) {
+        this.spaceTaken = false;
+        e.preventDefault();
+      }
+    });
+    this.owner.listen(win, 'pointerdown', () => (this.lastPointerDown = performance.now()), { capture: true });
+    this.owner.listen(
+      win,
+      'focusin',
+      (e) => {
+        if (!e.target) return;
+        if (performance.now() - this.lastPointerDown < POINTER_FOCUS_MS) this.clickFocused.add(e.target);
+        else this.clickFocused.delete(e.target);
+      },
+      { capture: true },
+    );
     this.owner.listen(win, 'dragenter', (e) => {
       if (!hasFiles(e)) return;
       e.preventDefault();
@@ -108,20 +135,26 @@ export class InputController {
   }
 
   private onKey(e: KeyboardEvent): void {
-    if (e.defaultPrevented || e.isComposing) return;
-    const el = document.activeElement as HTMLElement | null;
+    if (e.defaultPrevented || e.isComposing || this.deps.modal?.()) return;
+    const el = (typeof document === 'undefined' ? null : document.activeElement) as HTMLElement | null;
     const tag = el?.tagName ?? '';
     const type = el instanceof HTMLInputElement ? el.type : '';
     const textLike =
       tag === 'TEXTAREA' || tag === 'SELECT' || !!el?.isContentEditable || (tag === 'INPUT' && !BUTTON_INPUTS.includes(type));
     const action = shortcutFor(e, {
       editingText: textLike,
-      onButton: tag === 'BUTTON' || tag === 'A' || el?.getAttribute('role') === 'button' || (tag === 'INPUT' && !textLike),
+      // Space activates a control reached with the keyboard; after a mouse click on one (no focus ring), Space is the
+      // transport's, as in every editor.
+      onButton:
+        (tag === 'BUTTON' || tag === 'A' || el?.getAttribute('role') === 'button' || (tag === 'INPUT' && !textLike)) &&
+        !(el && this.clickFocused.has(el)),
+      onSlider: type === 'range' || el?.getAttribute('role') === 'slider',
       inEditPanel: !!el && !!this.editPanel?.contains(el),
       overlayOpen: this.helpOpen,
     });
     if (!action) return;
     e.preventDefault();
+    if (e.key === ' ') this.spaceTaken = true;
     if (action === 'toggleHelp') this.toggleHelp();
     else if (action === 'closeOverlay') this.closeHelp();
     else this.deps.commands[action]();

@@ -1,7 +1,7 @@
 // The renderer's view of a job and how snapshots and events fold into it (events may arrive in any order: a fast job
 // can finish before the submit reply lands).
 
-import type { Job, JobStatus } from '../../src-main/contract';
+import type { CloneJob, EditJob, JobStatus } from '../../src-main/contract';
 
 export interface JobView {
   id: number;
@@ -23,7 +23,7 @@ export function isActive(status: JobStatus): boolean {
 }
 
 /** Folds a newer snapshot into what is known; a finished job never goes back to running, progress never back. */
-export function mergeJob(prev: JobView | undefined, job: Job): JobView {
+export function mergeJob(prev: JobView | undefined, job: EditJob | CloneJob): JobView {
   const next: JobView = {
     id: job.id,
     clipId: job.clipId,

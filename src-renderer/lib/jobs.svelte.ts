@@ -1,4 +1,6 @@
-// Jobs as the renderer sees them: the latest job per clip, merged from submit/list replies and job events.
+// Jobs as the renderer sees them: the latest edit or clone job per clip (a clone shows on its prompt's clip), merged
+// from submit/list replies and job events (jobs of other kinds, such as exports, work on no clip and are left to their
+// own views).
 
 import type { Job, Params } from '../../src-main/contract';
 import type { Client } from './client';
@@ -25,6 +27,7 @@ export class JobsController {
     this.owner.add(
       client.on('job.progress', (p) => {
         const prev = this.jobs[p.jobId];
+        if (p.clipId === null) return;
         if (!prev) {
           this.track({
             id: p.jobId,
@@ -74,6 +77,7 @@ export class JobsController {
   }
 
   private apply(job: Job, notify = true): void {
+    if (job.kind !== 'edit' && job.kind !== 'clone') return;
     this.track(mergeJob(this.jobs[job.id], job), notify);
   }
 

@@ -1,67 +1,39 @@
-// Audition of the selected clip with A/B against its source take, on Tone.js (Web Audio).
+// Audition of the selected clip with A/B against its source take, through the shared streaming output (nothing is
+// decoded whole, so a take of an hour auditions like a take of a second; see audio/mix-engine.ts).
 //
-// Both takes are decoded ahead of time, so switching is instant. The switch keeps the *relative* position (the same
-// fraction of each take's length) rather than the same second: an edit that changes tempo (speed ×1.25) then lines up
-// word for word with its source, and for length-preserving edits the two are identical. The audible player stops
-// with a short fade while the other starts with a fade-in, so the switch does not click.
+// The switch keeps the *relative* position (the same fraction of each take's length) rather than the same second: an
+// edit that changes tempo (speed ×1.25) then lines up word for word with its source, and for length-preserving edits
+// the two are identical. The output fades the take it leaves and fades in the one it starts, so the switch does not
+// click.
 
-import type { Player as TonePlayer } from 'tone';
 import type { Take } from '../../src-main/contract';
-import { ClientError } from './client';
+import type { OutputUser, SharedOutput } from '../audio/shared-output';
 import type { Decks } from './takes-tree';
 
 export type { Decks } from './takes-tree';
 
-// 8 ms fades: long enough to avoid a click on the switch, short enough not to be heard as a fade.
-const SWITCH_FADE_SEC = 0.008;
-
-interface ToneParts {
-  Player: typeof import('tone').Player;
-}
-
-// Only the parts of Tone.js this player needs, loaded on first use. The package entry would create its default
-// context on import, whose clock runs in a blob: Worker that a strict CSP (no worker-src blob:) refuses; this context
-// is made first with a timer clock instead, and with no look-ahead because nothing is scheduled ahead.
-let tonePromise: Promise<ToneParts> | null = null;
-function loadTone(): Promise<ToneParts> {
-  if (!tonePromise) {
-    window.TONE_SILENCE_LOGGING = true;
-    tonePromise = Promise.all([
-      import('tone/build/esm/core/context/Context.js'),
-      import('tone/build/esm/core/Global.js'),
-      import('tone/build/esm/source/buffer/Player.js'),
-    ]).then(([{ Context }, { setContext }, { Player }]) => {
-      setContext(new Context({ clockSource: 'timeout', lookAhead: 0 }));
-      return { Player };
-    });
-  }
-  return tonePromise;
-}
-
-async function resumeAudio(): Promise<void> {
-  const { getContext } = await import('tone/build/esm/core/Global.js');
-  await getContext().resume();
-}
-
 export type Side = 'a' | 'b';
 
-export class PlaybackController {
+export class PlaybackController implements OutputUser {
   private readonly decks: () => Decks;
   private readonly resolveUrl: (url: string) => string;
+  private readonly shared: SharedOutput;
+  private readonly frame: (cb: () => void) => unknown;
   side = $state<Side>('b');
   playing = $state(false);
   loading = $state(false);
   /** Seconds into the audible take. */
   position = $state(0);
-  private players = new Map<number, Promise<TonePlayer>>();
-  private current: { player: TonePlayer; takeId: number; startedAt: number; offset: number } | null = null;
-  private raf = 0;
+  private playingTakeId: number | null = null;
   private runToken = 0;
+  private ticking = false;
   private disposed = false;
 
-  constructor(decks: () => Decks, resolveUrl: (url: string) => string) {
+  constructor(decks: () => Decks, resolveUrl: (url: string) => string, shared: SharedOutput, frame?: (cb: () => void) => unknown) {
     this.decks = decks;
     this.resolveUrl = resolveUrl;
+    this.shared = shared;
+    this.frame = frame ?? ((cb) => requestAnimationFrame(cb));
   }
 
   get a(): Take | null {
@@ -83,101 +55,67 @@ export class PlaybackController {
     return this.audible?.media.durationSec ?? 0;
   }
 
-  private player(take: Take): Promise<TonePlayer> {
-    let p = this.players.get(take.id);
-    if (!p) {
-      p = loadTone().then(async ({ Player }) => {
-        const player = new Player({ fadeIn: SWITCH_FADE_SEC, fadeOut: SWITCH_FADE_SEC }).toDestination();
-        try {
-          await player.load(this.resolveUrl(take.media.url));
-        } catch (e) {
-          player.dispose();
-          throw new ClientError('E_MEDIA_MISSING', `Could not load the audio of “${take.name}” for playback: ${e instanceof Error ? e.message : String(e)}.`);
-        }
-        return player;
-      });
-      p.catch(() => this.players.delete(take.id));
-      this.players.set(take.id, p);
-    }
-    return p;
-  }
-
-  private now(): number {
-    return this.current ? this.current.player.context.currentTime : 0;
-  }
-
   private livePosition(): number {
-    const c = this.current;
-    if (!c) return this.position;
-    return c.offset + (this.now() - c.startedAt);
+    return this.playing ? (this.shared.output.position() ?? this.position) : this.position;
   }
 
-  private startTake(player: TonePlayer, takeId: number, offset: number): void {
-    const ctx = player.context;
-    const at = ctx.currentTime;
-    player.start(at, offset);
-    this.current = { player, takeId, startedAt: at, offset };
-    this.position = offset;
-    this.playing = true;
-    this.tick();
-  }
-
-  private stopCurrent(): void {
-    const c = this.current;
-    this.current = null;
-    if (c && c.player.state === 'started') c.player.stop();
-    if (this.raf) cancelAnimationFrame(this.raf);
-    this.raf = 0;
-  }
-
-  private tick = (): void => {
-    if (this.raf) cancelAnimationFrame(this.raf);
-    this.raf = requestAnimationFrame(() => {
-      this.raf = 0;
-      if (!this.current) return;
-      const pos = this.livePosition();
-      if (pos >= this.duration) {
-        this.stopCurrent();
-        this.playing = false;
-        this.position = 0;
-        return;
-      }
-      this.position = pos;
-      this.tick();
-    });
-  };
-
-  /** Plays from the current position (both decks are loaded first so A/B switches instantly). */
-  async play(): Promise<void> {
+  private async startTake(take: Take, from: number): Promise<void> {
     const token = ++this.runToken;
-    const take = this.audible;
-    if (!take || this.disposed) return;
+    const out = this.shared.claim(this);
     this.loading = true;
     try {
-      await loadTone();
-      await resumeAudio();
-      const { a, b } = this.decks();
-      const wanted = [a, b].filter((t): t is Take => !!t);
-      const loaded = await Promise.all(wanted.map((t) => this.player(t)));
+      const program = {
+        segments: [{ key: `take-${take.id}`, bus: 'audition', url: this.resolveUrl(take.media.url), start: 0, offset: 0, duration: take.media.durationSec, gain: 1 }],
+        buses: { audition: 1 },
+      };
+      await out.play(program, from, null);
       if (token !== this.runToken || this.disposed) return;
-      const audible = this.audible;
-      const idx = audible ? wanted.findIndex((t) => t.id === audible.id) : -1;
-      const player = loaded[idx];
-      if (!audible || !player) return;
-      this.stopCurrent();
-      const from = this.position < audible.media.durationSec ? this.position : 0;
-      this.startTake(player, audible.id, from);
+      this.playingTakeId = take.id;
+      this.position = from;
+      this.playing = true;
+      this.tick();
     } finally {
       if (token === this.runToken) this.loading = false;
     }
   }
 
+  private tick(): void {
+    if (this.ticking) return;
+    this.ticking = true;
+    const step = () => {
+      if (!this.playing) {
+        this.ticking = false;
+        return;
+      }
+      this.position = Math.min(this.livePosition(), this.duration);
+      this.frame(step);
+    };
+    this.frame(step);
+  }
+
+  outputStopped(reason: 'taken' | 'ended'): void {
+    this.runToken++;
+    this.playing = false;
+    this.loading = false;
+    this.playingTakeId = null;
+    if (reason === 'ended') this.position = 0;
+  }
+
+  /** Plays from the current position. */
+  async play(): Promise<void> {
+    const take = this.audible;
+    if (!take || this.disposed) return;
+    const from = this.position < take.media.durationSec ? this.position : 0;
+    await this.startTake(take, from);
+  }
+
   pause(): void {
     this.runToken++;
     this.loading = false;
-    if (this.current) this.position = Math.min(this.livePosition(), this.duration);
-    this.stopCurrent();
+    if (this.playing) this.position = Math.min(this.livePosition(), this.duration);
+    this.shared.release(this);
     this.playing = false;
+    this.playingTakeId = null;
   }
 
   /** Stops and rewinds (used when the clip or its takes change). */
@@ -202,52 +140,33 @@ export class PlaybackController {
   /** Moves the playhead (seconds into the audible take); keeps playing when playing. */
   async seek(sec: number): Promise<void> {
     const to = Math.max(0, Math.min(sec, this.duration));
-    const c = this.current;
-    if (!c) {
-      this.position = to;
-      return;
-    }
-    this.runToken++;
-    this.stopCurrent();
-    this.startTake(c.player, c.takeId, to);
+    this.position = to;
+    const take = this.audible;
+    if (this.playing && take) await this.startTake(take, to);
   }
 
   /** Switches A/B, keeping the relative position in the take. */
   async toggleAB(): Promise<void> {
     if (!this.canCompare) return;
     const from = this.audible;
-    const pos = this.current ? this.livePosition() : this.position;
-    const wasPlaying = this.playing;
+    const pos = this.livePosition();
+    const wasPlaying = this.playing || this.loading;
     this.side = this.side === 'a' ? 'b' : 'a';
     const to = this.audible;
     if (!from || !to) return;
     const mapped = from.media.durationSec > 0 ? (pos / from.media.durationSec) * to.media.durationSec : 0;
     this.position = Math.max(0, Math.min(mapped, to.media.durationSec));
-    if (!wasPlaying) return;
-    const token = ++this.runToken;
-    const next = await this.player(to);
-    if (token !== this.runToken || this.disposed) return;
-    const exact = this.current ? (this.livePosition() / from.media.durationSec) * to.media.durationSec : this.position;
-    this.stopCurrent();
-    this.startTake(next, to.id, Math.max(0, Math.min(exact, to.media.durationSec)));
+    if (wasPlaying) await this.startTake(to, this.position);
   }
 
-  /** Forgets decoded takes that are no longer on a deck (called when the clip's takes change). */
+  /** Stops playing a take that is no longer on a deck (called when the clip's takes change). */
   prune(): void {
     const { a, b } = this.decks();
-    const keep = new Set([a?.id, b?.id]);
-    if (this.current && !keep.has(this.current.takeId)) this.stop();
-    for (const [id, p] of this.players) {
-      if (keep.has(id)) continue;
-      this.players.delete(id);
-      void p.then((player) => player.dispose()).catch(() => {});
-    }
+    if (this.playingTakeId !== null && this.playingTakeId !== a?.id && this.playingTakeId !== b?.id) this.stop();
   }
 
   dispose(): void {
     this.disposed = true;
     this.stop();
-    for (const p of this.players.values()) void p.then((player) => player.dispose()).catch(() => {});
-    this.players.clear();
   }
 }

@@ -6,6 +6,7 @@ import type { ProjectInfo, RecentProject } from '../../src-main/contract';
 import type { Client } from './client';
 import { Disposables, Signal } from './disposables';
 import type { ErrorsController } from './errors.svelte';
+import { t } from './i18n.svelte';
 
 // A project's own rate is always known once one is open; this only sizes an empty view.
 const DEFAULT_SAMPLE_RATE = 48_000;
@@ -34,7 +35,7 @@ export class ProjectController {
           this.current = project;
           return;
         }
-        void errors.guard('Load the project', () => this.load(project));
+        void errors.guard(t('ctx.loadProject'), () => this.load(project));
       }),
     );
   }
@@ -56,7 +57,7 @@ export class ProjectController {
   }
 
   async create(dir: string, name?: string): Promise<void> {
-    await this.whileBusy('Create the project', async () => {
+    await this.whileBusy(t('ctx.createProject'), async () => {
       const params: { dir: string; name?: string } = { dir: dir.trim() };
       if (name?.trim()) params.name = name.trim();
       await this.load(await this.client.call('project.create', params));
@@ -64,15 +65,22 @@ export class ProjectController {
   }
 
   async open(dir: string): Promise<void> {
-    await this.whileBusy('Open the project', async () => {
+    await this.whileBusy(t('ctx.openProject'), async () => {
       await this.load(await this.client.call('project.open', { dir: dir.trim() }));
     });
   }
 
   async close(): Promise<void> {
-    await this.whileBusy('Close the project', async () => {
+    await this.whileBusy(t('ctx.closeProject'), async () => {
       await this.client.call('project.close', {});
       await this.load(null);
+    });
+  }
+
+  /** Forgets a project in the recent list (its folder stays as it is). */
+  async removeRecent(dir: string): Promise<void> {
+    await this.errors.guard(t('ctx.removeRecent'), async () => {
+      this.recent = await this.client.call('project.removeRecent', { dir });
     });
   }
 

@@ -6,6 +6,7 @@ import type { Client } from './client';
 import { coalesce, Disposables } from './disposables';
 import type { ErrorsController } from './errors.svelte';
 import { flattenTakes, rootOf, type TakeRow } from './takes-tree';
+import { t } from './i18n.svelte';
 
 export class TakesController {
   private readonly client: Client;
@@ -23,7 +24,7 @@ export class TakesController {
     this.errors = errors;
     this.owner.add(
       client.on('takes.changed', ({ clipId }) => {
-        if (clipId === this.clipId) void errors.guard('Refresh the takes', this.refresh);
+        if (clipId === this.clipId) void errors.guard(t('ctx.refreshTakes'), this.refresh);
       }),
     );
   }
@@ -65,7 +66,7 @@ export class TakesController {
   }
 
   async star(take: Take): Promise<void> {
-    await this.errors.guard('Star the take', async () => {
+    await this.errors.guard(t('ctx.starTake'), async () => {
       this.replace(await this.client.call('takes.star', { takeId: take.id, starred: !take.starred }));
     });
   }
@@ -82,7 +83,7 @@ export class TakesController {
     this.renamingId = null;
     const trimmed = name.trim();
     if (!trimmed || trimmed === take.name) return;
-    await this.errors.guard('Rename the take', async () => {
+    await this.errors.guard(t('ctx.renameTake'), async () => {
       this.replace(await this.client.call('takes.rename', { takeId: take.id, name: trimmed }));
     });
   }

@@ -5,6 +5,7 @@ import type { EventMessage } from '../../src-main/contract';
 import type { ImportSource } from '../../src-main/contract/methods';
 import type { RetakeBridge } from './bridge';
 import { ClientError, toClientError, type ConnectionState, type Transport } from './client';
+import { t } from './i18n.svelte';
 
 export class ElectronTransport implements Transport {
   readonly kind = 'electron' as const;
@@ -41,7 +42,7 @@ export class ElectronTransport implements Transport {
   async importSource(file: File): Promise<ImportSource> {
     const path = this.bridge.pathForFile(file);
     if (!path) {
-      throw new ClientError('E_FILE_NOT_FOUND', `${file.name} has no path on disk; save it to a folder and import it from there.`);
+      throw new ClientError('E_FILE_NOT_FOUND', t('error.noPath', { name: file.name }));
     }
     return { kind: 'path', path };
   }

@@ -1,9 +1,10 @@
 // Web-shell transport: JSON frames over one WebSocket (`/ws?token=`), reconnected with backoff, and file uploads by
-// `POST /upload`. The per-run token is read from the address once, kept in memory and removed from the address bar.
+// `POST /upload` (with progress). The per-run token is read from the address once, kept in memory and removed from the address bar.
 
 import type { EventMessage } from '../../src-main/contract';
 import type { ImportSource } from '../../src-main/contract/methods';
-import { ClientError, toClientError, type ConnectionState, type Transport } from './client';
+import { ClientError, toClientError, type ConnectionState, type Transport, type UploadOptions } from './client';
+import { t } from './i18n.svelte';
 
 // Reconnect delays: quick first retry (a restarting shell is back within a second), capped so a dead server is
 // polled gently.
@@ -92,7 +93,7 @@ export class WebTransport implements Transport {
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.ws = null;
-      this.failPending('The connection to Retake was lost; the request may not have completed. Try again once reconnected.');
+      this.failPending(t('error.connectionLost'));
       if (this.disposed) return;
       this.setState('closed');
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.attempt);
@@ -135,7 +136,7 @@ export class WebTransport implements Transport {
   }
 
   call(method: string, params: unknown): Promise<unknown> {
-    if (this.disposed) return Promise.reject(new ClientError('E_IO', 'The app is shutting down.'));
+    if (this.disposed) return Promise.reject(new ClientError('E_IO', t('error.shuttingDown')));
     const id = this.nextId++;
     const frame = JSON.stringify({ id, method, params: params ?? {} });
     return new Promise((resolve, reject) => {
@@ -159,33 +160,57 @@ export class WebTransport implements Transport {
     };
   }
 
-  async importSource(file: File): Promise<ImportSource> {
-    let res: Response;
-    try {
-      res = await fetch(this.withToken('/upload'), {
-        method: 'POST',
-        body: file,
-        headers: {
-          'Content-Type': 'application/octet-stream',
-          'X-File-Name': encodeURIComponent(file.name || 'audio'),
-        },
-      });
-    } catch (e) {
-      throw new ClientError('E_IO', `Could not upload ${file.name}: ${e instanceof Error ? e.message : String(e)}.`);
-    }
-    let body: unknown = null;
-    try {
-      body = await res.json();
-    } catch {
-      // handled below: a reply without JSON is reported by status
-    }
-    const b = (body ?? {}) as { uploadId?: unknown; error?: unknown };
-    if (!res.ok || typeof b.uploadId !== 'string') {
-      if (b.error) throw toClientError(b.error);
-      const code = res.status === 401 || res.status === 403 ? 'E_AUTH' : 'E_IO';
-      throw new ClientError(code, `Uploading ${file.name} failed (HTTP ${res.status}).`);
-    }
-    return { kind: 'upload', uploadId: b.uploadId };
+  /** Uploads by XMLHttpRequest, whose upload progress fetch does not report (the import's progress bar shows it). */
+  importSource(file: File, opts: UploadOptions = {}): Promise<ImportSource> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', this.withToken('/upload'));
+      xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+      xhr.setRequestHeader('X-File-Name', encodeURIComponent(file.name || 'audio'));
+      xhr.responseType = 'text';
+      if (opts.onProgress) {
+        const report = opts.onProgress;
+        xhr.upload.onprogress = (e) => {
+          if (e.lengthComputable && e.total > 0) report(e.loaded / e.total);
+        };
+      }
+      const onAbort = () => xhr.abort();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => opts.signal?.removeEventListener('abort', onAbort);
+      xhr.onabort = () => {
+        done();
+        reject(new ClientError('E_CANCELLED', t('error.uploadCancelled', { name: file.name })));
+      };
+      xhr.onerror = () => {
+        done();
+        reject(new ClientError('E_IO', t('error.uploadFailed', { name: file.name, reason: t('error.network') })));
+      };
+      xhr.onload = () => {
+        done();
+        let body: unknown = null;
+        try {
+          body = JSON.parse(String(xhr.responseText));
+        } catch {
+          // handled below: a reply without JSON is reported by status
+        }
+        const b = (body ?? {}) as { uploadId?: unknown; error?: unknown };
+        if (xhr.status >= 200 && xhr.status < 300 && typeof b.uploadId === 'string') {
+          resolve({ kind: 'upload', uploadId: b.uploadId });
+          return;
+        }
+        if (b.error) {
+          reject(toClientError(b.error));
+          return;
+        }
+        const code = xhr.status === 401 || xhr.status === 403 ? 'E_AUTH' : 'E_IO';
+        reject(new ClientError(code, t('error.uploadHttp', { name: file.name, status: xhr.status })));
+      };
+      if (opts.signal?.aborted) {
+        xhr.abort();
+        return;
+      }
+      xhr.send(file);
+    });
   }
 
   resolveUrl(url: string): string {
@@ -201,7 +226,7 @@ export class WebTransport implements Transport {
     const ws = this.ws;
     this.ws = null;
     ws?.close();
-    this.failPending('The app is shutting down.');
+    this.failPending(t('error.shuttingDown'));
     this.eventListeners.clear();
     this.connListeners.clear();
   }

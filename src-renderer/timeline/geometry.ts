@@ -1,7 +1,8 @@
 // Timeline maths with no state and no DOM: positions are integer-valued sample counts at the project rate, zoom is
-// samples per pixel, pixels are measured from the start of the lanes' content (x = 0 is sample 0). Conversion,
-// zooming around an anchor, clamping scroll, snapping and the geometry of a clip being moved or trimmed all live
-// here so the TimelineController only holds state and the maths is unit-tested on its own.
+// samples per pixel. The lanes draw relative to the view (x = 0 is the sample at the left edge, `scroll`), so an hour
+// at sample zoom never needs a billion-pixel element. Conversion, zooming around an anchor or onto a span, clamping
+// scroll, snapping, and the geometry of clips being moved (one or a group, across tracks), trimmed or caught by a
+// marquee all live here so the TimelineController only holds state and the maths is unit-tested on its own.
 
 import { fitPxPerSec } from './scale';
 
@@ -170,16 +171,98 @@ export function dragPlacement(clip: ClipPlacement, mode: DragMode, to: number, t
   }
 }
 
-/** Pixel geometry of a clip on its lane: the box, and its whole take's waveform behind the box. */
+/** Pixel geometry of a clip on its lane (left from the view's left edge at `scroll`): the box, and its whole take. */
 export function clipBox(
   clip: Pick<ClipPlacement, 'start' | 'inPoint' | 'outPoint' | 'takeLength'>,
   samplesPerPixel: number,
   minWidthPx: number,
+  scroll = 0,
 ): { left: number; width: number; innerLeft: number; innerWidth: number } {
   return {
-    left: clip.start / samplesPerPixel,
+    left: (clip.start - scroll) / samplesPerPixel,
     width: Math.max(minWidthPx, (clip.outPoint - clip.inPoint) / samplesPerPixel),
     innerLeft: -clip.inPoint / samplesPerPixel,
     innerWidth: clip.takeLength / samplesPerPixel,
   };
+}
+
+/** Where a view at `scroll` draws a sample (pixels from its left edge). */
+export function viewX(sample: number, view: View): number {
+  return (sample - view.scroll) / view.samplesPerPixel;
+}
+
+/** The sample under a pixel of a view (never before 0). */
+export function sampleAtX(x: number, view: View): number {
+  return Math.max(0, view.scroll + x * view.samplesPerPixel);
+}
+
+/**
+ * The view that shows `span` across `viewPx` with `marginPx` of room on each side, within the zoom limits (a span
+ * too short for the deepest zoom is centred).
+ */
+export function viewForSpan(span: SampleRange, viewPx: number, marginPx: number, limits: { min: number; max: number }): View {
+  const room = Math.max(1, viewPx - 2 * marginPx);
+  const spp = clamp((span.end - span.start) / room, limits.min, limits.max);
+  const centre = (span.start + span.end) / 2;
+  return { samplesPerPixel: spp, scroll: Math.max(0, centre - (viewPx / 2) * spp) };
+}
+
+/** The samples a clip covers on the timeline. */
+export function clipSpan(c: Pick<ClipPlacement, 'start' | 'inPoint' | 'outPoint'>): SampleRange {
+  return { start: c.start, end: c.start + (c.outPoint - c.inPoint) };
+}
+
+/** The span of several clips (null for none). */
+export function spanOf(clips: readonly Pick<ClipPlacement, 'start' | 'inPoint' | 'outPoint'>[]): SampleRange | null {
+  if (clips.length === 0) return null;
+  let start = Infinity;
+  let end = -Infinity;
+  for (const c of clips) {
+    start = Math.min(start, c.start);
+    end = Math.max(end, c.start + (c.outPoint - c.inPoint));
+  }
+  return { start, end };
+}
+
+/**
+ * A group of clips moved together by `delta` samples and `trackShift` tracks (in `trackOrder`, top first): the
+ * group keeps its shape, so the delta stops where its earliest clip reaches 0 and the shift where a clip would leave
+ * the first or last track. Results are whole samples.
+ */
+export function moveGroup(
+  clips: readonly ClipPlacement[],
+  delta: number,
+  trackShift: number,
+  trackOrder: readonly number[],
+): ClipPlacement[] {
+  if (clips.length === 0) return [];
+  const earliest = Math.min(...clips.map((c) => c.start));
+  const d = Math.max(Math.round(delta), -earliest);
+  const indices = clips.map((c) => trackOrder.indexOf(c.trackId));
+  const known = indices.filter((i) => i >= 0);
+  const lo = known.length ? -Math.min(...known) : 0;
+  const hi = known.length ? trackOrder.length - 1 - Math.max(...known) : 0;
+  const shift = clamp(Math.round(trackShift), lo, Math.max(lo, hi));
+  return clips.map((c, k) => {
+    const i = indices[k]!;
+    const trackId = i >= 0 ? trackOrder[i + shift]! : c.trackId;
+    return { ...c, trackId, start: c.start + d };
+  });
+}
+
+/** A rectangle on the lanes: a time span and the tracks it covers (indices in track order, inclusive). */
+export interface Marquee {
+  span: SampleRange;
+  firstTrack: number;
+  lastTrack: number;
+}
+
+/** The clips a marquee touches (any overlap in time, on a track it covers). */
+export function clipsInMarquee<C extends ClipPlacement & { id: number }>(clips: readonly C[], m: Marquee, trackOrder: readonly number[]): C[] {
+  return clips.filter((c) => {
+    const i = trackOrder.indexOf(c.trackId);
+    if (i < m.firstTrack || i > m.lastTrack) return false;
+    const s = clipSpan(c);
+    return s.end > m.span.start && s.start < m.span.end;
+  });
 }

@@ -42,14 +42,17 @@ export interface WebShellProcess {
   close(): Promise<void>;
 }
 
-/** Starts `node dist/web.mjs --project <tmp> --no-open --port 0` and resolves with the URL it prints. */
-export async function startWebShell(): Promise<WebShellProcess> {
+/**
+ * Starts `node dist/web.mjs --project <tmp> --no-open --port 0` and resolves with the URL it prints; `env` adds to its
+ * environment (e.g. RETAKE_EDITX_PACK), which its engine hosts inherit.
+ */
+export async function startWebShell(opts: { env?: Record<string, string> } = {}): Promise<WebShellProcess> {
   const entry = webShellEntry();
   const home = mkdtempSync(path.join(os.tmpdir(), 'retake-e2e-'));
   const project = path.join(home, 'project');
   const child: ChildProcess = spawn(process.execPath, [entry, '--project', project, '--no-open', '--port', '0'], {
     cwd: repoRoot,
-    env: { ...process.env, RETAKE_HOME: home },
+    env: { ...process.env, RETAKE_HOME: home, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

@@ -39,10 +39,13 @@ export interface TestStudio {
   close(): Promise<void>;
 }
 
-export function makeStudio(home: string, opts: { analyze?: boolean; cancelGraceMs?: number; userHome?: string } = {}): TestStudio {
+export function makeStudio(
+  home: string,
+  opts: { analyze?: boolean; cancelGraceMs?: number; userHome?: string; env?: Record<string, string> } = {},
+): TestStudio {
   const restarts: string[] = [];
   let studio: Studio | null = null;
-  const env = { ...process.env, RETAKE_TEST_ENGINES: '1', RETAKE_HOME: home };
+  const env = { ...process.env, RETAKE_TEST_ENGINES: '1', RETAKE_HOME: home, ...opts.env };
   const hosts = new HostRouter((role) => forkSpawner(hostEntry(), env, [hostRoleArg(role)]), {
     cancelGraceMs: opts.cancelGraceMs ?? 1000,
     onRestart: (why) => {

@@ -6,9 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
-if ! "$PY" -c "import torch, onnx, sentencepiece, numpy" 2>/dev/null; then
-  echo "tools/export: $PY cannot import torch, onnx, sentencepiece and numpy." >&2
-  echo "Install the Debian packages: sudo apt-get install python3-torch python3-onnx python3-sentencepiece python3-numpy" >&2
+if ! "$PY" -c "import torch, torchaudio, onnx, sentencepiece, numpy, yaml" 2>/dev/null; then
+  echo "tools/export: $PY cannot import torch, torchaudio, onnx, sentencepiece, numpy and yaml." >&2
+  echo "Install the Debian packages: sudo apt-get install python3-torch python3-torchaudio python3-onnx python3-sentencepiece python3-numpy python3-yaml" >&2
   exit 1
 fi
 export PYTHONDONTWRITEBYTECODE=1

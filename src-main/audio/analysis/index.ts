@@ -3,7 +3,7 @@
 
 import { RetakeError } from '../../contract/errors';
 import type { AudioData } from '../types';
-import { allFiniteSteps, frameCount, toMonoSteps } from '../types';
+import { frameCount, toMonoSteps } from '../types';
 import { runSteps, type Steps } from '../steps';
 import { summarizeF0, trackF0Steps } from './f0';
 import { measureLoudnessSteps } from './loudness';
@@ -13,6 +13,7 @@ import { estimateSpeakingRateSteps } from './rate';
 import type { VadOptions } from './vad';
 import { VAD_SAMPLE_RATE, detectSpeech } from './vad';
 import { resampleChannelSteps } from '../resample';
+import { checkAudioLimits, describeLevel, firstBadSampleSteps, RANGE_SENTENCE } from '../limits';
 
 export type { Segment } from './common';
 export { percentile, percentiles } from './common';
@@ -56,13 +57,8 @@ function roundOrNull(v: number | null, digits: number): number | null {
 }
 
 function* validate(audio: AudioData): Steps<void> {
-  const sr = audio.sampleRate;
-  if (!Number.isSafeInteger(sr) || sr <= 0 || audio.channels.length === 0) {
-    throw new RetakeError(
-      'E_UNSUPPORTED_AUDIO',
-      `Cannot analyse audio at ${sr} Hz with ${audio.channels.length} channel(s): use a positive whole number of hertz and at least one channel.`,
-    );
-  }
+  // The rate bounds every stage's work by the real sample count (16 kHz for VAD and F0 is at most 4× the input).
+  checkAudioLimits(audio, 'analyse');
   const n = frameCount(audio);
   if (n === 0) throw new RetakeError('E_EMPTY_AUDIO', 'Cannot analyse an empty take: it has no samples.');
   for (const ch of audio.channels) {
@@ -70,11 +66,13 @@ function* validate(audio: AudioData): Steps<void> {
       throw new RetakeError('E_VALIDATION', 'Cannot analyse audio whose channels have different lengths.');
     }
   }
-  const bad = yield* allFiniteSteps(audio);
+  const bad = yield* firstBadSampleSteps(audio);
   if (bad) {
     throw new RetakeError(
       'E_INVALID_SAMPLES',
-      `Cannot analyse this take: sample ${bad.index} is not a finite number. Re-render or re-import it.`,
+      bad.kind === 'nonfinite'
+        ? `Cannot analyse this take: sample ${bad.index} is not a finite number. Re-render or re-import it.`
+        : `Cannot analyse this take: sample ${bad.index} is at ${describeLevel(bad.value)}; ${RANGE_SENTENCE}. Re-render or re-import it.`,
     );
   }
 }

@@ -484,3 +484,82 @@ export function frameEnergyPercentiles(audio: AudioData, ps: readonly number[]):
   }
   return percentiles(db, ps);
 }
+
+/**
+ * BS.1770-4 integrated loudness (and loudness range) of a signal that arrives in blocks: the same K-weighting, 100 ms
+ * steps and gating as integratedLoudness, with the filter state and a step's partial sum carried across blocks, so the
+ * result is identical to measuring the whole signal at once (the sums run in the same order). For renders too long
+ * to hold in memory.
+ */
+export class LoudnessMeter {
+  private readonly filters: { shelf: Biquad; highpass: Biquad };
+  private readonly weights: number[];
+  private readonly states: Float64Array[];
+  /** Per channel: the current step's sum so far and the whole-signal sum of completed steps. */
+  private readonly partial: Float64Array;
+  private readonly all: Float64Array;
+  private readonly stepSums: number[] = [];
+  private readonly bounds: number[] = [0];
+  private readonly stepLen: number;
+  private n = 0;
+
+  constructor(
+    readonly sampleRate: number,
+    readonly channels: number,
+  ) {
+    this.filters = kWeightingFilters(sampleRate);
+    this.weights = channelWeights(channels);
+    this.states = Array.from({ length: channels }, () => new Float64Array(6));
+    this.partial = new Float64Array(channels);
+    this.all = new Float64Array(channels);
+    this.stepLen = STEP_SEC * sampleRate;
+  }
+
+  /** Adds the next block (one array per channel, equal lengths). */
+  push(block: readonly Float32Array[]): void {
+    const len = block[0]?.length ?? 0;
+    let pos = 0;
+    while (pos < len) {
+      const k = this.bounds.length - 1;
+      const stepEnd = Math.round((k + 1) * this.stepLen);
+      const take = Math.min(len - pos, stepEnd - (this.n + pos));
+      for (let c = 0; c < this.channels; c++) {
+        if (this.weights[c] === 0) continue;
+        this.partial[c] = kWeightedEnergy(block[c]!, this.filters.shelf, this.filters.highpass, this.states[c]!, pos, pos + take, this.partial[c]!);
+      }
+      pos += take;
+      if (this.n + pos === stepEnd) {
+        let sum = 0;
+        for (let c = 0; c < this.channels; c++) {
+          if (this.weights[c] === 0) continue;
+          sum += this.weights[c]! * this.partial[c]!;
+          this.all[c]! += this.partial[c]!;
+          this.partial[c] = 0;
+        }
+        this.stepSums.push(sum);
+        this.bounds.push(stepEnd);
+      }
+    }
+    this.n += len;
+  }
+
+  private energies(): StepEnergies {
+    let total = 0;
+    for (let c = 0; c < this.channels; c++) {
+      if (this.weights[c] === 0) continue;
+      total += this.weights[c]! * (this.all[c]! + this.partial[c]!);
+    }
+    return { stepSums: Float64Array.from(this.stepSums), bounds: this.bounds.slice(), total, n: this.n };
+  }
+
+  /** Integrated loudness of everything pushed so far (null: silence, or a rate too low for K-weighting). */
+  integrated(): number | null {
+    if (!kWeightingSupported(this.sampleRate)) return null;
+    return integratedFrom(this.energies());
+  }
+
+  loudnessRange(): number | null {
+    if (!kWeightingSupported(this.sampleRate)) return null;
+    return rangeFrom(this.energies(), this.sampleRate);
+  }
+}

@@ -5,7 +5,7 @@
 
 import { fork } from 'node:child_process';
 import { RetakeError, fromErrorPayload } from '../../contract/errors';
-import type { CallArgs, HostCallType, HostMessage, HostRequest, HostResults, IterationReport } from './protocol';
+import type { CallArgs, HostCallType, HostMessage, HostRequest, HostResults, IterationReport, PeaksReport } from './protocol';
 
 /** One running host process, whatever started it (child_process.fork, Electron's utilityProcess). */
 export interface HostChannel {
@@ -28,6 +28,8 @@ export interface CallOptions<T extends HostCallType = HostCallType> {
    * before the call resolves; if it rejects, the call rejects with that error once the host has answered.
    */
   onIteration?: T extends 'edit' ? (report: IterationReport) => void | Promise<void> : never;
+  /** The waveform of a file an inspect given `streamPeaks` decodes, piece by piece, before the call resolves. */
+  onPeaks?: T extends 'inspect' ? (report: PeaksReport) => void : never;
 }
 
 /** What the studio calls: one engine host, or the router over the audio and model hosts. */
@@ -68,6 +70,7 @@ interface Pending {
   reject: (e: unknown) => void;
   onProgress?: (value: number, stage: string | null) => void;
   onIteration?: (report: IterationReport) => void | Promise<void>;
+  onPeaks?: (report: PeaksReport) => void;
   /** What onIteration returned, settled before the call ends. */
   iterations: Promise<unknown>[];
   cancelTimer?: NodeJS.Timeout;
@@ -146,6 +149,16 @@ export class EngineHost implements HostCaller {
       p.onProgress?.(msg.value, msg.stage);
       return;
     }
+    if (msg.type === 'peaks') {
+      const { type: _type, callId: _id, ...report } = msg;
+      try {
+        p.onPeaks?.(report);
+      } catch (e) {
+        // A waveform preview that cannot be shown must not fail the import (nor escape into the message handler).
+        console.error('Engine host: a waveform update was not delivered:', e);
+      }
+      return;
+    }
     if (msg.type === 'iteration') {
       if (p.onIteration) {
         const { index, output, peaksOut, result } = msg;
@@ -214,6 +227,7 @@ export class EngineHost implements HostCaller {
         iterations: [],
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
         ...(opts.onIteration ? { onIteration: opts.onIteration as (r: IterationReport) => void | Promise<void> } : {}),
+        ...(opts.onPeaks ? { onPeaks: opts.onPeaks as (r: PeaksReport) => void } : {}),
       });
     });
     const onAbort = () => this.cancel(callId);

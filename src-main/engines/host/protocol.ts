@@ -1,13 +1,15 @@
 // The job protocol between the studio core and the engine host processes: a tagged union in each direction, every
 // call carrying a callId, and one table (`HostArgs` → `HostResults`) that types both the client's `call` and the
-// worker's handlers. Audio never travels in messages: requests name files (inside the project's media store), and
-// results describe the files the host wrote. Two roles run the same entry: the *audio* host (decode, peaks,
+// worker's handlers. Audio never travels in messages: requests name files (inside the project's media store, or the
+// user's file an import reads and copies into it), and results describe the files the host wrote; an import's
+// waveform travels as small batches of peaks while it is decoded. Two roles run the same entry: the *audio* host (decode, peaks,
 // analysis, export, the built-in engine) and the *model* host (neural engines), so a stuck model run can be killed
 // without failing an import or an export beside it.
 
 import type { CatalogueEntry, ExecutionProvider, ModelPack, ProvidersInfo } from '../../contract/entities';
 import type { ErrorPayload } from '../../contract/errors';
-import type { EditRequest, EngineCapabilities, HostRole } from '../types';
+import type { RenderRequest, RenderResult } from '../../audio/render';
+import type { EditRequest, EngineCapabilities, HostRole, RegionEdit, RegionReport } from '../types';
 
 export type { HostRole };
 export const HOST_ROLES: readonly HostRole[] = ['audio', 'model'];
@@ -54,8 +56,10 @@ export type EditArgs = {
   engine: string;
   request: EditRequest;
   input: string;
-  /** Frames of the input to edit, [start, end); the whole file when absent. */
+  /** Legacy form: frames of the input to edit, [start, end), returned alone; the whole file when absent. */
   range?: { start: number; end: number };
+  /** Region form: the output is the whole input with the region (widened, windowed, spliced) changed. */
+  region?: RegionEdit;
   analyze: boolean;
 } & EditOutputs;
 
@@ -65,8 +69,20 @@ export type PackSource = { kind: 'folder'; path: string } | { kind: 'download'; 
 /** Arguments of each call. */
 export interface HostArgs {
   engines: Record<never, never>;
-  /** Decode a file: validate it, write its peaks cache, and optionally measure it. */
-  inspect: { input: string; name?: string; peaksOut: string | null; analyze: boolean };
+  /**
+   * Decode a file: validate it, write its peaks cache, and optionally measure it (after its waveform is out; a long
+   * file is measured on its first IMPORT_ANALYSIS_MAX_SEC seconds). The file is read once, in blocks.
+   */
+  inspect: {
+    input: string;
+    name?: string;
+    peaksOut: string | null;
+    analyze: boolean;
+    /** A new file (a temp path of the media store) that receives every byte of `input` as it is read. */
+    copyTo?: string;
+    /** Send the waveform as it is decoded (`peaks` messages): an overview first where the format allows, then exact. */
+    streamPeaks?: boolean;
+  };
   edit: EditArgs;
   export: {
     input: string;
@@ -84,6 +100,8 @@ export interface HostArgs {
   packRemove: { home: string; name: string };
   /** Model host: the execution providers of this machine and what the sessions opened so far chose. */
   providers: { setting: ExecutionProvider };
+  /** Render an export (a mix of media ranges) to a file, optionally loudness-normalised, with its metadata. */
+  render: RenderRequest;
 }
 
 export interface InspectResult extends AudioFacts {
@@ -97,6 +115,8 @@ export interface EditResult extends AudioFacts {
   engineVersion: string;
   metrics: Record<string, unknown> | null;
   info: Record<string, unknown>;
+  /** Region edits: what changed where, in frames of this output and of its input. */
+  region?: RegionReport;
 }
 
 export interface ExportResult {
@@ -120,6 +140,7 @@ export interface HostResults {
   packVerify: ModelPack;
   packRemove: { removed: string };
   providers: Omit<ProvidersInfo, 'gpuSetup'>;
+  render: RenderResult;
 }
 
 export type HostCallType = keyof HostArgs;
@@ -146,9 +167,27 @@ export interface IterationReport {
   result: EditResult;
 }
 
+/**
+ * A piece of the waveform of a file an `inspect` is decoding. Pairs are [min, max, …] over all channels in units of
+ * 1/32767 (the peaks cache's), for buckets `start`.. of `bucketFrames` frames; a power-of-two multiple of the cache's
+ * samples per peak, so the levels nest. The `final` one is sent after the peaks cache is written.
+ */
+export interface PeaksReport {
+  sampleRate: number;
+  /** Frames of the whole file. */
+  frames: number;
+  bucketFrames: number;
+  start: number;
+  pairs: Int16Array;
+  /** Sampled across the file, not exact extremes (exact pairs follow). */
+  overview: boolean;
+  final: boolean;
+}
+
 export type HostMessage =
   | { type: 'ready'; pid: number; role: HostRole | null }
   | { type: 'progress'; callId: number; value: number; stage: string | null }
+  | ({ type: 'peaks'; callId: number } & PeaksReport)
   | ({ type: 'iteration'; callId: number } & IterationReport)
   | { type: 'result'; callId: number; result: HostResults[HostCallType] }
   | { type: 'error'; callId: number; error: ErrorPayload };

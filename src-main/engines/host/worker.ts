@@ -5,14 +5,16 @@
 
 import { promises as fsp } from 'node:fs';
 import { RetakeError, toErrorPayload } from '../../contract/errors';
-import { decodeAudio, decodeFile, detectAudioFormat, readAudioFile, type AudioFormat } from '../../audio/decode';
+import { decodeFile, type AudioFormat } from '../../audio/decode';
+import { decodeFileStreaming, type PeaksUpdate } from '../../audio/decode-stream';
 import { encodeWav } from '../../audio/wav';
 import { computePeaks, serializePeaks } from '../../audio/peaks';
 import { analyze } from '../../audio/analysis';
+import { renderToFile } from '../../audio/render';
 import { frameCount, type AudioData } from '../../audio/types';
-import { measure, runEditLoop, sliceFrames, type Analyzer } from '../edit-loop';
 import { packInstallCall, packRemoveCall, packVerifyCall, packsCall } from '../editx/pack/host-calls';
 import { providerOptions, recentChoices } from '../../onnx';
+import { ANALYSIS_MAX_SEC, measure, runEditLoop, sliceFrames, type Analyzer } from '../edit-loop';
 import { EngineRegistry } from '../registry';
 import type { Engine, HostRole } from '../types';
 import type {
@@ -28,6 +30,11 @@ import type {
 
 /** Samples per peak pair in the cache: ~188 pairs per second at 48 kHz, enough for close zoom on a clip. */
 export const PEAKS_SAMPLES_PER_PEAK = 256;
+
+/** An import measures at most this much of a file's beginning, as every take is measured (edit-loop.ts). */
+export const IMPORT_ANALYSIS_MAX_SEC = ANALYSIS_MAX_SEC;
+/** Share of an inspect's progress given to decoding when it measures the file afterwards. */
+const DECODE_SHARE_BEFORE_ANALYSIS = 0.8;
 
 export interface CallContext {
   signal: AbortSignal;
@@ -54,6 +61,7 @@ export class HostWorker {
       options: providerOptions(),
       sessions: recentChoices().map((c) => ({ stage: c.label, provider: c.provider, reason: c.reason })),
     }),
+    render: ({ type: _t, callId: _c, ...req }, { signal, progress }) => renderToFile(req, { signal, progress }),
   };
 
   constructor(
@@ -107,14 +115,44 @@ export class HostWorker {
     };
   }
 
-  private async inspect(req: RequestOf<'inspect'>, { signal }: CallContext): Promise<HostResults['inspect']> {
-    const bytes = await readAudioFile(req.input);
-    const audio = await decodeAudio(bytes, req.name ?? req.input);
-    const format = detectAudioFormat(bytes) ?? 'wav';
+  /**
+   * Decodes the file as it is read (copying it to `copyTo` on the way), streaming its waveform when asked; the last
+   * waveform message waits until the peaks cache is written. Measuring comes after, on at most the first
+   * IMPORT_ANALYSIS_MAX_SEC seconds.
+   */
+  private async inspect(req: RequestOf<'inspect'>, { signal, progress }: CallContext): Promise<HostResults['inspect']> {
+    const decodeShare = req.analyze ? DECODE_SHARE_BEFORE_ANALYSIS : 1;
+    const sendPeaks = (u: PeaksUpdate, final: boolean): void => {
+      const { sampleRate, frames, bucketFrames, start, pairs, overview } = u;
+      this.send({ type: 'peaks', callId: req.callId, sampleRate, frames, bucketFrames, start, pairs, overview, final });
+    };
+    let last: PeaksUpdate | null = null;
+    const r = await decodeFileStreaming(req.input, {
+      name: req.name ?? req.input,
+      signal,
+      copyTo: req.copyTo ?? null,
+      samplesPerPeak: PEAKS_SAMPLES_PER_PEAK,
+      keepSeconds: req.analyze ? IMPORT_ANALYSIS_MAX_SEC : 0,
+      onProgress: (f) => progress(f * decodeShare, 'decoding'),
+      onPeaks: req.streamPeaks
+        ? (u) => {
+            if (u.last) last = u;
+            else sendPeaks(u, false);
+          }
+        : undefined,
+    });
     signal.throwIfAborted();
-    if (req.peaksOut) await writeAtomic(req.peaksOut, serializePeaks(computePeaks(audio, PEAKS_SAMPLES_PER_PEAK)));
-    const metrics = req.analyze ? await measure(this.analyzer, audio, signal) : null;
-    return { ...facts(audio, format), ext: EXT[format], metrics };
+    if (req.peaksOut) await writeAtomic(req.peaksOut, serializePeaks(r.peaks));
+    if (last) sendPeaks(last, true);
+    let metrics: Record<string, unknown> | null = null;
+    if (r.kept) {
+      progress(decodeShare, 'analyzing');
+      metrics = await measure(this.analyzer, r.kept, signal);
+      const measured = frameCount(r.kept);
+      if (metrics && measured < r.frames) metrics = { ...metrics, excerpt: { startSec: 0, endSec: measured / r.sampleRate } };
+    }
+    const { format, sampleRate, channels, frames } = r;
+    return { format, sampleRate, channels, frames, ext: EXT[format], metrics };
   }
 
   /** An engine this host runs: a request for another role's engine is a routing bug, said as such. */
@@ -144,6 +182,7 @@ export class HostWorker {
       engine,
       input: req.input,
       ...(req.range ? { range: req.range } : {}),
+      ...(req.region ? { region: req.region } : {}),
       request: req.request,
       iterations: targets.length,
       analyzer: req.analyze ? this.analyzer : null,
@@ -153,7 +192,7 @@ export class HostWorker {
         const { output, peaksOut } = targets[index]!;
         await writeAtomic(output, encodeWav(out.audio, 'float32'));
         if (peaksOut) await writeAtomic(peaksOut, serializePeaks(computePeaks(out.audio, PEAKS_SAMPLES_PER_PEAK)));
-        last = { ...facts(out.audio, 'wav'), engineVersion, metrics: out.metrics, info: out.info };
+        last = { ...facts(out.audio, 'wav'), engineVersion, metrics: out.metrics, info: out.info, ...(out.region ? { region: out.region } : {}) };
         if (perIteration) this.send({ type: 'iteration', callId: req.callId, index, output, peaksOut, result: last });
       },
     });

@@ -5,11 +5,14 @@
 import { RetakeError } from '../../contract/errors';
 import { disposeDenoiser } from '../../audio/dsp/denoise';
 import { Work } from '../../audio/dsp/work';
+import { checkAudioLimits, describeLevel, firstBadSampleSteps, RANGE_SENTENCE } from '../../audio/limits';
 import type { AudioData } from '../../audio/types';
-import { allFiniteSteps, frameCount } from '../../audio/types';
-import { checkEditRequest } from '../check';
+import { frameCount } from '../../audio/types';
+import { checkEditRequest, settingValue } from '../check';
+import { DEFAULT_KEPT_PAUSE_SEC } from '../../audio/dsp/silence';
 import type { EditRequest, EditResult, Engine, EngineCapabilities, EngineContext, TaskInfo } from '../types';
 import { EMOTION_PRESETS, findPreset, findSpeed, scaleParams, SPEED_PRESETS, STYLE_PRESETS } from './presets';
+import { TAG_NAMES } from './tags';
 import {
   applyDenoise,
   applyNeutralize,
@@ -35,18 +38,36 @@ const CAPABILITIES: EngineCapabilities = {
   id: 'prosody',
   role: 'audio',
   name: 'Built-in DSP engine',
+  shortName: 'built-in',
   version: PROSODY_ENGINE_VERSION,
   description:
     'Signal processing, not a neural re-performance: it reshapes pitch, tempo, formants, voice quality, spectrum and ' +
     'loudness of the recording, removes noise and silences, and synthesises breaths, laughs and interjections from ' +
-    'the speaker\'s own voice. Fast and available offline; use the EditX engine when the delivery itself must change.',
+    'the speaker\'s own voice. Fast and available offline. When the delivery itself must change, install a ' +
+    'Step-Audio-EditX model pack (README, "Model packs": retake pack install) and choose Step-Audio-EditX here.',
   tasks: {
     emotion: task(EMOTION_PRESETS, { intensity: true }),
     style: task(STYLE_PRESETS, { intensity: true }),
     speed: task(SPEED_PRESETS),
     paralinguistic: task([], { needsText: true, needsNewText: true }),
     denoise: task([]),
-    vad: task([]),
+    vad: task([], {
+      settings: {
+        pauseSec: {
+          type: 'number',
+          default: DEFAULT_KEPT_PAUSE_SEC,
+          min: 0.03,
+          max: 2,
+          unit: 's',
+          description: 'Pauses longer than this are shortened to it; leading and trailing silence is removed.',
+        },
+        keepBreaths: {
+          type: 'boolean',
+          default: false,
+          description: 'Keep breaths inside pauses whole instead of cutting them with the silence.',
+        },
+      },
+    }),
   },
   // Language-independent: nothing here depends on the words.
   languages: [],
@@ -55,6 +76,7 @@ const CAPABILITIES: EngineCapabilities = {
   // near 2 GB (mono half that); a speech take re-delivered in one piece is far shorter, longer recordings are edited
   // by region.
   maxInputSeconds: 600,
+  tags: TAG_NAMES,
   available: true,
 };
 
@@ -71,9 +93,11 @@ async function validate(input: AudioData, req: EditRequest, work: Work): Promise
   if (!(input.sampleRate > 0) || input.channels.length === 0 || frameCount(input) === 0) {
     throw new RetakeError('E_EMPTY_AUDIO', 'The audio to edit is empty; select a region that contains sound.');
   }
-  if (await work.run(allFiniteSteps(input))) {
-    throw new RetakeError('E_INVALID_SAMPLES', 'The audio contains invalid (NaN or infinite) samples; re-import it.');
-  }
+  // Before any DSP: the stretcher's block size and RNNoise's 48 kHz resampling are derived from the rate.
+  checkAudioLimits(input, 'edit');
+  const bad = await work.run(firstBadSampleSteps(input));
+  if (bad?.kind === 'nonfinite') throw new RetakeError('E_INVALID_SAMPLES', 'The audio contains invalid (NaN or infinite) samples; re-import it.');
+  if (bad) throw new RetakeError('E_INVALID_SAMPLES', `The audio reaches ${describeLevel(bad.value)}; ${RANGE_SENTENCE}. Re-import it at a normal level.`);
 }
 
 async function run(input: AudioData, req: EditRequest, stage: StageFactory): Promise<TaskOutput> {
@@ -94,8 +118,10 @@ async function run(input: AudioData, req: EditRequest, stage: StageFactory): Pro
     }
     case 'denoise':
       return applyDenoise(input, stage);
-    case 'vad':
-      return applyVad(input, stage);
+    case 'vad': {
+      const info = CAPABILITIES.tasks.vad!;
+      return applyVad(input, { pauseSec: settingValue<number>(info, req, 'pauseSec'), keepBreaths: settingValue<boolean>(info, req, 'keepBreaths') }, stage);
+    }
     case 'paralinguistic':
       return applyParalinguistic(input, req.text!, req.newText!, seed, stage);
     default:

@@ -15,7 +15,7 @@ import { insertSounds, type Insertion } from '../../audio/dsp/insert';
 import { master } from '../../audio/dsp/master';
 import { synthesizeNonverbal } from '../../audio/dsp/nonverbal';
 import { applyTilt, normalizeTilt, shapeEnergy } from '../../audio/dsp/shape';
-import { removeSilences } from '../../audio/dsp/silence';
+import { findBreaths, removeSilences } from '../../audio/dsp/silence';
 import { timeStretch } from '../../audio/dsp/stretch';
 import { buildVoiceProfileSteps } from '../../audio/dsp/voice';
 import type { Work, WorkOptions } from '../../audio/dsp/work';
@@ -231,21 +231,35 @@ export async function applyDenoise(input: AudioData, stage: StageFactory): Promi
   return finish(audio, inputLufs, 0, { model: 'RNNoise (48 kHz)' }, stage('loudness', 0.9, 1));
 }
 
-/** Pauses are capped at 200 ms: a natural short breath-group pause (read speech pauses mostly run 200–600 ms). */
-const VAD_MAX_PAUSE_SEC = 0.2;
+export interface VadSettings {
+  /** Pauses longer than this are cut down to it (seconds). */
+  pauseSec: number;
+  /** Breaths inside pauses are kept whole (and the pause cut around them) instead of being cut with the silence. */
+  keepBreaths: boolean;
+}
 
-export async function applyVad(input: AudioData, stage: StageFactory): Promise<TaskOutput> {
+/**
+ * VAD options for silence removal: no padding (the kept pause and the edge margin of removeSilences are the only
+ * silence left, so "100 ms" means 100 ms), and pauses from 50 ms detected (Silero's default 100 ms would leave the
+ * short pauses of conversation untouched).
+ */
+const VAD_FOR_SILENCE = { speechPadMs: 0, minSilenceMs: 50 } as const;
+
+export async function applyVad(input: AudioData, settings: VadSettings, stage: StageFactory): Promise<TaskOutput> {
   const inputLufs = await stage('analysis', 0, 0.05).run(integratedLoudnessSteps(input));
   const w = stage('speech detection', 0.05, 0.6);
   const sig = w.signal;
-  const vad = await detectSpeech(input, sig ? { signal: sig } : {});
+  const vad = await detectSpeech(input, { ...VAD_FOR_SILENCE, ...(sig ? { signal: sig } : {}) });
+  const breaths = settings.keepBreaths ? findBreaths(input, vad.segments) : [];
   await w.done();
-  const res = removeSilences(input, vad.segments, { maxPauseSec: VAD_MAX_PAUSE_SEC });
+  const res = removeSilences(input, [...vad.segments, ...breaths], { maxPauseSec: settings.pauseSec });
   const n = input.channels[0]?.length ?? 0;
   const m = res.audio.channels[0]?.length ?? 0;
   return finish(res.audio, inputLufs, 0, {
-    maxPauseSec: VAD_MAX_PAUSE_SEC,
+    pauseSec: settings.pauseSec,
+    keepBreaths: settings.keepBreaths,
     speechSegments: vad.segments.length,
+    ...(settings.keepBreaths ? { breathsKept: breaths.length } : {}),
     inputSec: round3(n / input.sampleRate),
     outputSec: round3(m / input.sampleRate),
   }, stage('loudness', 0.9, 1));

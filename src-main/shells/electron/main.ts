@@ -3,11 +3,13 @@
 // nodeIntegration, a strict CSP on every page response, navigation/new windows/webviews/permissions denied, the
 // sender checked on every IPC call. One privileged scheme, retake-app://app, serves the renderer, media-store files
 // (/media/<sha256>.<ext>, rebuilt from the validated hash) and the project's exports (/exports/<name>) — the same
-// paths the web shell serves, so page and media share one origin.
+// paths the web shell serves, so page and media share one origin. Media and exports answer byte ranges
+// (../common/byte-ranges), so a media element plays and seeks an hour-long file without reading it whole.
 
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, utilityProcess, type IpcMainInvokeEvent } from 'electron';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync, promises as fsp, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { requireMethod, toErrorPayload } from '../../contract';
 import type { HostChannel, HostSpawner } from '../../engines/host/client';
@@ -17,6 +19,7 @@ import { appRoot, distDir, rendererDir } from '../../paths';
 import { setSqliteNativeBinding } from '../../store/db';
 import { defaultProjectDir, retakeHome } from '../../studio/home';
 import { Studio } from '../../studio/studio';
+import { AUDIO_TYPES, planRange, rangeHeaders } from '../common/byte-ranges';
 
 const APP_ORIGIN = 'retake-app://app';
 
@@ -74,11 +77,74 @@ function isOurSender(e: IpcMainInvokeEvent): boolean {
 
 const notFound = () => new Response('Not found', { status: 404 });
 
+interface WindowState {
+  width: number;
+  height: number;
+  x?: number;
+  y?: number;
+  maximized?: boolean;
+}
+
+/** The window's size and place as last closed (the renderer remembers its own layout in localStorage). */
+function readWindowState(file: string): WindowState {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<WindowState>;
+    if (typeof v.width === 'number' && typeof v.height === 'number' && v.width >= 600 && v.height >= 400) {
+      const s: WindowState = { width: Math.round(v.width), height: Math.round(v.height), maximized: v.maximized === true };
+      if (typeof v.x === 'number' && typeof v.y === 'number') Object.assign(s, { x: Math.round(v.x), y: Math.round(v.y) });
+      return s;
+    }
+  } catch {
+    // first start, or an unreadable file: the default size
+  }
+  return { width: 1400, height: 900 };
+}
+
+function saveWindowState(file: string, w: BrowserWindow): void {
+  const b = w.getNormalBounds();
+  try {
+    writeFileSync(file, JSON.stringify({ width: b.width, height: b.height, x: b.x, y: b.y, maximized: w.isMaximized() }));
+  } catch (e) {
+    console.error('Could not remember the window size:', (e as Error).message);
+  }
+}
+
 async function withHeaders(file: string, headers: Record<string, string>): Promise<Response> {
   const res = await net.fetch(pathToFileURL(file).href);
   const h = new Headers(res.headers);
   for (const [k, v] of Object.entries(headers)) h.set(k, v);
   return new Response(res.body, { status: res.status, headers: h });
+}
+
+/**
+ * A media or export file with byte ranges, read by us rather than by net.fetch (whose file:// answers ignore the
+ * request's Range): one range → 206, unsatisfiable → 416, several or a stale If-Range → the whole file; HEAD has no
+ * body. `etag`: a strong tag for content that never changes (media are named by hash).
+ */
+async function serveRanges(req: Request, file: string, headers: Record<string, string>, etag?: string): Promise<Response> {
+  let size: number;
+  let lastModified: string;
+  try {
+    const st = await fsp.stat(file);
+    if (!st.isFile()) return notFound();
+    size = st.size;
+    lastModified = st.mtime.toUTCString();
+  } catch {
+    return notFound();
+  }
+  const plan = planRange(size, req.headers.get('range'), req.headers.get('if-range'), { etag, lastModified });
+  const h = new Headers({
+    'X-Content-Type-Options': 'nosniff',
+    'Last-Modified': lastModified,
+    ...(etag ? { ETag: etag } : {}),
+    ...headers,
+    ...rangeHeaders(plan, size),
+  });
+  if (plan.status === 416) return new Response(null, { status: 416, headers: h });
+  h.set('Content-Type', AUDIO_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream');
+  if (req.method === 'HEAD' || size === 0) return new Response(null, { status: plan.status, headers: h });
+  const body = createReadStream(file, plan.status === 206 ? { start: plan.start, end: plan.end } : {});
+  return new Response(Readable.toWeb(body) as unknown as ReadableStream<Uint8Array>, { status: plan.status, headers: h });
 }
 
 async function main(): Promise<void> {
@@ -115,14 +181,18 @@ async function main(): Promise<void> {
       const root = s.mediaRoot();
       if (!root) return notFound();
       // Rebuilt from the validated hash: the path cannot leave the media store.
-      return withHeaders(path.join(root, media[1]!.slice(0, 2), `${media[1]}.${media[2]}`), { 'X-Content-Type-Options': 'nosniff' });
+      const file = path.join(root, media[1]!.slice(0, 2), `${media[1]}.${media[2]}`);
+      return serveRanges(req, file, { 'Cache-Control': 'private, max-age=31536000, immutable' }, `"${media[1]}"`);
     }
     const exp = /^\/exports\/([^/]+)$/.exec(p);
     if (exp) {
       const dir = s.exportsDir();
       const name = decodeURIComponent(exp[1]!);
       if (!dir || name !== path.basename(name) || name.startsWith('.')) return notFound();
-      return withHeaders(path.join(dir, name), { 'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}` });
+      return serveRanges(req, path.join(dir, name), {
+        'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
+        'Cache-Control': 'no-store',
+      });
     }
     const rel = p === '/' ? 'index.html' : decodeURIComponent(p.slice(1));
     const file = path.resolve(renderer, rel);
@@ -139,6 +209,11 @@ async function main(): Promise<void> {
     }
   });
   s.events.onAny((event, payload) => win?.webContents.send('retake:event', { event, payload }));
+  ipcMain.handle('retake:pickFolder', async (e) => {
+    if (!isOurSender(e) || !win) return null;
+    const r = await dialog.showOpenDialog(win, { properties: ['openDirectory', 'createDirectory', 'promptToCreate'] });
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  });
 
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-navigate', (ev) => ev.preventDefault());
@@ -163,9 +238,12 @@ async function main(): Promise<void> {
     ]),
   );
 
+  const windowFile = path.join(home, 'window.json');
+  const bounds = readWindowState(windowFile);
   win = new BrowserWindow({
-    width: 1400,
-    height: 900,
+    width: bounds.width,
+    height: bounds.height,
+    ...(bounds.x !== undefined && bounds.y !== undefined ? { x: bounds.x, y: bounds.y } : {}),
     minWidth: 900,
     minHeight: 600,
     backgroundColor: '#15171c',
@@ -179,6 +257,9 @@ async function main(): Promise<void> {
       spellcheck: false,
     },
   });
+  if (bounds.maximized) win.maximize();
+  const shown = win;
+  win.on('close', () => saveWindowState(windowFile, shown));
   win.on('closed', () => {
     win = null;
   });

@@ -1,4 +1,5 @@
-// The preload: a few lines exposing the typed client's transport to the sandboxed renderer. No Node, no fs.
+// The preload: a few lines exposing the typed client's transport (and the system's folder dialog) to the sandboxed
+// renderer. No Node, no fs.
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 
 type Reply = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
@@ -15,5 +16,9 @@ contextBridge.exposeInMainWorld('retakeBridge', {
     return () => ipcRenderer.removeListener('retake:event', listener);
   },
   pathForFile: (file: File): string => webUtils.getPathForFile(file),
+  pickFolder: async (): Promise<string | null> => {
+    const r = (await ipcRenderer.invoke('retake:pickFolder')) as string | null;
+    return typeof r === 'string' ? r : null;
+  },
   platform: process.platform,
 });

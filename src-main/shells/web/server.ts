@@ -1,9 +1,9 @@
 // The web shell: the renderer and the contract over loopback HTTP + WebSocket. Only 127.0.0.1; a random token on
 // every request (query, header or the HttpOnly cookie set on the first authorized page load); Host and Origin
 // checked against our own address (DNS rebinding, cross-site pages); media served only from the open project's
-// media store by content hash, exports only from its exports folder.
+// media store by content hash, exports only from its exports folder; both with byte ranges (../common/byte-ranges).
 
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp, mkdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -12,6 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RetakeError, requireMethod, toErrorPayload, type CallMessage, type ReplyMessage } from '../../contract';
 import type { Studio } from '../../studio/studio';
+import { planRange, rangeHeaders } from '../common/byte-ranges';
+import { checkAccess, tokenCookieName } from './auth';
 
 export interface WebShellOptions {
   studio: Studio;
@@ -50,6 +52,25 @@ const MIME: Record<string, string> = {
 };
 
 const UPLOAD_TTL_MS = 60 * 60 * 1000;
+/** Largest WebSocket message: contract calls carry ids and short texts, never audio (uploads go over HTTP). */
+const MAX_WS_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** At most one line per this many ms about dropped peers, so a peer that keeps failing cannot flood the log. */
+const PEER_LOG_INTERVAL_MS = 1000;
+
+let lastPeerLog = 0;
+let peerLogsSkipped = 0;
+/** One line on stderr (stdout carries only the URL) about a peer that was dropped or a server error, throttled. */
+function logPeer(what: string, e: unknown): void {
+  const now = Date.now();
+  if (now - lastPeerLog < PEER_LOG_INTERVAL_MS) {
+    peerLogsSkipped++;
+    return;
+  }
+  const more = peerLogsSkipped > 0 ? ` (${peerLogsSkipped} similar messages skipped)` : '';
+  lastPeerLog = now;
+  peerLogsSkipped = 0;
+  console.error(`Web shell: dropped ${what}: ${e instanceof Error ? e.message : String(e)}${more}`);
+}
 
 function csp(port: number): string {
   return [
@@ -66,21 +87,6 @@ function csp(port: number): string {
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
-}
-
-function sameToken(a: string | null | undefined, b: string): boolean {
-  if (!a) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function cookie(req: http.IncomingMessage, name: string): string | null {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return null;
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -102,19 +108,8 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
   const studio = opts.studio;
   const rendererDir = path.resolve(opts.rendererDir);
   let port = 0;
-  const cookieName = () => `retake_token_${port}`;
-
-  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
-  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
-
-  /** Host and Origin must be ours; the token must match. Returns an error status or 0. */
-  function check(req: http.IncomingMessage, url: URL): number {
-    if (!allowedHosts().has(req.headers.host ?? '')) return 403;
-    const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins().has(origin)) return 403;
-    const given = url.searchParams.get('token') ?? (req.headers['x-retake-token'] as string | undefined) ?? cookie(req, cookieName());
-    return sameToken(given, token) ? 0 : 401;
-  }
+  const cookieName = () => tokenCookieName(port);
+  const check = (req: http.IncomingMessage, url: URL): number => checkAccess(req, url, token, port);
 
   function expireUploads(): void {
     const t = Date.now();
@@ -126,7 +121,11 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     }
   }
 
-  async function serveFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, extra: Record<string, string> = {}) {
+  /**
+   * A file with byte ranges (../common/byte-ranges: one range → 206, unsatisfiable → 416, several or a stale If-Range →
+   * the whole file), HEAD without a body. `etag`: a strong tag when the content is fixed (media are named by hash).
+   */
+  async function serveFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, extra: Record<string, string> = {}, etag?: string) {
     let st;
     try {
       st = await fsp.stat(file);
@@ -134,25 +133,25 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     } catch {
       return sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
     }
-    const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    const headers: Record<string, string> = { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'X-Content-Type-Options': 'nosniff', ...extra };
-    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
-    if (range && (range[1] || range[2])) {
-      let start = range[1] ? Number(range[1]) : st.size - Number(range[2]);
-      let end = range[1] && range[2] ? Number(range[2]) : st.size - 1;
-      start = Math.max(0, start);
-      end = Math.min(st.size - 1, end);
-      if (start > end) {
-        res.writeHead(416, { 'Content-Range': `bytes */${st.size}` });
-        return res.end();
-      }
-      res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${st.size}`, 'Content-Length': String(end - start + 1) });
-      if (req.method === 'HEAD') return res.end();
-      return pipeline(createReadStream(file, { start, end }), res).catch(() => res.destroy());
+    const lastModified = st.mtime.toUTCString();
+    const ifRange = req.headers['if-range'];
+    const plan = planRange(st.size, req.headers.range, typeof ifRange === 'string' ? ifRange : undefined, { etag, lastModified });
+    const headers: Record<string, string> = {
+      'X-Content-Type-Options': 'nosniff',
+      'Last-Modified': lastModified,
+      ...(etag ? { ETag: etag } : {}),
+      ...extra,
+      ...rangeHeaders(plan, st.size),
+    };
+    if (plan.status === 416) {
+      res.writeHead(416, headers);
+      return res.end();
     }
-    res.writeHead(200, { ...headers, 'Content-Length': String(st.size) });
-    if (req.method === 'HEAD') return res.end();
-    return pipeline(createReadStream(file), res).catch(() => res.destroy());
+    headers['Content-Type'] = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    res.writeHead(plan.status, headers);
+    if (req.method === 'HEAD' || st.size === 0) return res.end();
+    const body = plan.status === 206 ? createReadStream(file, { start: plan.start, end: plan.end }) : createReadStream(file);
+    return pipeline(body, res).catch(() => res.destroy());
   }
 
   async function handleUpload(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -192,6 +191,9 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
   }
 
   const server = http.createServer((req, res) => {
+    // A client that goes away mid-request or mid-response is simply gone; its streams end with it.
+    req.on('error', () => {});
+    res.on('error', () => {});
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const status = check(req, url);
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -208,10 +210,16 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
         // The path is rebuilt from the validated hash and extension: it cannot leave the media store.
         const file = path.join(root, media[1]!.slice(0, 2), `${media[1]}.${media[2]}`);
         const dl = url.searchParams.get('download');
-        return serveFile(req, res, file, {
-          'Cache-Control': 'private, max-age=31536000, immutable',
-          ...(dl ? { 'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(dl)}` } : {}),
-        });
+        return serveFile(
+          req,
+          res,
+          file,
+          {
+            'Cache-Control': 'private, max-age=31536000, immutable',
+            ...(dl ? { 'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(dl)}` } : {}),
+          },
+          `"${media[1]}"`,
+        );
       }
       const exp = /^\/exports\/([^/]+)$/.exec(p);
       if (exp) {
@@ -239,9 +247,21 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  // A peer that breaks the protocol (bad frames, resets, half-open handshakes) is dropped; nothing it sends may reach
+  // an 'error' event without a listener, which would end the process and the studio with it.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
+  wss.on('error', (e) => logPeer('the WebSocket server', e));
+  server.on('error', (e) => logPeer('the HTTP server', e));
+  server.on('clientError', (e, socket) => {
+    // Malformed HTTP: answer 400 when the socket can still take it, else just drop it.
+    if (socket.writable && !(e as NodeJS.ErrnoException).code?.startsWith('ECONN')) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    } else socket.destroy();
+  });
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
+    // Node removes its own error handling from a socket it hands over for an upgrade.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const status = url.pathname === '/ws' ? check(req, url) : 404;
     if (status) {
@@ -250,8 +270,19 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
+      // ws reports protocol violations (bad UTF-8, RSV bits, unmasked or oversized frames, reserved opcodes) as
+      // 'error' events and closes the connection; without a listener the event would end the process.
+      ws.on('error', (e) => {
+        logPeer('a WebSocket peer', e);
+        ws.terminate();
+      });
       ws.on('close', () => sockets.delete(ws));
-      ws.on('message', (data) => void onCall(ws, data.toString()));
+      ws.on('message', (data) => {
+        onCall(ws, data.toString()).catch((e: unknown) => {
+          logPeer('a WebSocket peer', e);
+          ws.terminate();
+        });
+      });
     });
   });
 

@@ -11,6 +11,7 @@ export interface NewClip {
   in_point: number;
   out_point: number;
   gain_db?: number;
+  transcript?: string | null;
 }
 
 export class ClipsRepo {
@@ -53,10 +54,10 @@ export class ClipsRepo {
   add(c: NewClip): number {
     const r = this.sql
       .get<Required<NewClip> & { at: string }>(
-        `INSERT INTO clips (track_id, name, start, in_point, out_point, gain_db, active_take_id, created_at)
-         VALUES (@track_id, @name, @start, @in_point, @out_point, @gain_db, 0, @at)`,
+        `INSERT INTO clips (track_id, name, start, in_point, out_point, gain_db, transcript, active_take_id, created_at)
+         VALUES (@track_id, @name, @start, @in_point, @out_point, @gain_db, @transcript, 0, @at)`,
       )
-      .run({ gain_db: 0, ...c, at: new Date().toISOString() });
+      .run({ gain_db: 0, transcript: null, ...c, at: new Date().toISOString() });
     return Number(r.lastInsertRowid);
   }
 
@@ -88,5 +89,9 @@ export class ClipsRepo {
 
   hide(id: number): void {
     this.sql.get<{ id: number }>('UPDATE clips SET deleted = 1 WHERE id = @id').run({ id });
+  }
+
+  setTranscript(id: number, transcript: string | null): void {
+    this.sql.get<{ id: number; transcript: string | null }>('UPDATE clips SET transcript = @transcript WHERE id = @id').run({ id, transcript });
   }
 }

@@ -47,6 +47,11 @@ export class JobsRepo {
     this.sql.get<{ id: number; ids: string }>('UPDATE jobs SET result_take_ids = @ids WHERE id = @id').run({ id, ids: JSON.stringify(takeIds) });
   }
 
+  /** The kind's JSON result (an export's files), recorded as it grows. */
+  setResult(id: number, result: string): void {
+    this.sql.get<{ id: number; result: string }>('UPDATE jobs SET result = @result WHERE id = @id').run({ id, result });
+  }
+
   /** Ends a job; a done job's progress reads 1. */
   finish(id: number, status: Exclude<JobStatus, 'queued' | 'running'>, error: { code: string; message: string } | null): void {
     this.sql

@@ -1,6 +1,6 @@
 // The project row (one per database): name, sample rate, creation time.
 
-import type { ProjectRow } from '../rows';
+import type { LengthModeValue, ProjectRow } from '../rows';
 import type { Statements } from '../statements';
 
 export class ProjectRepo {
@@ -17,5 +17,13 @@ export class ProjectRepo {
         'INSERT INTO project (id, name, sample_rate, created_at) VALUES (1, @name, @sampleRate, @at)',
       )
       .run({ ...p, at: new Date().toISOString() });
+  }
+
+  setLengthModes(m: { region: LengthModeValue; clip: LengthModeValue }): void {
+    this.sql
+      .get<{ region: LengthModeValue; clip: LengthModeValue }>(
+        'UPDATE project SET region_length_mode = @region, clip_length_mode = @clip WHERE id = 1',
+      )
+      .run(m);
   }
 }

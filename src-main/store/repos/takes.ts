@@ -67,15 +67,17 @@ export class TakesRepo {
       metrics: null,
       deltas: null,
       job_id: null,
+      change: null,
       created_at: new Date().toISOString(),
       ...t,
     };
     const r = this.sql
       .get<Omit<TakeRow, 'id'>>(
         `INSERT INTO takes (clip_id, parent_id, media_hash, kind, name, starred, engine, engine_version, pack_hash, task,
-           option, iteration, seed, text_before, text_after, params, metrics, deltas, job_id, state, created_at)
+           option, iteration, seed, text_before, text_after, params, metrics, deltas, job_id, state, change, created_at)
          VALUES (@clip_id, @parent_id, @media_hash, @kind, @name, @starred, @engine, @engine_version, @pack_hash, @task,
-           @option, @iteration, @seed, @text_before, @text_after, @params, @metrics, @deltas, @job_id, @state, @created_at)`,
+           @option, @iteration, @seed, @text_before, @text_after, @params, @metrics, @deltas, @job_id, @state, @change,
+           @created_at)`,
       )
       .run(row);
     return Number(r.lastInsertRowid);

@@ -1,14 +1,28 @@
-// Rendering a clip's active take (its in/out range, its gain) as a new file in the project's exports folder. The
-// engine host does the work; the name is always a free one, so an export never overwrites another.
+// Exports. `start` queues an export job (./jobs/export.ts: mix, range, stems or clip, normalised, with provenance);
+// `clip` renders a clip's active take (its in/out range, its gain) at once, as it always has. The engine host does
+// the work; the name is always a free one, so an export never overwrites another.
 
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { ExportFormat, Result } from '../../contract';
+import type { ExportFormat, ExportJob, ParsedParams, Result } from '../../contract';
 import type { StudioContext } from '../context';
 import { exportUrl, toMediaFrames } from '../mapping';
 
+import { exportSpec } from './jobs/export';
+import type { JobsService } from './jobs/service';
+
 export class ExportService {
-  constructor(private readonly ctx: StudioContext) {}
+  constructor(
+    private readonly ctx: StudioContext,
+    private readonly jobs: JobsService,
+  ) {}
+
+  /** export.start: an export job. */
+  start(p: ParsedParams<'export.start'>): ExportJob {
+    const job = this.jobs.enqueue('export', exportSpec(this.ctx, p), null);
+    if (job.kind !== 'export') throw new Error('An export job was described as another kind.');
+    return job;
+  }
 
   async clip(clipId: number, format: ExportFormat): Promise<Result<'export.clip'>> {
     const proj = this.ctx.need();

@@ -2,9 +2,11 @@
 // the direction of use (projects → jobs → takes; media → timeline), and what jobs hold is read through the kinds table.
 
 import type { StudioContext } from '../context';
+import { CloneService } from './clone';
 import { EnginesService } from './engines';
 import { ExportService } from './export';
 import { HistoryService } from './history';
+import { exportKind } from './jobs/export';
 import { JobKinds } from './jobs/kinds';
 import { JobsService } from './jobs/service';
 import { MediaService } from './media';
@@ -23,6 +25,7 @@ export interface Services {
   export: ExportService;
   engines: EnginesService;
   models: ModelsService;
+  clone: CloneService;
 }
 
 export function createServices(ctx: StudioContext, callsSettled: () => Promise<void>): Services {
@@ -31,6 +34,7 @@ export function createServices(ctx: StudioContext, callsSettled: () => Promise<v
   const takes = new TakesService(ctx, kinds);
   const timeline = new TimelineService(ctx, kinds);
   const jobs = new JobsService(ctx, kinds, takes, engines);
+  jobs.register(exportKind(ctx));
   return {
     projects: new ProjectsService(ctx, jobs, callsSettled),
     timeline,
@@ -38,8 +42,9 @@ export function createServices(ctx: StudioContext, callsSettled: () => Promise<v
     media: new MediaService(ctx, timeline),
     jobs,
     history: new HistoryService(ctx, kinds),
-    export: new ExportService(ctx),
+    export: new ExportService(ctx, jobs),
     engines,
     models: new ModelsService(ctx),
+    clone: new CloneService(ctx, jobs, engines, timeline),
   };
 }

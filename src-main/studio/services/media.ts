@@ -1,13 +1,15 @@
 // Bringing audio into the project (a path, or a file the web shell received by upload) and the waveform peaks the
 // renderer draws. An import is decoded and checked by the engine host before anything enters the project; several
 // files imported together become one undoable step, laid end to end. An import with an id reports `import.progress`
-// and can be cancelled until its clips are placed.
+// (the share of its bytes decoded), streams each file's waveform as `import.peaks` while the host decodes it, and can
+// be cancelled until its clips are placed. The host reads the user's file once, copying it into the store's temp
+// folder as it decodes, so what is stored is what was checked.
 
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { RetakeError, type ImportFailure, type ImportSource, type Imported, type ParsedParams, type Result } from '../../contract';
 import { parsePeaks, peaksForRenderer } from '../../audio/peaks';
-import type { InspectResult } from '../../engines/host/protocol';
+import type { InspectResult, PeaksReport } from '../../engines/host/protocol';
 import type { StoredMedia } from '../../store/media-store';
 import type { StudioContext } from '../context';
 import { lengthInProject, mediaInfo } from '../mapping';
@@ -24,6 +26,19 @@ interface ImportItem {
   source: ImportSource;
   name?: string | undefined;
 }
+
+/** Where one file's import reports to. */
+interface FileReports {
+  /** The file's share done (0..1) and what happens now. */
+  progress: (fraction: number, stage: string | null) => void;
+  /** Its waveform while it is decoded; null when nobody listens (an import without an id). */
+  peaks: ((report: PeaksReport) => void) | null;
+}
+
+/** Share of a file's progress given to the host's decoding (and measuring); storing it takes the rest. */
+const HOST_SHARE = 0.9;
+/** The peaks cache's unit (src-main/audio/peaks.ts). */
+const PEAK_UNIT = 32767;
 
 export class MediaService {
   /** Imports under way that have an id: aborting one stops its current file and places nothing. */
@@ -81,8 +96,25 @@ export class MediaService {
         const name = displayName(item);
         ac.signal.throwIfAborted();
         progress(i, name, i / items.length, 'decoding');
+        const reports: FileReports = {
+          progress: (f, stage) => progress(i, name, (i + f) / items.length, stage),
+          peaks:
+            importId === undefined
+              ? null
+              : (r) =>
+                  this.ctx.events.emit('import.peaks', {
+                    importId,
+                    index: i,
+                    name,
+                    durationSec: r.frames / r.sampleRate,
+                    bucketSec: r.bucketFrames / r.sampleRate,
+                    start: r.start,
+                    peaks: Array.from(r.pairs, (q) => q / PEAK_UNIT),
+                    final: r.final,
+                  }),
+        };
         try {
-          ingested.push(await this.ingest(item, name, ac.signal, (f, stage) => progress(i, name, (i + f) / items.length, stage)));
+          ingested.push(await this.ingest(item, name, ac.signal, reports));
         } catch (e) {
           if (ac.signal.aborted) throw new RetakeError('E_CANCELLED', 'The import was cancelled.');
           if (single) throw e;
@@ -109,42 +141,43 @@ export class MediaService {
     }
   }
 
-  /** One file: checked where it is, copied into the store's temp folder, decoded by the host, stored with its peaks. */
-  private async ingest(item: ImportItem, name: string, signal: AbortSignal, onProgress: (f: number, stage: string | null) => void): Promise<Ingested> {
-    if (item.source.kind === 'path') return this.ingestFile(path.resolve(item.source.path), name, signal, onProgress);
+  /** One file: checked where it is, decoded by the host while it copies it into the store's temp folder, stored with its peaks. */
+  private async ingest(item: ImportItem, name: string, signal: AbortSignal, reports: FileReports): Promise<Ingested> {
+    if (item.source.kind === 'path') return this.ingestFile(path.resolve(item.source.path), name, signal, reports);
     const up = this.ctx.uploads?.(item.source.uploadId);
     if (!up) throw new RetakeError('E_NOT_FOUND', 'That upload is unknown or has expired; import the file again.');
     try {
-      return await this.ingestFile(up.file, name, signal, onProgress);
+      return await this.ingestFile(up.file, name, signal, reports);
     } finally {
       // An upload is imported once, whatever the outcome: its temp file goes.
       up.release();
     }
   }
 
-  private async ingestFile(src: string, name: string, signal: AbortSignal, onProgress: (f: number, stage: string | null) => void): Promise<Ingested> {
+  private async ingestFile(src: string, name: string, signal: AbortSignal, reports: FileReports): Promise<Ingested> {
     const proj = this.ctx.need();
     const st = await fsp.stat(src).catch(() => null);
     if (!st) throw new RetakeError('E_FILE_NOT_FOUND', `The file ${src} does not exist.`);
     if (!st.isFile()) throw new RetakeError('E_UNSUPPORTED_AUDIO', `${name} is not a file.`);
     if (st.size === 0) throw new RetakeError('E_EMPTY_AUDIO', `${name} is empty (0 bytes). Choose a file that holds audio.`);
 
-    // Copy into the store's temp folder first: nothing enters the project unless the file decodes.
+    // The host copies the file into the store's temp folder as it decodes it: nothing enters the project unless the
+    // copy decodes, and the file is read once.
     const tmp = proj.media.tempPath('import');
     const peaksTmp = proj.media.tempPath('peaks');
     try {
-      onProgress(0, 'copying');
-      try {
-        await fsp.copyFile(src, tmp);
-      } catch (e) {
-        throw new RetakeError('E_IO', `Could not read ${name}: ${(e as Error).message}.`);
-      }
       signal.throwIfAborted();
       const facts = await this.ctx.host.call(
         'inspect',
-        { input: tmp, name, peaksOut: peaksTmp, analyze: this.ctx.analyze },
-        { signal, onProgress: (v, stage) => onProgress(v, stage) },
+        { input: src, name, peaksOut: peaksTmp, analyze: this.ctx.analyze, copyTo: tmp, streamPeaks: reports.peaks !== null },
+        {
+          signal,
+          onProgress: (v, stage) => reports.progress(v * HOST_SHARE, stage),
+          ...(reports.peaks ? { onPeaks: reports.peaks } : {}),
+        },
       );
+      signal.throwIfAborted();
+      reports.progress(HOST_SHARE, 'storing');
       const stored = await proj.media.adoptTemp(await renameExt(tmp, facts.ext), facts.ext);
       await fsp.mkdir(path.dirname(proj.media.peaksPath(stored.hash)), { recursive: true });
       await fsp.rename(peaksTmp, proj.media.peaksPath(stored.hash));

@@ -5,7 +5,7 @@
 
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { RetakeError, type FolderListing, type ProjectInfo, type RecentProject } from '../../contract';
+import { RetakeError, type FolderListing, type LengthMode, type ProjectInfo, type RecentProject } from '../../contract';
 import { ProjectStore } from '../../store/project-store';
 import type { StudioContext } from '../context';
 import { projectsDir, resolveUserPath } from '../home';
@@ -32,6 +32,16 @@ export class ProjectsService {
 
   current(): ProjectInfo | null {
     return this.ctx.project ? this.ctx.projectInfo(this.ctx.project) : null;
+  }
+
+  /** project.setSettings: the length modes (a preference: not undoable). */
+  setSettings(a: { regionLengthMode?: LengthMode | undefined; clipLengthMode?: LengthMode | undefined }): ProjectInfo {
+    const p = this.ctx.need();
+    const cur = this.ctx.projectInfo(p).settings;
+    p.repos.project.setLengthModes({ region: a.regionLengthMode ?? cur.regionLengthMode, clip: a.clipLengthMode ?? cur.clipLengthMode });
+    const info = this.ctx.projectInfo(p);
+    this.ctx.events.emit('project.changed', { project: info });
+    return info;
   }
 
   listRecent(): RecentProject[] {

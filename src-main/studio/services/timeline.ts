@@ -1,12 +1,36 @@
 // Tracks and clips: the timeline as the renderer reads it, and every undoable change to it (tracks: add, rename,
 // delete, reorder, mix; clips: move, trim, split, delete, copy — singly or several as one step). Placing media on a track as a new clip with its source take is here too (import and clips.add).
 
-import { RetakeError, type Clip, type ParsedParams, type Result, type Track } from '../../contract';
-import type { ClipRow } from '../../store/rows';
+import { RetakeError, type Clip, type Overlap, type ParsedParams, type Result, type Track } from '../../contract';
+import type { Segment } from '../../audio/analysis/common';
+import { parseJson, type ClipRow } from '../../store/rows';
 import type { ChangeRecorder } from '../../store/history';
+import type { NewTake } from '../../store/repos/takes';
 import type { StudioContext } from '../context';
 import { lengthInProject, trackEntity } from '../mapping';
+import { parseScript } from '../script';
+import { linePart, replaceSpans, SpeechClock, splitText, type TimedText } from '../transcript';
 import type { JobKinds } from './jobs/kinds';
+
+/** Every pair of clips of one track that play at once, in track and time order. */
+export function findOverlaps(clips: readonly Clip[]): Overlap[] {
+  const out: Overlap[] = [];
+  const byTrack = new Map<number, Clip[]>();
+  for (const c of clips) byTrack.set(c.trackId, [...(byTrack.get(c.trackId) ?? []), c]);
+  for (const [trackId, list] of [...byTrack].sort((a, b) => a[0] - b[0])) {
+    const sorted = [...list].sort((a, b) => a.start - b.start || a.id - b.id);
+    for (let i = 0; i < sorted.length; i++) {
+      const a = sorted[i]!;
+      const aEnd = a.start + a.outPoint - a.inPoint;
+      for (let j = i + 1; j < sorted.length && sorted[j]!.start < aEnd; j++) {
+        const b = sorted[j]!;
+        const end = Math.min(aEnd, b.start + b.outPoint - b.inPoint);
+        if (end > b.start) out.push({ trackId, clipIds: [a.id, b.id], start: b.start, end });
+      }
+    }
+  }
+  return out;
+}
 
 export interface Placement {
   hash: string;
@@ -14,6 +38,10 @@ export interface Placement {
   trackId: number | undefined;
   start: number | undefined;
   metrics: Record<string, unknown> | null;
+  /** The clip's name as given (default: `name` without its file extension). */
+  clipName?: string;
+  /** What the source take records besides its media (an engine's result: engine, seed, texts, params …). */
+  take?: Omit<NewTake, 'clip_id' | 'media_hash' | 'kind' | 'state' | 'metrics'>;
 }
 
 export class TimelineService {
@@ -26,7 +54,7 @@ export class TimelineService {
     const { repos } = this.ctx.need();
     const tracks = repos.tracks.list().map(trackEntity);
     const clips = repos.clips.listIds().map((id) => this.ctx.clip(id));
-    return { project: this.ctx.projectInfo(), tracks, clips };
+    return { project: this.ctx.projectInfo(), tracks, clips, overlaps: findOverlaps(clips) };
   }
 
   addTrack(name?: string): Track {
@@ -140,14 +168,15 @@ export class TimelineService {
       }
     }
     const len = lengthInProject(this.ctx.mediaRow(a.hash), this.ctx.rate);
-    const clipName = a.name.replace(/\.[^.]+$/, '') || a.name;
+    const clipName = a.clipName ?? (a.name.replace(/\.[^.]+$/, '') || a.name);
     const clip = repos.clips.add({ track_id: trackId, name: clipName, start: a.start ?? repos.clips.trackEnd(trackId), in_point: 0, out_point: len });
     rec.created('clips', clip);
     const take = repos.takes.add({
+      name: 'Source',
+      ...a.take,
       clip_id: clip,
       media_hash: a.hash,
       kind: 'source',
-      name: 'Source',
       metrics: a.metrics ? JSON.stringify(a.metrics) : null,
       state: 'visible',
     });
@@ -191,11 +220,22 @@ export class TimelineService {
     if (offset <= 0 || offset >= c.out_point - c.in_point) {
       throw new RetakeError('E_VALIDATION', `The split point must lie inside ${c.name} (between its start and end).`);
     }
+    // Each half keeps the words spoken in it (found by speech time over the active take).
+    const mid = c.in_point + offset;
+    const [leftText, rightText] = splitText(c.transcript, this.clockOf(c), mid / this.ctx.rate);
     const rightId = p.history.record(`Split ${c.name}`, (rec) => {
       rec.touch('clips', c.id);
-      const mid = c.in_point + offset;
       clips.setRange(c.id, c.in_point, mid);
-      const right = clips.add({ track_id: c.track_id, name: `${c.name} (2)`, start: at, in_point: mid, out_point: c.out_point, gain_db: c.gain_db });
+      clips.setTranscript(c.id, leftText);
+      const right = clips.add({
+        track_id: c.track_id,
+        name: `${c.name} (2)`,
+        start: at,
+        in_point: mid,
+        out_point: c.out_point,
+        gain_db: c.gain_db,
+        transcript: rightText,
+      });
       rec.created('clips', right);
       // The right half carries a copy of the take history (same media, new ids) so it can be edited on its own.
       const active = this.copyTakes(rec, c, right);
@@ -281,6 +321,7 @@ export class TimelineService {
           in_point: c.in_point,
           out_point: c.out_point,
           gain_db: c.gain_db,
+          transcript: c.transcript,
         });
         rec.created('clips', copy);
         p.repos.clips.setActiveTake(copy, this.copyTakes(rec, c, copy), c.in_point, c.out_point);
@@ -303,5 +344,81 @@ export class TimelineService {
     });
     this.ctx.changed();
     return null;
+  }
+
+  /** The speech-time clock of a clip's active take (its VAD segments; plain time when it was not measured). */
+  private clockOf(c: ClipRow): SpeechClock {
+    const t = this.ctx.need().repos.takes.get(c.active_take_id);
+    const m = t ? this.ctx.mediaRow(t.media_hash) : null;
+    const metrics = parseJson<Record<string, unknown> | null>(t?.metrics ?? null, null);
+    const segs = Array.isArray(metrics?.segments) ? (metrics.segments as Segment[]) : null;
+    const rate = this.ctx.rate;
+    return new SpeechClock(segs, m ? m.frames / m.sample_rate : c.out_point / rate, c.in_point / rate, c.out_point / rate);
+  }
+
+  setTranscript(clipId: number, text: string | null): Clip {
+    const p = this.ctx.need();
+    const c = this.ctx.clipRow(clipId);
+    const value = text?.trim() ? text.trim() : null;
+    p.history.record(`Transcript of ${c.name}`, (rec) => {
+      rec.touch('clips', c.id);
+      p.repos.clips.setTranscript(c.id, value);
+    });
+    this.ctx.changed(c.id);
+    return this.ctx.clip(c.id);
+  }
+
+  /** transcripts.import: a script's lines into the transcripts of the clips they overlap (see the contract). */
+  importScript(a: ParsedParams<'transcripts.import'>): Result<'transcripts.import'> {
+    const p = this.ctx.need();
+    const rate = this.ctx.rate;
+    const parsed = parseScript(a.content, a.format);
+    if (parsed.lines.length === 0) {
+      const first = parsed.problems.slice(0, 3).map((x) => `line ${x.line}: ${x.reason}`).join('; ');
+      throw new RetakeError('E_VALIDATION', `No line of the script could be read${first ? ` (${first})` : ''}.`, parsed.problems);
+    }
+    if (a.trackId !== undefined) this.ctx.trackRow(a.trackId);
+    const only = a.clipIds ? new Set(a.clipIds.map((id) => this.ctx.clipRow(id).id)) : null;
+    const offset = (a.offset ?? 0) / rate;
+    const targets = p.repos.clips
+      .listIds()
+      .map((id) => p.repos.clips.get(id)!)
+      .filter((c) => (only ? only.has(c.id) : a.trackId === undefined || c.track_id === a.trackId));
+    const updates: Array<{ clip: ClipRow; text: string }> = [];
+    for (const c of targets) {
+      // The clip on the timeline, in seconds; a take position is (t − start + in) / rate.
+      const from = c.start / rate;
+      const to = (c.start + c.out_point - c.in_point) / rate;
+      const spans: TimedText[] = [];
+      for (const line of parsed.lines) {
+        const a0 = line.start + offset;
+        const a1 = line.end + offset;
+        const lo = Math.max(from, a0);
+        const hi = Math.min(to, a1);
+        if (hi <= lo) continue;
+        const text = linePart(line.text, a0, a1, lo, hi);
+        if (!text) continue;
+        const take = (t: number) => t - from + c.in_point / rate;
+        spans.push({ from: take(lo), to: take(hi), text });
+      }
+      if (spans.length === 0) continue;
+      // Words of the clip's transcript outside the script's lines stay.
+      const text = replaceSpans(c.transcript, this.clockOf(c), spans);
+      if (text !== (c.transcript ?? '')) updates.push({ clip: c, text });
+    }
+    if (updates.length > 0) {
+      p.history.record(updates.length === 1 ? `Script into ${updates[0]!.clip.name}` : `Script into ${updates.length} clips`, (rec) => {
+        for (const u of updates) {
+          rec.touch('clips', u.clip.id);
+          p.repos.clips.setTranscript(u.clip.id, u.text);
+        }
+      });
+      this.ctx.changed();
+    }
+    return {
+      clips: updates.map((u) => this.ctx.clip(u.clip.id)),
+      lines: parsed.lines.length,
+      problems: parsed.problems,
+    };
   }
 }

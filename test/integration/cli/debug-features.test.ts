@@ -1,7 +1,6 @@
 // `retake debug features` as a user runs it (bin/retake.mjs → dist/cli.mjs, in a child process): the .npy it writes
 // is what the front ends compute in process and what numpy reads; lfr-cmvn takes am.mvn from --mvn or a pack.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { computeFeatureKind } from '../../../src-main/cli/debug-features';
 import { writeTestAmMvn } from '../../helpers/features-reference';
 import { corpusFile, hostEntry, repoRoot } from '../../helpers/studio';
 import { tempDir } from '../../helpers/tmp';
+import { requireTinyPack as tinyPack } from '../editx-lm/tiny-pack';
 
 const dir = tempDir('retake-cli-features-');
 
@@ -69,19 +69,17 @@ describe('retake debug features', () => {
     const viaFile = decodeNpy(readFileSync(out));
     expect(viaFile.shape[1]).toBe(560);
 
-    // A pack whose manifest lists am.mvn (in whichever component) gives the same result.
-    const pack = path.join(dir, 'pack');
-    mkdirSync(path.join(pack, 'vq02'), { recursive: true });
-    const bytes = readFileSync(mvn);
-    writeFileSync(path.join(pack, 'vq02', 'am.mvn'), bytes);
-    const file = { path: 'vq02/am.mvn', sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
-    const manifest = { format: 'retake-editx-pack', formatVersion: 1, name: 'test', components: { vq02: { files: [file] } } };
-    writeFileSync(path.join(pack, 'manifest.json'), JSON.stringify(manifest));
+    // A pack with a vq02 tokenizer (the tiny pack) gives the same result as its am.mvn given with --mvn.
+    const pack = tinyPack();
+    const packMvn = path.join(pack, JSON.parse(readFileSync(path.join(pack, 'manifest.json'), 'utf8')).components.vq02.cmvn.file.path);
+    const viaMvn = path.join(dir, 'lfr-mvn.npy');
+    expect(retake('debug', 'features', input(), '--kind', 'lfr-cmvn', '--mvn', packMvn, '--out', viaMvn).code).toBe(0);
     const out2 = path.join(dir, 'lfr-pack.npy');
     const r2 = retake('debug', 'features', input(), '--kind', 'lfr-cmvn', '--pack', pack, '--out', out2);
     expect(r2.code, r2.stderr).toBe(0);
-    expect(Buffer.compare(readFileSync(out2), readFileSync(out))).toBe(0);
-    expect(parseAmMvn(bytes.toString('utf8')).addShift).toHaveLength(560);
+    expect(Buffer.compare(readFileSync(out2), readFileSync(viaMvn))).toBe(0);
+    expect(parseAmMvn(readFileSync(packMvn, 'utf8')).addShift).toHaveLength(560);
+    const manifest = JSON.parse(readFileSync(path.join(pack, 'manifest.json'), 'utf8'));
 
     // A pack without am.mvn, no statistics at all, both sources at once.
     const bare = path.join(dir, 'bare');

@@ -104,11 +104,15 @@ describe('variants', () => {
     expect(e.message).toMatch(/variant int4 \(they offer fp16, fp32\)/);
   });
 
-  it('records the release date it is given (which picks the 2026 prompt profile)', async () => {
+  it('records the release date it is given, which picks the 2026 prompt profile and the 22 tags of that revision', async () => {
     const out = fresh('rev');
     await buildPack({ from: PUBLISHED, templates: [TEMPLATE], out, variants: ['fp32'], modelRevision: '2026-01-29' });
     const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(m.components.textTokenizer.modelRevision).toBe('2026-01-29');
+    const tags = m.components.textTokenizer.paralinguisticTags as string[];
+    expect(tags).toHaveLength(22);
+    expect(tags).toContain('clears throat');
+    expect(tags).not.toContain('Breathing');
   });
 });
 

@@ -28,8 +28,10 @@ afterAll(async () => {
 describe('audio host and model host', () => {
   it('runs as two processes and lists the engines of both, each with its role', async () => {
     const engines = await t.studio.call('engines.list', {});
-    expect(engines.map((e) => e.id)).toEqual(['prosody', 'test']);
-    expect(engines.map((e) => (e as { role?: string }).role)).toEqual(['audio', 'model']);
+    // EditX is listed by the model host whether or not a model pack is installed (unavailable without one).
+    expect(engines.map((e) => e.id)).toEqual(['prosody', 'test', 'editx']);
+    expect(engines.map((e) => (e as { role?: string }).role)).toEqual(['audio', 'model', 'model']);
+    expect(engines.find((e) => e.id === 'editx')!.available).toBe(false);
     expect(t.audioHost.pid).toBeDefined();
     expect(t.host.pid).toBeDefined();
     expect(t.host.pid).not.toBe(t.audioHost.pid);

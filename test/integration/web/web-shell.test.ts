@@ -89,6 +89,45 @@ describe('web shell', () => {
     expect((await request('/assets/app.js', { headers: { 'x-retake-token': shell.token } })).status).toBe(200);
   });
 
+  it('refuses a wrong token of the right length over HTTP, the header, the cookie and the WebSocket', async () => {
+    // Same length as the real token, differing in one character at the start, the middle or the end: a check that only
+    // compares lengths (or a prefix) lets these through.
+    const flip = (i: number) => shell.token.slice(0, i) + (shell.token[i] === '0' ? '1' : '0') + shell.token.slice(i + 1);
+    const wrong = [0, shell.token.length >> 1, shell.token.length - 1].map(flip);
+    const cookieName = `retake_token_${shell.port}`;
+    for (const w of [...wrong, shell.token.toUpperCase(), shell.token.slice(0, -1), `${shell.token}0`]) {
+      expect(w).not.toBe(shell.token);
+      expect((await request(`/assets/app.js?token=${w}`)).status, w).toBe(401);
+      expect((await request('/assets/app.js', { headers: { 'x-retake-token': w } })).status, w).toBe(401);
+      expect((await request('/assets/app.js', { headers: { cookie: `${cookieName}=${w}` } })).status, w).toBe(401);
+      await expect(connect(`?token=${w}`), w).rejects.toThrow(/401/);
+      await expect(
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${shell.port}/ws`, { headers: { cookie: `${cookieName}=${w}` } });
+          ws.once('open', () => {
+            ws.close();
+            resolve('open');
+          });
+          ws.once('error', reject);
+          ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+        }),
+        w,
+      ).rejects.toThrow(/401/);
+    }
+    // The right token through each channel is accepted, so the refusals above are about the token alone.
+    expect((await request(`/assets/app.js?token=${shell.token}`)).status).toBe(200);
+    expect((await request('/assets/app.js', { headers: { cookie: `other=1; ${cookieName}=${shell.token}` } })).status).toBe(200);
+    // A cookie for another port (another Retake) does not count.
+    expect((await request('/assets/app.js', { headers: { cookie: `retake_token_1=${shell.token}` } })).status).toBe(401);
+    (await connect(`?token=${shell.token}`)).close();
+    const viaCookie = new WebSocket(`ws://127.0.0.1:${shell.port}/ws`, { headers: { cookie: `${cookieName}=${shell.token}` } });
+    await new Promise((resolve, reject) => {
+      viaCookie.once('open', resolve);
+      viaCookie.once('error', reject);
+    });
+    viaCookie.close();
+  });
+
   it('checks Host and Origin', async () => {
     const q = `/?token=${shell.token}`;
     expect((await request(q, { headers: { host: `evil.example:${shell.port}` } })).status).toBe(403);

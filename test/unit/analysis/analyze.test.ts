@@ -9,6 +9,7 @@ import {
 import type { TakeMetrics } from '../../../src-main/audio/analysis';
 import { RetakeError } from '../../../src-main/contract/errors';
 import { resampleChannel } from '../../../src-main/audio/resample';
+import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from '../../../src-main/audio/limits';
 import { corpusEntries, readCorpusWav } from './corpus';
 
 async function errorOf(p: Promise<unknown>): Promise<unknown> {
@@ -105,23 +106,45 @@ describe('analyze edge cases', () => {
     }
   });
 
-  it('below the lowest rate K-weighting supports (4 kHz) it measures everything but loudness', async () => {
+  it('measures everything at the lowest accepted rate (4 kHz) and refuses anything below it before any work', async () => {
     const a = readCorpusWav('en_happy_prompt.wav');
-    const sr = 3000;
-    const low = resampleChannel(a.channels[0]!, a.sampleRate, sr);
-    const m = await analyze({ sampleRate: sr, channels: [low] });
-    expect(m.loudnessLufs).toBeNull();
-    expect(m.loudnessRangeLu).toBeNull();
+    const low = resampleChannel(a.channels[0]!, a.sampleRate, MIN_SAMPLE_RATE);
+    const m = await analyze({ sampleRate: MIN_SAMPLE_RATE, channels: [low] });
+    expect(m.loudnessLufs).not.toBeNull();
     expect(m.truePeakDbtp).not.toBeNull();
-    expect(m.durationSec).toBeCloseTo(low.length / sr, 3);
+    expect(m.durationSec).toBeCloseTo(low.length / MIN_SAMPLE_RATE, 3);
     expect(m.speechSec).toBeGreaterThan(0.5 * m.durationSec);
     expect(m.f0MedianHz).not.toBeNull();
+    const below = await errorOf(analyze({ sampleRate: MIN_SAMPLE_RATE - 1, channels: [low] }));
+    expect((below as RetakeError).code).toBe('E_UNSUPPORTED_AUDIO');
+    expect((below as RetakeError).message).toMatch(/3\.999 kHz.*4 kHz to 768 kHz/);
+  });
+
+  it('refuses 1 Hz, 4 GHz and 65-channel audio before any work, with the limit in its details', async () => {
+    // The hostile case: 24,000 samples declared at 1 Hz are 24,000 s, which resampled to 16 kHz for the VAD used to
+    // take 153 s and 6 GB.
+    for (const [sampleRate, channels, limit] of [
+      [1, 1, 'sampleRate'],
+      [4_000_000_000, 1, 'sampleRate'],
+      [MAX_SAMPLE_RATE + 1, 1, 'sampleRate'],
+      [48000, MAX_CHANNELS + 1, 'channels'],
+    ] as const) {
+      const audio = { sampleRate, channels: Array.from({ length: channels }, () => new Float32Array(24000).fill(0.1)) };
+      const err = (await errorOf(analyze(audio))) as RetakeError;
+      expect(err.code).toBe('E_UNSUPPORTED_AUDIO');
+      expect(err.message.split('\n')).toHaveLength(1);
+      expect((err.details as { limit: string }).limit).toBe(limit);
+    }
+    const ok = await analyze({ sampleRate: MAX_SAMPLE_RATE, channels: [new Float32Array(MAX_SAMPLE_RATE / 4)] });
+    expect(ok.durationSec).toBe(0.25);
   });
 
   it('rejects empty, non-finite and invalid-rate audio with the matching error codes', async () => {
     const cases: [Parameters<typeof analyze>[0], string][] = [
       [{ sampleRate: 16000, channels: [new Float32Array(0)] }, 'E_EMPTY_AUDIO'],
       [{ sampleRate: 16000, channels: [Float32Array.from([0, Number.NaN, 0])] }, 'E_INVALID_SAMPLES'],
+      [{ sampleRate: 16000, channels: [Float32Array.from([0, 1e30, 0])] }, 'E_INVALID_SAMPLES'],
+      [{ sampleRate: 16000, channels: [Float32Array.from([0, -1000.5, 0])] }, 'E_INVALID_SAMPLES'],
       [{ sampleRate: 0, channels: [new Float32Array(4000)] }, 'E_UNSUPPORTED_AUDIO'],
       [{ sampleRate: 16000, channels: [] }, 'E_UNSUPPORTED_AUDIO'],
       [{ sampleRate: 22050.5, channels: [new Float32Array(22050)] }, 'E_UNSUPPORTED_AUDIO'],

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   biquadGainDb,
+  channelWeights,
   frameEnergyPercentiles,
+  kWeightingSupported,
+  truePeakInterpolator,
   integratedLoudness,
   kWeightingFilters,
   loudnessRange,
@@ -16,8 +19,12 @@ import { noise, sine } from './corpus';
 const db = (amp: number) => 20 * Math.log10(amp);
 const amp = (dbfs: number) => 10 ** (dbfs / 20);
 
-/** Stereo 1 kHz sine sections [dBFS peak, seconds] at 48 kHz, both channels equal (EBU Tech 3341/3342 test signals). */
-function stereoSections(sections: [number, number][], sr = 48000, freq = 1000): AudioData {
+/**
+ * Stereo 1 kHz sine sections [dBFS peak, seconds], both channels equal (EBU Tech 3341/3342 test signals). Generated at
+ * 16 kHz: the meter reads them the same at any rate (the reference tones are checked at 16, 44.1 and 48 kHz above), and
+ * a third of the samples keeps mutation testing of the meter (npm run mutation -- loudness) within minutes.
+ */
+function stereoSections(sections: [number, number][], sr = 16000, freq = 1000): AudioData {
   const parts = sections.map(([level, sec]) => sine(freq, sr, sec, amp(level)));
   const n = parts.reduce((a, p) => a + p.length, 0);
   const x = new Float32Array(n);
@@ -105,6 +112,23 @@ describe('integrated loudness (BS.1770-4)', () => {
     expect(Math.abs(integratedLoudness(case4)! - -23)).toBeLessThan(0.1);
   });
 
+  it('passes EBU Tech 3341 case 5 (the relative gate keeps sections within 10 LU): −26/−20/−26 dBFS gives −23.0', () => {
+    const case5 = stereoSections([[-26, 20], [-20, 20.1], [-26, 20]], 16000);
+    expect(Math.abs(integratedLoudness(case5)! - -23)).toBeLessThan(0.1);
+  });
+
+  it('gates absolutely at −70 LUFS: a multi-level signal at −65/−68/−69 counts, −71/−75 sections do not', () => {
+    // Tech 3341 style, between where a gate at −60 and one at −70 would fall. All sections lie within 10 LU of each
+    // other, so only the absolute gate decides what counts.
+    const above = integratedLoudness(stereoSections([[-65, 8], [-68, 8], [-69, 8]], 16000))!;
+    const expected = 10 * Math.log10((10 ** -6.5 + 10 ** -6.8 + 10 ** -6.9) / 3);
+    expect(Math.abs(above - expected)).toBeLessThan(0.1);
+    // The −71 and −75 dBFS sections fall under the gate: the result is the −66 dBFS section alone.
+    const mixed = integratedLoudness(stereoSections([[-75, 8], [-66, 8], [-71, 8], [-75, 8]], 16000))!;
+    expect(Math.abs(mixed - -66)).toBeLessThan(0.15);
+    expect(integratedLoudness(stereoSections([[-71, 8], [-75, 8]], 16000))).toBeNull();
+  });
+
   it('is null for silence and for signals under the −70 LUFS absolute gate', () => {
     expect(integratedLoudness({ sampleRate: 48000, channels: [new Float32Array(48000)] })).toBeNull();
     expect(integratedLoudness({ sampleRate: 48000, channels: [sine(1000, 48000, 2, amp(-75))] })).toBeNull();
@@ -140,6 +164,26 @@ describe('loudness range (EBU Tech 3342)', () => {
       ]))!;
       expect(Math.abs(v - lra), `${a}/${b}`).toBeLessThan(1);
     }
+  });
+
+  it('passes EBU Tech 3342 case 4: −50/−35/−20/−35/−50 dBFS, 20 s each, gives 15 LU (−50 under the relative gate)', () => {
+    const v = loudnessRange(stereoSections([[-50, 20], [-35, 20], [-20, 20], [-35, 20], [-50, 20]], 16000))!;
+    expect(Math.abs(v - 15)).toBeLessThan(1);
+  });
+
+  it('takes the 10th and 95th percentiles: sections holding 7 % and 8 % of the windows sit outside them', () => {
+    // −40 dBFS for 7 s, −30 dBFS for 83 s, −20 dBFS for 10 s: the −40 windows are fewer than 10 % and the −20 ones more
+    // than 5 % (with 3 s windows at 10 Hz, about 7 % and 8 % of them), so the range is −20 − (−30) = 10 LU. Another
+    // lower percentile (5th) would reach −40 (20 LU); another upper one (90th) would stay near −30 (≈ 0 LU).
+    const v = loudnessRange(stereoSections([[-40, 7], [-30, 83], [-20, 10]], 16000))!;
+    expect(Math.abs(v - 10)).toBeLessThan(0.5);
+    // Turn the proportions around: −40 for 15 s (> 10 %) and −20 for 3 s (< 5 %): now the range is −30 − (−40).
+    const w = loudnessRange(stereoSections([[-40, 15], [-30, 82], [-20, 3]], 16000))!;
+    expect(Math.abs(w - 10)).toBeLessThan(1.5);
+    expect(w).toBeLessThan(v + 1.5);
+    // With both extremes inside the percentiles the range spans them: −40 for 15 s and −20 for 10 s.
+    const both = loudnessRange(stereoSections([[-40, 15], [-30, 75], [-20, 10]], 16000))!;
+    expect(Math.abs(both - 20)).toBeLessThan(0.5);
   });
 
   it('is null under 3 s and near 0 for a steady tone', () => {
@@ -200,5 +244,115 @@ describe('frameEnergyPercentiles', () => {
 
   it('floors digital silence at −120 dB', () => {
     expect(frameEnergyPercentiles({ sampleRate: 16000, channels: [new Float32Array(16000)] }, [10, 95])).toEqual([-120, -120]);
+  });
+});
+
+// ---- cases found by mutation testing (npm run mutation -- loudness) -------------------------------------------------
+
+describe('loudness meter details', () => {
+  /** Every interpolated value of every sample and phase, computed directly (no block skipping). */
+  function bruteTruePeak(a: AudioData): number {
+    const { phases, taps } = truePeakInterpolator(a.sampleRate);
+    const half = taps / 2;
+    let best = 0;
+    for (const x of a.channels) {
+      for (let i = 0; i < x.length; i++) {
+        best = Math.max(best, Math.abs(x[i]!));
+        for (let p = 1; p < phases.length; p++) {
+          let acc = 0;
+          for (let j = 0; j < taps; j++) {
+            const k = i - half + 1 + j;
+            if (k >= 0 && k < x.length) acc += phases[p]![j]! * x[k]!;
+          }
+          best = Math.max(best, Math.abs(acc));
+        }
+      }
+    }
+    return best;
+  }
+
+  it('true peak equals the exhaustive search, with peaks at the very start, the very end and between blocks', () => {
+    for (const sr of [16000, 48000, 96000]) {
+      const n = 3000;
+      const a = noise(n, 11, 0.05);
+      const b = noise(n, 12, 0.05);
+      // Alternating full-scale samples at the edges and across a block border: inter-sample overshoot there.
+      a.set([0.9, -0.9, 0.9], 0);
+      b.set([-0.8, 0.8, -0.8, 0.8], n - 4);
+      a.set([0.7, -0.7, 0.7, -0.7], 31);
+      const audio = { sampleRate: sr, channels: [a, b] };
+      expect(truePeak(audio), `${sr} Hz`).toBe(bruteTruePeak(audio));
+      const single = { sampleRate: sr, channels: [b] };
+      expect(truePeak(single), `${sr} Hz mono`).toBe(bruteTruePeak(single));
+    }
+    // Exactly one block, and a clip shorter than one block.
+    const short = { sampleRate: 48000, channels: [Float32Array.of(0, 0.5, -0.5, 0.5, 0)] };
+    expect(truePeak(short)).toBe(bruteTruePeak(short));
+    const block = { sampleRate: 48000, channels: [noise(32, 5, 0.5)] };
+    expect(truePeak(block)).toBe(bruteTruePeak(block));
+  });
+
+  it('weights a 5.0 layout like 5.1 without its LFE, and four channels equally', () => {
+    const sr = 16000;
+    const tone = sine(1000, sr, 3, 0.1);
+    const z = () => new Float32Array(tone.length);
+    const five = (at: number) => integratedLoudness({ sampleRate: sr, channels: Array.from({ length: 5 }, (_, c) => (c === at ? tone : z())) })!;
+    expect(five(3) - five(0)).toBeCloseTo(10 * Math.log10(1.41), 2);
+    expect(five(4) - five(2)).toBeCloseTo(10 * Math.log10(1.41), 2);
+    expect(five(1)).toBeCloseTo(five(0), 6);
+    const four = (at: number) => integratedLoudness({ sampleRate: sr, channels: Array.from({ length: 4 }, (_, c) => (c === at ? tone : z())) })!;
+    expect(four(3)).toBeCloseTo(four(0), 6);
+    expect(channelWeights(6)).toEqual([1, 1, 1, 0, 1.41, 1.41]);
+    expect(channelWeights(2)).toEqual([1, 1]);
+  });
+
+  it('gates 400 ms blocks every 100 ms: a 0.3 s burst in silence is one block, and a block under the gate is left out', () => {
+    const sr = 16000;
+    // −20 dBFS for 0.3 s inside 2 s of silence: the blocks holding it read it diluted; the gated mean is of those alone.
+    const x = new Float32Array(2 * sr);
+    x.set(sine(1000, sr, 0.3, 0.1), sr);
+    const v = integratedLoudness({ sampleRate: sr, channels: [x] })!;
+    // The loudest blocks hold the whole burst (0.3 of 0.4 s): −23.01 + 10·log10(0.75) = −24.26; others hold less.
+    expect(v).toBeLessThan(-24.2);
+    expect(v).toBeGreaterThan(-27);
+    // A clip of exactly 0.4 s is one full block.
+    expect(integratedLoudness({ sampleRate: sr, channels: [sine(1000, sr, 0.4, 0.1)] })!).toBeCloseTo(-23.01, 1);
+  });
+
+  it('has a loudness range from exactly 3 s on', () => {
+    const sr = 16000;
+    expect(loudnessRange({ sampleRate: sr, channels: [sine(1000, sr, 3, 0.1)] })).not.toBeNull();
+    expect(loudnessRange({ sampleRate: sr, channels: [sine(1000, sr, 2.99, 0.1)] })).toBeNull();
+    expect(loudnessRange({ sampleRate: 3999, channels: [sine(500, 3999, 10, 0.1)] })).toBeNull();
+  });
+
+  it('measures peaks but not loudness below 4 kHz, and loudness from 4 kHz on', () => {
+    const low = measureLoudness({ sampleRate: 3999, channels: [sine(300, 3999, 1, 0.5)] });
+    expect(low.integratedLufs).toBeNull();
+    expect(low.loudnessRangeLu).toBeNull();
+    expect(low.samplePeakDbfs!).toBeCloseTo(db(0.5), 1);
+    expect(low.truePeakDbtp!).toBeGreaterThanOrEqual(low.samplePeakDbfs!);
+    expect(integratedLoudness({ sampleRate: 3999, channels: [sine(300, 3999, 1, 0.5)] })).toBeNull();
+    expect(measureLoudness({ sampleRate: 4000, channels: [sine(300, 4000, 1, 0.5)] }).integratedLufs).not.toBeNull();
+    expect(kWeightingSupported(4000)).toBe(true);
+    expect(kWeightingSupported(3999)).toBe(false);
+    expect(samplePeak({ sampleRate: 8000, channels: [Float32Array.of(0.1, -0.7), Float32Array.of(0.6, 0)] })).toBeCloseTo(0.7, 6);
+  });
+});
+
+describe('frameEnergyPercentiles details', () => {
+  it('ignores a trailing partial frame, measures a clip shorter than a frame as one, and averages over channels', () => {
+    const sr = 16000;
+    const frame = 0.02 * sr;
+    const x = new Float32Array(10 * frame + frame / 2).fill(0.1);
+    x.fill(1, 10 * frame); // a loud half frame at the end
+    expect(frameEnergyPercentiles({ sampleRate: sr, channels: [x] }, [100])[0]).toBeCloseTo(-20, 6);
+    expect(frameEnergyPercentiles({ sampleRate: sr, channels: [new Float32Array(10).fill(0.5)] }, [0, 100])).toEqual([
+      expect.closeTo(-6.0206, 3),
+      expect.closeTo(-6.0206, 3),
+    ]);
+    const half = frameEnergyPercentiles({ sampleRate: sr, channels: [new Float32Array(frame * 4).fill(0.1), new Float32Array(frame * 4)] }, [50]);
+    expect(half[0]).toBeCloseTo(-20 - 3.0103, 3);
+    expect(frameEnergyPercentiles({ sampleRate: sr, channels: [new Float32Array(0)] }, [10, 90]).every(Number.isNaN)).toBe(true);
   });
 });

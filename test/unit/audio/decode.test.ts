@@ -228,6 +228,34 @@ describe('decodeAudio: bad input gives its error code and names the file', () =>
     expect(e.message).toContain('nan.wav');
   });
 
+  it('MP3 without a LAME tag (8 kHz MPEG-2.5 at its default 8 kbps, or -t) loses the decoder delay like `lame --decode`', async () => {
+    const dir = tempDir('mp3-delay');
+    for (const [rate, flags] of [[8000, []], [11025, []], [16000, ['-t']], [44100, ['-t']], [8000, ['-b', '32']]] as const) {
+      const n = rate; // one second
+      const wav = writeTemp(dir, `in${rate}.wav`, encodeWav({ sampleRate: rate, channels: [sine(300, rate, n, 0.5)] }, 'pcm16'));
+      const mp3 = join(dir, `${rate}${flags.join('')}.mp3`);
+      tool('lame', ['--quiet', ...flags, wav, mp3]);
+      const ref = join(dir, `${rate}${flags.join('')}.dec.wav`);
+      tool('lame', ['--quiet', '--decode', mp3, ref]);
+      const expected = decodeWav(readFileSync(ref)).channels[0]!;
+      const got = (await decodeAudio(readFileSync(mp3), mp3)).channels[0]!;
+      const label = `${rate} Hz ${flags.join(' ')}`;
+      const frame = rate < 32000 ? 576 : 1152;
+      expect(Math.abs(got.length - expected.length), label).toBeLessThanOrEqual(frame);
+      // Aligned with the reference decoder: the best lag within ±600 samples is 0.
+      let best = 0;
+      let bestErr = Infinity;
+      for (let lag = -600; lag <= 600; lag++) {
+        let err = 0;
+        for (let i = 1000; i < 3000; i++) err += Math.abs((got[i + lag] ?? 0) - expected[i]!);
+        if (err < bestErr) [best, bestErr] = [lag, err];
+      }
+      expect(best, label).toBe(0);
+      // Within a frame of the source's length too when the encoder could write its tag.
+      if (flags[0] === '-b') expect(got.length, label).toBe(n);
+    }
+  });
+
   it('truncated or damaged FLAC, MP3 and Ogg are E_CORRUPT_AUDIO', async () => {
     const sub = join(dir, 'codecs');
     mkdirSync(sub, { recursive: true });

@@ -187,11 +187,62 @@ describe('decodeWav: bad input', () => {
     expect((await retakeError(() => decodeWav(riff([fmt(1, 0, 16000, 16, 2), chunk('data', [0, 0])])))).code).toBe('E_CORRUPT_AUDIO');
   });
 
+  it('a file short by one byte is truncated, the complete file decodes, and a missing pad byte after odd data is harmless', async () => {
+    const full = riff([fmt(1, 2, 16000, 16), chunk('data', le([1, 2, 3, 4, 5, 6, 7, 8], 2))]);
+    expect(decodeWav(full).channels[1]![3]).toBe(8 / 32768);
+    const short = await retakeError(() => decodeWav(full.subarray(0, full.length - 1), 'short.wav'));
+    expect(short.code).toBe('E_CORRUPT_AUDIO');
+    expect(short.message).toMatch(/"short\.wav".*declares 16 bytes .* ends after 15, so the file is truncated/);
+    expect(() => parseWavHeader(full.subarray(0, full.length - 1))).toThrow(/truncated/);
+    // 8-bit mono with 3 samples: the data chunk is odd, and the pad byte RIFF adds after it may be missing.
+    const odd = riff([fmt(1, 1, 16000, 8), chunk('data', [128, 255, 0])]);
+    expect(odd.length % 2).toBe(0);
+    expect(Array.from(decodeWav(odd.subarray(0, odd.length - 1)).channels[0]!)).toEqual([0, 127 / 128, -1]);
+  });
+
+  it('refuses rates outside 4 kHz–768 kHz and more than 64 channels from the header, before reading samples', async () => {
+    for (const [rate, channels, limit] of [
+      [1, 1, 'sampleRate'],
+      [3999, 1, 'sampleRate'],
+      [768001, 1, 'sampleRate'],
+      [4_000_000_000, 1, 'sampleRate'],
+      [48000, 65, 'channels'],
+      [48000, 65535, 'channels'],
+    ] as const) {
+      // At most one frame of data: the refusal must not depend on how much audio there is.
+      const bytes = riff([fmt(1, channels, rate, 16), chunk('data', new Uint8Array(Math.min(2 * channels, 128)))]);
+      const e = await retakeError(() => decodeWav(bytes, 'odd.wav'));
+      expect(e.code, `${rate} Hz × ${channels}`).toBe('E_UNSUPPORTED_AUDIO');
+      expect(e.message).toMatch(/^Cannot read "odd\.wav": .*4 kHz to 768 kHz and 1 to 64 channels/);
+      expect(e.details).toMatchObject({ file: 'odd.wav', limit });
+      expect((await retakeError(() => parseWavHeader(bytes))).code).toBe('E_UNSUPPORTED_AUDIO');
+    }
+    for (const [rate, channels] of [[4000, 1], [768000, 1], [48000, 64]] as const) {
+      const bytes = riff([fmt(1, channels, rate, 16), chunk('data', new Uint8Array(2 * channels))]);
+      expect(decodeWav(bytes).channels).toHaveLength(channels);
+    }
+  });
+
   it('an empty data chunk is E_EMPTY_AUDIO', async () => {
     const e = await retakeError(() => decodeWav(riff([fmt(1, 1, 16000, 16), chunk('data', [])]), 'blank.wav'));
     expect(e.code).toBe('E_EMPTY_AUDIO');
     expect(e.message).toContain('"blank.wav"');
     expect((await retakeError(() => decodeWav(encodeWav({ sampleRate: 16000, channels: [new Float32Array(0)] }, 'pcm16')))).code).toBe('E_EMPTY_AUDIO');
+  });
+
+  it('float samples beyond ±1000 (+60 dBFS) are refused with the level; float headroom below that is kept', async () => {
+    const huge = await retakeError(() => decodeWav(riff([fmt(3, 1, 16000, 32), chunk('data', le([0.5, 3e29, -0.25, 1e30], 4, 'float'))]), 'x1e30.wav'));
+    expect(huge.code).toBe('E_INVALID_SAMPLES');
+    expect(huge.message).toMatch(/^Cannot read "x1e30\.wav": its floating-point samples reach \+600\.0 dBFS \(1\.00e\+30 × full scale\); audio more than 60 dB above full scale is not a recording/);
+    expect(huge.message.split('\n')).toHaveLength(1);
+    const f64 = await retakeError(() => decodeWav(riff([fmt(3, 1, 16000, 64), chunk('data', le([0.5, -1000.5], 8, 'float'))])));
+    expect(f64.code).toBe('E_INVALID_SAMPLES');
+    expect(f64.message).toMatch(/\+60\.0 dBFS/);
+    // Integer values written as floats (a common exporter bug) are the typical case.
+    const ints = await retakeError(() => decodeWav(riff([fmt(3, 1, 16000, 32), chunk('data', le([12000, -32768, 5], 4, 'float'))])));
+    expect(ints.message).toMatch(/\+90\.3 dBFS/);
+    const hot = decodeWav(riff([fmt(3, 1, 16000, 32), chunk('data', le([1000, -1000, 4], 4, 'float'))]));
+    expect(Array.from(hot.channels[0]!)).toEqual([1000, -1000, 4]);
   });
 
   it('NaN or infinite float samples are E_INVALID_SAMPLES', async () => {
@@ -267,5 +318,206 @@ describe('encodeWav', () => {
     expect((await retakeError(() => encodeWav({ sampleRate: 8000, channels: [new Float32Array(2), new Float32Array(3)] }, 'pcm16'))).code).toBe('E_VALIDATION');
     expect((await retakeError(() => encodeWav({ sampleRate: 44100.5, channels: [new Float32Array(2)] }, 'pcm16'))).code).toBe('E_VALIDATION');
     expect((await retakeError(() => encodeWav({ sampleRate: 8000, channels: [] }, 'pcm16'))).code).toBe('E_VALIDATION');
+  });
+});
+
+// ---- cases found by mutation testing (npm run mutation -- wav): every refusal's wording, every header rule's edge ----
+
+describe('WAV header rules, edge by edge', () => {
+  const pcm16 = (n = 4) => chunk('data', le(Array.from({ length: n }, (_, i) => 1000 * (i + 1)), 2));
+  const message = async (bytes: Uint8Array, name = 'x.wav') => (await retakeError(() => decodeWav(bytes, name))).message;
+
+  it('isWav needs 12 bytes, a RIFF/RF64/BW64 tag and WAVE', () => {
+    const good = riff([fmt(1, 1, 8000, 16), pcm16()]);
+    expect(isWav(good.subarray(0, 12))).toBe(true);
+    expect(isWav(good.subarray(0, 11))).toBe(false);
+    for (const head of ['RIFF', 'RF64', 'BW64']) {
+      const b = new Uint8Array(good);
+      b.set(Array.from(head, (c) => c.charCodeAt(0)), 0);
+      expect(isWav(b), head).toBe(true);
+    }
+    const rifx = new Uint8Array(good);
+    rifx[3] = 0x58; // RIFX
+    expect(isWav(rifx)).toBe(false);
+    const avi = new Uint8Array(good);
+    avi.set([0x41, 0x56, 0x49, 0x20], 8);
+    expect(isWav(avi)).toBe(false);
+  });
+
+  it('names each header problem in its message', async () => {
+    expect(await message(new Uint8Array(0))).toBe('Cannot read "x.wav": the file is empty (0 bytes). Export or copy it again from its source, then import the new copy.');
+    expect(await message(Uint8Array.from([0x52, 0x49, 0x46, 0x58, 0, 0, 0, 0]))).toMatch(/it is not a WAV file \(it does not start with "RIFF"\)/);
+    expect(await message(riff([fmt(1, 1, 8000, 16), pcm16()]).subarray(0, 11))).toMatch(/the WAV header is cut short after 11 bytes/);
+    // 12 bytes exactly: the header is whole, the chunks are missing.
+    expect(await message(riff([fmt(1, 1, 8000, 16), pcm16()]).subarray(0, 12))).toMatch(/has no format chunk/);
+    const avi = riff([pcm16()]);
+    avi.set([0x41, 0x56, 0x49, 0x20], 8);
+    expect(await message(avi)).toMatch(/it is a RIFF "AVI" file, not WAV audio/);
+    const odd = riff([pcm16()]);
+    odd.set([0x01, 0x0a, 0x41, 0x42], 8);
+    expect(await message(odd)).toMatch(/it is a RIFF file of an unknown type, not WAV audio/);
+    const shortFmt = riff([chunk('fmt ', new Uint8Array(15)), pcm16()]);
+    expect(await message(shortFmt)).toMatch(/its WAV format chunk is 15 bytes long, too short to describe the audio/);
+    const ext = fmtExtensible(1, 1, 8000, 16, 16, 4);
+    const shortExt = riff([chunk('fmt ', ext.body.subarray(0, 39)), pcm16()]);
+    expect(await message(shortExt)).toMatch(/says "extensible" but is too short to name the sample format/);
+    // One byte of the GUID tail wrong is enough to make the subtype unknown.
+    const tail = [0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x72];
+    const e = await retakeError(() => decodeWav(riff([fmtExtensible(1, 1, 8000, 16, 16, 4, tail), pcm16()]), 'x.wav'));
+    expect(e.code).toBe('E_UNSUPPORTED_AUDIO');
+    expect(e.message).toMatch(/whose sample format \(an unknown extensible subtype\) Retake cannot read/);
+    expect(await message(riff([fmt(1, 1, 8000, 16), chunk('LIST', [1, 2])]))).toMatch(/has no audio data chunk \(it is probably truncated\)/);
+    expect(await message(riff([fmt(1, 0, 8000, 16, 2), pcm16()]))).toMatch(/its WAV header gives 0 channels at 8000 Hz/);
+    expect(await message(riff([fmt(1, 1, 0, 16), pcm16()]))).toMatch(/its WAV header gives 1 channels at 0 Hz/);
+    expect(await message(riff([fmt(1, 1, 8000, 0, 0), pcm16()]))).toMatch(/gives a sample size of 0 bits/);
+    expect(await message(riff([fmt(1, 1, 8000, 16), chunk('data', [])]))).toBe(
+      'Cannot read "x.wav": the WAV file holds no audio (its data chunk is empty). Record or export the audio again.',
+    );
+    const cut = riff([fmt(1, 1, 8000, 16), pcm16(40)]);
+    expect(await message(cut.subarray(0, 30))).toMatch(/cut short inside its format chunk/);
+  });
+
+  it('names each format it cannot read', async () => {
+    const cases: Array<[number, number, RegExp]> = [
+      [1, 40, /in 40-bit integer PCM/],
+      [3, 16, /in 16-bit floating point/],
+      [6, 16, /in an unusual A-law layout/],
+      [7, 16, /in an unusual µ-law layout/],
+      [0x55, 16, /in MP3, which/],
+      [0x1234, 16, /in compressed format 0x1234/],
+    ];
+    for (const [tag, bits, re] of cases) {
+      const e = await retakeError(() => decodeWav(riff([fmt(tag, 1, 8000, bits), chunk('data', new Uint8Array(bits / 8 * 2))]), 'f.wav'));
+      expect(e.code, re.source).toBe('E_UNSUPPORTED_AUDIO');
+      expect(e.message, re.source).toMatch(re);
+    }
+    // The sizes that are readable, each decoded to its value.
+    expect(arr(decodeWav(riff([fmt(1, 1, 8000, 32), chunk('data', le([1 << 30, -(2 ** 31)], 4))])).channels[0]!)).toEqual([0.5, -1]);
+    expect(arr(decodeWav(riff([fmt(3, 1, 8000, 64), chunk('data', le([0.25, -0.5], 8, 'float'))])).channels[0]!)).toEqual([0.25, -0.5]);
+  });
+
+  it('derives the frame size when blockAlign is 0, not a multiple of the channels or too small, and keeps a padded one', () => {
+    const samples = le([100, -100, 200, -200], 2); // two stereo frames of 16 bits
+    for (const align of [0, 3, 2]) {
+      const a = decodeWav(riff([fmt(1, 2, 8000, 16, align), chunk('data', samples)]));
+      expect(arr(a.channels[0]!), `blockAlign ${align}`).toEqual([100 / 32768, 200 / 32768]);
+      expect(arr(a.channels[1]!), `blockAlign ${align}`).toEqual([-100 / 32768, -200 / 32768]);
+    }
+    // 16-bit samples in 4-byte slots (blockAlign 8 for stereo): the slot stride is honoured.
+    const padded = le([100, 0, -100, 0, 200, 0, -200, 0], 2);
+    const p = decodeWav(riff([fmt(1, 2, 8000, 16, 8), chunk('data', padded)]));
+    expect(parseWavHeader(riff([fmt(1, 2, 8000, 16, 8), chunk('data', padded)])).blockAlign).toBe(8);
+    expect(p.channels[0]!.length).toBe(2);
+  });
+
+  it('RF64 takes the data size from ds64 (64 bits), RIFF ignores a ds64 chunk, and a short ds64 is ignored', async () => {
+    const ds64 = (dataLow: number, dataHigh = 0, size = 28) => {
+      const v = new DataView(new ArrayBuffer(size));
+      if (size >= 16) {
+        v.setUint32(8, dataLow, true);
+        v.setUint32(12, dataHigh, true);
+      }
+      return chunk('ds64', new Uint8Array(v.buffer));
+    };
+    const body = le([1, 2, 3, 4], 2);
+    const rf = (d: Chunk) => riff([d, fmt(1, 1, 32000, 16), chunk('data', body, 0xffffffff)], 'RF64');
+    expect(parseWavHeader(rf(ds64(6))).frames).toBe(3);
+    expect(parseWavHeader(rf(ds64(8))).frames).toBe(4);
+    // A high word makes the size enormous: beyond the file.
+    expect((await retakeError(() => parseWavHeader(rf(ds64(6, 1))))).message).toMatch(/declares 4294967302 bytes/);
+    // ds64 shorter than 24 bytes, or in a plain RIFF file: not used; the placeholder size means "to the end".
+    expect(parseWavHeader(rf(ds64(6, 0, 20))).frames).toBe(4);
+    expect(parseWavHeader(riff([ds64(6), fmt(1, 1, 32000, 16), chunk('data', body, 0xffffffff)])).frames).toBe(4);
+    // RF64 with a real (not placeholder) data size uses it.
+    expect(parseWavHeader(riff([ds64(2), fmt(1, 1, 32000, 16), chunk('data', body, 6)], 'RF64')).frames).toBe(3);
+  });
+
+  it('reads a data chunk placed before the format chunk, skipping an odd-sized data chunk by its pad byte', () => {
+    const a = decodeWav(riff([chunk('data', [0, 255, 128]), chunk('LIST', [7, 7]), fmt(1, 1, 8000, 8)]));
+    expect(arr(a.channels[0]!)).toEqual([-1, 127 / 128, 0]);
+  });
+
+  it('decodes A-law and µ-law to the ITU-T G.711 values, whichever is read first', () => {
+    const bytes = [0x00, 0x80, 0xff, 0x7f, 0xd5, 0x55, 0xaa, 0x2a];
+    const mu = [-32124, 32124, 0, 0];
+    const a = [8, -8, 32256, -32256];
+    const read = (tag: number) => arr(decodeWav(riff([fmt(tag, 1, 8000, 8), chunk('data', bytes)])).channels[0]!).map((v) => Math.round(v * 32768) + 0);
+    expect(read(7).slice(0, 4)).toEqual(mu);
+    expect(read(6).slice(4)).toEqual(a);
+    expect(read(7).slice(0, 4)).toEqual(mu);
+    expect(read(6).slice(4)).toEqual(a);
+  });
+
+  it('float samples: ±1000 are kept, beyond is refused naming the loudest, NaN is reported as NaN (singular and plural)', async () => {
+    expect(arr(decodeWav(riff([fmt(3, 1, 8000, 32), chunk('data', le([1000, -1000], 4, 'float'))])).channels[0]!)).toEqual([1000, -1000]);
+    expect(arr(decodeWav(riff([fmt(3, 1, 8000, 64), chunk('data', le([1000, -1000], 8, 'float'))])).channels[0]!)).toEqual([1000, -1000]);
+    for (const bits of [32, 64] as const) {
+      const over = await message(riff([fmt(3, 1, 8000, bits), chunk('data', le([-1000.5, 2000, 1e6, 5000], bits / 8, 'float'))]));
+      expect(over, `${bits}`).toMatch(/reach \+120\.0 dBFS \(1\.00e\+6 × full scale\)/);
+      const one = await message(riff([fmt(3, 1, 8000, bits), chunk('data', le([0.5, Number.NaN, 2000], bits / 8, 'float'))]));
+      expect(one, `${bits}`).toMatch(/it contains 1 sample that is not a number \(NaN\) or infinite.*Export it again from the program that made it\.$/);
+      const two = await message(riff([fmt(3, 1, 8000, bits), chunk('data', le([Number.NaN, Number.NEGATIVE_INFINITY], bits / 8, 'float'))]));
+      expect(two, `${bits}`).toMatch(/it contains 2 samples that are not a number/);
+    }
+    expect(await message(riff([fmt(3, 1, 8000, 32), chunk('data', le([2000], 4, 'float'))]))).toMatch(
+      /Normalise it in the program that made it, or export it again as integer PCM, and import that\.$/,
+    );
+  });
+});
+
+describe('encodeWav details', () => {
+  const mono = (x: number[], sampleRate = 8000): AudioData => ({ sampleRate, channels: [Float32Array.from(x)] });
+
+  it('refuses what WAV cannot hold, with the reason', async () => {
+    const refuse = async (a: AudioData, format: WavEncodeFormat = 'pcm16') => retakeError(() => encodeWav(a, format));
+    expect((await refuse({ sampleRate: 8000, channels: [] })).message).toBe('Cannot write a WAV file with 0 channels; it needs between 1 and 65535.');
+    const many = Array.from({ length: 65536 }, () => new Float32Array(0));
+    expect((await refuse({ sampleRate: 8000, channels: many })).message).toMatch(/with 65536 channels/);
+    for (const rate of [0, -1, 1.5, 2 ** 32]) {
+      const e = await refuse(mono([0], rate));
+      expect(e.code, String(rate)).toBe('E_VALIDATION');
+      expect(e.message).toBe(`Cannot write a WAV file at ${rate} Hz; WAV needs a whole positive sample rate.`);
+    }
+    expect(encodeWav(mono([0], 1), 'pcm16').length).toBeGreaterThan(44);
+    expect(encodeWav(mono([0], 2 ** 32 - 1), 'pcm16').length).toBeGreaterThan(44);
+    expect((await refuse({ sampleRate: 8000, channels: [new Float32Array(2), new Float32Array(3)] })).message).toBe(
+      'Cannot write a WAV file whose channels have different lengths.',
+    );
+    // Over 4 GiB of samples (channels that only state their length: the check comes before any allocation).
+    const huge = { length: 2 ** 30 } as unknown as Float32Array;
+    const e = await refuse({ sampleRate: 48000, channels: [huge, huge] }, 'float32');
+    expect(e.code).toBe('E_INPUT_TOO_LONG');
+    expect(e.message).toMatch(/8589934592 bytes of samples; WAV holds at most 4 GiB/);
+    for (const format of ['pcm16', 'pcm24', 'float32'] as const) {
+      const nan = await refuse(mono([0, Number.NaN, 0.5, Number.NaN]), format);
+      expect(nan.code, format).toBe('E_INVALID_SAMPLES');
+      expect(nan.message, format).toMatch(/^Cannot write the WAV file: 2 samples are not numbers or are infinite\./);
+    }
+  });
+
+  it('writes the header fields the formats require', () => {
+    const f = encodeWav({ sampleRate: 8000, channels: [Float32Array.of(0.5, -0.5, 0.25)] }, 'float32');
+    const v = new DataView(f.buffer);
+    expect(String.fromCharCode(...f.subarray(0, 4))).toBe('RIFF');
+    expect(v.getUint16(20, true)).toBe(3);
+    expect(v.getUint16(36, true)).toBe(0); // cbSize of a plain float fmt
+    expect(String.fromCharCode(...f.subarray(38, 42))).toBe('fact');
+    expect(v.getUint32(46, true)).toBe(3); // frames in the fact chunk
+    const e = encodeWav({ sampleRate: 8000, channels: [Float32Array.of(0.5), Float32Array.of(0.5), Float32Array.of(0.5)] }, 'pcm24');
+    const w = new DataView(e.buffer);
+    expect(w.getUint16(20, true)).toBe(0xfffe);
+    expect(w.getUint16(36, true)).toBe(22); // cbSize of WAVE_FORMAT_EXTENSIBLE
+    expect(w.getUint16(38, true)).toBe(24); // valid bits
+    expect(w.getUint16(34, true)).toBe(24);
+  });
+
+  it('clamps to full scale when rounding to integers', () => {
+    const x = [1, -1, 1.5, -1.5, 32767.4 / 32768];
+    const p16 = new DataView(encodeWav(mono(x), 'pcm16').buffer);
+    expect([0, 1, 2, 3, 4].map((i) => p16.getInt16(44 + 2 * i, true))).toEqual([32767, -32768, 32767, -32768, 32767]);
+    const b24 = encodeWav(mono(x), 'pcm24');
+    const at = b24.length - 16; // 15 bytes of samples and RIFF's pad byte
+    const s24 = (i: number) => ((b24[at + 3 * i]! | (b24[at + 3 * i + 1]! << 8) | (b24[at + 3 * i + 2]! << 16)) << 8) >> 8;
+    expect([0, 1, 2, 3].map(s24)).toEqual([8388607, -8388608, 8388607, -8388608]);
   });
 });

@@ -55,6 +55,64 @@ class FakeLm implements LmStepper {
 const greedy = { temperature: 0 };
 const A = 65536;
 
+/**
+ * The reference's RepetitionAwareLogitsProcessor (Step-Audio-EditX tts.py), transcribed literally for parity: the last
+ * 10 ids of everything fed so far; when there are 10 and the last one's share of them is above 0.1, its score is −∞.
+ */
+function referenceGuard(inputIds: readonly number[], scores: Map<number, number>): Map<number, number> {
+  const windowSize = 10;
+  const threshold = 0.1;
+  const window = inputIds.slice(-windowSize);
+  if (window.length < windowSize) return scores;
+  const last = window[window.length - 1]!;
+  const ratio = window.filter((id) => id === last).length / windowSize;
+  const out = new Map(scores);
+  if (ratio > threshold) out.set(last, Number.NEGATIVE_INFINITY);
+  return out;
+}
+
+describe('the repetition guard against the reference processor', () => {
+  it('changes greedy choices exactly where the reference does, starting with a repeat in the window\'s first slot', async () => {
+    const X = A + 7;
+    const Y = A + 8;
+    // A model that always prefers X, then Y, then Z: only the guard makes it say anything but X.
+    const scores = () => new Map([[X, 5], [Y, 4], [A + 9, 3]]);
+    const prompt = [X, 11, 12, 13, 14, 15, 16, 17, 18]; // 9 ids: X's second occurrence will sit 10 back from the first
+    const lm = new FakeLm(scores);
+    const r = await generate(lm, prompt, { ...greedy, maxTotalIds: prompt.length + 30 }, { seed: 1 });
+    const expected: number[] = [];
+    const history = [...prompt];
+    for (let i = 0; i < 30; i++) {
+      const guarded = [...referenceGuard(history, scores()).entries()].sort((a, b) => b[1] - a[1]);
+      expected.push(guarded[0]![0]);
+      history.push(guarded[0]![0]);
+    }
+    expect(r.ids).toEqual(expected);
+    // Step 1 is X (9 ids of history: no guard yet); at step 2 the window holds the prompt's X in its first slot and
+    // the new X in its last, so the guard changes the choice to Y.
+    expect(r.ids.slice(0, 4)).toEqual([X, Y, X, Y]);
+    expect(expected.filter((id) => id !== X).length).toBeGreaterThan(10);
+  });
+
+  it('agrees with the reference when the model itself repeats in short cycles', async () => {
+    // A model that prefers the id it saw 3 steps ago (a 3-cycle), then the one 2 steps ago, then a fresh one.
+    const scoresFor = (h: readonly number[]) =>
+      new Map([[h[h.length - 3]!, 6], [h[h.length - 2]!, 5], [A + 100 + (h.length % 50), 4]]);
+    const prompt = [A + 1, A + 2, A + 3, A + 1, A + 2, A + 3, A + 1, A + 2, A + 3, A + 1, A + 2];
+    const lm = new FakeLm(scoresFor);
+    const r = await generate(lm, prompt, { ...greedy, maxTotalIds: prompt.length + 40 }, { seed: 1 });
+    const history = [...prompt];
+    const expected: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const s = referenceGuard(history, scoresFor(history));
+      const best = [...s.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
+      expected.push(best);
+      history.push(best);
+    }
+    expect(r.ids).toEqual(expected);
+  });
+});
+
 describe('generate', () => {
   it('stops at the end id, which is not returned, and keeps the audio codes', async () => {
     const script = [A + 5, 100, A + 1024 + 7, A + 5119, A + 5120, 3];

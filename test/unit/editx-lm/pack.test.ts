@@ -44,7 +44,7 @@ function makePack(mutate: (m: Record<string, any>, dir: string) => void = () => 
         audioIdBase: 6,
         audioIdCount: 4,
       },
-      flow: { anything: 'a later component this reader does not know yet' },
+      prosodyHints: { anything: 'a later component this reader does not know yet' },
     },
   };
   mutate(m, dir);
@@ -67,7 +67,7 @@ describe('model pack', () => {
       audioIdBase: 6, audioIdCount: 4,
     });
     expect(lm.runtime.prefillChunk).toBe(512);
-    expect((pack.manifest.components as Record<string, unknown>).flow).toEqual({ anything: 'a later component this reader does not know yet' });
+    expect((pack.manifest.components as Record<string, unknown>).prosodyHints).toEqual({ anything: 'a later component this reader does not know yet' });
     expect(manifestFiles(pack.manifest).map((f) => f.path)).toEqual(['lm.onnx', 'tokenizer.model']);
     expect(pack.path(lm.variants.fp32!.files[0]!)).toBe(join(pack.dir, 'lm.onnx'));
   });

@@ -343,3 +343,60 @@ describe('task tables', () => {
     expect(PARALINGUISTIC_TAGS).toContain('[Dissatisfaction-hnn]');
   });
 });
+
+// ---- cases found by mutation testing (npm run mutation -- prompt) ---------------------------------------------------
+
+describe('instruction details', () => {
+  const failure = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(RetakeError);
+      return `${(e as RetakeError).code}: ${(e as RetakeError).message}`;
+    }
+    return 'no error';
+  };
+
+  it('strips only Python whitespace, from both ends, and leaves an all-space string empty', () => {
+    expect(pythonStrip('\u3000\t a b \u2029\n')).toBe('a b');
+    expect(pythonStrip('\ufeffx\ufeff')).toBe('\ufeffx\ufeff');
+    expect(pythonStrip(' \u00a0 ')).toBe('');
+    expect(pythonStrip('x')).toBe('x');
+    expect(pythonStrip('')).toBe('');
+  });
+
+  it('words each refusal with the task, the option and what to use instead', () => {
+    const opts = EDITX_TASKS.emotion.options.join(', ');
+    expect(failure(() => buildInstruction({ task: 'karaoke', text: T }))).toBe(
+      `E_UNKNOWN_TASK: "karaoke" is not an EditX task; use one of ${Object.keys(EDITX_TASKS).join(', ')}.`,
+    );
+    expect(failure(() => buildInstruction({ task: 'clone', text: T }))).toBe(
+      'E_UNKNOWN_TASK: "clone" has no edit instruction; build its prompt with buildClonePrompt.',
+    );
+    expect(failure(() => buildInstruction({ task: 'emotion', text: T }))).toBe(`E_UNKNOWN_OPTION: No option given for emotion; use one of: ${opts}.`);
+    expect(failure(() => buildInstruction({ task: 'emotion', option: 'joyful', text: T }))).toBe(
+      `E_UNKNOWN_OPTION: "joyful" is not an option for emotion; use one of: ${opts}.`,
+    );
+    expect(failure(() => buildInstruction({ task: 'denoise', option: 'strong', text: '' }))).toBe('E_UNKNOWN_OPTION: denoise takes no option (got "strong").');
+    expect(failure(() => buildInstruction({ task: 'style', option: 'warm', text: ' ' }))).toBe('E_TEXT_REQUIRED: The style edit needs the transcript of the audio.');
+    expect(failure(() => buildInstruction({ task: 'paralinguistic', text: T }))).toBe(
+      'E_TEXT_REQUIRED: The paralinguistic edit needs the new text (the transcript with its tags).',
+    );
+    const clone = { speaker: 'clone_x', promptText: 'p', promptAudioTokens: '', targetText: 't' };
+    expect(failure(() => buildClonePrompt({ ...clone, promptText: '' }))).toBe('E_TEXT_REQUIRED: Cloning needs the transcript of the prompt audio.');
+    expect(failure(() => buildClonePrompt({ ...clone, targetText: '' }))).toBe('E_TEXT_REQUIRED: Cloning needs the text to speak.');
+  });
+
+  it('fills an absent transcript, option or new text with nothing, not with a placeholder', () => {
+    for (const task of EDITX_TASK_IDS) {
+      const spec = EDITX_TASKS[task];
+      if (!spec.instruction || spec.needsText || spec.needsNewText || spec.options.length > 0) continue;
+      const line = buildInstruction({ task });
+      expect(line, task).not.toMatch(/undefined|\{|Stryker/);
+      expect(buildInstruction({ task, text: '' }), task).toBe(line);
+    }
+    // The clone's target text is the human turn's text, and it ends the prompt before the assistant turn.
+    const c = buildClonePrompt({ speaker: 'clone_x', promptText: 'p', promptAudioTokens: '<audio_1>', targetText: 'Say this.' });
+    expect(c).toContain('human\nSay this.<|EOT|>');
+  });
+});

@@ -158,3 +158,66 @@ describe('prompt-encoding settings from a pack manifest', () => {
     expect(bad({ specialIds: { pad: 0, bos: 1, eos: 2, eot: 3, bot: -1 } })).toThrow(/specialIds\.bot/);
   });
 });
+
+// ---- cases found by mutation testing (npm run mutation -- prompt) ---------------------------------------------------
+
+describe('audio tokens: limits and messages', () => {
+  const validation = (input: string) => {
+    try {
+      parseAudioTokens(input);
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'E_VALIDATION' });
+      return (e as Error).message;
+    }
+    throw new Error(`"${input}" was accepted`);
+  };
+
+  it('groups by whichever stream runs out first', () => {
+    expect(interleaveAudioCodes([1, 2, 3, 4], [10, 11, 12])).toEqual([1, 2, 1034, 1035, 1036]);
+    expect(interleaveAudioCodes([1, 2], [10, 11, 12, 13, 14, 15])).toEqual([1, 2, 1034, 1035, 1036]);
+  });
+
+  it('refuses codes that are negative, fractional or too large, naming the stream and the range', () => {
+    for (const [vq02, vq06, re] of [
+      [[-1, 0], [0, 0, 0], /A vq02 code -1 is outside 0\.\.1023\. Please report this bug\./],
+      [[0.5, 0], [0, 0, 0], /A vq02 code 0\.5 is outside 0\.\.1023/],
+      [[0, 1024], [0, 0, 0], /A vq02 code 1024 is outside 0\.\.1023/],
+      [[0, 0], [0, -1, 0], /A vq06 code -1 is outside 0\.\.4095/],
+      [[0, 0], [0, 0, 4096], /A vq06 code 4096 is outside 0\.\.4095/],
+    ] as const) {
+      expect(() => interleaveAudioCodes(vq02, vq06)).toThrow(expect.objectContaining({ code: 'E_INTERNAL', message: expect.stringMatching(re) }));
+    }
+    expect(interleaveAudioCodes([0, 1023], [0, 4095, 0])).toEqual([0, 1023, 1024, 5119, 1024]);
+    for (const [c, ok] of [[-1, false], [0.5, false], [5120, false], [5119, true], [0, true]] as const) {
+      if (ok) expect(audioTokenText([c])).toBe(`<audio_${c}>`);
+      else expect(() => audioTokenText([c])).toThrow(expect.objectContaining({ code: 'E_INTERNAL', message: `Audio code ${c} is outside 0..5119. Please report this bug.` }));
+    }
+  });
+
+  it('says what was wrong with typed tokens, quoting at most 20 characters of the bad part', () => {
+    const rule = 'Audio tokens must be "<audio_N>" tokens or comma-separated codes 0..5119 (or token ids 65536..70655)';
+    expect(validation('<audio_1><bad token that goes on and on and on>')).toBe(`${rule}; "<bad token that goes" is not an <audio_N> token.`);
+    expect(validation('<audio_5120>')).toBe(`${rule}; <audio_5120> is out of range.`);
+    expect(validation('12, x7')).toBe(`${rule}; "x7" is not a number.`);
+    expect(validation('12 70656')).toBe(`${rule}; 70656 is out of range.`);
+    expect(validation('5120')).toBe(`${rule}; 5120 is out of range.`);
+    // Separators in runs and at the ends give no empty codes; whitespace alone is no codes.
+    expect(parseAudioTokens(',12,,\t13, ')).toEqual([12, 13]);
+    expect(parseAudioTokens('   ')).toEqual([]);
+    expect(parseAudioTokens('65535 70655'.replace('65535', '65536'))).toEqual([0, 5119]);
+  });
+
+  it('hashes all samples up to 2000 in total and the two edges beyond, counting every channel', () => {
+    const mono = (n: number) => ({ sampleRate: 16000, channels: [Float32Array.from({ length: n }, (_, i) => (i % 7) / 8)] });
+    // 2000 samples: every one counts (a change in the middle changes the name).
+    const a = mono(2000);
+    const b = mono(2000);
+    b.channels[0]![1000] = 0.999;
+    expect(cloneSpeakerName('t', a)).not.toBe(cloneSpeakerName('t', b));
+    // No audio at all: the name depends on the text alone, and does not fail.
+    expect(cloneSpeakerName('t', { sampleRate: 16000, channels: [] })).toMatch(/^clone_[0-9a-f]{16}$/);
+    expect(cloneSpeakerName('t', { sampleRate: 16000, channels: [] })).toBe(cloneSpeakerName('t', mono(0)));
+    // The text is hashed as UTF-8.
+    expect(cloneSpeakerName('é', a)).not.toBe(cloneSpeakerName('e', a));
+  });
+});

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeFile } from '../../../src-main/audio/decode';
 import type { AudioData } from '../../../src-main/audio/types';
-import { runEditLoop, type IterationOutput } from '../../../src-main/engines/edit-loop';
+import { ANALYSIS_MAX_SEC, measureTake, runEditLoop, type IterationOutput } from '../../../src-main/engines/edit-loop';
 import type { HostMessage, HostRequest } from '../../../src-main/engines/host/protocol';
 import { HostWorker } from '../../../src-main/engines/host/worker';
 import { EngineRegistry } from '../../../src-main/engines/registry';
@@ -93,11 +93,32 @@ describe('runEditLoop', () => {
     });
     const long = path.join(dir, 'long.wav');
     writeFileSync(long, wavBytes(sine(220, 2, 16000), 16000));
-    await expect(runEditLoop({ ...base, input: long, request: { task: 'halve', option: 'x', seed: 1 } })).rejects.toMatchObject({
-      code: 'E_INPUT_TOO_LONG',
-    });
+    // The legacy range form edits the range alone: one run, refused beyond the engine's limit.
+    await expect(
+      runEditLoop({ ...base, input: long, range: { start: 0, end: 32000 }, request: { task: 'halve', option: 'x', seed: 1 } }),
+    ).rejects.toMatchObject({ code: 'E_INPUT_TOO_LONG' });
     const ok = await runEditLoop({ ...base, input: long, range: { start: 100, end: 16100 }, request: { task: 'halve', option: 'x', seed: 1 } });
     expect(ok.audio.channels[0]!.length).toBe(16000);
+  });
+
+  it('edits a whole input longer than the engine takes in windows, and returns all of it', async () => {
+    const long = path.join(dir, 'long2.wav');
+    writeFileSync(long, wavBytes(sine(220, 2, 16000), 16000));
+    const seen: EditRequest[] = [];
+    const lengths: number[] = [];
+    const engine = halving(seen);
+    const spy: Engine = { capabilities: engine.capabilities, edit: (a, r, c) => (lengths.push(a.channels[0]!.length), engine.edit(a, r, c)) };
+    const out = await runEditLoop({ engine: spy, input: long, request: { task: 'halve', option: 'x', seed: 1 }, signal: new AbortController().signal });
+    expect(out.audio.channels[0]!.length).toBe(32000);
+    expect(lengths.length).toBeGreaterThanOrEqual(2);
+    for (const l of lengths) expect(l).toBeLessThanOrEqual(1.5 * 16000);
+    expect(out.region).toMatchObject({ windows: lengths.length, lengthChange: 0, span: { start: 0, end: 32000 } });
+    // Halved everywhere; at a junction both sides are the same halved sine, which an equal-power crossfade (made for
+    // uncorrelated sides) lifts by at most √2 for its 20 ms.
+    const src = (await decodeFile(long)).channels[0]!;
+    const rms = (x: Float32Array) => Math.sqrt(x.reduce((a, v) => a + v * v, 0) / x.length);
+    expect(rms(out.audio.channels[0]!) / rms(src)).toBeCloseTo(0.5, 1);
+    expect(peak(out.audio)).toBeLessThanOrEqual(0.5 * peak({ sampleRate: 16000, channels: [src] }) * Math.SQRT2 + 1e-4);
   });
 });
 
@@ -179,5 +200,48 @@ describe('host worker: iterations and roles', () => {
       analyze: false,
     });
     expect(wrong.at(-1)).toMatchObject({ type: 'error', error: { code: 'E_INTERNAL', message: 'The Test engine runs in the model host, not in the audio host.' } });
+  });
+});
+
+describe('measureTake', () => {
+  it('measures a short take whole and a long one on its first ANALYSIS_MAX_SEC seconds, saying so', async () => {
+    const seen: number[] = [];
+    const analyzer = async (a: AudioData) => {
+      seen.push(a.channels[0]!.length);
+      return { durationSec: a.channels[0]!.length / a.sampleRate };
+    };
+    const rate = 100;
+    const short = { sampleRate: rate, channels: [new Float32Array(ANALYSIS_MAX_SEC * rate)] };
+    expect(await measureTake(analyzer, short, new AbortController().signal)).toEqual({ durationSec: ANALYSIS_MAX_SEC });
+    const long = { sampleRate: rate, channels: [new Float32Array(ANALYSIS_MAX_SEC * rate + 1)] };
+    expect(await measureTake(analyzer, long, new AbortController().signal)).toEqual({
+      durationSec: ANALYSIS_MAX_SEC,
+      excerpt: { startSec: 0, endSec: ANALYSIS_MAX_SEC },
+    });
+    expect(seen).toEqual([ANALYSIS_MAX_SEC * rate, ANALYSIS_MAX_SEC * rate]);
+  });
+});
+
+describe('runEditLoop: engine output that cannot be a take', () => {
+  /** An engine whose output is made by `make` from its input. */
+  const faulty = (make: (a: AudioData) => AudioData): Engine => ({ capabilities: () => caps, edit: async (a) => ({ audio: make(a) }) });
+  const silent = (a: AudioData): AudioData => ({ sampleRate: a.sampleRate, channels: a.channels.map((c) => new Float32Array(c.length)) });
+  const nan = (a: AudioData): AudioData => ({ sampleRate: a.sampleRate, channels: a.channels.map((c) => c.map((x, i) => (i === 5 ? Number.NaN : x))) });
+
+  it('is an engine failure, never a take, in both the range and the region form', async () => {
+    const request = { task: 'halve', option: 'x', seed: 1 };
+    const signal = new AbortController().signal;
+    const kept: IterationOutput[] = [];
+    for (const [make, re] of [[silent, /produced silence from audio whose peak is/], [nan, /NaN or infinite/]] as const) {
+      await expect(runEditLoop({ engine: faulty(make), input, signal, range: { start: 0, end: 8000 }, request, onIteration: (_i, o) => void kept.push(o) })).rejects.toMatchObject({
+        code: 'E_ENGINE_FAILED',
+        message: expect.stringMatching(re),
+      });
+      await expect(runEditLoop({ engine: faulty(make), input, signal, request, onIteration: (_i, o) => void kept.push(o) })).rejects.toMatchObject({
+        code: 'E_ENGINE_FAILED',
+        message: expect.stringMatching(re),
+      });
+    }
+    expect(kept).toEqual([]);
   });
 });

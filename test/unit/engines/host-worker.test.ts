@@ -54,12 +54,14 @@ describe('engine host worker', () => {
     expect(r).toMatchObject({ type: 'result', result: { format: 'wav', sampleRate: 16000, frames: 32000, metrics: null } });
   });
 
-  it("refuses input longer than the engine's maximum, with E_INPUT_TOO_LONG", async () => {
+  it("refuses a range longer than the engine's maximum (E_INPUT_TOO_LONG) and edits a longer whole input in windows", async () => {
     const call = makeWorker(new EngineRegistry({ engines: { short: shortEngine } }));
     const out = path.join(dir, 'out.wav');
     const base = { type: 'edit' as const, engine: 'short', request: { task: 'copy', seed: 1 }, input, output: out, peaksOut: null, analyze: false };
-    const tooLong = await call({ ...base, callId: 2 });
+    const tooLong = await call({ ...base, callId: 2, range: { start: 0, end: 32000 } });
     expect(tooLong).toMatchObject({ type: 'error', error: { code: 'E_INPUT_TOO_LONG' } });
+    const whole = await call({ ...base, callId: 4 });
+    expect(whole).toMatchObject({ type: 'result', result: { frames: 32000 } });
     // A range inside the limit is accepted.
     const ok = await call({ ...base, callId: 3, range: { start: 0, end: 12000 } });
     expect(ok).toMatchObject({ type: 'result', result: { frames: 12000 } });

@@ -17,7 +17,7 @@ import {
 } from '../../../src-main/audio/dsp/lpc';
 import { Rng } from '../../../src-main/audio/dsp/prng';
 import { applyTilt, shapeEnergy } from '../../../src-main/audio/dsp/shape';
-import { removeSilences } from '../../../src-main/audio/dsp/silence';
+import { findBreaths, removeSilences } from '../../../src-main/audio/dsp/silence';
 import { harmonic, rms } from './signals';
 
 const SR = 24000;
@@ -186,6 +186,40 @@ describe('silence removal', () => {
     // Only silence was removed: the signal energy is all still there.
     const energy = (v: Float32Array) => v.reduce((a, b) => a + b * b, 0);
     expect(energy(audio.channels[0]!) / energy(x)).toBeCloseTo(1, 2);
+  });
+
+  it('by default cuts each pause over 100 ms to exactly 100 ms and keeps 30 ms at the ends, with fades there', () => {
+    // Speech = constant 0.5 at 1–2 s, 2.05–3, 3.1–4, 4.3–5 and 6–7 s; pauses of 0.05, 0.1, 0.3 and 1 s; 1 s at each end.
+    const x = new Float32Array(8 * SR).fill(0.001);
+    const segs = [[1, 2], [2.05, 3], [3.1, 4], [4.3, 5], [6, 7]].map(([start, end]) => ({ start: start!, end: end! }));
+    for (const g of segs) x.fill(0.5, g.start * SR, g.end * SR);
+    const { audio, map } = removeSilences({ sampleRate: SR, channels: [x] }, segs);
+    const out = audio.channels[0]!;
+    // 4.55 s of speech, the 50 ms and 100 ms pauses whole, the 0.3 s and 1 s pauses at 100 ms, 30 ms margins.
+    expect(out.length).toBe(Math.round((4.55 + 0.05 + 0.1 + 0.1 + 0.1 + 0.06) * SR));
+    expect(map.kept.map((k) => [k.start / SR, k.end / SR])).toEqual([[0.97, 4.05], [4.25, 5.05], [5.95, 7.03]]);
+    // Fades at the output's ends (cut into room tone), untouched samples right after them.
+    expect(Math.abs(out[0]!)).toBeLessThan(0.001 / 10);
+    expect(out[Math.round(0.01 * SR)]).toBeCloseTo(0.001, 6);
+    expect(Math.abs(out[out.length - 1]!)).toBeLessThan(0.001 / 10);
+    // A custom kept pause; and a kept pause of 2 s leaves every pause here whole.
+    expect(removeSilences({ sampleRate: SR, channels: [x] }, segs, { maxPauseSec: 0.2, edgeSec: 0 }).audio.channels[0]!.length).toBe(
+      Math.round((4.55 + 0.05 + 0.1 + 0.2 + 0.2) * SR),
+    );
+    expect(removeSilences({ sampleRate: SR, channels: [x] }, segs, { maxPauseSec: 2, edgeSec: 1 }).audio.channels[0]!.length).toBe(x.length);
+  });
+
+  it('finds a breath in a pause (10 dB over the pause floor, 0.1–1 s) and not room tone or clicks', () => {
+    const x = new Float32Array(4 * SR).fill(0);
+    for (let i = 0; i < x.length; i++) x[i] = 0.0005 * Math.sin(i * 1.3); // room tone, −69 dBFS
+    for (let i = 1.8 * SR; i < 2.1 * SR; i++) x[i] = 0.02 * Math.sin(i * 0.9); // the breath, 300 ms, −37 dBFS
+    for (let i = 2.5 * SR; i < 2.52 * SR; i++) x[i] = 0.3; // a 20 ms click: too short
+    const speech = [{ start: 0.5, end: 1.5 }, { start: 3, end: 3.5 }];
+    const breaths = findBreaths({ sampleRate: SR, channels: [x] }, speech);
+    expect(breaths).toHaveLength(1);
+    expect(breaths[0]!.start).toBeCloseTo(1.8, 2);
+    expect(breaths[0]!.end).toBeCloseTo(2.1, 2);
+    expect(findBreaths({ sampleRate: SR, channels: [x] }, [{ start: 0.5, end: 3.5 }])).toEqual([]);
   });
 
   it('returns the input unchanged when there is no speech', () => {

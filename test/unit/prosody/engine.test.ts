@@ -98,6 +98,41 @@ describe('request validation', () => {
       code: 'E_INVALID_SAMPLES',
     });
   });
+
+  it('refuses 1 Hz, 4 GHz and 65-channel audio for every task with the limits, never a WASM trap', async () => {
+    // A 1 Hz file used to end in "E_INTERNAL: remainder by zero" inside the stretcher, and denoise ran for minutes.
+    const x = clip.channels[0]!.subarray(0, 2000);
+    const requests: EditRequest[] = [
+      { seed: 1, task: 'speed', option: 'faster' },
+      { seed: 1, task: 'emotion', option: 'happy' },
+      { seed: 1, task: 'style', option: 'whisper' },
+      { seed: 1, task: 'denoise' },
+      { seed: 1, task: 'vad' },
+      { seed: 1, task: 'paralinguistic', text: 'hello', newText: 'hello [Laughter]' },
+    ];
+    for (const audio of [
+      { sampleRate: 1, channels: [x] },
+      { sampleRate: 3999, channels: [x] },
+      { sampleRate: 4_000_000_000, channels: [x] },
+      { sampleRate: SR, channels: Array.from({ length: 65 }, () => x) },
+    ]) {
+      for (const req of requests) {
+        const e = await engine.edit(audio, req, ctx()).then(() => null, (err: unknown) => err);
+        const label = `${req.task} at ${audio.sampleRate} Hz × ${audio.channels.length}`;
+        expect(RetakeError.is(e, 'E_UNSUPPORTED_AUDIO'), `${label}: ${String(e)}`).toBe(true);
+        expect((e as RetakeError).message, label).toMatch(/^Cannot edit this audio: .*4 kHz to 768 kHz and 1 to 64 channels/);
+      }
+    }
+  });
+
+  it('edits at both ends of the accepted rates', async () => {
+    for (const sampleRate of [4000, 768000]) {
+      const audio = { sampleRate, channels: [harmonic((t) => 140 + 20 * Math.sin(3 * t), sampleRate, 0.5, 0.4)] };
+      const out = await engine.edit(audio, { seed: 1, task: 'speed', option: 'faster' }, ctx());
+      expect(out.audio.sampleRate).toBe(sampleRate);
+      expect(Math.abs(out.audio.channels[0]!.length / sampleRate - 0.4)).toBeLessThan(0.02);
+    }
+  });
 });
 
 describe('progress and cancellation', () => {

@@ -10,11 +10,13 @@ import { clip, fakeProject, job, settle, take, track } from './fake-core';
 const ENGINE: EngineInfo = {
   id: 'prosody',
   name: 'Built-in',
+  shortName: 'built-in',
   version: '1',
   description: 'DSP',
   tasks: { speed: { options: ['faster', 'slower'], needsText: false, needsNewText: false, intensity: false } },
   languages: ['en'],
   maxInputSeconds: null,
+  tags: [],
   available: true,
 };
 

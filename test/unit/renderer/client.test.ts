@@ -142,46 +142,80 @@ describe('web transport and client', () => {
     t.dispose();
   });
 
-  it('uploads a file and reports an upload refused by the server with its code', async () => {
-    const calls: Array<{ url: string; init: RequestInit }> = [];
-    let reply: { status: number; body: unknown } = { status: 200, body: { uploadId: 'a'.repeat(32) } };
-    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
-      calls.push({ url, init });
-      return new Response(JSON.stringify(reply.body), { status: reply.status });
-    });
+  it('uploads a file with progress and reports an upload refused by the server with its code', async () => {
+    const sent: Array<{ method: string; url: string; headers: Record<string, string>; body: unknown }> = [];
+    let reply: { status: number; body: string } = { status: 200, body: JSON.stringify({ uploadId: 'a'.repeat(32) }) };
+    // A stand-in for the page's XMLHttpRequest: records the request, reports progress, answers with `reply`.
+    class FakeXhr {
+      status = 0;
+      responseText = '';
+      responseType = '';
+      upload: { onprogress: ((e: { lengthComputable: boolean; loaded: number; total: number }) => void) | null } = { onprogress: null };
+      onload: (() => void) | null = null;
+      onerror: (() => void) | null = null;
+      onabort: (() => void) | null = null;
+      private req = { method: '', url: '', headers: {} as Record<string, string>, body: null as unknown };
+      open(method: string, url: string) {
+        this.req.method = method;
+        this.req.url = url;
+      }
+      setRequestHeader(k: string, v: string) {
+        this.req.headers[k] = v;
+      }
+      abort() {
+        this.onabort?.();
+      }
+      send(body: unknown) {
+        this.req.body = body;
+        sent.push(this.req);
+        this.upload.onprogress?.({ lengthComputable: true, loaded: 1, total: 2 });
+        this.status = reply.status;
+        this.responseText = reply.body;
+        queueMicrotask(() => this.onload?.());
+      }
+    }
+    vi.stubGlobal('XMLHttpRequest', FakeXhr);
     const t = new WebTransport('tok', base);
     const file = new File([new Uint8Array([1, 2, 3])], 'take one.wav');
-    await expect(t.importSource(file)).resolves.toEqual({ kind: 'upload', uploadId: 'a'.repeat(32) });
-    expect(calls[0]!.url).toBe('/upload?token=tok');
-    expect(calls[0]!.init.method).toBe('POST');
-    expect((calls[0]!.init.headers as Record<string, string>)['X-File-Name']).toBe('take%20one.wav');
+    const progress: number[] = [];
+    await expect(t.importSource(file, { onProgress: (f) => progress.push(f) })).resolves.toEqual({ kind: 'upload', uploadId: 'a'.repeat(32) });
+    expect(sent[0]).toMatchObject({ method: 'POST', url: '/upload?token=tok', body: file });
+    expect(sent[0]!.headers['X-File-Name']).toBe('take%20one.wav');
+    expect(progress).toEqual([0.5]);
 
-    reply = { status: 413, body: { error: { code: 'E_VALIDATION', message: 'Too large.' } } };
+    reply = { status: 413, body: JSON.stringify({ error: { code: 'E_VALIDATION', message: 'Too large.' } }) };
     await expect(t.importSource(file)).rejects.toMatchObject({ code: 'E_VALIDATION', message: 'Too large.' });
-    reply = { status: 401, body: null };
+    reply = { status: 401, body: '' };
     await expect(t.importSource(file)).rejects.toMatchObject({ code: 'E_AUTH' });
+    const ac = new AbortController();
+    ac.abort();
+    await expect(t.importSource(file, { signal: ac.signal })).rejects.toMatchObject({ code: 'E_CANCELLED' });
     t.dispose();
   });
 
-  it('imports through media.import with the source the transport made', async () => {
-    const calls: Array<[string, unknown]> = [];
+  it('makes the sources of several files one after the other, with progress over all their bytes', async () => {
+    const made: string[] = [];
     const transport: Transport = {
-      kind: 'electron',
+      kind: 'web',
       connection: 'open',
-      call: async (m, p) => {
-        calls.push([m, p]);
-        return { clip: {}, take: {}, media: {} };
-      },
+      call: async () => null,
       onEvent: () => () => {},
       onConnection: () => () => {},
-      importSource: async () => ({ kind: 'path', path: '/a/b.wav' }),
+      importSource: async (file, opts) => {
+        opts?.onProgress?.(0.5);
+        made.push(file.name);
+        return { kind: 'upload', uploadId: String(made.length).repeat(32) };
+      },
       resolveUrl: (u) => u,
       dispose: () => {},
     };
     const client = new Client(transport);
-    await client.importFile(new File([], 'b.wav'), { trackId: 2, start: 1234.6 });
-    expect(calls).toEqual([
-      ['media.import', { source: { kind: 'path', path: '/a/b.wav' }, name: 'b.wav', trackId: 2, start: 1235 }],
-    ]);
+    const progress: number[] = [];
+    const sources = await client.importSources([new File([new Uint8Array(1)], 'a.wav'), new File([new Uint8Array(3)], 'b.wav')], {
+      onProgress: (f) => progress.push(f),
+    });
+    expect(made).toEqual(['a.wav', 'b.wav']);
+    expect(sources.map((s) => s.kind)).toEqual(['upload', 'upload']);
+    expect(progress).toEqual([0.125, 0.25, 0.625, 1]);
   });
 });

@@ -2,13 +2,14 @@
 // handlers for, records every call in order, and pushes events. A call without a handler fails with the method's
 // name, so a test never passes on a call it did not expect.
 
-import type { Clip, EventMessage, EventName, Events, Job, MethodName, Params, ProjectInfo, Result, Take, Track } from '../../../src-main/contract';
-import { Client, ClientError, type ConnectionState, type Transport } from '../../../src-renderer/lib/client';
+import type { Clip, CloneJob, EditJob, EventMessage, EventName, Events, MethodName, Params, ProjectInfo, Result, Take, Track } from '../../../src-main/contract';
+import type { ImportSource } from '../../../src-main/contract/methods';
+import { Client, ClientError, type ConnectionState, type Transport, type UploadOptions } from '../../../src-renderer/lib/client';
 
 type Handlers = { [M in MethodName]?: (params: Params<M>) => Result<M> | Promise<Result<M>> };
 
 export class FakeCore implements Transport {
-  readonly kind = 'web' as const;
+  kind: 'web' | 'electron' = 'web';
   connection: ConnectionState = 'open';
   readonly calls: { method: string; params: unknown }[] = [];
   handlers: Handlers = {};
@@ -46,8 +47,12 @@ export class FakeCore implements Transport {
     return () => this.connectionListeners.delete(cb);
   }
 
-  async importSource(): Promise<never> {
-    throw new ClientError('E_INTERNAL', 'The fake core does not import files.');
+  /** How files become import sources (by path, named after the file); unset, importing fails. */
+  sourceFor: ((file: File, opts?: UploadOptions) => ImportSource | Promise<ImportSource>) | null = null;
+
+  async importSource(file: File, opts?: UploadOptions): Promise<ImportSource> {
+    if (!this.sourceFor) throw new ClientError('E_INTERNAL', 'The fake core does not import files.');
+    return this.sourceFor(file, opts);
   }
 
   resolveUrl(url: string): string {
@@ -84,35 +89,72 @@ export function clip(id: number, over: Partial<Clip> = {}): Clip {
     activeTakeId: id * 10,
     takeLength: 4 * SR,
     media: { hash: `h${id}`, format: 'wav', sampleRate: SR, channels: 1, frames: 4 * SR, durationSec: 4, originalName: null, url: `/media/h${id}.wav` },
+    transcript: null,
     ...over,
   };
 }
 
-export const PROJECT: ProjectInfo = { dir: '/p', name: 'p', sampleRate: SR, createdAt: '2026-01-01T00:00:00Z', schemaVersion: 1 };
+export const PROJECT: ProjectInfo = {
+  dir: '/p',
+  name: 'p',
+  sampleRate: SR,
+  createdAt: '2026-01-01T00:00:00Z',
+  schemaVersion: 1,
+  settings: { regionLengthMode: 'fit', clipLengthMode: 'free' },
+};
 
 export function track(id: number): Track {
   return { id, name: `Track ${id}`, order: id, gainDb: 0, muted: false, solo: false };
 }
 
 /**
- * A core with one open project holding these tracks and clips: it answers project.current, timeline.get,
- * clips.move and clips.trim (one entry each, as the real core), and keeps the clips in `clips`.
+ * A core with one open project holding these tracks and clips: it answers project.current, timeline.get and the clip
+ * edits (clips.move, moveMany, trim, split, copy, delete, deleteMany: one entry each, as the real core), and keeps the
+ * clips in `clips`.
  */
 export function fakeProject(tracks: Track[], clips: Clip[]): { core: FakeCore; client: Client; clips: Clip[] } {
   const { core, client } = fakeClient();
-  const state = { clips: [...clips] };
+  const state = { clips: [...clips], nextId: 1000 };
+  const find = (id: number): Clip => {
+    const c = state.clips.find((x) => x.id === id);
+    if (!c) throw new ClientError('E_NOT_FOUND', `No clip ${id}.`);
+    return c;
+  };
   const update = (id: number, change: Partial<Clip>): Clip => {
-    const i = state.clips.findIndex((c) => c.id === id);
-    if (i < 0) throw new ClientError('E_NOT_FOUND', `No clip ${id}.`);
+    const i = state.clips.indexOf(find(id));
     const next = { ...state.clips[i]!, ...change };
     state.clips[i] = next;
     return next;
   };
   core.handlers = {
     'project.current': () => PROJECT,
-    'timeline.get': () => ({ project: PROJECT, tracks, clips: [...state.clips] }),
+    'timeline.get': () => ({ project: PROJECT, tracks, clips: [...state.clips], overlaps: [] }),
     'clips.move': (p) => update(p.clipId, p.trackId === undefined ? { start: p.start } : { start: p.start, trackId: p.trackId }),
-    'clips.trim': (p) => update(p.clipId, { inPoint: p.inPoint, outPoint: p.outPoint }),
+    'clips.moveMany': (p) => p.moves.map((m) => update(m.clipId, m.trackId === undefined ? { start: m.start } : { start: m.start, trackId: m.trackId })),
+    'clips.trim': (p) => update(p.clipId, p.start === undefined ? { inPoint: p.inPoint, outPoint: p.outPoint } : { inPoint: p.inPoint, outPoint: p.outPoint, start: p.start }),
+    'clips.split': (p) => {
+      const c = find(p.clipId);
+      const cut = c.inPoint + (p.at - c.start);
+      const left = update(c.id, { outPoint: cut });
+      const right: Clip = { ...c, id: state.nextId++, start: p.at, inPoint: cut };
+      state.clips.push(right);
+      return { left, right };
+    },
+    'clips.copy': (p) => {
+      const src = p.clipIds.map(find);
+      const first = Math.min(...src.map((c) => c.start));
+      const made = src.map((c) => ({ ...c, id: state.nextId++, start: p.start + (c.start - first), trackId: p.trackId ?? c.trackId }));
+      state.clips.push(...made);
+      return made;
+    },
+    'clips.delete': (p) => {
+      state.clips = state.clips.filter((c) => c.id !== p.clipId);
+      return null;
+    },
+    'clips.deleteMany': (p) => {
+      state.clips = state.clips.filter((c) => !p.clipIds.includes(c.id));
+      return null;
+    },
   };
   return {
     core,
@@ -144,6 +186,9 @@ export function take(id: number, clipId: number, parentId: number | null, over: 
     params: {},
     metrics: null,
     deltas: null,
+    deltasVsSource: null,
+    level: { lufs: null, vsParentLu: null, vsSourceLu: null },
+    change: null,
     jobId: null,
     createdAt: '2026-01-01T00:00:00Z',
     media: { hash: `t${id}`, format: 'wav', sampleRate: SR, channels: 1, frames: SR, durationSec: 1, originalName: null, url: `/media/t${id}.wav` },
@@ -151,8 +196,9 @@ export function take(id: number, clipId: number, parentId: number | null, over: 
   };
 }
 
-export function job(id: number, clipId: number, over: Partial<Job> = {}): Job {
+export function job(id: number, clipId: number, over: Partial<EditJob> = {}): EditJob {
   return {
+    kind: 'edit',
     id,
     clipId,
     inputTakeId: clipId * 10,
@@ -162,6 +208,8 @@ export function job(id: number, clipId: number, over: Partial<Job> = {}): Job {
     iterations: 1,
     seed: 1,
     params: {},
+    range: null,
+    lengthMode: 'free',
     status: 'running',
     progress: 0.5,
     stage: null,
@@ -172,4 +220,9 @@ export function job(id: number, clipId: number, over: Partial<Job> = {}): Job {
     finishedAt: null,
     ...over,
   };
+}
+
+export function cloneJob(id: number, clipId: number, over: Partial<CloneJob> = {}): CloneJob {
+  const { kind: _kind, range: _range, lengthMode: _mode, ...common } = job(id, clipId);
+  return { ...common, kind: 'clone', engine: 'editx', task: 'clone', option: null, iterations: 1, params: {}, ...over };
 }

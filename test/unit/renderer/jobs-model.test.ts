@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../../src-main/contract';
+import type { EditJob } from '../../../src-main/contract';
 import { isActive, mergeJob } from '../../../src-renderer/lib/jobs-model';
 
-function job(over: Partial<Job>): Job {
+function job(over: Partial<EditJob>): EditJob {
   return {
+    kind: 'edit',
     id: 1,
     clipId: 2,
     inputTakeId: 3,
@@ -13,6 +14,8 @@ function job(over: Partial<Job>): Job {
     iterations: 1,
     seed: 0,
     params: {},
+    range: null,
+    lengthMode: 'free',
     status: 'queued',
     progress: 0,
     stage: null,

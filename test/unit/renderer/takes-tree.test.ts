@@ -23,6 +23,9 @@ function take(id: number, parentId: number | null): Take {
     params: {},
     metrics: null,
     deltas: null,
+    deltasVsSource: null,
+    level: { lufs: null, vsParentLu: null, vsSourceLu: null },
+    change: null,
     jobId: null,
     createdAt: '2026-01-01T00:00:00Z',
     media: {

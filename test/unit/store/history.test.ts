@@ -137,3 +137,90 @@ describe('undo/redo log', () => {
     p.close();
   });
 });
+
+// ---- cases found by mutation testing (npm run mutation -- history) ------------------------------------------------
+
+describe('undo/redo log details', () => {
+  const trackName = (p: ProjectStore) => (p.db.prepare('SELECT name FROM tracks WHERE id = 1').get() as { name: string }).name;
+
+  it('keeps the first snapshot when a row is touched twice, and records every row touched', async () => {
+    const { p, clip } = await seed(path.join(root, 'd1'));
+    p.history.record('Two steps', (rec) => {
+      rec.touch('clips', clip);
+      p.db.prepare('UPDATE clips SET start = 10 WHERE id = ?').run(clip);
+      rec.touch('clips', clip); // already touched: its "before" stays start = 0
+      p.db.prepare('UPDATE clips SET start = 20 WHERE id = ?').run(clip);
+      rec.touch('tracks', 1);
+      p.db.prepare("UPDATE tracks SET name = 'Renamed' WHERE id = 1").run();
+    });
+    const entry = p.history.peek('undo')!;
+    expect(entry).toMatchObject({ label: 'Two steps', undone: false });
+    expect(entry.changes.map((c) => `${c.table}:${c.id}`).sort()).toEqual([`clips:${clip}`, 'tracks:1']);
+    expect(entry.changes.find((c) => c.table === 'clips')).toMatchObject({ before: { start: 0 }, after: { start: 20 } });
+    const undone = p.history.undo()!;
+    expect(undone).toMatchObject({ id: entry.id, label: 'Two steps', undone: true });
+    expect(undone.changes).toHaveLength(2);
+    expect(clipStart(p, clip)).toBe(0);
+    expect(trackName(p)).toBe('T');
+    expect(p.history.peek('redo')).toMatchObject({ id: entry.id, undone: true });
+    const redone = p.history.redo()!;
+    expect(redone).toMatchObject({ id: entry.id, label: 'Two steps', undone: false });
+    expect(clipStart(p, clip)).toBe(20);
+    expect(trackName(p)).toBe('Renamed');
+    expect(p.history.redo()).toBeNull();
+    p.close();
+  });
+
+  it('a row first touched and then reported as created keeps its snapshot (undo does not hide it)', async () => {
+    const { p, clip } = await seed(path.join(root, 'd2'));
+    p.history.record('Touch then create', (rec) => {
+      rec.touch('clips', clip);
+      p.db.prepare('UPDATE clips SET start = 7 WHERE id = ?').run(clip);
+      rec.created('clips', clip);
+    });
+    p.history.undo();
+    expect(clipStart(p, clip)).toBe(0);
+    expect(deleted(p, 'clips', clip)).toBe(0);
+    p.close();
+  });
+
+  it('refuses an operation that deletes a row it touched, and leaves nothing changed', async () => {
+    const { p } = await seed(path.join(root, 'd3'));
+    p.db.prepare("INSERT INTO tracks (name, ord, created_at) VALUES ('Empty', 1, 'now')").run();
+    expect(() =>
+      p.history.record('Vanish', (rec) => {
+        rec.touch('tracks', 2);
+        p.db.prepare("UPDATE tracks SET name = 'gone' WHERE id = 2").run();
+        p.db.prepare('DELETE FROM tracks WHERE id = 2').run();
+      }),
+    ).toThrow(/History: tracks row 2 vanished/);
+    expect(p.db.prepare('SELECT name FROM tracks WHERE id = 2').get()).toEqual({ name: 'Empty' });
+    expect(p.history.state().undoLabel).toBe('Import');
+    p.close();
+  });
+
+  it('applies only the columns a stored snapshot holds (entries written by older versions), and none at all', async () => {
+    const { p, clip } = await seed(path.join(root, 'd4'));
+    const insert = (label: string, changes: unknown) =>
+      p.db.prepare("INSERT INTO history (label, changes, undone, created_at) VALUES (?, ?, 0, 'now')").run(label, JSON.stringify(changes));
+    insert('Old move', [{ table: 'clips', id: clip, before: { start: 3 }, after: { start: 4 } }]);
+    p.db.prepare('UPDATE clips SET start = 4 WHERE id = ?').run(clip);
+    p.history.undo();
+    expect(clipStart(p, clip)).toBe(3);
+    expect(deleted(p, 'clips', clip)).toBe(0);
+    insert('Nothing known', [{ table: 'clips', id: clip, before: { colour: 'red' }, after: { colour: 'blue' } }]);
+    expect(p.history.undo()).toMatchObject({ label: 'Nothing known' });
+    expect(clipStart(p, clip)).toBe(3);
+    p.close();
+  });
+
+  it('reports an empty log without failing', async () => {
+    const p = await ProjectStore.create(path.join(root, 'd5'));
+    expect(p.history.state()).toEqual({ canUndo: false, canRedo: false, undoLabel: null, redoLabel: null });
+    expect(p.history.peek('undo')).toBeNull();
+    expect(p.history.peek('redo')).toBeNull();
+    expect(p.history.undo()).toBeNull();
+    expect(p.history.redo()).toBeNull();
+    p.close();
+  });
+});

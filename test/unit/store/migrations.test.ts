@@ -198,6 +198,34 @@ describe('migrations', () => {
     expect(db.prepare('SELECT solo, muted FROM tracks').get()).toEqual({ solo: 1, muted: 0 });
   });
 
+  it('migration 6 adds length modes (fit for regions, free for clips), clip transcripts, take changes and job results; old edit specs and undo entries still read', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.slice(0, 5));
+    db.prepare("INSERT INTO project (id, name, sample_rate, created_at) VALUES (1, 'P', 48000, 'now')").run();
+    db.prepare("INSERT INTO tracks (name, ord, created_at) VALUES ('T', 0, 'now')").run();
+    db.prepare("INSERT INTO clips (track_id, name, start, in_point, out_point, active_take_id, created_at) VALUES (1, 'Line', 0, 0, 100, 1, 'now')").run();
+    const spec = { inputTakeId: 1, engine: 'prosody', task: 'speed', option: 'faster', iterations: 1, seed: 3, params: {} };
+    db.prepare("INSERT INTO jobs (kind, spec, clip_id, status, created_at) VALUES ('edit', ?, 1, 'done', 'now')").run(JSON.stringify(spec));
+    // An entry made by schema 5 snapshots clips without the transcript.
+    const old = [{ table: 'clips', id: 1, before: { track_id: 1, name: 'Line', start: 0, in_point: 0, out_point: 100, gain_db: 0, active_take_id: 1, deleted: 0 }, after: { track_id: 1, name: 'Line', start: 50, in_point: 0, out_point: 100, gain_db: 0, active_take_id: 1, deleted: 0 } }];
+    db.prepare("INSERT INTO history (label, changes, undone, created_at) VALUES ('Move Line', ?, 0, 'now')").run(JSON.stringify(old));
+    migrate(db, MIGRATIONS.slice(0, 6));
+    expect(db.prepare('SELECT region_length_mode, clip_length_mode FROM project').get()).toEqual({ region_length_mode: 'fit', clip_length_mode: 'free' });
+    expect(() => db.prepare("UPDATE project SET clip_length_mode = 'stretch'").run()).toThrow(/CHECK/);
+    expect(db.prepare('SELECT transcript FROM clips').get()).toEqual({ transcript: null });
+    expect(db.prepare('SELECT result FROM jobs').get()).toEqual({ result: null });
+    expect(() => db.prepare("UPDATE jobs SET result = 'not json'").run()).toThrow(/CHECK/);
+    const cols = (db.prepare("SELECT name FROM pragma_table_info('takes')").all() as { name: string }[]).map((r) => r.name);
+    expect(cols).toContain('change');
+    // An edit spec written before region edits reads as a whole-clip edit in the free mode.
+    const read = EditSpec.parse(JSON.parse((db.prepare('SELECT spec FROM jobs').get() as { spec: string }).spec));
+    expect(read).toMatchObject({ requested: null, range: null, lengthMode: 'free', textSource: null, name: null, engineLabel: null });
+    db.prepare("UPDATE clips SET start = 50, transcript = 'hello there'").run();
+    expect(new History(db).undo()?.label).toBe('Move Line');
+    // The old entry restores what it recorded and leaves the transcript alone.
+    expect(db.prepare('SELECT start, transcript FROM clips').get()).toEqual({ start: 0, transcript: 'hello there' });
+  });
+
   it('a table rebuild that breaks a foreign key is rolled back, and foreign keys are switched on again', () => {
     const db = new Database(':memory:');
     migrate(db);

@@ -31,7 +31,19 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 const count: JobKind<CountSpec> = {
   name: 'count',
   spec: CountSpec,
-  describe: (s, clipId) => ({ clipId: clipId ?? 0, inputTakeId: 0, engine: 'none', task: 'count', option: null, iterations: s.steps, seed: 0, params: {} }),
+  describe: (s, clipId) => ({
+    kind: 'edit',
+    clipId: clipId ?? 0,
+    inputTakeId: 0,
+    engine: 'none',
+    task: 'count',
+    option: null,
+    iterations: s.steps,
+    seed: 0,
+    params: {},
+    range: null,
+    lengthMode: 'free',
+  }),
   label: (s) => `count ${s.steps}`,
   async run({ id, spec, signal, progress }) {
     log.push(`start ${id}`);
@@ -176,7 +188,7 @@ describe('job kinds', () => {
 
     // A job of any kind that works on a clip guards it while it runs.
     const hold = studio.services.jobs.enqueue('count', { steps: 1, hold: true }, clipId);
-    expect(hold.clipId).toBe(clipId);
+    expect(hold.kind === 'edit' && hold.clipId).toBe(clipId);
     expect(await codeOf(studio.call('clips.delete', { clipId }))).toBe('E_JOB_ACTIVE');
     expect((await studio.call('jobs.list', { clipId })).map((j) => j.id)).toEqual([hold.id, edit]);
     const ended = finished(hold.id);

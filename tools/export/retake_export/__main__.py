@@ -10,6 +10,10 @@ COMMANDS = {
     "lm-check": ("retake_export.lm.checkpoint", "check a Step1 checkpoint's tensors against our model definition"),
     "lm-template": ("retake_export.lm.template", "write the Step1 graph templates the app's pack builder fills (models/templates)"),
     "lm-published": ("retake_export.lm.published", "write a Step1 checkpoint in the published layout (--tiny, or --full random)"),
+    "tokenizer": ("retake_export.tokenizer.export",
+                  "export the audio tokenizers vq02 + vq06 (from the published folder, or --tiny-random)"),
+    "flow": ("retake_export.flow.export", "export the flow (encoder, DiT estimator, speaker projection, noise, CAM++)"),
+    "vocoder": ("retake_export.vocoder.export", "export the HiFT vocoder (F0 predictor and trunk)"),
     "pack": ("retake_export.pack", "build the tiny random-weight pack with every part (used by tests and benchmarks)"),
 }
 

@@ -16,7 +16,7 @@ from onnx import TensorProto
 
 from retake_export.common import template as tpl
 from retake_export.common.safetensors_io import SafetensorsFile
-from retake_export.lm import onnx_lm, published, template
+from retake_export.lm import onnx_lm, published, template, template_graph
 from retake_export.lm.checkpoint import load_into
 from retake_export.lm.step1 import Step1, Step1Config, init_random, tiny_config
 
@@ -102,10 +102,13 @@ class TinyTemplateTest(unittest.TestCase):
         lm = t["manifest"]["components"]["lm"]
         self.assertEqual(lm["variants"]["fp16"]["value"]["files"], {"$graphFiles": "lm.fp16.onnx"})
         self.assertEqual(t["exporter"], tpl.exporter_fingerprint(template.GRAPH_SOURCES))
+        tags = t["manifest"]["components"]["textTokenizer"]["paralinguisticTags"]["$byRevision"]
+        self.assertEqual([e["from"] for e in tags], [None, "2026-01-29"])
+        self.assertEqual(len(tags[1]["value"]), 22)
 
     def test_an_initializer_without_a_source_is_refused(self):
-        g, params = template.template_graph(self.cfg, "fp32")
-        sources = template.weight_sources(g, params)
+        g, params = template_graph.template_graph(self.cfg, "fp32")
+        sources = template_graph.weight_sources(g, params)
         sources.pop("lm_head.weight_t")
         with self.assertRaisesRegex(tpl.TemplateError, "initializers without a source in the weight map: lm_head.weight_t"):
             tpl.write_graph(g, self.tmp.name, "x.onnx", sources)
@@ -121,6 +124,16 @@ class CommittedTemplateTest(unittest.TestCase):
             t["exporter"], tpl.exporter_fingerprint(template.GRAPH_SOURCES),
             "models/templates/step1-3.5b was made by other exporter sources: regenerate it with "
             "`PYTHONPATH=tools/export /usr/bin/python3 -m retake_export lm-template` (needs ~15 GB of RAM, ~5 min)")
+
+    def test_the_committed_template_json_is_what_the_exporter_writes_now(self):
+        with open(os.path.join(COMMITTED, "template.json"), encoding="utf-8") as f:
+            committed = json.load(f)
+        with tempfile.TemporaryDirectory() as d:
+            template.write_set(Step1Config(), d, ["fp16", "fp32"], committed["id"], committed["description"])
+            with open(os.path.join(d, "template.json"), encoding="utf-8") as f:
+                now = json.load(f)
+        self.assertEqual(committed, now, "models/templates/step1-3.5b/template.json is stale: rewrite it with "
+                         "`PYTHONPATH=tools/export /usr/bin/python3 -m retake_export lm-template --manifest-only`")
 
     def test_the_committed_templates_have_the_published_geometry(self):
         with open(os.path.join(COMMITTED, "template.json"), encoding="utf-8") as f:

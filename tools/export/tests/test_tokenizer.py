@@ -140,6 +140,21 @@ class ChatTemplateTest(unittest.TestCase):
             self.assertEqual(component.component(d, "tokenizer.model", 74752, IDS, 65536, 5120, None,
                                                  "2025-11-20")["modelRevision"], "2025-11-20")
 
+    def test_paralinguistic_tags_follow_the_revision(self):
+        first = component.paralinguistic_tags(None)
+        self.assertEqual(len(first), 10)
+        self.assertIn("Laughter", first)
+        self.assertEqual(component.paralinguistic_tags("2025-11-20"), first)
+        new = component.paralinguistic_tags("2026-01-29")
+        self.assertEqual(len(new), 22)
+        self.assertIn("clears throat", new)
+        self.assertEqual(component.paralinguistic_tags("2026-04-01"), new)
+        self.assertTrue(all("[" not in t and "]" not in t for t in first + new))
+        with tempfile.TemporaryDirectory() as d:
+            tiny_tokenizer.build(os.path.join(d, "tokenizer.model"))
+            entry = component.component(d, "tokenizer.model", 74752, IDS, 65536, 5120, None, "2026-01-29")
+            self.assertEqual(entry["paralinguisticTags"], new)
+
 
 if __name__ == "__main__":
     unittest.main()

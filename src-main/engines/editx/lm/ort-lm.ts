@@ -153,7 +153,7 @@ export class OrtLm implements LmStepper {
    * A runner over the pack's 'lm' stage in a session registry (opened there on first use, released with the pack);
    * `opts` must be the options the stage was defined with (see pack/sessions.ts).
    */
-  static async fromRegistry(pack: ModelPack, sessions: SessionRegistry<'lm'>, opts: OrtLmOptions = {}): Promise<OrtLm> {
+  static async fromRegistry(pack: ModelPack, sessions: Pick<SessionRegistry<'lm'>, 'get'>, opts: OrtLmOptions = {}): Promise<OrtLm> {
     const capacity = OrtLm.capacityFor(pack, opts);
     return OrtLm.over(pack, opts, capacity, await sessions.get('lm'), false);
   }

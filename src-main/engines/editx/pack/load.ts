@@ -1,5 +1,5 @@
 // Opening a model pack: reads and validates manifest.json, checks that the files the caller will use (the text
-// tokenizer and the LM variants asked for) are present with their size, and (on request) their sha256. A download of
+// tokenizer, the audio tokenizers and the LM variants asked for) are present with their size, and (on request) their sha256. A download of
 // one variant (e.g. fp16 only) opens as long as that variant is the one asked for. Every failure is a RetakeError
 // whose message names the pack, the file and what to do.
 
@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { RetakeError } from '../../../contract/errors';
 import type { FileEntry, PackManifest } from './manifest';
-import { PACK_FORMAT, PACK_FORMAT_VERSION, PackManifestSchema, lmVariantNames, manifestFiles } from './manifest';
+import { PACK_FORMAT, PACK_FORMAT_VERSION, PackManifestSchema, decoderFiles, lmVariantNames, manifestFiles, tokenizerFiles } from './manifest';
 
 export type VerifyMode = 'none' | 'size' | 'sha256';
 
@@ -74,6 +74,8 @@ export function parseManifest(text: string, source: string): PackManifest {
   const all = [
     ...Object.values(m.components.lm?.variants ?? {}).flatMap((v) => v.files),
     ...(m.components.textTokenizer?.files ?? []),
+    ...tokenizerFiles(m),
+    ...decoderFiles(m),
   ];
   for (const f of all) {
     const prev = seen.get(f.path);

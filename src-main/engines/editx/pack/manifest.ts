@@ -226,6 +226,10 @@ export const TextTokenizerSchema = z
     /** Release date (YYYY-MM-DD) of the published weights the pack was exported from; picks the default profile. */
     modelRevision: z.string().regex(REVISION, 'must be a date YYYY-MM-DD').optional(),
     promptEncoding: PromptEncodingSchema.optional(),
+    /** The paralinguistic tags this model revision was trained on, exact spellings without the brackets they are
+     *  written in (`Laughter` → "[Laughter]" in the new text); upstream has no validation list and the spelling changed
+     *  between revisions (EDITX-SPEC.md §2), so the list is data of the pack. Absent: the first published list. */
+    paralinguisticTags: z.array(z.string().min(1).regex(/^[^[\]]+$/, 'must be a tag name without brackets')).optional(),
   })
   .superRefine((tt, ctx) => {
     const pe = tt.promptEncoding;
@@ -271,6 +275,289 @@ export const PackOriginSchema = z.strictObject({
 });
 export type PackOrigin = z.infer<typeof PackOriginSchema>;
 
+const PositiveInt = z.number().int().positive();
+
+/** The vq02 tokenizer (EDITX-SPEC.md §4): the Paraformer streaming encoder's chunk-step graph, run once per stride of
+ *  the reference's streaming loop, then nearest-centroid codes. tools/export/retake_export/tokenizer/export.py. */
+export const Vq02ComponentSchema = z
+  .strictObject({
+    architecture: z.literal('paraformer-streaming'),
+    /** The step graph: feats/offset/overlap/cache in, enc/next_offset/next_overlap/next_cache out. */
+    encoder: z.strictObject({
+      files: z.array(FileEntrySchema).min(1),
+      inputs: z.array(TensorInfoSchema),
+      outputs: z.array(TensorInfoSchema),
+    }),
+    /** Read from the published config.yaml (the spec marks these "verify"). */
+    config: z.strictObject({
+      inputSize: PositiveInt,
+      outputSize: PositiveInt,
+      attentionHeads: PositiveInt,
+      linearUnits: PositiveInt,
+      numBlocks: PositiveInt,
+      kernelSize: PositiveInt,
+      sanmShift: z.number().int().nonnegative(),
+    }),
+    /** Encoder tensors of the checkpoint the graph was exported from (652 for the published model). */
+    checkpointTensors: PositiveInt,
+    /** FunASR's frontend_conf. The runtime computes Kaldi fbank with dither 0; `referenceDither` is what the published
+     *  config leaves on (Kaldi's 1.0), recorded so a difference in codes can be explained. */
+    frontend: z.strictObject({
+      sampleRate: z.literal(16000),
+      /** The runtime's Kaldi fbank has the reference's 80 bins. */
+      melBins: z.literal(80),
+      frameLengthMs: z.literal(25),
+      frameShiftMs: z.literal(10),
+      window: z.literal('hamming'),
+      lfrM: PositiveInt,
+      lfrN: PositiveInt,
+      referenceDither: z.number().nonnegative(),
+      /** The reference hands the audio to FunASR through a float WAV that rounds samples to 24 bits. */
+      wavRoundTrip: z.boolean(),
+    }),
+    /** The reference's streaming call: chunk_size [left, stride frames, right overlap], attention look-back in
+     *  chunks, samples per LFR frame (a stride is chunkSize[1] × this), and the final-stride skip rule. */
+    streaming: z.strictObject({
+      chunkSize: z.tuple([z.literal(0), PositiveInt, PositiveInt]),
+      lookBack: PositiveInt,
+      samplesPerLfrFrame: PositiveInt,
+      minFinalSamples: z.number().int().nonnegative(),
+    }),
+    /** am.mvn as published (Kaldi nnet1 text: AddShift, Rescale). */
+    cmvn: z.strictObject({ file: FileEntrySchema, dim: PositiveInt }),
+    /** linguistic_tokenizer.npy as published: float32 (size, dim). */
+    codebook: z.strictObject({ file: FileEntrySchema, size: z.literal(1024), dim: PositiveInt }),
+  })
+  .superRefine((v, ctx) => {
+    const c = v.config;
+    const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
+    if (v.codebook.dim !== c.outputSize) issue(['codebook', 'dim'], `is ${v.codebook.dim}, the encoder outputs ${c.outputSize}`);
+    if (v.cmvn.dim !== c.inputSize) issue(['cmvn', 'dim'], `is ${v.cmvn.dim}, the encoder reads ${c.inputSize}`);
+    if (v.frontend.melBins * v.frontend.lfrM !== c.inputSize) {
+      issue(['frontend'], `${v.frontend.melBins} mel bins × LFR ${v.frontend.lfrM} is not the encoder's input size ${c.inputSize}`);
+    }
+    if (c.outputSize % c.attentionHeads !== 0) issue(['config', 'attentionHeads'], 'must divide outputSize');
+  });
+export type Vq02Component = z.infer<typeof Vq02ComponentSchema>;
+
+/** The vq06 tokenizer (EDITX-SPEC.md §4): the S3 tokenizer ONNX as published (or the tiny pack's stand-in), fed
+ *  Whisper log-mel chunks of at most `chunkSamples`. Its I/O is recorded as read from the file; the runtime addresses
+ *  the tensors by position, as the reference does. */
+export const Vq06ComponentSchema = z
+  .strictObject({
+    architecture: z.literal('s3-tokenizer-v1'),
+    /** The tiny pack's random stand-in with the same I/O, not the published model. */
+    standIn: z.boolean(),
+    files: z.array(FileEntrySchema).min(1),
+    inputs: z.array(TensorInfoSchema).length(2),
+    outputs: z.array(TensorInfoSchema).min(1),
+    melBins: PositiveInt,
+    chunkSamples: PositiveInt,
+    minChunkSamples: z.number().int().nonnegative(),
+    tokensPerSecond: z.number().positive(),
+    codes: z.literal(4096),
+  })
+  .superRefine((v, ctx) => {
+    const [mel, len] = v.inputs;
+    if (mel && (mel.dtype !== 'float32' || mel.shape.length !== 3)) {
+      ctx.addIssue({ code: 'custom', path: ['inputs', 0], message: 'must be float32 (1, melBins, frames)' });
+    }
+    if (len && (len.dtype !== 'int32' || len.shape.length !== 1)) {
+      ctx.addIssue({ code: 'custom', path: ['inputs', 1], message: 'must be an int32 length vector' });
+    }
+    const out = v.outputs[0];
+    if (out && out.dtype !== 'int32' && out.dtype !== 'int64') {
+      ctx.addIssue({ code: 'custom', path: ['outputs', 0], message: 'must hold integer codes' });
+    }
+  });
+export type Vq06Component = z.infer<typeof Vq06ComponentSchema>;
+
+// ---------------------------------------------------------------------------------------------------- decoder
+
+/** One ONNX graph: the .onnx file first (then its external data, if any) and its I/O contract. */
+export const GraphSchema = z.strictObject({
+  files: z.array(FileEntrySchema).min(1),
+  inputs: z.array(TensorInfoSchema),
+  outputs: z.array(TensorInfoSchema),
+});
+export type GraphEntry = z.infer<typeof GraphSchema>;
+
+
+export const FlowConfigSchema = z.strictObject({
+  vocabSize: PositiveInt,
+  dModel: PositiveInt,
+  melBins: PositiveInt,
+  spkEmbedDim: PositiveInt,
+  encoderHeads: PositiveInt,
+  encoderLinearUnits: PositiveInt,
+  encoderBlocks: PositiveInt,
+  encoderUpBlocks: PositiveInt,
+  preLookahead: PositiveInt,
+  upStride: PositiveInt,
+  ditHidden: PositiveInt,
+  ditDepth: PositiveInt,
+  ditHeads: PositiveInt,
+  ditHeadDim: PositiveInt,
+  ditMlpRatio: z.number().positive(),
+});
+
+// EDITX-SPEC.md §6; the exporter reads the (verify) values from the published cosyvoice.yaml.
+export const FlowSettingsSchema = z.strictObject({
+  /** Classifier-free guidance: v = (1 + r)·v_cond − r·v_uncond. */
+  cfgRate: z.number().nonnegative().default(0.7),
+  timesteps: PositiveInt.default(10),
+  /** The Euler time grid 1 − cos(linspace(0, 1, n + 1)·π/2) as torch computes it in float32 (absent: computed). */
+  timeGrid: z.array(z.number().min(0).max(1)).optional(),
+  /** Mel frames per token frame (the encoder's upsampling). */
+  tokenMelRatio: PositiveInt.default(2),
+  /** Round the prompt mel and the speaker embedding to bf16 before the flow, as the reference does (its nearest
+   *  resize of the prompt mel then also computes its index scale in bf16). */
+  bf16Prompt: z.boolean().default(true),
+  /** Where the values came from (the published cosyvoice.yaml, or defaults). */
+  settingsFrom: z.string().optional(),
+});
+export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
+
+/** How the runner splits long decodes (not a model setting). */
+export const FlowRuntimeSchema = z.strictObject({
+  /** Most mel frames (prompt + generated) in one estimator run; longer outputs are decoded in overlapping windows,
+   *  so attention memory stays bounded (2 × heads × frames² floats per run). */
+  maxWindowFrames: PositiveInt.default(2000),
+  /** Token frames of context on each side of a window's own part. */
+  overlapTokenFrames: z.number().int().nonnegative().default(12),
+  /** Mel frames over which neighbouring windows are cross-faded. */
+  crossfadeFrames: z.number().int().nonnegative().default(16),
+});
+export type FlowRuntime = z.infer<typeof FlowRuntimeSchema>;
+
+/** The prompt mel the flow is conditioned on (EDITX-SPEC.md §6 "Mel"; the published mel_conf). */
+export const PromptMelSchema = z.strictObject({
+  sampleRate: PositiveInt,
+  nFft: PositiveInt,
+  hop: PositiveInt,
+  win: PositiveInt,
+  melBins: PositiveInt,
+  fmin: z.number().nonnegative(),
+  fmax: z.number().positive().nullable(),
+  center: z.boolean(),
+});
+export type PromptMelSettings = z.infer<typeof PromptMelSchema>;
+
+export const FlowComponentSchema = z
+  .strictObject({
+    architecture: z.literal('cosyvoice2-dit'),
+    config: FlowConfigSchema,
+    graphs: z.strictObject({ encoder: GraphSchema, estimator: GraphSchema, speaker: GraphSchema }),
+    /** The fixed flow-matching noise, mel bins × frames float32 little-endian: the reference draws one buffer once;
+     *  ours is stored so runs are reproducible. It bounds the longest decode (prompt + output frames). */
+    noise: z.strictObject({
+      file: FileEntrySchema,
+      dtype: z.literal('float32'),
+      shape: z.tuple([PositiveInt, PositiveInt]),
+      seed: z.number().int().nonnegative().optional(),
+    }),
+    settings: FlowSettingsSchema.prefault({}),
+    promptMel: PromptMelSchema,
+    runtime: FlowRuntimeSchema.prefault({}),
+  })
+  .superRefine((f, ctx) => {
+    const [rows, frames] = f.noise.shape;
+    if (rows !== f.config.melBins) {
+      ctx.addIssue({ code: 'custom', path: ['noise', 'shape'], message: `has ${rows} rows for ${f.config.melBins} mel bins` });
+    }
+    if (f.noise.file.bytes !== rows * frames * 4) {
+      ctx.addIssue({ code: 'custom', path: ['noise', 'file', 'bytes'], message: `must be ${rows * frames * 4} for shape ${rows} × ${frames}` });
+    }
+    const g = f.settings.timeGrid;
+    if (g && (g.length !== f.settings.timesteps + 1 || g[0] !== 0 || g[g.length - 1] !== 1 || g.some((t, i) => i > 0 && t <= (g[i - 1] as number)))) {
+      ctx.addIssue({ code: 'custom', path: ['settings', 'timeGrid'], message: `must rise from 0 to 1 in ${f.settings.timesteps} steps` });
+    }
+    if (f.promptMel.melBins !== f.config.melBins) {
+      ctx.addIssue({ code: 'custom', path: ['promptMel', 'melBins'], message: `must equal config.melBins (${f.config.melBins})` });
+    }
+  });
+export type FlowComponent = z.infer<typeof FlowComponentSchema>;
+
+export const HiftConfigSchema = z.strictObject({
+  melBins: PositiveInt,
+  baseChannels: PositiveInt,
+  upsampleRates: z.array(PositiveInt).min(1),
+  upsampleKernelSizes: z.array(PositiveInt).min(1),
+  resblockKernelSizes: z.array(PositiveInt),
+  resblockDilationSizes: z.array(z.array(PositiveInt)),
+  sourceResblockKernelSizes: z.array(PositiveInt),
+  sourceResblockDilationSizes: z.array(z.array(PositiveInt)),
+  lreluSlope: z.number(),
+  postLreluSlope: z.number(),
+  f0Channels: PositiveInt,
+});
+
+export const VocoderComponentSchema = z
+  .strictObject({
+    architecture: z.literal('hift'),
+    config: HiftConfigSchema,
+    graphs: z.strictObject({ f0: GraphSchema, trunk: GraphSchema }),
+    sampleRate: PositiveInt,
+    /** Output samples per mel frame: the product of the upsample rates times the ISTFT hop. */
+    samplesPerFrame: PositiveInt,
+    /** The neural-source-filter excitation, computed in TypeScript (vocoder/source.ts). */
+    source: z.strictObject({
+      /** Sines: the fundamental and its overtones. */
+      harmonics: PositiveInt,
+      sineAmp: z.number().nonnegative(),
+      /** Noise standard deviation where voiced (unvoiced: sineAmp / 3). */
+      noiseStd: z.number().nonnegative(),
+      /** F0 above this many Hz is voiced. */
+      voicedThreshold: z.number().nonnegative(),
+      /** The merge of the sines, tanh(mergeWeight · s + mergeBias): the checkpoint's m_source.l_linear. */
+      mergeWeight: z.array(z.number()),
+      mergeBias: z.number(),
+    }),
+    istft: z.strictObject({ nFft: PositiveInt, hop: PositiveInt, magnitudeLimit: z.number().positive() }),
+    /** The output is clamped to ±audioLimit. */
+    audioLimit: z.number().positive(),
+    settingsFrom: z.string().optional(),
+    runtime: z
+      .strictObject({
+        /** Mel frames the trunk decodes per run. */
+        chunkFrames: PositiveInt.default(200),
+        /** Mel frames of context on each side of a chunk (more than the trunk's receptive field). */
+        contextFrames: z.number().int().nonnegative().default(16),
+      })
+      .prefault({}),
+  })
+  .superRefine((v, ctx) => {
+    if (v.source.mergeWeight.length !== v.source.harmonics) {
+      ctx.addIssue({ code: 'custom', path: ['source', 'mergeWeight'], message: `must have ${v.source.harmonics} values` });
+    }
+    const spf = v.config.upsampleRates.reduce((a, b) => a * b, 1) * v.istft.hop;
+    if (spf !== v.samplesPerFrame) {
+      ctx.addIssue({ code: 'custom', path: ['samplesPerFrame'], message: `must be ${spf} (upsample rates × hop)` });
+    }
+  });
+export type VocoderComponent = z.infer<typeof VocoderComponentSchema>;
+
+/** CAM++, the speaker encoder: the published campplus.onnx, or in tiny packs a stand-in with the same I/O. Its graph
+ *  is bound by position (first input, first output), as the reference binds it. */
+export const SpeakerEncoderSchema = z.strictObject({
+  kind: z.literal('campplus'),
+  standIn: z.boolean(),
+  files: z.array(FileEntrySchema).min(1),
+  inputs: z.array(TensorInfoSchema).min(1),
+  outputs: z.array(TensorInfoSchema).min(1),
+  /** The published file, whatever this pack holds. */
+  published: z.strictObject({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: PositiveInt }),
+  /** Kaldi fbank settings of its input (EDITX-SPEC.md §6). */
+  fbank: z.strictObject({
+    sampleRate: PositiveInt,
+    melBins: PositiveInt,
+    window: z.enum(['povey', 'hamming', 'hanning']),
+    dither: z.number().nonnegative(),
+    meanSubtract: z.boolean(),
+  }),
+});
+export type SpeakerEncoderComponent = z.infer<typeof SpeakerEncoderSchema>;
+
 export const PackManifestSchema = z
   .strictObject({
     format: z.literal(PACK_FORMAT),
@@ -281,9 +568,15 @@ export const PackManifestSchema = z
     components: z.looseObject({
       lm: LmComponentSchema.optional(),
       textTokenizer: TextTokenizerSchema.optional(),
+      vq02: Vq02ComponentSchema.optional(),
+      vq06: Vq06ComponentSchema.optional(),
+      flow: FlowComponentSchema.optional(),
+      vocoder: VocoderComponentSchema.optional(),
+      speakerEncoder: SpeakerEncoderSchema.optional(),
     }),
   })
   .superRefine((m, ctx) => {
+    checkDecoder(m.components, ctx);
     // The decode loop and the prompt builder read the same ids from two components: they must agree.
     const lm = m.components.lm;
     const tt = m.components.textTokenizer;
@@ -307,14 +600,64 @@ export const PackManifestSchema = z
   });
 export type PackManifest = z.infer<typeof PackManifestSchema>;
 
+type DecoderParts = {
+  flow?: FlowComponent | undefined;
+  vocoder?: VocoderComponent | undefined;
+  speakerEncoder?: SpeakerEncoderComponent | undefined;
+};
+
+/** The flow, vocoder and speaker encoder read each other's outputs: their sizes and rates must agree. */
+function checkDecoder(c: DecoderParts, ctx: z.RefinementCtx): void {
+  const issue = (message: string): void => ctx.addIssue({ code: 'custom', path: ['components'], message });
+  const { flow, vocoder, speakerEncoder } = c;
+  if (flow && vocoder) {
+    if (vocoder.config.melBins !== flow.config.melBins) {
+      issue(`vocoder.config.melBins is ${vocoder.config.melBins} but flow.config.melBins is ${flow.config.melBins}`);
+    }
+    if (flow.promptMel.sampleRate !== vocoder.sampleRate || flow.promptMel.hop !== vocoder.samplesPerFrame) {
+      issue(
+        `flow.promptMel (${flow.promptMel.sampleRate} Hz, hop ${flow.promptMel.hop}) must have the vocoder's frame rate ` +
+          `(${vocoder.sampleRate} Hz, ${vocoder.samplesPerFrame} samples per frame)`,
+      );
+    }
+  }
+  if (flow && speakerEncoder) {
+    const out = speakerEncoder.outputs[0]?.shape.at(-1);
+    if (typeof out === 'number' && out !== flow.config.spkEmbedDim) {
+      issue(`speakerEncoder gives ${out} values but flow.config.spkEmbedDim is ${flow.config.spkEmbedDim}`);
+    }
+  }
+}
+
+/** Files of the decoder components (flow graphs and noise, vocoder graphs, speaker encoder), each once. */
+export function decoderFiles(m: PackManifest): FileEntry[] {
+  const out = new Map<string, FileEntry>();
+  const add = (f: FileEntry): void => void out.set(f.path, f);
+  const { flow, vocoder, speakerEncoder } = m.components;
+  if (flow) {
+    Object.values(flow.graphs).forEach((g) => g.files.forEach(add));
+    add(flow.noise.file);
+  }
+  if (vocoder) Object.values(vocoder.graphs).forEach((g) => g.files.forEach(add));
+  speakerEncoder?.files.forEach(add);
+  return [...out.values()];
+}
+
 /** LM variant names in the manifest, in manifest order. */
 export function lmVariantNames(m: PackManifest): string[] {
   return Object.keys(m.components.lm?.variants ?? {});
 }
 
+/** Files of the audio tokenizers (vq02: graph, am.mvn, codebook; vq06: graph), in manifest order. */
+export function tokenizerFiles(m: PackManifest): FileEntry[] {
+  const v2 = m.components.vq02;
+  const v6 = m.components.vq06;
+  return [...(v2 ? [...v2.encoder.files, v2.cmvn.file, v2.codebook.file] : []), ...(v6?.files ?? [])];
+}
+
 /**
- * Files the known components list, each once: the text tokenizer's and those of the LM variants named (every variant
- * when `variants` is absent).
+ * Files the known components list, each once: the text tokenizer's, the audio tokenizers', and those of the LM
+ * variants named (every variant when `variants` is absent).
  */
 export function manifestFiles(m: PackManifest, variants?: readonly string[]): FileEntry[] {
   const out = new Map<string, FileEntry>();
@@ -324,5 +667,6 @@ export function manifestFiles(m: PackManifest, variants?: readonly string[]): Fi
     for (const name of variants ?? Object.keys(lm.variants)) lm.variants[name]?.files.forEach(add);
   }
   m.components.textTokenizer?.files.forEach(add);
+  tokenizerFiles(m).forEach(add);
   return [...out.values()];
 }

@@ -8,16 +8,21 @@ import type { Repos } from '../../../store/repos';
 import type { JobRow } from '../../../store/rows';
 import { jobEntity } from '../../mapping';
 
-/** How the contract's Job entity shows a job (it describes edit-like jobs: a clip, an input take, an engine). */
-export interface JobSubject {
-  clipId: number;
-  inputTakeId: number;
-  engine: string;
-  task: string;
-  option: string | null;
-  iterations: number;
-  seed: number;
-  params: Record<string, unknown>;
+/** What every job entity has from its row (status, progress, error, takes, times). */
+type JobCommonKey = 'id' | 'status' | 'progress' | 'stage' | 'error' | 'resultTakeIds' | 'createdAt' | 'startedAt' | 'finishedAt';
+
+/** How the contract's Job entity shows a job of a kind: its `kind` and the fields of that kind (EditJob, ExportJob…). */
+export type JobSubject = Job extends infer J ? (J extends Job ? Omit<J, JobCommonKey> : never) : never;
+
+/** The clip a job works on (progress events name it), or null. */
+export function subjectClip(s: JobSubject): number | null {
+  return s.kind === 'edit' || s.kind === 'clone' ? s.clipId : null;
+}
+
+/** How the takes a job made enter the timeline (in the same undo step that shows them). */
+export interface CommitOptions {
+  /** Later clips of the track move by the clip's length change (the `ripple` length mode). */
+  ripple: boolean;
 }
 
 /** What a runner gets: its job's spec, the abort signal, and the ways to report back. */
@@ -30,6 +35,10 @@ export interface JobRun<S> {
   progress(value: number, stage: string | null): void;
   /** A take the job wrote (state pending): recorded on the job at once, shown when the job ends. */
   madeTake(takeId: number): void;
+  /** Records what the job produced besides takes (the kind's JSON, e.g. an export's files); announced as an update. */
+  setResult(result: unknown): void;
+  /** Takes the job made and showed itself (e.g. a clone's new clip), recorded as its results; nothing is committed. */
+  results(takeIds: number[]): void;
 }
 
 /** Any schema with zod's `parse` (throws on bad input). */
@@ -40,9 +49,12 @@ export interface SpecSchema<S> {
 export interface JobKind<S> {
   readonly name: string;
   readonly spec: SpecSchema<S>;
-  describe(spec: S, clipId: number | null): JobSubject;
+  /** The job as the contract shows it; `result` is what setResult recorded (parsed JSON), or null. */
+  describe(spec: S, clipId: number | null, result: unknown): JobSubject;
   /** The label of the history step that shows the takes the job made. */
   label(spec: S, takes: number): string;
+  /** How its takes enter the timeline; no ripple when absent. */
+  commit?(spec: S): CommitOptions;
   /** Does the work. Throws to fail (a RetakeError's code is kept); stops with the signal (then: cancelled). */
   run(run: JobRun<S>): Promise<void>;
 }
@@ -63,7 +75,7 @@ export class JobKinds {
 
   /** The kind of a job row and its checked spec; E_INTERNAL naming what is wrong when this build cannot read it. */
   read(row: JobRow): ReadJob {
-    return this.parse(row.kind, row.spec, row.clip_id, `Job ${row.id}`);
+    return this.parse(row.kind, row.spec, row.clip_id, `Job ${row.id}`, row.result);
   }
 
   /** Refuses a spec that its kind would not read back (checked before the job is stored). */
@@ -73,7 +85,7 @@ export class JobKinds {
     return json;
   }
 
-  private parse(name: string, json: string, clipId: number | null, what: string): ReadJob {
+  private parse(name: string, json: string, clipId: number | null, what: string, result: string | null = null): ReadJob {
     const kind = this.table.get(name);
     if (!kind) throw new RetakeError('E_INTERNAL', `${what} is of a kind this version of Retake does not know ("${name}").`);
     let spec: unknown;
@@ -82,7 +94,13 @@ export class JobKinds {
     } catch (e) {
       throw new RetakeError('E_INTERNAL', `${what} (${name}) has a damaged spec: ${(e as Error).message}`);
     }
-    return { kind, spec, subject: kind.describe(spec, clipId) };
+    let res: unknown;
+    try {
+      res = result === null ? null : JSON.parse(result);
+    } catch {
+      throw new RetakeError('E_INTERNAL', `${what} (${name}) has a damaged result.`);
+    }
+    return { kind, spec, subject: kind.describe(spec, clipId, res) };
   }
 
   /** The contract's view of a job row, or null for one this build cannot read (left out of lists). */
@@ -102,7 +120,7 @@ export class JobKinds {
     for (const r of repos.jobs.active()) {
       if (r.clip_id !== null) clips.add(r.clip_id);
       const j = this.entity(r);
-      if (j) takes.add(j.inputTakeId);
+      if (j?.kind === 'edit' || j?.kind === 'clone') takes.add(j.inputTakeId);
       for (const t of JSON.parse(r.result_take_ids) as number[]) takes.add(t);
     }
     return { clips, takes };

@@ -3,13 +3,13 @@
 // (queued: dropped; running: the runner's signal aborts), the commit of the takes a job made as one undoable step,
 // stopping everything when the project closes, and failing jobs a crash of the whole app interrupted.
 
-import { RetakeError, type Job, type ParsedParams } from '../../../contract';
+import { RetakeError, type EditJob, type EditPlan, type Job, type ParsedParams } from '../../../contract';
 import type { JobStatus } from '../../../store/rows';
 import type { StudioContext } from '../../context';
 import type { EnginesService } from '../engines';
 import type { TakesService } from '../takes';
-import { editKind, editSpec } from './edit';
-import type { JobKind, JobKinds, JobRun, ReadJob } from './kinds';
+import { editKind, editPlan, editSpec } from './edit';
+import { subjectClip, type JobKind, type JobKinds, type JobRun, type ReadJob } from './kinds';
 
 interface RunningJob {
   id: number;
@@ -38,9 +38,16 @@ export class JobsService {
   }
 
   /** jobs.submit: an edit job. */
-  async submit(p: ParsedParams<'jobs.submit'>): Promise<Job> {
+  async submit(p: ParsedParams<'jobs.submit'>): Promise<EditJob> {
     const { clipId, spec } = await editSpec(this.ctx, () => this.engines.list(), p);
-    return this.enqueue('edit', spec, clipId);
+    const job = this.enqueue('edit', spec, clipId);
+    if (job.kind !== 'edit') throw new RetakeError('E_INTERNAL', 'An edit job was described as another kind.');
+    return job;
+  }
+
+  /** edits.plan: what an edit would work on. */
+  plan(p: ParsedParams<'edits.plan'>): Promise<EditPlan> {
+    return editPlan(this.ctx, () => this.engines.list(), p);
   }
 
   /** Queues a job of any registered kind; it runs when the jobs before it have ended. */
@@ -155,6 +162,7 @@ export class JobsService {
       return;
     }
     const { kind, spec, subject } = read;
+    const clipId = subjectClip(subject);
     jobs.start(id);
     this.ctx.events.emit('job.updated', { job: this.entity(id) });
 
@@ -169,13 +177,19 @@ export class JobsService {
         if (value < progress || this.ctx.project !== proj) return;
         progress = value;
         jobs.progress(id, value, stage);
-        this.ctx.events.emit('job.progress', { jobId: id, clipId: subject.clipId, progress: value, stage });
+        this.ctx.events.emit('job.progress', { jobId: id, kind: subject.kind, clipId, progress: value, stage });
       },
       madeTake: (takeId) => {
         created.push(takeId);
         jobs.setResults(id, created);
-        this.ctx.events.emit('takes.changed', { clipId: subject.clipId });
+        if (clipId !== null) this.ctx.events.emit('takes.changed', { clipId });
       },
+      setResult: (result) => {
+        if (this.ctx.project !== proj) return;
+        jobs.setResult(id, JSON.stringify(result));
+        this.ctx.events.emit('job.updated', { job: this.entity(id) });
+      },
+      results: (takeIds) => jobs.setResults(id, [...created, ...takeIds]),
     };
 
     let error: { code: string; message: string } | null = null;
@@ -188,11 +202,15 @@ export class JobsService {
       } else {
         status = 'failed';
         error = e instanceof RetakeError ? { code: e.code, message: e.message } : { code: 'E_INTERNAL', message: String(e) };
+        // An engine found its model unusable (e.g. a damaged pack file): it now lists itself as unavailable.
+        if (error.code === 'E_ENGINE_UNAVAILABLE') this.engines.invalidate();
       }
     }
     if (this.ctx.project !== proj) return;
     try {
-      if (created.length > 0) this.takes.commitJobTakes(subject.clipId, created, kind.label(spec, created.length));
+      if (created.length > 0 && clipId !== null) {
+        this.takes.commitJobTakes(clipId, created, kind.label(spec, created.length), kind.commit?.(spec) ?? { ripple: false });
+      }
     } catch (e) {
       // The takes stay recorded in the job; report it rather than leave the job hanging.
       status = 'failed';

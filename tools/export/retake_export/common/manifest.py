@@ -24,7 +24,9 @@ def file_entry(pack_dir: str, rel_path: str) -> Dict[str, Any]:
     return {"path": rel_path.replace(os.sep, "/"), "sha256": h.hexdigest(), "bytes": os.path.getsize(path)}
 
 
-def merge(pack_dir: str, name: str, description: str, components: Dict[str, Any]) -> str:
+def merge(pack_dir: str, name: str, description: str, components: Dict[str, Any], rename: bool = True) -> str:
+    """Adds (or replaces) `components` in pack_dir/manifest.json. The pack's name and description are set to these
+    unless rename is False and the manifest already has a name (a later part joining a pack keeps its name)."""
     path = os.path.join(pack_dir, "manifest.json")
     manifest: Dict[str, Any] = {}
     if os.path.exists(path):
@@ -34,8 +36,9 @@ def merge(pack_dir: str, name: str, description: str, components: Dict[str, Any]
             raise RuntimeError(f"{path} is not a {FORMAT} v{FORMAT_VERSION} manifest; remove it or pick another --out")
     manifest["format"] = FORMAT
     manifest["formatVersion"] = FORMAT_VERSION
-    manifest["name"] = name
-    manifest["description"] = description
+    if rename or "name" not in manifest:
+        manifest["name"] = name
+        manifest["description"] = description
     manifest.setdefault("components", {}).update(components)
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:

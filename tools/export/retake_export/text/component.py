@@ -9,6 +9,8 @@ Besides the file and the ids, it records what the app needs to reproduce the ref
   the 2026 reference profile renders prompts with it).
 - `modelRevision`: the release date of the published weights, when the exporter is told it; it picks the default
   prompt profile.
+- `paralinguisticTags`: the tags that revision was trained on (paralinguistic_tags.json beside this module: data, not
+  code, since the list and its spellings changed between revisions).
 """
 
 from __future__ import annotations
@@ -25,6 +27,28 @@ from ..common.errors import ExportError
 
 TEMPLATE_TOKENS = ("bos_token", "eos_token", "unk_token", "pad_token")
 REVISION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TAGS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "paralinguistic_tags.json")
+
+
+def paralinguistic_tags(model_revision: Optional[str]) -> list:
+    """The tag list of the newest entry of paralinguistic_tags.json that applies to `model_revision` (dates compare
+    as text; no revision: the first entry)."""
+    with open(TAGS_FILE, encoding="utf-8") as f:
+        revisions = json.load(f)["revisions"]
+    chosen = revisions[0]
+    for r in revisions:
+        if r["from"] is not None and model_revision is not None and model_revision >= r["from"]:
+            chosen = r
+    return list(chosen["tags"])
+
+
+def paralinguistic_tags_directive() -> Dict[str, Any]:
+    """The same choice for a graph template's manifest fragment, made by the app's pack builder once it knows the
+    revision: {"$byRevision": [{"from": date or null, "value": tags}, ...]}
+    (src-main/engines/editx/pack/build/directives.ts)."""
+    with open(TAGS_FILE, encoding="utf-8") as f:
+        revisions = json.load(f)["revisions"]
+    return {"$byRevision": [{"from": r["from"], "value": list(r["tags"])} for r in revisions]}
 
 
 def normalizer_spec(model_bytes: bytes) -> Dict[str, Any]:
@@ -95,6 +119,7 @@ def component(out: str, rel_path: str, vocab_size: int, special_ids: Dict[str, i
         "audioIdBase": audio_base,
         "audioIdCount": audio_count,
         "normalizerSpec": spec,
+        "paralinguisticTags": paralinguistic_tags(model_revision),
     }
     if chat_template is not None:
         entry["chatTemplate"] = chat_template

@@ -10,6 +10,9 @@
 //   {"$chatTemplate": {"config": S, "jinja": S}}  chat_template of a JSON source (tokenizer_config.json), else a
 //                                                 .jinja file source; left out when neither has one
 //   {"$modelRevision": true}                      the release date of the weights, when known
+//   {"$byRevision": [{"from": D, "value": X}…]}   X of the last entry whose date D (YYYY-MM-DD) is on or before the
+//                                                 weights' release date; the first entry (D null) when none applies
+//                                                 or the date is unknown (tools/export/.../text/component.py)
 //   {"$json": {"source": S, "key": K}}            a value of a JSON source
 //   {"$tensor": {"source": S, "name": N}}         a (small) checkpoint tensor's values as numbers
 
@@ -102,6 +105,17 @@ async function directive(key: string, node: Record<string, unknown>, ctx: Direct
     }
     case '$modelRevision':
       return ctx.modelRevision ?? DROP;
+    case '$byRevision': {
+      if (!Array.isArray(arg) || arg.length === 0) throw bad(ctx, `$byRevision ${JSON.stringify(arg)}`);
+      const entries = arg as { from?: unknown; value?: unknown }[];
+      let chosen = entries[0]!;
+      for (const e of entries) {
+        if (e.from !== null && typeof e.from !== 'string') throw bad(ctx, `$byRevision date ${JSON.stringify(e.from)}`);
+        // Dates as YYYY-MM-DD compare as text.
+        if (typeof e.from === 'string' && ctx.modelRevision !== null && ctx.modelRevision >= e.from) chosen = e;
+      }
+      return resolve(chosen.value, ctx);
+    }
     case '$json': {
       const a = arg as { source?: string; key?: string };
       const doc = a?.source ? ctx.json(a.source) : null;
