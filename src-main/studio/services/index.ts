@@ -44,7 +44,9 @@ export function createServices(ctx: StudioContext, callsSettled: () => Promise<v
     history: new HistoryService(ctx, kinds),
     export: new ExportService(ctx, jobs),
     engines,
-    models: new ModelsService(ctx),
+    // An installed, checked or removed pack can change what the model host's engines offer (EditX appears once a
+    // usable pack is installed): the engine picker asks again.
+    models: new ModelsService(ctx, () => engines.invalidate()),
     clone: new CloneService(ctx, jobs, engines, timeline),
   };
 }

@@ -39,7 +39,11 @@ const GPU_COMMAND = 'npm run setup:gpu';
 export class ModelsService {
   readonly queue: AppJobQueue;
 
-  constructor(private readonly ctx: StudioContext) {
+  constructor(
+    private readonly ctx: StudioContext,
+    /** Called when the installed packs changed (an install or check ended, a pack was removed). */
+    private readonly packsChanged: () => void = () => {},
+  ) {
     this.queue = new AppJobQueue(ctx);
     this.queue.register(this.installKind());
     this.queue.register(this.verifyKind());
@@ -60,6 +64,7 @@ export class ModelsService {
           { home: this.ctx.home, source: r.spec.source, ...(r.spec.name ? { name: r.spec.name } : {}), ...(r.spec.variants ? { variants: r.spec.variants } : {}) },
           { signal: r.signal, onProgress: (v, stage) => r.progress(v, stage) },
         );
+        this.packsChanged();
       },
     };
   }
@@ -70,7 +75,12 @@ export class ModelsService {
       spec: VerifySpec,
       subject: (s) => ({ kind: 'verify', name: s.name, source: null }),
       run: async (r) => {
-        await this.ctx.host.call('packVerify', { home: this.ctx.home, name: r.spec.name }, { signal: r.signal, onProgress: (v, stage) => r.progress(v, stage) });
+        try {
+          await this.ctx.host.call('packVerify', { home: this.ctx.home, name: r.spec.name }, { signal: r.signal, onProgress: (v, stage) => r.progress(v, stage) });
+        } finally {
+          // A check that finds a damaged file changes the pack's status as much as one that passes.
+          this.packsChanged();
+        }
       },
     };
   }
@@ -95,6 +105,7 @@ export class ModelsService {
     this.refuseBusy(name, 'remove');
     await this.ctx.host.call('packRemove', { home: this.ctx.home, name });
     this.ctx.events.emit('models.changed', {});
+    this.packsChanged();
   }
 
   cancel(jobId: number): ModelJob {

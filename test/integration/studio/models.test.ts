@@ -1,7 +1,8 @@
 // Model packs through the studio's contract with real engine hosts: installs and checks are app jobs (no project
 // needed) with monotonic progress, cancel and crash handling; packs are listed with size, status and reasons; a
-// removal is refused while a job works on the pack; a download is served by a local HTTP server; the execution
-// provider setting persists and the providers are reported with their reasons.
+// removal is refused while a job works on the pack; installing a complete pack makes the engine picker offer EditX; a
+// download is served by a local HTTP server; the execution provider setting persists and the providers are reported
+// with their reasons.
 
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import type { ModelJob } from '../../../src-main/contract';
 import { RetakeError } from '../../../src-main/contract/errors';
 import { tempDir } from '../../helpers/tmp';
 import { makeStudio, type TestStudio } from '../../helpers/studio';
+import { TINY_PACK } from '../editx-lm/tiny-pack';
 import { PUBLISHED, PYTHON_PACK, TEMPLATE, requirePackBuildFixtures } from '../pack-build/fixtures';
 
 const root = tempDir('retake-studio-models-');
@@ -123,6 +125,23 @@ describe('models through the studio', () => {
     expect(listed.verified?.ok).toBe(true);
     await t.studio.call('models.remove', { name: 'py' });
     expect((await t.studio.call('models.list', {})).packs.map((p) => p.name)).toEqual(['tiny']);
+  });
+
+  it('the engine picker offers EditX once a complete pack is installed through the Models page, and not after its removal', async () => {
+    const editx = async () => (await t.studio.call('engines.list', {})).find((e) => e.id === 'editx')!;
+    // Only the LM-only "tiny" is installed: EditX is listed, unavailable, saying why.
+    expect(await editx()).toMatchObject({ available: false, unavailableReason: expect.stringMatching(/lacks components\.vq02/) });
+    const changed = t.next('engines.changed');
+    const job = await t.studio.call('models.install', { source: { kind: 'folder', path: TINY_PACK }, name: 'tiny-full' });
+    expect((await ended(job.id)).status).toBe('done');
+    await changed;
+    const offered = await editx();
+    expect(offered.available, offered.unavailableReason).toBe(true);
+    expect(offered.description).toMatch(/Model pack "/);
+    const removed = t.next('engines.changed');
+    await t.studio.call('models.remove', { name: 'tiny-full' });
+    await removed;
+    expect((await editx()).available).toBe(false);
   });
 
   it('a failing install fails its job with the reason; a cancelled one leaves nothing behind', async () => {

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { RetakeError } from '../../../contract/errors';
 import { buildPack, partialDir, type BuildProgress } from './build';
 import { catalogueModel, loadCatalogue, recognise, templatesFor, templatesRoot, variantsOf, type Catalogue } from './catalogue';
-import { loadPack, parseManifest, verifyPackFiles } from './load';
+import { loadPack, parseManifest } from './load';
 import { lmVariantNames, manifestFiles, type PackManifest } from './manifest';
 import { openPackTokenizer } from './text-tokenizer';
 
@@ -191,8 +191,6 @@ export async function verifyPackFolder(dir: string, opts: PackJobOptions = {}): 
     ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: (p) => opts.onProgress?.({ stage: `checking ${p.file}`, fraction: p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : 1 }),
   });
-  const others = otherComponentFiles(pack.manifest);
-  if (others.length > 0) await verifyPackFiles(dir, others, 'sha256', opts.signal ? { signal: opts.signal } : {});
   if (pack.manifest.components.textTokenizer) await openPackTokenizer(pack);
   return pack.manifest;
 }
@@ -292,9 +290,7 @@ export async function installPack(home: string, opts: InstallOptions): Promise<I
 
 /** Copies a ready pack's manifest and listed files, checking each file's sha256 as it is copied. */
 async function copyPack(from: string, dest: string, manifest: PackManifest, opts: PackJobOptions): Promise<void> {
-  const files = manifestFiles(manifest);
-  const extra = otherComponentFiles(manifest).filter((f) => !files.some((g) => g.path === f.path));
-  const all = [...files, ...extra];
+  const all = manifestFiles(manifest);
   const total = all.reduce((s, f) => s + f.bytes, 0);
   const tmp = partialDir(dest);
   await mkdir(tmp, { recursive: true });
@@ -337,20 +333,4 @@ async function copyPack(from: string, dest: string, manifest: PackManifest, opts
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }
-}
-
-/** File entries of components this version does not validate (the tokenizer's and decoder's as they arrive). */
-function otherComponentFiles(m: PackManifest): { path: string; sha256: string; bytes: number }[] {
-  const out: { path: string; sha256: string; bytes: number }[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (typeof o.path === 'string' && typeof o.sha256 === 'string' && typeof o.bytes === 'number' && Object.keys(o).length === 3) {
-        out.push({ path: o.path, sha256: o.sha256, bytes: o.bytes });
-      } else Object.values(o).forEach(walk);
-    }
-  };
-  for (const [k, v] of Object.entries(m.components)) if (k !== 'lm' && k !== 'textTokenizer') walk(v);
-  return out;
 }

@@ -656,8 +656,9 @@ export function tokenizerFiles(m: PackManifest): FileEntry[] {
 }
 
 /**
- * Files the known components list, each once: the text tokenizer's, the audio tokenizers', and those of the LM
- * variants named (every variant when `variants` is absent).
+ * Every file the manifest lists, each once: the text tokenizer's, the audio tokenizers', the decoder's (flow, vocoder,
+ * speaker encoder) and those of the LM variants named (every variant when `variants` is absent). What a pack is, for
+ * the loader, the installer's copy and the checks alike.
  */
 export function manifestFiles(m: PackManifest, variants?: readonly string[]): FileEntry[] {
   const out = new Map<string, FileEntry>();
@@ -668,5 +669,6 @@ export function manifestFiles(m: PackManifest, variants?: readonly string[]): Fi
   }
   m.components.textTokenizer?.files.forEach(add);
   tokenizerFiles(m).forEach(add);
+  decoderFiles(m).forEach(add);
   return [...out.values()];
 }
