@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetakeError } from '../../../src-main/contract/errors';
 import type { CatalogueModel } from '../../../src-main/engines/editx/pack/catalogue';
@@ -92,8 +92,9 @@ function tinyModel(): CatalogueModel {
       { path: 'model.safetensors.index.json', shardIndex: true },
       { path: 'tokenizer.model', sha256: sha(tok), bytes: tok.length },
       { path: 'tokenizer_config.json' },
+      { path: 'CosyVoice-300M-25Hz/hift.pt', part: 'decoder' },
     ],
-    tensors: { lm: 21 },
+    tensors: { lm: 21, hift: 246 },
     parts: { lm: { templates: { fp16: 'step1-tiny', fp32: 'step1-tiny' } } },
   };
 }
@@ -112,7 +113,12 @@ describe('downloading the published files', () => {
     const dest = fresh();
     const progress: number[] = [];
     const r = await downloadModel(tinyModel(), { dest, baseUrl: base, retryDelayMs: 10, onProgress: (p) => progress.push(p.bytesDone) });
-    for (const f of readdirSync(PUBLISHED)) expect(readFileSync(join(dest, f)).equals(readFileSync(join(PUBLISHED, f))), f).toBe(true);
+    const published = readdirSync(PUBLISHED, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(published.length).toBeGreaterThan(5);
+    for (const e of published) {
+      const f = relative(PUBLISHED, join(e.parentPath, e.name));
+      expect(readFileSync(join(dest, f)).equals(readFileSync(join(PUBLISHED, f))), f).toBe(true);
+    }
     const shardRequests = served.log.filter((l) => l.path === shard);
     expect(shardRequests.map((l) => [l.range, l.status])).toEqual([
       [null, 200],

@@ -10,9 +10,11 @@ export const PACK_BUILD = join(TINY_PACK, 'pack-build');
 export const PUBLISHED = join(PACK_BUILD, 'published');
 export const TEMPLATE = join(PACK_BUILD, 'templates', 'step1-tiny');
 export const PYTHON_PACK = join(PACK_BUILD, 'python');
+export const HIFT_TEMPLATE = join(PACK_BUILD, 'templates', 'hift-tiny');
+export const PYTHON_HIFT = join(PACK_BUILD, 'python-hift');
 
 export function requirePackBuildFixtures(): void {
-  for (const p of [PUBLISHED, TEMPLATE, PYTHON_PACK, join(PACK_BUILD, 'torch', 'expected.json'), join(PACK_BUILD, 'conversions.bin')]) {
+  for (const p of [PUBLISHED, TEMPLATE, PYTHON_PACK, HIFT_TEMPLATE, PYTHON_HIFT, join(PACK_BUILD, 'torch', 'expected.json'), join(PACK_BUILD, 'conversions.bin')]) {
     if (!existsSync(p)) {
       throw new Error(
         `The pack builder's fixtures are missing (${p}). Generate them with \`bash tools/export/run-tests.sh --pack-only\` ` +
@@ -26,7 +28,7 @@ export function requirePackBuildFixtures(): void {
 export function publishedCopy(dir: string, edit: (dir: string) => void = () => {}): string {
   requirePackBuildFixtures();
   mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(PUBLISHED)) cpSync(join(PUBLISHED, f), join(dir, f));
+  for (const f of readdirSync(PUBLISHED)) cpSync(join(PUBLISHED, f), join(dir, f), { recursive: true });
   edit(dir);
   return dir;
 }

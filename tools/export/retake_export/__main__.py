@@ -14,6 +14,8 @@ COMMANDS = {
                   "export the audio tokenizers vq02 + vq06 (from the published folder, or --tiny-random)"),
     "flow": ("retake_export.flow.export", "export the flow (encoder, DiT estimator, speaker projection, noise, CAM++)"),
     "vocoder": ("retake_export.vocoder.export", "export the HiFT vocoder (F0 predictor and trunk)"),
+    "vocoder-template": ("retake_export.vocoder.template",
+                         "write the HiFT graph templates the app's pack builder fills (models/templates)"),
     "pack": ("retake_export.pack", "build the tiny random-weight pack with every part (used by tests and benchmarks)"),
 }
 

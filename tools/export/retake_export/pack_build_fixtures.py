@@ -2,10 +2,13 @@
 `pack` into DIR/pack-build/ (git-ignored, like the rest of the tiny pack):
 
   published/          the tiny Step1 in the PUBLISHED layout (lm-published --tiny: bf16 shards + index, config.json,
-                      tokenizer.model, tokenizer_config.json)
+                      tokenizer.model, tokenizer_config.json), and CosyVoice-300M-25Hz/hift.pt: a tiny HiFT as the
+                      published state dict (plain weights, float32)
   templates/step1-tiny/   its graph templates (lm-template --tiny)
+  templates/hift-tiny/    the tiny HiFT's graph templates (vocoder-template --tiny)
   python/             the Python exporter's pack made from published/ (lm --checkpoint): the reference a built pack
                       must equal in outputs
+  python-hift/        the Python exporter's vocoder component made from published/CosyVoice-300M-25Hz/hift.pt
   torch/              torch.save files: a state dict (bf16, fp16, fp32, int64, a tensor sharing a storage at an
                       offset), a module's state dict (with its _metadata), a checkpoint dict holding "state_dict", and
                       files whose pickles name other classes (os.system through __reduce__, a custom class), plus
@@ -26,9 +29,15 @@ from typing import Dict
 import numpy as np
 import torch
 
+from .common import manifest as pack_manifest
+from .common.torch_state import compare, fold_weight_norm, read_state
 from .lm import export as lm_export
 from .lm import published, template
 from .lm.step1 import tiny_config
+from .vocoder import export as vocoder_export
+from .vocoder import template as vocoder_template
+from .vocoder.hift import Hift
+from .vocoder.hift import tiny_config as hift_tiny_config
 
 
 class _Evil:
@@ -121,6 +130,25 @@ def _conversions(path: str) -> None:
         f.write(bf16.astype("<u2").tobytes())
 
 
+def _hift(root: str, pub: str, seed: int) -> None:
+    """The tiny HiFT in the published layout, its templates, and the Python export of that hift.pt (loaded the way
+    `vocoder --checkpoint` loads it: read_state, weight norm folded, names compared)."""
+    path = os.path.join(pub, vocoder_template.HIFT_FILE)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    state = vocoder_export.tiny_model(seed + 5).checkpoint_state()
+    torch.save(collections.OrderedDict((k, v.detach().clone()) for k, v in state.items()), path)
+    vocoder_template.write(hift_tiny_config(), os.path.join(root, "templates", "hift-tiny"), "hift-tiny",
+                           "The tiny random HiFT of the tests", lambda s: None)
+    folded, _ = fold_weight_norm(read_state(path))
+    hift = Hift(hift_tiny_config())
+    compare(path, folded, {k: tuple(v.shape) for k, v in hift.checkpoint_state().items()})
+    hift.load_checkpoint_state(folded)
+    py = os.path.join(root, "python-hift")
+    os.makedirs(py, exist_ok=True)
+    pack_manifest.merge(py, "step-audio-editx", "the Python export of the tiny published hift.pt",
+                        {"vocoder": vocoder_export.vocoder_component(hift.eval(), py, False, lambda s: None)})
+
+
 def write(out: str, seed: int, log) -> None:
     root = os.path.join(out, "pack-build")
     if os.path.isdir(root):
@@ -131,6 +159,7 @@ def write(out: str, seed: int, log) -> None:
     template.write(tiny_config(), os.path.join(root, "templates", "step1-tiny"), ["fp16", "fp32"], "step1-tiny",
                    "The tiny random Step1 of the tests", lambda s: None)
     lm_export.run_checkpoint(pub, None, os.path.join(root, "python"), ["fp16", "fp32"], lambda s: None)
+    _hift(root, pub, seed)
     _torch_files(os.path.join(root, "torch"))
     _npy_files(os.path.join(root, "npy"))
     _conversions(os.path.join(root, "conversions.bin"))

@@ -1,4 +1,5 @@
-"""Graph templates (common/template.py, lm/template.py) and the published-layout writer (lm/published.py).
+"""Graph templates (common/template.py, lm/template.py, vocoder/template.py) and the published-layout writer
+(lm/published.py).
 
 The template of a graph must be the ordinary export of that graph node for node, with every weight turned into
 external data at its place in the data file; the committed full-size templates must come from the current exporter
@@ -15,10 +16,14 @@ import torch
 from onnx import TensorProto
 
 from retake_export.common import template as tpl
+from retake_export.common import traced_template
 from retake_export.common.safetensors_io import SafetensorsFile
 from retake_export.lm import onnx_lm, published, template, template_graph
 from retake_export.lm.checkpoint import load_into
 from retake_export.lm.step1 import Step1, Step1Config, init_random, tiny_config
+from retake_export.vocoder import template as vocoder_template
+from retake_export.vocoder.hift import Hift
+from retake_export.vocoder.hift import tiny_config as hift_tiny_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 COMMITTED = os.path.join(REPO, "models", "templates", "step1-3.5b")
@@ -147,6 +152,73 @@ class CommittedTemplateTest(unittest.TestCase):
             # 3.5 B parameters (EDITX-SPEC.md §5: ~3.53 B, 7.06 GB in bf16).
             self.assertEqual(params, 3_529_706_496)
             self.assertLess(wmap["dataBytes"] - params * size, 291 * tpl.ALIGN_LARGE)
+
+
+HIFT_COMMITTED = os.path.join(REPO, "models", "templates", "hift-cosyvoice2")
+
+
+class HiftTemplateTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.comp = vocoder_template.write(hift_tiny_config(), cls.tmp.name, "t", "test", lambda s: None)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_graphs_equal_the_ordinary_export(self):
+        with tempfile.TemporaryDirectory() as d:
+            vocoder_template._export(vocoder_template._model(hift_tiny_config(), 11), d)
+            for graph in vocoder_template.GRAPHS.values():
+                ref = _graph_without_data(onnx.load(os.path.join(d, graph)))
+                got = _graph_without_data(onnx.load(os.path.join(self.tmp.name, graph), load_external_data=False))
+                self.assertEqual([n.SerializeToString() for n in got.graph.node], [n.SerializeToString() for n in ref.graph.node])
+                self.assertEqual([(i.name, i.data_type, list(i.dims)) for i in got.graph.initializer],
+                                 [(i.name, i.data_type, list(i.dims)) for i in ref.graph.initializer])
+                self.assertEqual(list(got.graph.input), list(ref.graph.input))
+                self.assertEqual(list(got.graph.output), list(ref.graph.output))
+
+    def test_every_checkpoint_tensor_is_read_once_and_no_weight_is_inline(self):
+        read = []
+        for graph in vocoder_template.GRAPHS.values():
+            with open(os.path.join(self.tmp.name, graph.replace(".onnx", ".weights.json")), encoding="utf-8") as f:
+                read += [e["from"]["tensors"][0] for e in json.load(f)["initializers"]]
+            m = onnx.load(os.path.join(self.tmp.name, graph), load_external_data=False)
+            inline = [i for i in m.graph.initializer if i.data_location != TensorProto.EXTERNAL]
+            # Constants of the graph only (shapes, axes, pads): nothing of weight size.
+            self.assertTrue(all(np.prod(i.dims) <= 8 for i in inline), [(i.name, list(i.dims)) for i in inline])
+        with open(os.path.join(self.tmp.name, "template.json"), encoding="utf-8") as f:
+            t = json.load(f)
+        merge = [t["manifest"]["components"]["vocoder"]["source"][k]["$tensor"]["name"] for k in ("mergeWeight", "mergeBias")]
+        self.assertEqual(sorted(read + merge), sorted(Hift(hift_tiny_config()).checkpoint_state()))
+        self.assertEqual(t["sources"]["hift"], {"kind": "torch", "file": "CosyVoice-300M-25Hz/hift.pt", "tensors": 246})
+
+    def test_a_weight_without_a_source_is_refused(self):
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            hift, other = vocoder_template._model(hift_tiny_config(), 3), vocoder_template._model(hift_tiny_config(), 4)
+            vocoder_template._export(hift, a)
+            vocoder_template._export(other, b)
+            state = {k: v.detach().numpy() for k, v in hift.checkpoint_state().items()}
+            state.pop("conv_pre.weight")
+            with self.assertRaisesRegex(Exception, "is no checkpoint tensor"):
+                traced_template.graph_template(onnx.load(os.path.join(a, "hift_trunk.onnx")),
+                                               onnx.load(os.path.join(b, "hift_trunk.onnx")), state, "hift", a, "x.onnx")
+
+    def test_the_committed_full_size_template_comes_from_the_current_exporter(self):
+        path = os.path.join(HIFT_COMMITTED, "template.json")
+        self.assertTrue(os.path.isfile(path), f"{path} is missing")
+        with open(path, encoding="utf-8") as f:
+            t = json.load(f)
+        self.assertEqual(t["exporter"], tpl.exporter_fingerprint(vocoder_template.GRAPH_SOURCES),
+                         "models/templates/hift-cosyvoice2 was made by other exporter sources: regenerate it with "
+                         "`PYTHONPATH=tools/export /usr/bin/python3 -m retake_export vocoder-template` (~1 min)")
+        n = 0
+        for graph in vocoder_template.GRAPHS.values():
+            with open(os.path.join(HIFT_COMMITTED, graph.replace(".onnx", ".weights.json")), encoding="utf-8") as f:
+                n += len(json.load(f)["initializers"])
+        # 246 published tensors (EDITX-SPEC.md §6), 2 of them (the sines' merge) read into the manifest.
+        self.assertEqual(n, 244)
 
 
 class PublishedLayoutTest(unittest.TestCase):

@@ -17,7 +17,7 @@ import { loadPack, parseManifest } from '../load';
 import type { FileEntry, PackManifest } from '../manifest';
 import { normalizerRecord, openPackTokenizer } from '../text-tokenizer';
 import { parseSpModel } from '../../text/sp-model';
-import { resolveDirectives } from './directives';
+import { directiveTensors, resolveDirectives } from './directives';
 import { DTYPE_BYTES, convertBytes, elementCount, fromFloat32, isFloat, toFloat32, type Dtype, type Overflow } from './dtypes';
 import { readNpy } from './npy';
 import { applyOps, transposeBand, transposeConvertBand } from './ops';
@@ -169,6 +169,10 @@ function checkTensors(t: LoadedTemplate, s: OpenSources): string[] {
         if (w.from.source !== id) continue;
         w.from.tensors.forEach((n, i) => want.set(n, w.from.shapes[i]!));
       }
+    }
+    // Tensors the manifest takes values from (e.g. HiFT's merge of its sines) are read too.
+    for (const d of directiveTensors(t.set.manifest.components)) {
+      if (d.source === id && !want.has(d.name)) want.set(d.name, d.shape ?? set.tensors.get(d.name)?.shape ?? []);
     }
     const have = set.tensors;
     const missing = [...want.keys()].filter((n) => !have.has(n));

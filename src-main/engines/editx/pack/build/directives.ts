@@ -14,7 +14,8 @@
 //                                                 weights' release date; the first entry (D null) when none applies
 //                                                 or the date is unknown (tools/export/.../text/component.py)
 //   {"$json": {"source": S, "key": K}}            a value of a JSON source
-//   {"$tensor": {"source": S, "name": N}}         a (small) checkpoint tensor's values as numbers
+//   {"$tensor": {"source": S, "name": N,          a (small) checkpoint tensor's values as numbers (its one value with
+//     "shape": [..], "scalar": true}}             scalar); the shape, when given, is checked with the graphs' tensors
 
 import { RetakeError } from '../../../../contract/errors';
 import type { FileEntry, NormalizerSpecRecord } from '../manifest';
@@ -123,9 +124,12 @@ async function directive(key: string, node: Record<string, unknown>, ctx: Direct
       return (doc as Record<string, unknown>)[a.key];
     }
     case '$tensor': {
-      const a = arg as { source?: string; name?: string };
+      const a = arg as { source?: string; name?: string; scalar?: boolean };
       if (!a?.source || !a.name) throw bad(ctx, `$tensor ${JSON.stringify(arg)}`);
-      return ctx.tensorValues(a.source, a.name);
+      const values = await ctx.tensorValues(a.source, a.name);
+      if (!a.scalar) return values;
+      if (values.length !== 1) throw bad(ctx, `$tensor ${a.name} is a scalar but holds ${values.length} values`);
+      return values[0];
     }
     default:
       throw bad(ctx, `unknown directive ${key}`);
@@ -153,6 +157,24 @@ async function resolve(node: unknown, ctx: DirectiveContext): Promise<unknown> {
     return out;
   }
   return node;
+}
+
+/** The checkpoint tensors a fragment's $tensor directives read, with their shapes where given (for the builder's
+ *  name, shape and count checks, beside the tensors of the weight maps). */
+export function directiveTensors(fragment: unknown): { source: string; name: string; shape: number[] | null }[] {
+  const out: { source: string; name: string; shape: number[] | null }[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      const t = o.$tensor as { source?: unknown; name?: unknown; shape?: unknown } | undefined;
+      if (t && typeof t.source === 'string' && typeof t.name === 'string') {
+        out.push({ source: t.source, name: t.name, shape: Array.isArray(t.shape) ? (t.shape as number[]) : null });
+      } else Object.values(o).forEach(walk);
+    }
+  };
+  walk(fragment);
+  return out;
 }
 
 /** The fragment with every directive resolved (directives that resolve to nothing are left out). */
