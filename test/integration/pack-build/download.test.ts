@@ -93,8 +93,10 @@ function tinyModel(): CatalogueModel {
       { path: 'tokenizer.model', sha256: sha(tok), bytes: tok.length },
       { path: 'tokenizer_config.json' },
       { path: 'CosyVoice-300M-25Hz/hift.pt', part: 'decoder' },
+      { path: 'CosyVoice-300M-25Hz/flow.pt', part: 'decoder' },
+      { path: 'CosyVoice-300M-25Hz/campplus.onnx', part: 'decoder' },
     ],
-    tensors: { lm: 21, hift: 246 },
+    tensors: { lm: 21, flow: 155, hift: 246 },
     parts: { lm: { templates: { fp16: 'step1-tiny', fp32: 'step1-tiny' } } },
   };
 }

@@ -12,9 +12,15 @@ export const TEMPLATE = join(PACK_BUILD, 'templates', 'step1-tiny');
 export const PYTHON_PACK = join(PACK_BUILD, 'python');
 export const HIFT_TEMPLATE = join(PACK_BUILD, 'templates', 'hift-tiny');
 export const PYTHON_HIFT = join(PACK_BUILD, 'python-hift');
+export const FLOW_TEMPLATE = join(PACK_BUILD, 'templates', 'flow-tiny');
+export const PYTHON_FLOW = join(PACK_BUILD, 'python-flow');
+export const VQ02_TEMPLATE = join(PACK_BUILD, 'templates', 'vq02-tiny');
+export const PYTHON_VQ02 = join(PACK_BUILD, 'python-vq02');
+/** The tiny tokenizer in the published Step-Audio-Tokenizer layout, beside published/. */
+export const PUBLISHED_TOKENIZER = join(PACK_BUILD, 'Step-Audio-Tokenizer');
 
 export function requirePackBuildFixtures(): void {
-  for (const p of [PUBLISHED, TEMPLATE, PYTHON_PACK, HIFT_TEMPLATE, PYTHON_HIFT, join(PACK_BUILD, 'torch', 'expected.json'), join(PACK_BUILD, 'conversions.bin')]) {
+  for (const p of [PUBLISHED, TEMPLATE, PYTHON_PACK, HIFT_TEMPLATE, PYTHON_HIFT, FLOW_TEMPLATE, PYTHON_FLOW, VQ02_TEMPLATE, PYTHON_VQ02, PUBLISHED_TOKENIZER, join(PACK_BUILD, 'torch', 'expected.json'), join(PACK_BUILD, 'conversions.bin')]) {
     if (!existsSync(p)) {
       throw new Error(
         `The pack builder's fixtures are missing (${p}). Generate them with \`bash tools/export/run-tests.sh --pack-only\` ` +

@@ -2,13 +2,22 @@
 `pack` into DIR/pack-build/ (git-ignored, like the rest of the tiny pack):
 
   published/          the tiny Step1 in the PUBLISHED layout (lm-published --tiny: bf16 shards + index, config.json,
-                      tokenizer.model, tokenizer_config.json), and CosyVoice-300M-25Hz/hift.pt: a tiny HiFT as the
-                      published state dict (plain weights, float32)
+                      tokenizer.model, tokenizer_config.json), and CosyVoice-300M-25Hz/: hift.pt and flow.pt, a tiny
+                      HiFT and flow as the published state dicts (plain weights, float32), and campplus.onnx (the
+                      tiny pack's CAM++ stand-in)
   templates/step1-tiny/   its graph templates (lm-template --tiny)
   templates/hift-tiny/    the tiny HiFT's graph templates (vocoder-template --tiny)
+  templates/flow-tiny/    the tiny flow's graph templates (flow-template --tiny)
+  templates/vq02-tiny/    the tiny vq02's graph template (tokenizer-template --tiny)
+  Step-Audio-Tokenizer/   a tiny tokenizer in the layout of the published Step-Audio-Tokenizer (beside published/):
+                      the FunASR folder (model.pt with encoder and other tensors, config.yaml, am.mvn),
+                      linguistic_tokenizer.npy and speech_tokenizer_v1.onnx (the tiny pack's S3 stand-in)
   python/             the Python exporter's pack made from published/ (lm --checkpoint): the reference a built pack
                       must equal in outputs
   python-hift/        the Python exporter's vocoder component made from published/CosyVoice-300M-25Hz/hift.pt
+  python-flow/        the Python exporter's flow and speaker-encoder components made from flow.pt (and the same
+                      stand-in)
+  python-vq02/        the Python exporter's vq02 and vq06 components made from Step-Audio-Tokenizer/ (tokenizer --from)
   torch/              torch.save files: a state dict (bf16, fp16, fp32, int64, a tensor sharing a storage at an
                       offset), a module's state dict (with its _metadata), a checkpoint dict holding "state_dict", and
                       files whose pickles name other classes (os.system through __reduce__, a custom class), plus
@@ -34,6 +43,17 @@ from .common.torch_state import compare, fold_weight_norm, read_state
 from .lm import export as lm_export
 from .lm import published, template
 from .lm.step1 import tiny_config
+from .flow import export as flow_export
+from .flow import template as flow_template
+from .flow.model import Flow
+from .flow.model import tiny_config as flow_tiny_config
+from .tokenizer import export as tokenizer_export
+from .tokenizer import frontend as tokenizer_frontend
+from .tokenizer import s3_standin
+from .tokenizer import template as tokenizer_template
+from .tokenizer.paraformer import PREFIX, ParaformerEncoder
+from .tokenizer.paraformer import init_random as paraformer_init
+from .tokenizer.paraformer import tiny_config as vq02_tiny_config
 from .vocoder import export as vocoder_export
 from .vocoder import template as vocoder_template
 from .vocoder.hift import Hift
@@ -149,6 +169,66 @@ def _hift(root: str, pub: str, seed: int) -> None:
                         {"vocoder": vocoder_export.vocoder_component(hift.eval(), py, False, lambda s: None)})
 
 
+def _flow(root: str, pub: str, seed: int) -> None:
+    """The tiny flow in the published layout with a CAM++ stand-in, its templates, and the Python export of flow.pt
+    (loaded the way `flow --checkpoint` loads it: read_state, float32, names compared)."""
+    folder = os.path.join(pub, flow_template.FOLDER)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(pub, flow_template.FLOW_FILE)
+    state = flow_export.tiny_model(seed + 6).state_dict()
+    torch.save(collections.OrderedDict((k, v.detach().clone()) for k, v in state.items()), path)
+    py = os.path.join(root, "python-flow")
+    os.makedirs(py, exist_ok=True)
+    speaker = flow_export.speaker_encoder_component(py, None, seed, lambda s: None)
+    shutil.copyfile(os.path.join(py, "campplus_standin.onnx"), os.path.join(folder, "campplus.onnx"))
+    campplus = os.path.join(folder, "campplus.onnx")
+    flow_template.write(flow_tiny_config(), os.path.join(root, "templates", "flow-tiny"), "flow-tiny",
+                        "The tiny random flow of the tests", lambda s: None,
+                        {"sha256": flow_template._sha256(campplus), "bytes": os.path.getsize(campplus)})
+    loaded = {k: v.float() for k, v in read_state(path).items()}
+    flow = Flow(flow_tiny_config())
+    compare(path, loaded, {k: tuple(v.shape) for k, v in flow.state_dict().items()})
+    flow.load_state_dict(loaded, strict=True)
+    noise = flow_export.draw_noise(flow.cfg, flow_export.NOISE_SEED)
+    comps = {"flow": flow_export.flow_component(flow.eval(), py, noise, flow_export.NOISE_SEED, None, lambda s: None),
+             "speakerEncoder": speaker}
+    pack_manifest.merge(py, "step-audio-editx", "the Python export of the tiny published flow.pt", comps)
+
+
+def _vq02(root: str, seed: int) -> None:
+    """The tiny tokenizer in the published Step-Audio-Tokenizer layout, its template, and the Python export of it
+    (`tokenizer --from`, config.yaml included)."""
+    import yaml
+
+    tok = os.path.join(root, tokenizer_template.FOLDER)
+    funasr = os.path.join(tok, tokenizer_template.FUNASR)
+    os.makedirs(funasr, exist_ok=True)
+    cfg = vq02_tiny_config()
+    model = ParaformerEncoder(cfg)
+    paraformer_init(model, seed + 8)
+    g = torch.Generator().manual_seed(seed + 9)
+    state = collections.OrderedDict((PREFIX + k, v.detach().clone()) for k, v in model.state_dict().items())
+    # The published model.pt is the whole Paraformer: tensors beside the encoder's are not read.
+    state["decoder.embed.0.weight"] = torch.randn(20, cfg.output_size, generator=g)
+    state["predictor.cif_output.bias"] = torch.randn(1, generator=g)
+    torch.save(state, os.path.join(funasr, "model.pt"))
+    with open(os.path.join(funasr, "config.yaml"), "w", encoding="utf-8") as f:
+        yaml.safe_dump({"encoder": "SANMEncoderChunkOpt", "frontend": "WavFrontendOnline",
+                        "frontend_conf": tokenizer_template.FRONTEND_CONF,
+                        "encoder_conf": {"output_size": cfg.output_size, "attention_heads": cfg.attention_heads,
+                                         "linear_units": cfg.linear_units, "num_blocks": cfg.num_blocks,
+                                         "kernel_size": cfg.kernel_size, "sanm_shfit": cfg.sanm_shift,
+                                         "input_layer": "pe_online", "selfattention_layer_type": "sanm",
+                                         "normalize_before": True}}, f)
+    tokenizer_frontend.write_am_mvn(os.path.join(funasr, "am.mvn"), *tokenizer_frontend.random_cmvn(cfg.input_size, seed + 10))
+    codebook = torch.randn(tokenizer_export.CODEBOOK_SIZE, cfg.output_size, generator=g).numpy().astype(np.float32)
+    np.save(os.path.join(tok, "linguistic_tokenizer.npy"), codebook)
+    s3_standin.export(s3_standin.build(seed + 11), os.path.join(tok, "speech_tokenizer_v1.onnx"))
+    tokenizer_template.write(cfg, os.path.join(root, "templates", "vq02-tiny"), "vq02-tiny",
+                             "The tiny random vq02 of the tests", lambda s: None, stand_in=True)
+    tokenizer_export.run_from(tok, os.path.join(root, "python-vq02"), False, lambda s: None)
+
+
 def write(out: str, seed: int, log) -> None:
     root = os.path.join(out, "pack-build")
     if os.path.isdir(root):
@@ -160,6 +240,8 @@ def write(out: str, seed: int, log) -> None:
                    "The tiny random Step1 of the tests", lambda s: None)
     lm_export.run_checkpoint(pub, None, os.path.join(root, "python"), ["fp16", "fp32"], lambda s: None)
     _hift(root, pub, seed)
+    _flow(root, pub, seed)
+    _vq02(root, seed)
     _torch_files(os.path.join(root, "torch"))
     _npy_files(os.path.join(root, "npy"))
     _conversions(os.path.join(root, "conversions.bin"))

@@ -1,4 +1,5 @@
-"""Graph templates (common/template.py, lm/template.py, vocoder/template.py) and the published-layout writer
+"""Graph templates (common/template.py, lm/template.py, vocoder/template.py, flow/template.py,
+tokenizer/template.py) and the published-layout writer
 (lm/published.py).
 
 The template of a graph must be the ordinary export of that graph node for node, with every weight turned into
@@ -21,6 +22,14 @@ from retake_export.common.safetensors_io import SafetensorsFile
 from retake_export.lm import onnx_lm, published, template, template_graph
 from retake_export.lm.checkpoint import load_into
 from retake_export.lm.step1 import Step1, Step1Config, init_random, tiny_config
+from retake_export.flow import export as flow_export
+from retake_export.flow import template as flow_template
+from retake_export.flow.model import Flow
+from retake_export.flow.model import tiny_config as flow_tiny_config
+from retake_export.tokenizer import onnx_encoder
+from retake_export.tokenizer import template as tokenizer_template
+from retake_export.tokenizer.paraformer import PREFIX, ParaformerEncoder
+from retake_export.tokenizer.paraformer import tiny_config as vq02_tiny_config
 from retake_export.vocoder import template as vocoder_template
 from retake_export.vocoder.hift import Hift
 from retake_export.vocoder.hift import tiny_config as hift_tiny_config
@@ -219,6 +228,97 @@ class HiftTemplateTest(unittest.TestCase):
                 n += len(json.load(f)["initializers"])
         # 246 published tensors (EDITX-SPEC.md §6), 2 of them (the sines' merge) read into the manifest.
         self.assertEqual(n, 244)
+
+
+FLOW_COMMITTED = os.path.join(REPO, "models", "templates", "flow-cosyvoice2")
+
+
+class FlowTemplateTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        flow_template.write(flow_tiny_config(), cls.tmp.name, "t", "test", lambda s: None,
+                            {"sha256": "0" * 64, "bytes": 1})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_graphs_equal_the_ordinary_export(self):
+        with tempfile.TemporaryDirectory() as d:
+            flow_export.export_graphs(flow_template._model(flow_tiny_config(), 21), d, lambda s: None)
+            for graph in flow_template.GRAPHS.values():
+                ref = _graph_without_data(onnx.load(os.path.join(d, graph)))
+                got = _graph_without_data(onnx.load(os.path.join(self.tmp.name, graph), load_external_data=False))
+                self.assertEqual([n.SerializeToString() for n in got.graph.node], [n.SerializeToString() for n in ref.graph.node])
+                self.assertEqual([(i.name, i.data_type, list(i.dims)) for i in got.graph.initializer],
+                                 [(i.name, i.data_type, list(i.dims)) for i in ref.graph.initializer])
+
+    def test_every_checkpoint_tensor_is_read_and_the_noise_and_campplus_are_described(self):
+        wmaps = []
+        for graph in flow_template.GRAPHS.values():
+            with open(os.path.join(self.tmp.name, graph.replace(".onnx", ".weights.json")), encoding="utf-8") as f:
+                wmaps.append(json.load(f))
+        self.assertEqual(sorted(set(traced_template.tensors_read(wmaps))), sorted(Flow(flow_tiny_config()).state_dict()))
+        with open(os.path.join(self.tmp.name, "template.json"), encoding="utf-8") as f:
+            t = json.load(f)
+        self.assertEqual(t["sources"]["flow"], {"kind": "torch", "file": "CosyVoice-300M-25Hz/flow.pt", "tensors": 155})
+        self.assertEqual(t["sources"]["campplus"]["sha256"], "0" * 64)
+        self.assertEqual(t["generated"], [{"kind": "normalNoise", "to": "flow_noise.f32", "shape": [80, 4000], "seed": 0,
+                                           "generator": "retake-normal-1"}])
+        self.assertEqual(t["copies"], [{"from": "campplus", "to": "campplus.onnx"}])
+
+    def test_the_committed_full_size_template_comes_from_the_current_exporter(self):
+        path = os.path.join(FLOW_COMMITTED, "template.json")
+        self.assertTrue(os.path.isfile(path), f"{path} is missing")
+        with open(path, encoding="utf-8") as f:
+            t = json.load(f)
+        self.assertEqual(t["exporter"], tpl.exporter_fingerprint(flow_template.GRAPH_SOURCES),
+                         "models/templates/flow-cosyvoice2 was made by other exporter sources: regenerate it with "
+                         "`PYTHONPATH=tools/export /usr/bin/python3 -m retake_export flow-template`")
+        # 605 published tensors (EDITX-SPEC.md §6); the published campplus.onnx by its sha256 and size.
+        self.assertEqual(t["sources"]["flow"]["tensors"], 605)
+        self.assertEqual((t["sources"]["campplus"]["sha256"], t["sources"]["campplus"]["bytes"]),
+                         ("a6ac6a63997761ae2997373e2ee1c47040854b4b759ea41ec48e4e42df0f4d73", 28303423))
+        wmaps = []
+        for graph in flow_template.GRAPHS.values():
+            with open(os.path.join(FLOW_COMMITTED, graph.replace(".onnx", ".weights.json")), encoding="utf-8") as f:
+                wmaps.append(json.load(f))
+        self.assertEqual(len(set(traced_template.tensors_read(wmaps))), 605)
+
+
+VQ02_COMMITTED = os.path.join(REPO, "models", "templates", "vq02-paraformer")
+
+
+class Vq02TemplateTest(unittest.TestCase):
+    def test_graph_equals_the_ordinary_export_and_reads_every_encoder_tensor(self):
+        with tempfile.TemporaryDirectory() as t, tempfile.TemporaryDirectory() as d:
+            tokenizer_template.write(vq02_tiny_config(), t, "t", "test", lambda s: None, stand_in=True)
+            onnx_encoder.export(tokenizer_template._model(vq02_tiny_config(), 31), os.path.join(d, "vq02.onnx"))
+            ref = _graph_without_data(onnx.load(os.path.join(d, "vq02.onnx")))
+            got = _graph_without_data(onnx.load(os.path.join(t, "vq02.onnx"), load_external_data=False))
+            self.assertEqual([n.SerializeToString() for n in got.graph.node], [n.SerializeToString() for n in ref.graph.node])
+            with open(os.path.join(t, "vq02.weights.json"), encoding="utf-8") as f:
+                read = set(traced_template.tensors_read([json.load(f)]))
+            self.assertEqual(read, {PREFIX + k for k in ParaformerEncoder(vq02_tiny_config()).state_dict()})
+            with open(os.path.join(t, "template.json"), encoding="utf-8") as f:
+                tj = json.load(f)
+            self.assertEqual(tj["folder"], "Step-Audio-Tokenizer")
+            self.assertEqual(tj["sources"]["vq02"]["prefix"], "encoder.")
+            self.assertEqual([c["to"] for c in tj["copies"]], ["am.mvn", "linguistic_tokenizer.npy", "vq06.onnx"])
+
+    def test_the_committed_full_size_template_comes_from_the_current_exporter(self):
+        path = os.path.join(VQ02_COMMITTED, "template.json")
+        self.assertTrue(os.path.isfile(path), f"{path} is missing")
+        with open(path, encoding="utf-8") as f:
+            t = json.load(f)
+        self.assertEqual(t["exporter"], tpl.exporter_fingerprint(tokenizer_template.GRAPH_SOURCES),
+                         "models/templates/vq02-paraformer was made by other exporter sources: regenerate it with "
+                         "`PYTHONPATH=tools/export /usr/bin/python3 -m retake_export tokenizer-template`")
+        # 652 encoder tensors of the published Paraformer (EDITX-SPEC.md §4).
+        self.assertEqual(t["sources"]["vq02"]["tensors"], 652)
+        with open(os.path.join(VQ02_COMMITTED, "vq02.weights.json"), encoding="utf-8") as f:
+            self.assertEqual(len(set(traced_template.tensors_read([json.load(f)]))), 652)
 
 
 class PublishedLayoutTest(unittest.TestCase):

@@ -455,6 +455,9 @@ export const FlowComponentSchema = z
       dtype: z.literal('float32'),
       shape: z.tuple([PositiveInt, PositiveInt]),
       seed: z.number().int().nonnegative().optional(),
+      /** Which generator drew it from the seed (absent: torch's, as tools/export draws it; "retake-normal-1": the
+       *  pack builder's, build/noise.ts). */
+      generator: z.string().optional(),
     }),
     settings: FlowSettingsSchema.prefault({}),
     promptMel: PromptMelSchema,

@@ -13,16 +13,18 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { RetakeError } from '../../../../contract/errors';
+import { loadOnnxRuntime } from '../../../../onnx';
 import { loadPack, parseManifest } from '../load';
 import type { FileEntry, PackManifest } from '../manifest';
 import { normalizerRecord, openPackTokenizer } from '../text-tokenizer';
 import { parseSpModel } from '../../text/sp-model';
 import { directiveTensors, resolveDirectives } from './directives';
 import { DTYPE_BYTES, convertBytes, elementCount, fromFloat32, isFloat, toFloat32, type Dtype, type Overflow } from './dtypes';
+import { normalNoise } from './noise';
 import { readNpy } from './npy';
 import { applyOps, transposeBand, transposeConvertBand } from './ops';
 import { readSafetensorsFolder } from './safetensors';
-import { graphsFor, loadTemplate, type InitializerPlan, type LoadedTemplate, type TemplateSource } from './template';
+import { graphsFor, loadTemplate, type InitializerPlan, type LoadedTemplate, type TemplateSet, type TemplateSource } from './template';
 import { FileReader, modelError, type TensorRef, type TensorSet } from './tensors';
 import { readTorchCheckpoint } from './torch-checkpoint';
 
@@ -93,10 +95,25 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/**
+ * Where a template's sources are. A template made for another published repository (vq02: Step-Audio-Tokenizer) names
+ * that repository's folder; `from` may be that folder, or a folder holding it (a download of both repositories side
+ * by side, or the EditX folder with the tokenizer's inside), or a folder beside it. Otherwise `from` itself.
+ */
+async function templateRoot(from: string, t: LoadedTemplate): Promise<string> {
+  const folder = t.set.folder;
+  if (!folder || basename(from) === folder) return from;
+  for (const dir of [join(from, folder), join(dirname(from), folder)]) if (await exists(dir)) return dir;
+  return from;
+}
+
 async function openSources(t: LoadedTemplate, root: string, reader: FileReader): Promise<OpenSources> {
   const out: OpenSources = { root, tensors: new Map(), json: new Map(), files: new Map() };
   const missingFile = (src: TemplateSource & { file: string }) =>
-    modelError(`${root} is missing ${src.file}, which the template ${t.set.id} reads.`);
+    modelError(
+      `${root} is missing ${src.file}, which the template ${t.set.id} reads` +
+        (t.set.folder && basename(root) !== t.set.folder ? ` (from the ${t.set.folder} folder, looked for inside and beside ${root}).` : '.'),
+    );
   for (const [id, src] of Object.entries(t.set.sources)) {
     switch (src.kind) {
       case 'safetensors':
@@ -104,7 +121,13 @@ async function openSources(t: LoadedTemplate, root: string, reader: FileReader):
         break;
       case 'torch':
         if (!(await exists(join(root, src.file)))) throw missingFile(src);
-        out.tensors.set(id, await readTorchCheckpoint(join(root, src.file), reader));
+        {
+          const set = await readTorchCheckpoint(join(root, src.file), reader);
+          // A checkpoint of a larger model (the Paraformer's model.pt: encoder, decoder, predictor): only the tensors
+          // under the prefix are the template's, checked and counted.
+          if (src.prefix) set.tensors = new Map([...set.tensors].filter(([n]) => n.startsWith(src.prefix!)));
+          out.tensors.set(id, set);
+        }
         break;
       case 'npy': {
         if (!(await exists(join(root, src.file)))) throw missingFile(src);
@@ -275,14 +298,14 @@ class Build {
     const sources: OpenSources[] = [];
     const problems: string[] = [];
     for (const t of templates) {
-      const s = await openSources(t, resolve(opts.from), this.reader);
+      const s = await openSources(t, await templateRoot(resolve(opts.from), t), this.reader);
       problems.push(...checkExpectations(t, s), ...checkTensors(t, s));
       sources.push(s);
     }
     if (problems.length > 0) {
       throw modelError(`The files in ${resolve(opts.from)} do not match what the pack needs:\n  ${problems.join('\n  ')}`, { problems });
     }
-    // Plan: graph data, graph files and copies, for the progress total.
+    // Plan: graph data, graph files, copies and generated files, for the progress total.
     for (const t of templates) {
       for (const g of graphsFor(t, variants)) {
         this.total += t.maps.get(g)!.dataBytes + (await stat(join(t.dir, g))).size;
@@ -291,6 +314,7 @@ class Build {
         const p = sources[templates.indexOf(t)]!.files.get(c.from);
         if (p) this.total += (await stat(p)).size;
       }
+      for (const g of t.set.generated) this.total += 4 * g.shape.reduce((a, b) => a * b, 1);
     }
     for (const [i, t] of templates.entries()) {
       const s = sources[i]!;
@@ -305,6 +329,7 @@ class Build {
         const src = t.set.sources[c.from];
         await this.copyFile(p, c.to, src?.kind === 'file' && src.sha256 ? { sha256: src.sha256, bytes: src.bytes ?? null } : null);
       }
+      for (const g of t.set.generated) await this.writeGenerated(g);
     }
     this.progress('writing the manifest');
     const manifest = await this.writeManifest(templates, sources, variants);
@@ -336,6 +361,27 @@ class Build {
       );
     }
     this.files.set(packPath, { path: packPath, sha256, bytes: sink.written });
+  }
+
+  /** A file the template asks for rather than reads (./noise.ts), hashed like the others. */
+  private async writeGenerated(g: TemplateSet['generated'][number]): Promise<void> {
+    this.progress(`generating ${g.to}`);
+    const values = normalNoise(g.shape.reduce((a, b) => a * b, 1), g.seed, g.generator);
+    const bytes = new Uint8Array(values.length * 4);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
+    const fh = await open(join(this.tmp, g.to), 'w');
+    const sink = this.sink(fh);
+    try {
+      for (let off = 0; off < bytes.length; off += this.chunk) {
+        this.check();
+        await sink.write(bytes.subarray(off, Math.min(bytes.length, off + this.chunk)));
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    this.files.set(g.to, { path: g.to, sha256: sink.hash.digest('hex'), bytes: sink.written });
   }
 
   private async writeData(t: LoadedTemplate, s: OpenSources, graph: string): Promise<void> {
@@ -424,6 +470,19 @@ class Build {
         text: async (id) => {
           const p = s.files.get(id);
           return p ? readFile(p, 'utf8') : null;
+        },
+        onnxIO: async (packPath, side) => {
+          const ort = await loadOnnxRuntime();
+          const session = await ort.InferenceSession.create(join(this.tmp, packPath));
+          try {
+            const meta = side === 'inputs' ? session.inputMetadata : session.outputMetadata;
+            return meta.map((m) => {
+              if (!m.isTensor) throw modelError(`${packPath}: ${side} ${m.name} is not a tensor.`);
+              return { name: m.name, dtype: m.type, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : String(d))) };
+            });
+          } finally {
+            await session.release();
+          }
         },
         tensorValues: async (id, name) => {
           const ref = s.tensors.get(id)?.tensors.get(name);

@@ -10,6 +10,7 @@
 //   {"$chatTemplate": {"config": S, "jinja": S}}  chat_template of a JSON source (tokenizer_config.json), else a
 //                                                 .jinja file source; left out when neither has one
 //   {"$modelRevision": true}                      the release date of the weights, when known
+//   {"$onnxIO": {"file": F, "side": "inputs"}}    a written ONNX file's inputs (or outputs): name, dtype, shape
 //   {"$byRevision": [{"from": D, "value": X}…]}   X of the last entry whose date D (YYYY-MM-DD) is on or before the
 //                                                 weights' release date; the first entry (D null) when none applies
 //                                                 or the date is unknown (tools/export/.../text/component.py)
@@ -32,6 +33,8 @@ export interface DirectiveContext {
   /** A file source's text, or null when an optional one is absent. */
   text(source: string): Promise<string | null>;
   tensorValues(source: string, name: string): Promise<number[]>;
+  /** A built ONNX file's inputs or outputs as the manifest records them (name, dtype, shape). */
+  onnxIO(packPath: string, side: 'inputs' | 'outputs'): Promise<{ name: string; dtype: string; shape: (number | string)[] }[]>;
   modelRevision: string | null;
   /** The template, for error messages. */
   where: string;
@@ -106,6 +109,12 @@ async function directive(key: string, node: Record<string, unknown>, ctx: Direct
     }
     case '$modelRevision':
       return ctx.modelRevision ?? DROP;
+    case '$onnxIO': {
+      const a = arg as { file?: unknown; side?: unknown };
+      if (typeof a?.file !== 'string' || (a.side !== 'inputs' && a.side !== 'outputs')) throw bad(ctx, `$onnxIO ${JSON.stringify(arg)}`);
+      file(ctx, a.file);
+      return ctx.onnxIO(a.file, a.side);
+    }
     case '$byRevision': {
       if (!Array.isArray(arg) || arg.length === 0) throw bad(ctx, `$byRevision ${JSON.stringify(arg)}`);
       const entries = arg as { from?: unknown; value?: unknown }[];

@@ -33,7 +33,13 @@ export const SourceSchema = z.discriminatedUnion('kind', [
     /** Tensors the published checkpoint has (291 for the LM). */
     tensors: z.number().int().positive(),
   }),
-  z.strictObject({ kind: z.literal('torch'), file: RelPath, tensors: z.number().int().positive() }),
+  z.strictObject({
+    kind: z.literal('torch'),
+    file: RelPath,
+    tensors: z.number().int().positive(),
+    /** Only the tensors whose names start with this are the template's (the rest of the checkpoint is not read). */
+    prefix: z.string().optional(),
+  }),
   z.strictObject({ kind: z.literal('npy'), file: RelPath, name: z.string().default('array') }),
   z.strictObject({ kind: z.literal('json'), file: RelPath, expect: z.array(Expectation).default([]), optional: z.boolean().default(false) }),
   z.strictObject({
@@ -53,6 +59,9 @@ export const TemplateSetSchema = z.strictObject({
   formatVersion: z.literal(TEMPLATE_FORMAT_VERSION),
   id: z.string().min(1),
   description: z.string().optional(),
+  /** The published repository folder its sources are in, when not the build's `--from` folder itself
+   *  (Step-Audio-Tokenizer for vq02). */
+  folder: z.string().optional(),
   sources: z.record(z.string(), SourceSchema),
   /** Graphs built only for a variant ("fp16": ["lm.fp16.onnx"]). */
   variants: z.record(z.string(), z.array(RelPath)),
@@ -63,6 +72,18 @@ export const TemplateSetSchema = z.strictObject({
   copies: z.array(z.strictObject({ from: z.string(), to: RelPath })),
   /** The pack manifest (name, description, components) with "$" directives (./directives.ts). */
   manifest: z.looseObject({ name: z.string().min(1), description: z.string().optional(), components: z.record(z.string(), z.unknown()) }),
+  /** Files the builder generates (./noise.ts): the flow's fixed noise, float32 little-endian. */
+  generated: z
+    .array(
+      z.strictObject({
+        kind: z.literal('normalNoise'),
+        to: RelPath,
+        shape: z.array(z.number().int().positive()).min(1),
+        seed: z.number().int().nonnegative(),
+        generator: z.string(),
+      }),
+    )
+    .default([]),
   /** Which exporter sources made it (checked by the exporter's tests). */
   exporter: z.unknown().optional(),
 });
