@@ -15,10 +15,20 @@ import { RetakeError } from '../../../src-main/contract/errors';
 import { tempDir } from '../../helpers/tmp';
 import { makeStudio, type TestStudio } from '../../helpers/studio';
 import { TINY_PACK } from '../editx-lm/tiny-pack';
-import { PUBLISHED, PYTHON_PACK, TEMPLATE, requirePackBuildFixtures } from '../pack-build/fixtures';
+import {
+  FLOW_TEMPLATE,
+  HIFT_TEMPLATE,
+  PUBLISHED,
+  PUBLISHED_TOKENIZER,
+  PYTHON_PACK,
+  TEMPLATE,
+  VQ02_TEMPLATE,
+  requirePackBuildFixtures,
+} from '../pack-build/fixtures';
 
 const root = tempDir('retake-studio-models-');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const TOKENIZER_FUNASR = 'dengcunqin/speech_paraformer-large_asr_nat-zh-cantonese-en-16k-vocab8501-online';
 
 // The hosts read the catalogue and templates from RETAKE_MODELS_DIR: one tiny model whose template is the tiny one.
 const modelsDir = path.join(root, 'app-models');
@@ -27,8 +37,9 @@ let server: Server;
 beforeAll(async () => {
   requirePackBuildFixtures();
   mkdirSync(path.join(modelsDir, 'templates'), { recursive: true });
-  cpSync(TEMPLATE, path.join(modelsDir, 'templates', 'step1-tiny'), { recursive: true });
+  for (const t of [TEMPLATE, VQ02_TEMPLATE, FLOW_TEMPLATE, HIFT_TEMPLATE]) cpSync(t, path.join(modelsDir, 'templates', path.basename(t)), { recursive: true });
   const tok = readFileSync(path.join(PUBLISHED, 'tokenizer.model'));
+  const templates = (id: string) => ({ templates: { fp16: id, fp32: id } });
   writeFileSync(
     path.join(modelsDir, 'catalogue.json'),
     JSON.stringify({
@@ -45,17 +56,40 @@ beforeAll(async () => {
             { path: 'model.safetensors.index.json', shardIndex: true },
             { path: 'tokenizer.model', sha256: sha(tok), bytes: tok.length },
             { path: 'tokenizer_config.json' },
+            { path: 'CosyVoice-300M-25Hz/flow.pt', part: 'flow' },
+            { path: 'CosyVoice-300M-25Hz/campplus.onnx', part: 'flow' },
+            { path: 'CosyVoice-300M-25Hz/hift.pt', part: 'hift' },
           ],
-          tensors: { lm: 21 },
-          parts: { lm: { templates: { fp16: 'step1-tiny', fp32: 'step1-tiny' } } },
+          tensors: { lm: 21, flow: 155, hift: 246 },
+          parts: {
+            lm: templates('step1-tiny'),
+            flow: templates('flow-tiny'),
+            hift: templates('hift-tiny'),
+            tokenizer: { ...templates('vq02-tiny'), from: 'tiny-tokenizer' },
+          },
+        },
+        {
+          id: 'tiny-tokenizer',
+          title: 'Tiny tokenizer',
+          source: { kind: 'huggingface', repo: 'test/tiny-tokenizer', revision: 'main' },
+          folder: 'Step-Audio-Tokenizer',
+          files: [
+            ...['model.pt', 'config.yaml', 'am.mvn'].map((f) => ({ path: `${TOKENIZER_FUNASR}/${f}`, part: 'tokenizer' })),
+            { path: 'linguistic_tokenizer.npy', part: 'tokenizer' },
+            { path: 'speech_tokenizer_v1.onnx', part: 'tokenizer' },
+          ],
+          tensors: { vq02: 54 },
+          parts: { tokenizer: templates('vq02-tiny') },
         },
       ],
     }),
   );
   process.env.RETAKE_MODELS_DIR = modelsDir;
   server = createServer((req, res) => {
-    const rel = decodeURIComponent((req.url ?? '').replace('/test/tiny-editx/resolve/main/', ''));
-    const f = path.join(PUBLISHED, rel);
+    const url = decodeURIComponent(req.url ?? '');
+    const m = /^\/test\/(tiny-editx|tiny-tokenizer)\/resolve\/main\/(.+)$/.exec(url);
+    if (!m) return void res.writeHead(404).end();
+    const f = path.join(m[1] === 'tiny-editx' ? PUBLISHED : PUBLISHED_TOKENIZER, m[2]!);
     if (!existsSync(f)) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-length': String(readFileSync(f).length) }).end(readFileSync(f));
   });
@@ -96,7 +130,27 @@ describe('models through the studio', () => {
   it('lists nothing installed and the catalogue, without a project', async () => {
     const s = await t.studio.call('models.list', {});
     expect(s).toMatchObject({ dir: path.join(home, 'models'), packs: [], jobs: [] });
-    expect(s.catalogue).toEqual([{ id: 'tiny-editx', title: 'Tiny Step1', repo: 'test/tiny-editx', buildable: true, variants: ['fp16', 'fp32'] }]);
+    expect(s.catalogue).toEqual([
+      { id: 'tiny-editx', title: 'Tiny Step1', repo: 'test/tiny-editx', buildable: true, variants: ['fp16', 'fp32'] },
+      { id: 'tiny-tokenizer', title: 'Tiny tokenizer', repo: 'test/tiny-tokenizer', buildable: true, variants: ['fp16', 'fp32'] },
+    ]);
+  });
+
+  it('the engine picker offers EditX once a complete pack is installed through the Models page, and not after its removal', async () => {
+    const editx = async () => (await t.studio.call('engines.list', {})).find((e) => e.id === 'editx')!;
+    // Nothing is installed: EditX is listed, unavailable, saying what to do.
+    expect(await editx()).toMatchObject({ available: false, unavailableReason: expect.stringMatching(/No EditX model pack is installed/) });
+    const changed = t.next('engines.changed');
+    const job = await t.studio.call('models.install', { source: { kind: 'folder', path: TINY_PACK }, name: 'tiny-full' });
+    expect((await ended(job.id)).status).toBe('done');
+    await changed;
+    const offered = await editx();
+    expect(offered.available, offered.unavailableReason).toBe(true);
+    expect(offered.description).toMatch(/Model pack "/);
+    const removed = t.next('engines.changed');
+    await t.studio.call('models.remove', { name: 'tiny-full' });
+    await removed;
+    expect((await editx()).available).toBe(false);
   });
 
   it('installs published files as a job: queued, running with rising progress, done; the pack is listed ready', async () => {
@@ -127,23 +181,6 @@ describe('models through the studio', () => {
     expect((await t.studio.call('models.list', {})).packs.map((p) => p.name)).toEqual(['tiny']);
   });
 
-  it('the engine picker offers EditX once a complete pack is installed through the Models page, and not after its removal', async () => {
-    const editx = async () => (await t.studio.call('engines.list', {})).find((e) => e.id === 'editx')!;
-    // Only the LM-only "tiny" is installed: EditX is listed, unavailable, saying why.
-    expect(await editx()).toMatchObject({ available: false, unavailableReason: expect.stringMatching(/lacks components\.vq02/) });
-    const changed = t.next('engines.changed');
-    const job = await t.studio.call('models.install', { source: { kind: 'folder', path: TINY_PACK }, name: 'tiny-full' });
-    expect((await ended(job.id)).status).toBe('done');
-    await changed;
-    const offered = await editx();
-    expect(offered.available, offered.unavailableReason).toBe(true);
-    expect(offered.description).toMatch(/Model pack "/);
-    const removed = t.next('engines.changed');
-    await t.studio.call('models.remove', { name: 'tiny-full' });
-    await removed;
-    expect((await editx()).available).toBe(false);
-  });
-
   it('a failing install fails its job with the reason; a cancelled one leaves nothing behind', async () => {
     const bad = await t.studio.call('models.install', { source: { kind: 'folder', path: path.join(root, 'nowhere') } });
     const end = await ended(bad.id);
@@ -170,7 +207,11 @@ describe('models through the studio', () => {
     expect(end.status, JSON.stringify(end.error)).toBe('done');
     expect(stages.some((s) => s.startsWith('downloading'))).toBe(true);
     expect(stages).toContain('writing lm.fp32.onnx.data');
-    expect((await t.studio.call('models.list', {})).packs.find((p) => p.name === 'fetched')?.status).toBe('ready');
+    const fetched = (await t.studio.call('models.list', {})).packs.find((p) => p.name === 'fetched');
+    expect(fetched?.status).toBe('ready');
+    // Both repositories were fetched (the tokenizer's into its folder inside the EditX one): every part is built.
+    expect(stages).toContain('writing vq02.onnx.data');
+    expect([...(fetched?.components ?? [])].sort()).toEqual(['flow', 'lm', 'speakerEncoder', 'textTokenizer', 'vocoder', 'vq02', 'vq06']);
     expect(existsSync(path.join(home, 'models', '.downloads', 'tiny-editx'))).toBe(false);
   });
 

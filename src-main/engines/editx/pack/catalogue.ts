@@ -48,6 +48,9 @@ export const CatalogueModelSchema = z.strictObject({
       templates: z.record(z.string(), z.string()),
       /** Why a part has no template yet. */
       pending: z.string().optional(),
+      /** Another catalogue model whose files this part is built from (vq02: Step-Audio-Tokenizer): a download
+       *  fetches that model too, into its folder inside this one's, where the template (its `folder`) finds it. */
+      from: z.string().optional(),
     }),
   ),
 });

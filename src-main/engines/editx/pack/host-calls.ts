@@ -47,20 +47,25 @@ export async function packInstallCall(args: HostArgs['packInstall'], ctx: PackCa
   const catalogue = await loadCatalogue();
   const model = catalogueModel(catalogue, args.source.model);
   const variants = args.variants ?? variantsOf(model);
-  const parts = Object.entries(model.parts)
-    .filter(([, p]) => variants.some((v) => p.templates[v]))
-    .map(([name]) => name);
-  if (parts.length === 0) throw new RetakeError('E_VALIDATION', `${model.title} cannot be built into a pack yet (no graph template).`);
+  const built = Object.entries(model.parts).filter(([, p]) => variants.some((v) => p.templates[v]));
+  const parts = built.filter(([, p]) => !p.from).map(([name]) => name);
+  if (built.length === 0) throw new RetakeError('E_VALIDATION', `${model.title} cannot be built into a pack yet (no graph template).`);
+  // Parts built from another repository's files (vq02 from Step-Audio-Tokenizer): that model is downloaded too, into
+  // its folder inside this one's.
+  const others = [...new Set(built.flatMap(([, p]) => (p.from ? [p.from] : [])))].map((id) => catalogueModel(catalogue, id));
   // Downloads go to a folder of their own; an interrupted one resumes (download.ts), a complete one that was not
-  // built yet (the build was cancelled) is built without downloading again.
+  // built yet (the build was cancelled) is built without downloading again. Each model's download is its own step.
   const dest = join(modelsDir(args.home), '.downloads', model.id);
-  if (!existsSync(dest)) {
-    await downloadModel(model, {
-      dest,
+  const steps = [{ m: model, dir: dest, parts }, ...others.map((m) => ({ m, dir: join(dest, m.folder), parts: undefined }))];
+  for (const [i, step] of steps.entries()) {
+    if (existsSync(step.dir)) continue;
+    const share = DOWNLOAD_SHARE / steps.length;
+    await downloadModel(step.m, {
+      dest: step.dir,
       baseUrl: process.env.RETAKE_MODEL_MIRROR ?? DEFAULT_BASE_URL,
-      parts,
+      ...(step.parts ? { parts: step.parts } : {}),
       signal: ctx.signal,
-      onProgress: (p) => ctx.progress(p.bytesTotal ? DOWNLOAD_SHARE * Math.min(1, p.bytesDone / p.bytesTotal) : 0, `downloading ${p.file}`),
+      onProgress: (p) => ctx.progress(share * (i + (p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : 0)), `downloading ${p.file}`),
     });
   }
   try {
