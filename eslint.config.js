@@ -25,7 +25,7 @@ const layers = {
   'shell-web': ['src-main/shells/web'],
   'shell-electron': ['src-main/shells/electron'],
   cli: ['src-main/cli'],
-  common: ['src-main/paths.ts'],
+  common: ['src-main/paths.ts', 'src-main/settings-file.ts'],
   renderer: ['src-renderer'],
 };
 

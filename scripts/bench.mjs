@@ -23,6 +23,7 @@ const BENCHES = {
   prosody: 'bench/prosody/bench.ts',
   lm: 'bench/lm/decode.ts',
   features: 'bench/features/bench.ts',
+  packs: 'bench/packs/bench.ts',
   tokenizer: 'bench/tokenizer/bench.ts',
   decoder: 'bench/decoder/decode.ts',
   region: 'bench/region/bench.ts',

@@ -10,6 +10,11 @@ import { debugPromptCommand } from './debug-prompt';
 import { debugTokensCommand } from './debug-tokens';
 import { editCommand } from './edit';
 import { infoCommand } from './info';
+import { packBuildCommand } from './pack-build';
+import { packInstallCommand } from './pack-install';
+import { packListCommand } from './pack-list';
+import { packRemoveCommand } from './pack-remove';
+import { packVerifyCommand } from './pack-verify';
 import type { Command } from './table';
 
 export const COMMANDS: readonly Command[] = [
@@ -17,6 +22,11 @@ export const COMMANDS: readonly Command[] = [
   cloneCommand,
   infoCommand,
   analyzeCommand,
+  packBuildCommand,
+  packInstallCommand,
+  packListCommand,
+  packVerifyCommand,
+  packRemoveCommand,
   debugPromptCommand,
   debugFeaturesCommand,
   debugTokensCommand,

@@ -466,3 +466,95 @@ export const FolderListing = z.object({
   roots: z.array(z.object({ label: z.string(), path: z.string() })),
 });
 export type FolderListing = z.infer<typeof FolderListing>;
+
+// ------------------------------------------------------------------ model packs and runtime settings
+
+/** An installed model pack (RETAKE_HOME/models/<name>/) as the Models page shows it. */
+export const ModelPack = z.object({
+  name: z.string(),
+  dir: z.string(),
+  /** Bytes on disk. */
+  bytes: z.number(),
+  /** ready: usable; unusable: `reason` says why; interrupted: an install that did not finish. */
+  status: z.enum(['ready', 'unusable', 'interrupted']),
+  reason: z.string().nullable(),
+  description: z.string().nullable(),
+  /** Manifest components ('lm', 'textTokenizer', …) and LM variants ('fp16', 'fp32'). */
+  components: z.array(z.string()),
+  variants: z.array(z.string()),
+  /** 'retake pack build' (from published files), 'tools/export', or null. */
+  origin: z.string().nullable(),
+  /** When every file's sha256 was last checked, and the outcome. */
+  verified: z.object({ at: z.string(), ok: z.boolean() }).nullable(),
+});
+export type ModelPack = z.infer<typeof ModelPack>;
+
+/** A published model the app can download and build (models/catalogue.json). */
+export const CatalogueEntry = z.object({
+  id: z.string(),
+  title: z.string(),
+  /** The published repository, e.g. stepfun-ai/Step-Audio-EditX. */
+  repo: z.string(),
+  /** Whether some part of it has a graph template (can become a pack). */
+  buildable: z.boolean(),
+  variants: z.array(z.string()),
+});
+export type CatalogueEntry = z.infer<typeof CatalogueEntry>;
+
+/** An install or a check of a model pack: app-wide jobs (not a project's), one at a time. */
+export const ModelJob = z.object({
+  id: z.number().int(),
+  kind: z.enum(['install', 'verify']),
+  /** The pack the job makes or checks. */
+  name: z.string(),
+  /** What it installs from: a folder, or "download:<catalogue id>"; null for a check. */
+  source: z.string().nullable(),
+  status: JobStatus,
+  progress: z.number(),
+  stage: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type ModelJob = z.infer<typeof ModelJob>;
+
+export const ModelsState = z.object({
+  /** Where packs are installed. */
+  dir: z.string(),
+  packs: z.array(ModelPack),
+  /** Recent jobs, newest first. */
+  jobs: z.array(ModelJob),
+  catalogue: z.array(CatalogueEntry),
+});
+export type ModelsState = z.infer<typeof ModelsState>;
+
+/** Which onnxruntime execution provider the model stages ask for (the setting); 'auto' tries the platform's GPU. */
+export const ExecutionProvider = z.enum(['auto', 'cpu', 'cuda', 'directml', 'coreml']);
+export type ExecutionProvider = z.infer<typeof ExecutionProvider>;
+
+export const AppSettings = z.object({ executionProvider: ExecutionProvider });
+export type AppSettings = z.infer<typeof AppSettings>;
+
+/** The providers on this machine, as Settings shows them. */
+export const ProvidersInfo = z.object({
+  setting: ExecutionProvider,
+  platform: z.string(),
+  options: z.array(
+    z.object({
+      id: ExecutionProvider,
+      label: z.string(),
+      available: z.boolean(),
+      /** Why it cannot be used here (not installed, another platform), or null. */
+      reason: z.string().nullable(),
+    }),
+  ),
+  /** What the model sessions opened so far chose, per stage: "runs on the CPU because CUDA did not start (…)". */
+  sessions: z.array(z.object({ stage: z.string(), provider: z.string(), reason: z.string() })),
+  /** Installing onnxruntime's CUDA provider: whether the app can do it itself, and the command otherwise. */
+  gpuSetup: z.object({ inApp: z.boolean(), command: z.string(), note: z.string() }),
+});
+export type ProvidersInfo = z.infer<typeof ProvidersInfo>;
+
+export const GpuSetupResult = z.object({ ok: z.boolean(), message: z.string() });
+export type GpuSetupResult = z.infer<typeof GpuSetupResult>;

@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   'E_IO', // a read or write failed
   'E_AUTH', // web shell: missing or wrong token
   'E_FORBIDDEN', // a path outside what the caller may see (the web shell's folder browser)
+  'E_MODEL_INVALID', // model files that fail their checks: tensor names/shapes/counts, hashes, truncation, an unsafe pickle
+  'E_NETWORK', // a download failed (connection, HTTP status) and could not be resumed
   'E_INTERNAL', // a bug: the message says what to report
 ] as const;
 

@@ -1,6 +1,6 @@
 // Events the studio core pushes to every connected renderer.
 
-import type { HistoryState, Job, ProjectInfo } from './entities';
+import type { HistoryState, Job, ModelJob, ProjectInfo } from './entities';
 
 export interface Events {
   /** Progress of a running job: 0..1, never decreasing for one job. `clipId` is null for jobs on no clip (exports). */
@@ -36,6 +36,12 @@ export interface Events {
     peaks: number[];
     final: boolean;
   };
+  /** A model job was queued, progressed, or ended (progress 0..1, never decreasing for one job). */
+  'models.job': { job: ModelJob };
+  /** Installed packs changed (installed, removed, verified): the Models page lists them again. */
+  'models.changed': Record<string, never>;
+  /** The execution provider setting changed. */
+  'settings.changed': Record<string, never>;
   /** The engine host restarted (after a crash): engines are listed again. */
   'engines.changed': Record<string, never>;
 }

@@ -3,7 +3,13 @@
 
 import { z } from 'zod';
 import {
+  AppSettings,
   Clip,
+  ExecutionProvider,
+  GpuSetupResult,
+  ModelJob,
+  ModelsState,
+  ProvidersInfo,
   CloneJob,
   EditJob,
   EditPlan,
@@ -262,6 +268,40 @@ export const methods = {
   'history.redo': method(none, HistoryState),
 
   'engines.list': method(none, z.array(EngineInfo)),
+
+  /** Installed model packs (size, status, why one is unusable), recent model jobs, and the known published models. */
+  'models.list': method(none, ModelsState),
+  /**
+   * Installs a model pack as a job (progress in `models.job` events): from a folder holding a ready pack (copied,
+   * every sha256 checked) or published files (built through the graph templates), or by downloading a catalogue
+   * model's published files first (resumable, sha256-checked). `variant` limits a build to fp16 or fp32.
+   */
+  'models.install': method(
+    z
+      .object({
+        source: z.discriminatedUnion('kind', [
+          z.object({ kind: z.literal('folder'), path: z.string().min(1) }).strict(),
+          z.object({ kind: z.literal('download'), model: z.string().min(1) }).strict(),
+        ]),
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
+        variant: z.enum(['fp16', 'fp32']).optional(),
+      })
+      .strict(),
+    ModelJob,
+  ),
+  /** Checks every file of an installed pack against its sha256, as a job. */
+  'models.verify': method(z.object({ name: z.string().min(1) }).strict(), ModelJob),
+  /** Deletes an installed pack; refused while a job works on it. */
+  'models.remove': method(z.object({ name: z.string().min(1) }).strict(), z.null()),
+  /** Cancels a model job (queued: dropped; running: stopped, leaving no partial pack). */
+  'models.cancel': method(z.object({ jobId: Id }).strict(), ModelJob),
+
+  'settings.get': method(none, AppSettings),
+  'settings.set': method(z.object({ executionProvider: ExecutionProvider.optional() }).strict(), AppSettings),
+  /** The execution providers of this machine, what the model sessions chose and why, and how to add CUDA. */
+  'runtime.providers': method(none, ProvidersInfo),
+  /** Installs onnxruntime's CUDA provider (what `npm run setup:gpu` does) where the app can; says how otherwise. */
+  'runtime.setupGpu': method(none, GpuSetupResult),
 
   /**
    * Queues an export as a job (kind `export`: progress, cancel, `job.*` events like every job). Files are written at

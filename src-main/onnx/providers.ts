@@ -7,10 +7,23 @@ import type { ProviderConfig } from './runtime';
 
 /**
  * What a caller asks for: 'cpu'; 'gpu' (the platform's GPU providers, each with the CPU after it for the nodes it
- * does not take; an error when none starts); 'auto' (the GPU providers, then the CPU alone); or an explicit list used
- * as given, in one attempt.
+ * does not take; an error when none starts); 'auto' (the GPU providers, then the CPU alone); `{ prefer: 'cuda' }`
+ * (that provider with the CPU after it, then the CPU alone: the Settings choice of one provider, which falls back
+ * to the CPU and says why); or an explicit list used as given, in one attempt.
  */
-export type ProviderChoice = 'cpu' | 'gpu' | 'auto' | readonly ProviderConfig[];
+export type ProviderChoice = 'cpu' | 'gpu' | 'auto' | { prefer: string } | readonly ProviderConfig[];
+
+/** The user's setting (Settings → execution provider), as the contract names it. */
+export type ProviderSetting = 'auto' | 'cpu' | 'cuda' | 'directml' | 'coreml';
+
+/** onnxruntime's name of each provider a setting can name. */
+const SETTING_PROVIDER: Record<Exclude<ProviderSetting, 'auto' | 'cpu'>, string> = { cuda: 'cuda', directml: 'dml', coreml: 'coreml' };
+
+/** The choice a model stage opens its session with under the user's setting. */
+export function choiceForSetting(setting: ProviderSetting): ProviderChoice {
+  if (setting === 'auto' || setting === 'cpu') return setting;
+  return { prefer: SETTING_PROVIDER[setting] };
+}
 
 /** The execution providers for a device on a platform, in order of preference, 'cpu' last. */
 export function executionProvidersFor(
@@ -44,6 +57,7 @@ export function providerAttempts(
   platform: NodeJS.Platform = process.platform,
   arch: string = process.arch,
 ): ProviderConfig[][] {
+  if (isPreference(choice)) return [[choice.prefer, 'cpu'], ['cpu']];
   if (typeof choice !== 'string') return [[...choice]];
   if (choice === 'cpu') return [['cpu']];
   const gpu = executionProvidersFor('gpu', platform, arch).filter((p) => p !== 'cpu');
@@ -123,7 +137,12 @@ export function providerReason(choice: ProviderChoice, used: ProviderConfig, fai
   if (failures.length > 0) {
     return `${on} because ${failures.map(failureText).join('; ')}`;
   }
+  if (isPreference(choice)) return `${on} (${providerTitle(choice.prefer)} was asked for)`;
   if (typeof choice !== 'string') return `${on} (providers given: ${attemptName(choice)})`;
   if (choice === 'cpu') return `${on} (the CPU was asked for)`;
   return `${on} (the first choice for ${process.platform} ${process.arch})`;
+}
+
+export function isPreference(choice: ProviderChoice): choice is { prefer: string } {
+  return typeof choice === 'object' && !Array.isArray(choice) && 'prefer' in choice;
 }

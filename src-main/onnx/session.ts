@@ -4,12 +4,15 @@
 // InferenceSession in the app; stages of a model pack get theirs through ./registry.
 
 import { RetakeError } from '../contract/errors';
+import { recordChoice } from './choices';
 import {
   attemptName,
   failureNotes,
+  isPreference,
   providerAttempts,
   providerName,
   providerReason,
+  providerTitle,
   type ProviderChoice,
   type ProviderFailure,
 } from './providers';
@@ -176,7 +179,13 @@ export async function openSession<const S extends GraphSpec>(
   if (!raw) {
     const tried = attempts.flat().map(providerName);
     const what =
-      choice === 'gpu' ? 'on the GPU' : choice === 'auto' ? 'on the GPU or the CPU' : `with ${attempts[0]!.map(providerName).join(', ')}`;
+      choice === 'gpu'
+        ? 'on the GPU'
+        : isPreference(choice)
+          ? `on ${providerTitle(choice.prefer)} or the CPU`
+          : choice === 'auto'
+            ? 'on the GPU or the CPU'
+            : `with ${attempts[0]!.map(providerName).join(', ')}`;
     const hint =
       choice !== 'gpu' ? '' : tried.includes('cuda') ? ' Use the CPU, or install onnxruntime\'s CUDA provider with "npm run setup:gpu".' : ' Use the CPU.';
     throw new RetakeError(
@@ -194,5 +203,7 @@ export async function openSession<const S extends GraphSpec>(
       { problems },
     );
   }
-  return new OnnxSession<InputName<S>, OutputName<S>>(ort, raw, label, choice, used, failures);
+  const session = new OnnxSession<InputName<S>, OutputName<S>>(ort, raw, label, choice, used, failures);
+  recordChoice({ label, provider: session.provider, reason: session.providerReason });
+  return session;
 }

@@ -52,5 +52,17 @@ export function handlersFor(s: Services): Handlers {
     'engines.list': async () => s.engines.list(),
     'export.start': async (p) => s.export.start(p),
     'export.clip': async (p) => s.export.clip(p.clipId, p.format),
+    'models.list': async () => s.models.list(),
+    'models.install': async (p) => s.models.install(p),
+    'models.verify': async (p) => s.models.verify(p.name),
+    'models.remove': async (p) => {
+      await s.models.remove(p.name);
+      return null;
+    },
+    'models.cancel': async (p) => s.models.cancel(p.jobId),
+    'settings.get': async () => s.models.settings(),
+    'settings.set': async (p) => s.models.setSettings(p),
+    'runtime.providers': async () => s.models.providers(),
+    'runtime.setupGpu': async () => s.models.setupGpu(),
   };
 }

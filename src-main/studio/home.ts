@@ -1,10 +1,11 @@
 // RETAKE_HOME: the folder for settings, model packs and default projects. Tests isolate themselves by setting it.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { RecentProject } from '../contract/entities';
+import type { ExecutionProvider, RecentProject } from '../contract/entities';
+import { readProviderSetting, readSettingsFile, retakeHome, updateSettingsFile } from '../settings-file';
 
-export { retakeHome } from '../paths';
+export { retakeHome };
 
 export function defaultProjectDir(home: string): string {
   return path.join(projectsDir(home), 'Untitled');
@@ -25,77 +26,73 @@ export function resolveUserPath(dir: string, userHome: string): string {
   return path.isAbsolute(dir) ? path.normalize(dir) : path.join(userHome, dir);
 }
 
-interface SettingsFile {
-  recent: Array<{ dir: string; name: string; openedAt: string }>;
-  /** Keys other parts own (e.g. `editx`, read by the engine host: engines/editx/locate.ts), kept as they are. */
-  [key: string]: unknown;
-}
-
-
 const MAX_RECENT = 12;
 
 /** The names engines/editx/locate.ts accepts (LM_VARIANT_NAME there; the studio may not import engines). */
 const LM_VARIANT_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
-function editxOf(s: SettingsFile): Record<string, unknown> {
+function editxOf(s: Record<string, unknown>): Record<string, unknown> {
   return s.editx && typeof s.editx === 'object' ? (s.editx as Record<string, unknown>) : {};
 }
 
-/** settings.json in RETAKE_HOME; written atomically, tolerant of a missing or damaged file. */
+interface RecentEntry {
+  dir: string;
+  name: string;
+  openedAt: string;
+}
+
+/** settings.json in RETAKE_HOME (../settings-file.ts): recent projects and the execution provider. */
 export class Settings {
-  private readonly file: string;
-  constructor(readonly home: string) {
-    this.file = path.join(home, 'settings.json');
+  constructor(readonly home: string) {}
+
+  private recentEntries(): RecentEntry[] {
+    const r = readSettingsFile(this.home).recent;
+    return Array.isArray(r) ? (r as RecentEntry[]).filter((x) => typeof x?.dir === 'string') : [];
   }
 
-  private read(): SettingsFile {
-    try {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<SettingsFile>;
-      const recent = Array.isArray(data.recent) ? data.recent.filter((r) => typeof r?.dir === 'string') : [];
-      return { ...(data && typeof data === 'object' ? data : {}), recent };
-    } catch {
-      return { recent: [] };
-    }
-  }
-
-  private write(s: SettingsFile): void {
-    mkdirSync(this.home, { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(s, null, 2));
-    renameSync(tmp, this.file);
+  private setRecent(list: RecentEntry[]): void {
+    updateSettingsFile(this.home, (s) => {
+      s.recent = list;
+    });
   }
 
   recent(): RecentProject[] {
-    return this.read().recent.map((r) => ({ ...r, exists: existsSync(path.join(r.dir, 'project.sqlite')) }));
+    return this.recentEntries().map((r) => ({ ...r, exists: existsSync(path.join(r.dir, 'project.sqlite')) }));
   }
 
   removeRecent(dir: string): void {
-    const s = this.read();
-    s.recent = s.recent.filter((r) => r.dir !== dir);
-    this.write(s);
+    this.setRecent(this.recentEntries().filter((r) => r.dir !== dir));
   }
 
   /** The EditX LM variant (`{"editx": {"variant": …}}`, read by the engine: engines/editx/locate.ts): "auto" (chosen
    *  from the device's free memory, engines/editx/lm/variant-choice.ts) unless one was named; a damaged value reads as
    *  "auto". */
   lmVariant(): string {
-    const v = editxOf(this.read()).variant;
+    const v = editxOf(readSettingsFile(this.home)).variant;
     return typeof v === 'string' && LM_VARIANT_NAME.test(v) ? v : 'auto';
   }
 
   setLmVariant(variant: string): void {
     if (!LM_VARIANT_NAME.test(variant)) throw new RangeError(`"${variant}" is not an LM variant name`);
-    const s = this.read();
-    const editx = { ...editxOf(s) };
-    if (variant === 'auto') delete editx.variant;
-    else editx.variant = variant;
-    s.editx = editx;
-    this.write(s);
+    updateSettingsFile(this.home, (s) => {
+      const editx = { ...editxOf(s) };
+      if (variant === 'auto') delete editx.variant;
+      else editx.variant = variant;
+      s.editx = editx;
+    });
   }
 
   addRecent(dir: string, name: string): void {
-    const s = this.read();
-    s.recent = [{ dir, name, openedAt: new Date().toISOString() }, ...s.recent.filter((r) => r.dir !== dir)].slice(0, MAX_RECENT);
-    this.write(s);
+    this.setRecent([{ dir, name, openedAt: new Date().toISOString() }, ...this.recentEntries().filter((r) => r.dir !== dir)].slice(0, MAX_RECENT));
+  }
+
+  get executionProvider(): ExecutionProvider {
+    return readProviderSetting(this.home);
+  }
+
+  set executionProvider(v: ExecutionProvider) {
+    updateSettingsFile(this.home, (s) => {
+      s.executionProvider = v;
+    });
   }
 }

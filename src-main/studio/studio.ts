@@ -109,6 +109,7 @@ export class Studio {
 
   async dispose(): Promise<void> {
     this.services.engines.dispose();
+    await this.services.models.queue.stopAll();
     await this.serialize(() => this.services.projects.close());
   }
 }

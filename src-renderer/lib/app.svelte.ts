@@ -25,6 +25,7 @@ import { ImportExportController, type ImportLocation } from './import-export.sve
 import { InputController, type Commands } from './input.svelte';
 import { JobsController } from './jobs.svelte';
 import { LayoutController, type KeyValueStore } from './layout.svelte';
+import { ModelsController } from './models.svelte';
 import { PeaksCache } from './peaks.svelte';
 import { ProjectController } from './project.svelte';
 import { RegionController } from './region.svelte';
@@ -53,6 +54,7 @@ export interface AppControllers {
   readonly exports: ExportController;
   readonly transcripts: TranscriptsController;
   readonly input: InputController;
+  readonly models: ModelsController;
   readonly layout: LayoutController;
   readonly folders: FolderBrowser;
   /** Asks the toolbar to open its file picker (Ctrl+I). */
@@ -97,6 +99,7 @@ export class AppController implements AppControllers {
   readonly exports: ExportController;
   readonly transcripts: TranscriptsController;
   readonly input: InputController;
+  readonly models: ModelsController;
   readonly layout: LayoutController;
   readonly folders: FolderBrowser;
   readonly pickFiles = new Signal();
@@ -143,6 +146,7 @@ export class AppController implements AppControllers {
       project,
       choice: () => ({ engine: form.engineId, task: form.task, lengthMode: form.lengthMode }),
     });
+    this.models = new ModelsController(client, errors);
     this.clone = new CloneController(client, { engines, jobs, selection, arrangement, errors });
     this.audition = new AuditionController(client, { selection, takes, arrangement, errors, output: this.output, project });
     this.transfer = new ImportExportController(client, { project, arrangement, errors, locate: (where) => this.importLocation(where) });
@@ -370,7 +374,7 @@ export class AppController implements AppControllers {
   dispose(): void {
     this.owner.dispose();
     this.layout.dispose();
-    for (const c of [this.input, this.exports, this.transfer, this.audition, this.clone, this.transport, this.region, this.form, this.jobs, this.takes, this.selection, this.arrangement]) c.dispose();
+    for (const c of [this.input, this.exports, this.transfer, this.audition, this.clone, this.transport, this.region, this.form, this.jobs, this.takes, this.selection, this.arrangement, this.models]) c.dispose();
     for (const c of [this.history, this.engines, this.project, this.connection, this.errors]) c.dispose();
     this.output.dispose();
     this.pickFiles.clear();

@@ -5,15 +5,18 @@
 //   1. RETAKE_EDITX_PACK (a folder): tests and scripts;
 //   2. settings.json in RETAKE_HOME, `{"editx": {"pack": …}}`: a folder, or the name of an installed pack (the one
 //      the user selected);
-//   3. the first installed pack: RETAKE_HOME/models/<name>/manifest.json, names in code-point order.
-// The providers: RETAKE_EDITX_PROVIDER, else settings `{"editx": {"provider": "auto" | "cpu" | "gpu"}}`, else 'auto'
-// (the platform's GPU provider when it starts, the CPU otherwise, saying why).
+//   3. the first installed pack (RETAKE_HOME/models/<name>/manifest.json, names in code-point order) that has every
+//      component an edit needs, else the first installed one (whose reason the engine then shows).
+// The providers: RETAKE_EDITX_PROVIDER, else settings `{"editx": {"provider": "auto" | "cpu" | "gpu"}}`, else the
+// execution provider chosen in Settings (the Models page: `executionProvider`; cuda, directml and coreml are 'gpu'),
+// else 'auto' (the platform's GPU provider when it starts, the CPU otherwise, saying why).
 // The LM variant: RETAKE_EDITX_VARIANT, else settings `{"editx": {"variant": "auto" | "int4" | "int8" | "fp16" | "fp32" | …}}`,
 // else 'auto' (the most precise variant that fits the device's free memory: ./lm/variant-choice.ts).
 // Everything here is synchronous and cheap (a settings read and a folder listing): capabilities() runs it.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { probeManifest } from './pack-check';
 
 export type EditxProvider = 'auto' | 'cpu' | 'gpu';
 export const EDITX_PROVIDERS: readonly EditxProvider[] = ['auto', 'cpu', 'gpu'];
@@ -72,6 +75,9 @@ const NO_PACK =
   'No EditX model pack is installed. Install one from the published weights (retake pack install, or Models in the app), ' +
   'or point settings.json at a pack folder ({"editx": {"pack": "/path/to/pack"}}).';
 
+/** The Settings' execution provider (settings-file.ts) as the engine's provider choice. */
+const SETTINGS_PROVIDER: Record<string, EditxProvider> = { auto: 'auto', cpu: 'cpu', cuda: 'gpu', directml: 'gpu', coreml: 'gpu' };
+
 /** The pack and providers to use, by the rules of the module comment. `pack` (the CLI's --pack) overrides the pack. */
 export function editxSettings(home: string, env: NodeJS.ProcessEnv = process.env, pack?: string): EditxSettings {
   const settings = readSettings(home);
@@ -82,6 +88,9 @@ export function editxSettings(home: string, env: NodeJS.ProcessEnv = process.env
   if (p !== undefined) {
     if ((EDITX_PROVIDERS as readonly unknown[]).includes(p)) provider = p as EditxProvider;
     else warnings.push(`The EditX provider setting "${String(p)}" is not one of ${EDITX_PROVIDERS.join(', ')}; using auto.`);
+  } else {
+    const chosen = SETTINGS_PROVIDER[String(settings.executionProvider)];
+    if (chosen) provider = chosen;
   }
   let variant = 'auto';
   const v = env.RETAKE_EDITX_VARIANT ?? editx.variant;
@@ -101,7 +110,16 @@ function locatePack(home: string, env: NodeJS.ProcessEnv, editx: Record<string, 
     const isName = !chosen.includes('/') && !chosen.includes('\\') && isDir(byName);
     return { dir: isName ? byName : path.resolve(home, chosen), from: 'settings' };
   }
-  const first = installedPacks(home)[0];
+  const installed = installedPacks(home);
+  const usable = installed.find((dir) => {
+    try {
+      probeManifest(dir);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const first = usable ?? installed[0];
   if (first) return { dir: first, from: 'installed' };
   return { dir: null, from: 'none', reason: NO_PACK };
 }

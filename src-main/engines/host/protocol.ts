@@ -6,6 +6,7 @@
 // analysis, export, the built-in engine) and the *model* host (neural engines), so a stuck model run can be killed
 // without failing an import or an export beside it.
 
+import type { CatalogueEntry, ExecutionProvider, ModelPack, ProvidersInfo } from '../../contract/entities';
 import type { ErrorPayload } from '../../contract/errors';
 import type { RenderRequest, RenderResult } from '../../audio/render';
 import type { EditRequest, EngineCapabilities, HostRole, RegionEdit, RegionReport } from '../types';
@@ -62,6 +63,9 @@ export type EditArgs = {
   analyze: boolean;
 } & EditOutputs;
 
+/** Where a pack install reads from: a folder (a ready pack or published files) or a download of a catalogue model. */
+export type PackSource = { kind: 'folder'; path: string } | { kind: 'download'; model: string };
+
 /** Arguments of each call. */
 export interface HostArgs {
   engines: Record<never, never>;
@@ -87,6 +91,15 @@ export interface HostArgs {
     format: ExportFormat;
     output: string;
   };
+  /** The installed model packs of RETAKE_HOME (`home`) and the catalogue of published models. */
+  packs: { home: string };
+  /** Installs a model pack (copy, build from published files, or download then build); progress messages. */
+  packInstall: { home: string; source: PackSource; name?: string; variants?: string[] };
+  /** Checks every file of an installed pack against its sha256. */
+  packVerify: { home: string; name: string };
+  packRemove: { home: string; name: string };
+  /** Model host: the execution providers of this machine and what the sessions opened so far chose. */
+  providers: { setting: ExecutionProvider };
   /** Render an export (a mix of media ranges) to a file, optionally loudness-normalised, with its metadata. */
   render: RenderRequest;
 }
@@ -110,12 +123,23 @@ export interface ExportResult {
   bytes: number;
 }
 
+export interface PacksResult {
+  dir: string;
+  packs: ModelPack[];
+  catalogue: CatalogueEntry[];
+}
+
 /** Result of each call: the worker's handler for `T` must return `HostResults[T]` (a compile error otherwise). */
 export interface HostResults {
   engines: EngineCapabilities[];
   inspect: InspectResult;
   edit: EditResult;
   export: ExportResult;
+  packs: PacksResult;
+  packInstall: { pack: ModelPack; how: 'copied' | 'built' };
+  packVerify: ModelPack;
+  packRemove: { removed: string };
+  providers: Omit<ProvidersInfo, 'gpuSetup'>;
   render: RenderResult;
 }
 

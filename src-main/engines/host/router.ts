@@ -36,6 +36,8 @@ export class HostRouter implements HostCaller {
 
   call<T extends HostCallType>(type: T, args: CallArgs<T>, opts: CallOptions<T> = {}): Promise<HostResults[T]> {
     if (type === 'engines') return this.engines(opts) as Promise<HostResults[T]>;
+    // The model host opens the onnxruntime sessions, so it knows which providers they got.
+    if (type === 'providers') return this.model.call(type, args, opts);
     if (type === 'edit') {
       return this.roleOf((args as CallArgs<'edit'>).engine).then((role) => this.host(role).call(type, args, opts));
     }

@@ -12,6 +12,8 @@ import { computePeaks, serializePeaks } from '../../audio/peaks';
 import { analyze } from '../../audio/analysis';
 import { renderToFile } from '../../audio/render';
 import { frameCount, type AudioData } from '../../audio/types';
+import { packInstallCall, packRemoveCall, packVerifyCall, packsCall } from '../editx/pack/host-calls';
+import { providerOptions, recentChoices } from '../../onnx';
 import { ANALYSIS_MAX_SEC, measure, runEditLoop, sliceFrames, type Analyzer } from '../edit-loop';
 import { EngineRegistry } from '../registry';
 import type { Engine, HostRole } from '../types';
@@ -49,6 +51,16 @@ export class HostWorker {
     inspect: (req, ctx) => this.inspect(req, ctx),
     edit: (req, ctx) => this.edit(req, ctx),
     export: (req) => this.exportAudio(req),
+    packs: (req) => packsCall(req),
+    packInstall: (req, ctx) => packInstallCall(req, ctx),
+    packVerify: (req, ctx) => packVerifyCall(req, ctx),
+    packRemove: (req) => packRemoveCall(req),
+    providers: async (req) => ({
+      setting: req.setting,
+      platform: `${process.platform} ${process.arch}`,
+      options: providerOptions(),
+      sessions: recentChoices().map((c) => ({ stage: c.label, provider: c.provider, reason: c.reason })),
+    }),
     render: ({ type: _t, callId: _c, ...req }, { signal, progress }) => renderToFile(req, { signal, progress }),
   };
 

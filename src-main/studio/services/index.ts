@@ -10,6 +10,7 @@ import { exportKind } from './jobs/export';
 import { JobKinds } from './jobs/kinds';
 import { JobsService } from './jobs/service';
 import { MediaService } from './media';
+import { ModelsService } from './models';
 import { ProjectsService } from './projects';
 import { TakesService } from './takes';
 import { TimelineService } from './timeline';
@@ -23,6 +24,7 @@ export interface Services {
   history: HistoryService;
   export: ExportService;
   engines: EnginesService;
+  models: ModelsService;
   clone: CloneService;
 }
 
@@ -42,6 +44,9 @@ export function createServices(ctx: StudioContext, callsSettled: () => Promise<v
     history: new HistoryService(ctx, kinds),
     export: new ExportService(ctx, jobs),
     engines,
+    // An installed, checked or removed pack can change what the model host's engines offer (EditX appears once a
+    // usable pack is installed): the engine picker asks again.
+    models: new ModelsService(ctx, () => engines.invalidate()),
     clone: new CloneService(ctx, jobs, engines, timeline),
   };
 }

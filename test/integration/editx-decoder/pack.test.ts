@@ -1,7 +1,7 @@
 // The decoder's manifest components (flow, vocoder, speakerEncoder): strict settings, the checks between them, their
 // files, and graphs that do not match their entry.
 
-import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RetakeError } from '../../../src-main/contract/errors';
@@ -82,9 +82,16 @@ describe('decoder manifest components', () => {
     expect(parseError((m) => (m.components.flow.promptMel.hop = 256))).toContain("vocoder's frame rate");
   });
 
-  it('refuses a pack with a missing decoder file, naming it', async () => {
-    const dir = linkedPack(() => {}, ['hift_trunk.onnx']);
+  it('refuses a pack with a missing decoder file, naming it: when it is loaded, and when the file goes later', async () => {
+    const missing = linkedPack(() => {}, ['hift_trunk.onnx']);
+    // The loader checks every file the manifest lists (decoder files included) against its size.
+    const early = await loadPack(missing, { variants: [] }).then(() => null, (x: unknown) => x);
+    expect(early).toBeInstanceOf(RetakeError);
+    expect((early as RetakeError).code).toBe('E_ENGINE_UNAVAILABLE');
+    expect((early as RetakeError).message).toContain('hift_trunk.onnx');
+    const dir = linkedPack(() => {});
     const pack = await loadPack(dir, { variants: [] });
+    unlinkSync(join(dir, 'hift_trunk.onnx'));
     const e = await EditxDecoder.open(pack).then(() => null, (x: unknown) => x);
     expect(e).toBeInstanceOf(RetakeError);
     expect((e as RetakeError).code).toBe('E_ENGINE_UNAVAILABLE');

@@ -57,7 +57,16 @@ describe('packaging (electron-builder dir target)', () => {
 
     const asar = require('@electron/asar') as { listPackage(p: string, o: object): string[] };
     const files = new Set(asar.listPackage(path.join(resources, 'app.asar'), {}).map((f) => f.replaceAll('\\', '/')));
-    for (const f of ['/package.json', '/dist/electron-main.mjs', '/dist/preload.cjs', '/dist/engine-host.mjs', '/dist/renderer/index.html']) {
+    for (const f of [
+      '/package.json',
+      '/dist/electron-main.mjs',
+      '/dist/preload.cjs',
+      '/dist/engine-host.mjs',
+      '/dist/renderer/index.html',
+      '/models/catalogue.json',
+      '/models/templates/step1-3.5b/template.json',
+      '/models/templates/step1-3.5b/lm.fp16.onnx',
+    ]) {
       expect(files.has(f), `${f} missing from app.asar`).toBe(true);
     }
     // No sources, tests or source maps ship.
@@ -71,6 +80,7 @@ describe('packaging (electron-builder dir target)', () => {
     // Only this platform's onnxruntime binaries go into the Linux package.
     expect(readdirSync(ortBin)).toEqual(['linux']);
     expect(existsSync(path.join(unpacked, 'signalsmith-stretch', 'SignalsmithStretch.mjs'))).toBe(true);
+    expect(existsSync(path.join(resources, 'app.asar.unpacked', 'models', 'templates', 'step1-3.5b', 'lm.fp32.weights.json'))).toBe(true);
     expect(existsSync(path.join(unpacked, '@shiguredo', 'rnnoise-wasm', 'dist', 'rnnoise.js'))).toBe(true);
     expect(existsSync(path.join(out, 'linux-unpacked', 'retake'))).toBe(true);
     // The licences of shipped third-party code and data travel with the app.

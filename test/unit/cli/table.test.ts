@@ -27,6 +27,8 @@ describe('command table', () => {
     ]);
     expect(text.split('\n').every((l) => l.length <= 120)).toBe(true);
     expect(usageText([...COMMANDS, sample]).split('\n').at(-1)).toBe('  retake debug sample IN --pack DIR [--json]');
+    expect(text).toContain('  retake pack build --from DIR --out DIR [--variant fp16|fp32]');
+    expect(text).toContain('  retake pack remove NAME');
   });
 
   it('dispatches one- and two-word names, and names what exists otherwise', async () => {
@@ -40,7 +42,7 @@ describe('command table', () => {
     expect(debugSubs).toContain('sample');
     expect(() => findCommand(table, ['debug'])).toThrow(new UsageError(`debug has subcommands: ${debugSubs.join(', ')}.`));
     expect(() => findCommand([sample], ['debug', 'x'])).toThrow(new UsageError('debug has one subcommand: sample.'));
-    expect(() => findCommand(table, ['frob'])).toThrow(new UsageError('Unknown command "frob". Commands: edit, clone, info, analyze, debug.'));
+    expect(() => findCommand(table, ['frob'])).toThrow(new UsageError('Unknown command "frob". Commands: edit, clone, info, analyze, pack, debug.'));
     await expect(runCommand(sample, ['a', '--nope'], () => {})).rejects.toThrow(/Unknown option '--nope'\.$/);
   });
 

@@ -1,12 +1,14 @@
 // The prompt cache (content keys, memory LRU, the disk layer, damaged entries, the disk bound) and where the EditX
-// engine finds its pack and providers (env, settings.json, installed packs).
+// engine finds its pack and providers (env, settings.json, installed packs, the Settings' execution provider).
 
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PromptCache, type PromptFeatures } from '../../../src-main/engines/editx/cache';
 import { editxSettings, installedPacks } from '../../../src-main/engines/editx/locate';
 import { tempDir } from '../../helpers/tmp';
+
+const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
 
 function features(seed: number, frames = 50): PromptFeatures {
   return {
@@ -122,6 +124,26 @@ describe('where EditX finds its pack', () => {
       expect(s.variant).toBe('auto');
       expect(s.warnings[0]).toMatch(/LM variant setting .* is not a variant name .*; using auto\./);
     }
+  });
+
+  it('prefers the first installed pack that has every component an edit needs (an LM-only pack sorts first here)', () => {
+    const tiny = join(repoRoot, 'test', 'fixtures', 'generated', 'tiny-pack', 'manifest.json');
+    if (!existsSync(tiny)) throw new Error(`${tiny} is missing: run bash tools/export/run-tests.sh --pack-only first.`);
+    const h = home(undefined, ['a-lm-only', 'b-complete']);
+    const full = JSON.parse(readFileSync(tiny, 'utf8')) as { components: Record<string, unknown> };
+    writeFileSync(join(h, 'models', 'b-complete', 'manifest.json'), JSON.stringify(full));
+    const { lm, textTokenizer } = full.components;
+    writeFileSync(join(h, 'models', 'a-lm-only', 'manifest.json'), JSON.stringify({ ...full, components: { lm, textTokenizer } }));
+    expect(editxSettings(h, {}).pack).toMatchObject({ dir: join(h, 'models', 'b-complete'), from: 'installed' });
+  });
+
+  it('runs where the Settings\' execution provider says unless an EditX provider is set', () => {
+    expect(editxSettings(home({ executionProvider: 'cpu' }), {}).provider).toBe('cpu');
+    expect(editxSettings(home({ executionProvider: 'cuda' }), {}).provider).toBe('gpu');
+    expect(editxSettings(home({ executionProvider: 'directml' }), {}).provider).toBe('gpu');
+    expect(editxSettings(home({ executionProvider: 'auto' }), {}).provider).toBe('auto');
+    expect(editxSettings(home({ executionProvider: 'cuda', editx: { provider: 'cpu' } }), {}).provider).toBe('cpu');
+    expect(editxSettings(home({ executionProvider: 'cuda' }), { RETAKE_EDITX_PROVIDER: 'auto' }).provider).toBe('auto');
   });
 
   it('ignores a provider it does not know, saying so', () => {

@@ -8,10 +8,18 @@ import sys
 COMMANDS = {
     "lm": ("retake_export.lm.export", "export the Step1 LM (from a checkpoint, --tiny-random, or --kv-bench)"),
     "lm-check": ("retake_export.lm.checkpoint", "check a Step1 checkpoint's tensors against our model definition"),
+    "lm-template": ("retake_export.lm.template", "write the Step1 graph templates the app's pack builder fills (models/templates)"),
+    "lm-published": ("retake_export.lm.published", "write a Step1 checkpoint in the published layout (--tiny, or --full random)"),
     "tokenizer": ("retake_export.tokenizer.export",
                   "export the audio tokenizers vq02 + vq06 (from the published folder, or --tiny-random)"),
     "flow": ("retake_export.flow.export", "export the flow (encoder, DiT estimator, speaker projection, noise, CAM++)"),
     "vocoder": ("retake_export.vocoder.export", "export the HiFT vocoder (F0 predictor and trunk)"),
+    "tokenizer-template": ("retake_export.tokenizer.template",
+                           "write the vq02 graph template (and the tokenizer files' copies) the app's pack builder fills"),
+    "flow-template": ("retake_export.flow.template",
+                      "write the flow graph templates (and the CAM++ copy) the app's pack builder fills"),
+    "vocoder-template": ("retake_export.vocoder.template",
+                         "write the HiFT graph templates the app's pack builder fills (models/templates)"),
     "pack": ("retake_export.pack", "build the tiny random-weight pack with every part (used by tests and benchmarks)"),
 }
 

@@ -11,6 +11,7 @@ from typing import List
 
 import torch
 
+from . import pack_build_fixtures
 from .common.errors import ExportError
 from .common.paths import DEFAULT_TINY_PACK, REPO
 from .flow import export as flow_export
@@ -45,6 +46,7 @@ PARTS = [
     ("vocoder", vocoder_export.run_tiny),
     ("decoder reference", _decoder_reference),
     ("upstream decoder goldens", _upstream_decoder),
+    ("pack builder fixtures", pack_build_fixtures.write),
 ]
 
 

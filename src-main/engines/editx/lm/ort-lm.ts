@@ -19,6 +19,7 @@ import {
   openSession,
   type OnnxSession,
   type OnnxTensor,
+  type ProviderChoice,
   type ProviderConfig,
   type SessionIo,
   type SessionRegistry,
@@ -43,6 +44,9 @@ export interface OrtLmOptions {
   device?: LmDevice;
   /** onnxruntime execution providers, e.g. ['cuda', 'cpu'], used as given; default: derived from `device`. */
   executionProviders?: ProviderConfig[];
+  /** A provider choice (e.g. from the Settings: `{ prefer: 'cuda' }` falls back to the CPU and says why);
+   *  used when executionProviders is absent. */
+  providers?: ProviderChoice;
   intraOpNumThreads?: number;
   /**
    * Most ids (prompt + output) one generation may reach; the cache holds maxTotalIds − 1 positions.
@@ -86,7 +90,7 @@ export async function openLmSession(pack: ModelPack, opts: Omit<OrtLmOptions, 'm
   if (!pack.verifiedVariants.includes(name)) await verifyPackFiles(pack.dir, variant.files, 'size');
   const modelFile = variant.files[0] as (typeof variant.files)[number];
   return openSession(pack.path(modelFile), variant, {
-    providers: opts.executionProviders ?? opts.device ?? 'cpu',
+    providers: opts.executionProviders ?? opts.providers ?? opts.device ?? 'cpu',
     label: `the language model ${modelFile.path}`,
     declaredIn: 'manifest',
     mismatchHint: 'Re-export the pack.',

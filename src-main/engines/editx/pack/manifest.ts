@@ -321,6 +321,19 @@ export const TextTokenizerSchema = z
   });
 export type TextTokenizerComponent = z.infer<typeof TextTokenizerSchema>;
 
+/** How a pack was made, when Retake's pack builder made it (src-main/engines/editx/pack/build/). */
+export const PackOriginSchema = z.strictObject({
+  /** "retake pack build" (the app or the CLI) or "tools/export". */
+  tool: z.string().min(1),
+  /** The graph templates filled (models/templates/<id>). */
+  templates: z.array(z.string()),
+  /** The catalogue entry of the published model, when the files were recognised or downloaded. */
+  model: z.string().optional(),
+  variants: z.array(z.string()),
+  builtAt: z.string(),
+});
+export type PackOrigin = z.infer<typeof PackOriginSchema>;
+
 const PositiveInt = z.number().int().positive();
 
 /** The vq02 tokenizer (EDITX-SPEC.md §4): the Paraformer streaming encoder's chunk-step graph, run once per stride of
@@ -501,6 +514,9 @@ export const FlowComponentSchema = z
       dtype: z.literal('float32'),
       shape: z.tuple([PositiveInt, PositiveInt]),
       seed: z.number().int().nonnegative().optional(),
+      /** Which generator drew it from the seed (absent: torch's, as tools/export draws it; "retake-normal-1": the
+       *  pack builder's, build/noise.ts). */
+      generator: z.string().optional(),
     }),
     settings: FlowSettingsSchema.prefault({}),
     promptMel: PromptMelSchema,
@@ -610,6 +626,7 @@ export const PackManifestSchema = z
     formatVersion: z.literal(PACK_FORMAT_VERSION),
     name: z.string().min(1),
     description: z.string().optional(),
+    origin: PackOriginSchema.optional(),
     components: z.looseObject({
       lm: LmComponentSchema.optional(),
       textTokenizer: TextTokenizerSchema.optional(),
@@ -701,8 +718,9 @@ export function tokenizerFiles(m: PackManifest): FileEntry[] {
 }
 
 /**
- * Files the known components list, each once: the text tokenizer's, the audio tokenizers', and those of the LM
- * variants named (every variant when `variants` is absent).
+ * Every file the manifest lists, each once: the text tokenizer's, the audio tokenizers', the decoder's (flow, vocoder,
+ * speaker encoder) and those of the LM variants named (every variant when `variants` is absent). What a pack is, for
+ * the loader, the installer's copy and the checks alike.
  */
 export function manifestFiles(m: PackManifest, variants?: readonly string[]): FileEntry[] {
   const out = new Map<string, FileEntry>();
@@ -713,5 +731,6 @@ export function manifestFiles(m: PackManifest, variants?: readonly string[]): Fi
   }
   m.components.textTokenizer?.files.forEach(add);
   tokenizerFiles(m).forEach(add);
+  decoderFiles(m).forEach(add);
   return [...out.values()];
 }

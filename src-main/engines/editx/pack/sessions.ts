@@ -4,7 +4,8 @@
 // ('flowEncoder', 'flowEstimator', 'flowSpeaker', 'hiftF0', 'hiftTrunk', 'campplus'). A stage the pack lacks fails
 // when it is first used, naming it.
 
-import type { SessionRegistry, StageDefinition } from '../../../onnx';
+import { choiceForSetting, type SessionRegistry, type StageDefinition } from '../../../onnx';
+import { readProviderSetting, retakeHome } from '../../../settings-file';
 import { openDecoderSession, type DecoderStage } from '../decoder/graph';
 import { openLmSession, type OrtLmOptions } from '../lm/ort-lm';
 import { openVq02Session } from '../tokenizer/vq02';
@@ -33,9 +34,19 @@ export function packStages(pack: ModelPack, opts: PackSessionOptions = {}): Reco
 /** The tokenizers and the decoder run on the providers the LM was asked for (its variant does not concern them). */
 function tokenizerOptions(opts: PackSessionOptions) {
   return {
-    providers: opts.executionProviders ?? opts.device ?? 'cpu',
+    providers: opts.executionProviders ?? opts.providers ?? opts.device ?? 'cpu',
     ...(opts.intraOpNumThreads !== undefined ? { intraOpNumThreads: opts.intraOpNumThreads } : {}),
   };
+}
+
+/**
+ * How the stages open under the user's execution-provider setting (Settings, RETAKE_HOME/settings.json): 'cpu' runs
+ * the CPU variant on the CPU; any other setting picks the pack's GPU variant and asks for that provider, which falls
+ * back to the CPU with the reason logged by the registry and shown in Settings (runtime.providers).
+ */
+export function settingSessionOptions(home: string = retakeHome()): PackSessionOptions {
+  const setting = readProviderSetting(home);
+  return setting === 'cpu' ? { device: 'cpu' } : { device: 'gpu', providers: choiceForSetting(setting) };
 }
 
 /**
@@ -47,6 +58,7 @@ export async function usePack(
   pack: ModelPack,
   opts: PackSessionOptions = {},
 ): Promise<void> {
-  const key = Object.keys(opts).length > 0 ? `${pack.dir} ${JSON.stringify(opts)}` : pack.dir;
-  await registry.use(key, packStages(pack, opts));
+  const chosen = opts.device || opts.executionProviders || opts.providers ? opts : { ...settingSessionOptions(), ...opts };
+  const key = `${pack.dir} ${JSON.stringify(chosen)}`;
+  await registry.use(key, packStages(pack, chosen));
 }

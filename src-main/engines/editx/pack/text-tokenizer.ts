@@ -32,7 +32,7 @@ export function createTokenizer(model: SpModelProto, mode: TokenizerMode): PackT
   return mode === 'sentencepiece' ? new SentencePieceTokenizer(model) : new FastLlamaTokenizer(model);
 }
 
-function normalizerRecord(model: SpModelProto): NormalizerSpecRecord {
+export function normalizerRecord(model: SpModelProto): NormalizerSpecRecord {
   const n = model.normalizerSpec;
   return {
     name: n.name,

@@ -126,3 +126,25 @@ export class JobKinds {
     return { clips, takes };
   }
 }
+
+// ---------------------------------------------------------------- app jobs (model packs)
+
+/** What an app job's runner gets: its spec, the abort signal, and progress (0..1 with the stage beside it). */
+export interface AppJobRun<S> {
+  readonly id: number;
+  readonly spec: S;
+  readonly signal: AbortSignal;
+  progress(value: number, stage: string | null): void;
+}
+
+/**
+ * A kind of job that belongs to the app rather than to a project: installing or checking a model pack. Same shape as
+ * a project's kinds (a checked spec and a runner), without clips and takes; the queue is ./app-queue.ts.
+ */
+export interface AppJobKind<S> {
+  readonly name: string;
+  readonly spec: SpecSchema<S>;
+  /** The pack the job works on and where it reads from, for its entity and for refusing a conflicting removal. */
+  subject(spec: S): { kind: 'install' | 'verify'; name: string; source: string | null };
+  run(run: AppJobRun<S>): Promise<void>;
+}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import mmap
 import struct
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -130,3 +130,34 @@ def iter_tensors(files: List[SafetensorsFile]) -> Iterator[Tuple[str, Safetensor
     for f in files:
         for name in f.keys():
             yield name, f
+
+
+def write_streaming(path: str, specs: List[Tuple[str, str, List[int]]],
+                    fill: "Callable[[str, str, List[int]], Iterator[bytes]]",
+                    metadata: Optional[Dict[str, str]] = None) -> int:
+    """Writes a safetensors file tensor by tensor, in the order of `specs` ((name, dtype, shape) with a safetensors
+    dtype such as "BF16"): the header is known up front, and fill(name, dtype, shape) yields each tensor's bytes in
+    pieces, so a multi-gigabyte shard never sits in memory. Returns the file size."""
+    header: Dict[str, object] = {}
+    if metadata:
+        header["__metadata__"] = dict(metadata)
+    offset = 0
+    for name, dtype, shape in specs:
+        count = int(np.prod(shape)) if shape else 1
+        n = count * np.dtype(_DTYPES[dtype][0]).itemsize
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + n]}
+        offset += n
+    h = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for name, dtype, shape in specs:
+            want = header[name]["data_offsets"][1] - header[name]["data_offsets"][0]  # type: ignore[index]
+            got = 0
+            for piece in fill(name, dtype, shape):
+                f.write(piece)
+                got += len(piece)
+            if got != want:
+                raise SafetensorsError(f"{path}: tensor {name} got {got} bytes, expected {want}")
+    return 8 + len(h) + offset

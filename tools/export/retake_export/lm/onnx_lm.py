@@ -121,6 +121,9 @@ def _bf16_bits_to_fp16(raw: np.ndarray) -> Tuple[np.ndarray, int]:
 def _tensor_bf16_to_fp16(t: TensorProto) -> int:
     if t.data_type != TensorProto.BFLOAT16:
         return 0
+    if t.data_location == TensorProto.EXTERNAL:
+        t.data_type = TensorProto.FLOAT16  # a template's weight: the pack builder writes its fp16 bytes
+        return 0
     if t.raw_data:
         raw = np.frombuffer(t.raw_data, dtype=np.uint16)
     else:
@@ -156,15 +159,18 @@ def _bf16_graph_to_fp16(model: onnx.ModelProto) -> int:
     return overflow
 
 
-def export(model: Step1, out_path: str, dtype: str = "fp32", kv_io: str = "append") -> dict:
-    """Writes out_path (plus out_path + ".data" for large models). Returns the I/O description for the manifest."""
+def _check_args(dtype: str, kv_io: str) -> None:
     if dtype not in ("fp32", "fp16"):
         raise ValueError(f"dtype {dtype!r}: use fp32 or fp16")
     if kv_io not in ("append", "present"):
         raise ValueError(f"kv_io {kv_io!r}: use append or present")
+
+
+def _trace(model: Step1, raw_path: str, trace_dtype: torch.dtype, kv_io: str, export_params: bool) -> None:
+    """torch.onnx.export of the prefill/decode graph into raw_path. With export_params False the weights (after
+    torch's constant folding, e.g. the transposed MatMul weights) become extra graph inputs carrying only their
+    names, dtypes and shapes: the graph is the same, without a byte of weights (lm/template.py)."""
     cfg = model.cfg
-    trace_dtype = torch.float32 if dtype == "fp32" else torch.bfloat16
-    model = model.to(trace_dtype).eval()
     wrapper = _Wrapper(model, kv_io)
     in_names, out_names = io_names(cfg, kv_io)
     ids = torch.tensor([[1, 4, 5]], dtype=torch.int64)
@@ -174,19 +180,19 @@ def export(model: Step1, out_path: str, dtype: str = "fp32", kv_io: str = "appen
         dyn[n] = {0: "past_len"}
     for n in out_names[1:]:
         dyn[n] = {0: "new_len" if kv_io == "append" else "total_len"}
-    weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-    out_dir = os.path.dirname(os.path.abspath(out_path))
-    os.makedirs(out_dir, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
-        raw_path = os.path.join(tmp, "raw.onnx")
-        extra = {}
-        if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-            extra["dynamo"] = False  # newer torch defaults to another exporter; this graph is written for the tracer
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")  # tracer warnings about shape arithmetic are expected here
-            torch.onnx.export(wrapper, (ids, *past), raw_path, input_names=in_names, output_names=out_names,
-                              dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True, **extra)
-        m = onnx.load(raw_path)  # also pulls in external data written for models over 2 GiB
+    extra = {}
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        extra["dynamo"] = False  # newer torch defaults to another exporter; this graph is written for the tracer
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # tracer warnings about shape arithmetic are expected here
+        torch.onnx.export(wrapper, (ids, *past), raw_path, input_names=in_names, output_names=out_names,
+                          dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True,
+                          export_params=export_params, **extra)
+
+
+def _finish(m: onnx.ModelProto, model: Step1, dtype: str, kv_io: str) -> None:
+    """What every LM graph gets after tracing: checkpoint names on the weights, the TopK head, the fp16 rewrite of a
+    bf16 trace, and the metadata naming the component."""
     _rename_matmul_weights(m, model)
     _add_topk(m)
     if dtype == "fp16":
@@ -195,8 +201,29 @@ def export(model: Step1, out_path: str, dtype: str = "fp32", kv_io: str = "appen
             raise RuntimeError(f"{overflow} weights exceed the fp16 range; export fp32 instead")
     del m.metadata_props[:]
     for k, v in {"retake.component": "editx.lm", "retake.kv_io": kv_io, "retake.dtype": dtype,
-                 "retake.config": json.dumps(cfg.to_json())}.items():
+                 "retake.config": json.dumps(model.cfg.to_json())}.items():
         m.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
+
+
+def trace_dtype_for(dtype: str) -> torch.dtype:
+    """fp16 graphs are traced in bf16 (torch 1.13 has no CPU fp16 matmul) and rewritten to fp16 afterwards."""
+    return torch.float32 if dtype == "fp32" else torch.bfloat16
+
+
+def export(model: Step1, out_path: str, dtype: str = "fp32", kv_io: str = "append") -> dict:
+    """Writes out_path (plus out_path + ".data" for large models). Returns the I/O description for the manifest."""
+    _check_args(dtype, kv_io)
+    cfg = model.cfg
+    trace_dtype = trace_dtype_for(dtype)
+    model = model.to(trace_dtype).eval()
+    weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+    out_dir = os.path.dirname(os.path.abspath(out_path))
+    os.makedirs(out_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+        raw_path = os.path.join(tmp, "raw.onnx")
+        _trace(model, raw_path, trace_dtype, kv_io, export_params=True)
+        m = onnx.load(raw_path)  # also pulls in external data written for models over 2 GiB
+    _finish(m, model, dtype, kv_io)
     files = [os.path.basename(out_path)]
     if os.path.exists(out_path + ".data"):
         os.remove(out_path + ".data")

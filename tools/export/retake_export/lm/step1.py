@@ -83,6 +83,8 @@ class Step1Config:
             num_heads=int(d["num_attention_heads"]),
             num_groups=int(d.get("num_attention_groups", d.get("num_key_value_heads"))),
             rms_norm_eps=float(d.get("rms_norm_eps", 1e-5)),
+            # Absent in the published config (hidden_size // heads); the tiny test model's narrower heads need it.
+            head_dim=int(d["head_dim"]) if d.get("head_dim") is not None else None,
         )
         cfg.validate()
         return cfg

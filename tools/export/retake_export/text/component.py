@@ -42,6 +42,15 @@ def paralinguistic_tags(model_revision: Optional[str]) -> list:
     return list(chosen["tags"])
 
 
+def paralinguistic_tags_directive() -> Dict[str, Any]:
+    """The same choice for a graph template's manifest fragment, made by the app's pack builder once it knows the
+    revision: {"$byRevision": [{"from": date or null, "value": tags}, ...]}
+    (src-main/engines/editx/pack/build/directives.ts)."""
+    with open(TAGS_FILE, encoding="utf-8") as f:
+        revisions = json.load(f)["revisions"]
+    return {"$byRevision": [{"from": r["from"], "value": list(r["tags"])} for r in revisions]}
+
+
 def normalizer_spec(model_bytes: bytes) -> Dict[str, Any]:
     proto = sp_pb2.ModelProto()
     proto.ParseFromString(model_bytes)

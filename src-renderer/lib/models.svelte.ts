@@ -1,0 +1,154 @@
+// The Models page and the runtime settings: installed packs (size, status, why one is unusable), model jobs with
+// their progress (from `models.job` events), installing from a folder or downloading a published model, cancel,
+// check, remove; the execution-provider setting, what this machine offers and what the sessions chose, and the GPU
+// setup button. The page is an overlay any screen can open; this controller holds everything it shows.
+
+import type {
+  CatalogueEntry,
+  ExecutionProvider,
+  FolderListing,
+  GpuSetupResult,
+  ModelJob,
+  ModelPack,
+  ModelsState,
+  ProvidersInfo,
+} from '../../src-main/contract';
+import type { Client } from './client';
+import { Disposables } from './disposables';
+import type { ErrorsController } from './errors.svelte';
+
+/** A job as the page shows it: the latest per pack name. */
+export function latestJobs(jobs: readonly ModelJob[]): Map<string, ModelJob> {
+  const out = new Map<string, ModelJob>();
+  for (const j of jobs) if (!out.has(j.name) || out.get(j.name)!.id < j.id) out.set(j.name, j);
+  return out;
+}
+
+export function isActive(j: ModelJob | undefined): boolean {
+  return j !== undefined && (j.status === 'queued' || j.status === 'running');
+}
+
+/** "7.06 GB", "19.5 MB". */
+export function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${Math.round(n / 1e3)} kB`;
+}
+
+export class ModelsController {
+  isOpen = $state(false);
+  dir = $state('');
+  packs = $state.raw<ModelPack[]>([]);
+  jobs = $state.raw<ModelJob[]>([]);
+  catalogue = $state.raw<CatalogueEntry[]>([]);
+  providers = $state.raw<ProvidersInfo | null>(null);
+  setting = $state<ExecutionProvider>('cpu');
+  gpuSetup = $state<{ running: boolean; result: GpuSetupResult | null }>({ running: false, result: null });
+  /** The folder picker (web shell and desktop alike, through files.browse). */
+  browsing = $state.raw<FolderListing | null>(null);
+  active = $derived(this.jobs.filter((j) => isActive(j)));
+  private readonly client: Client;
+  private readonly errors: ErrorsController;
+  private readonly owner = new Disposables();
+
+  constructor(client: Client, errors: ErrorsController) {
+    this.client = client;
+    this.errors = errors;
+    this.owner.add(client.on('models.job', ({ job }) => this.merge(job)));
+    this.owner.add(client.on('models.changed', () => void (this.isOpen && this.errors.guard('List the model packs', () => this.refresh()))));
+    this.owner.add(client.on('settings.changed', () => void (this.isOpen && this.errors.guard('Read the settings', () => this.loadSettings()))));
+  }
+
+  async open(): Promise<void> {
+    this.isOpen = true;
+    await this.errors.guard('List the model packs', async () => {
+      await Promise.all([this.refresh(), this.loadSettings()]);
+    });
+  }
+
+  close(): void {
+    this.isOpen = false;
+    this.browsing = null;
+  }
+
+  async refresh(): Promise<void> {
+    const s: ModelsState = await this.client.call('models.list', {});
+    this.dir = s.dir;
+    this.packs = s.packs;
+    this.catalogue = s.catalogue;
+    // Events may have brought newer states of the jobs than the list: keep the furthest.
+    const byId = new Map(this.jobs.map((j) => [j.id, j]));
+    this.jobs = s.jobs.map((j) => {
+      const mine = byId.get(j.id);
+      return mine && isActive(j) && mine.progress > j.progress ? mine : j;
+    });
+  }
+
+  async loadSettings(): Promise<void> {
+    const [settings, providers] = await Promise.all([this.client.call('settings.get', {}), this.client.call('runtime.providers', {})]);
+    this.setting = settings.executionProvider;
+    this.providers = providers;
+  }
+
+  /** A job's latest state from an event; a finished job makes the list be read again. */
+  private merge(job: ModelJob): void {
+    const i = this.jobs.findIndex((j) => j.id === job.id);
+    this.jobs = i < 0 ? [job, ...this.jobs] : this.jobs.map((j) => (j.id === job.id ? job : j));
+  }
+
+  install(path: string, name?: string): Promise<void> {
+    return this.run('Install the model pack', () =>
+      this.client.call('models.install', { source: { kind: 'folder', path }, ...(name ? { name } : {}) }),
+    );
+  }
+
+  download(model: string): Promise<void> {
+    return this.run('Download the model', () => this.client.call('models.install', { source: { kind: 'download', model } }));
+  }
+
+  verify(name: string): Promise<void> {
+    return this.run('Check the model pack', () => this.client.call('models.verify', { name }));
+  }
+
+  async cancel(jobId: number): Promise<void> {
+    await this.errors.guard('Cancel', async () => this.merge(await this.client.call('models.cancel', { jobId })));
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.errors.guard('Remove the model pack', async () => {
+      await this.client.call('models.remove', { name });
+      await this.refresh();
+    });
+  }
+
+  private async run(context: string, start: () => Promise<ModelJob>): Promise<void> {
+    await this.errors.guard(context, async () => this.merge(await start()));
+  }
+
+  async setProvider(v: ExecutionProvider): Promise<void> {
+    await this.errors.guard('Save the setting', async () => {
+      this.setting = (await this.client.call('settings.set', { executionProvider: v })).executionProvider;
+    });
+  }
+
+  async setupGpu(): Promise<void> {
+    this.gpuSetup = { running: true, result: null };
+    const result = await this.errors.guard('Install the CUDA provider', () => this.client.call('runtime.setupGpu', {}));
+    this.gpuSetup = { running: false, result: result ?? null };
+    await this.errors.guard('Read the settings', () => this.loadSettings());
+  }
+
+  async browse(dir?: string): Promise<void> {
+    await this.errors.guard('Browse folders', async () => {
+      this.browsing = await this.client.call('files.browse', dir ? { dir } : {});
+    });
+  }
+
+  closeBrowser(): void {
+    this.browsing = null;
+  }
+
+  dispose(): void {
+    this.owner.dispose();
+  }
+}

@@ -1,0 +1,70 @@
+// The Models page in Chromium through the web shell: install a model pack from a folder (typed, and reached with the
+// folder browser), see it listed with its size; damage a file and see the check mark it unusable with the reason;
+// remove it; choose an execution provider (kept in settings.json) and see why CUDA cannot be used here.
+
+import { appendFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PYTHON_PACK, requirePackBuildFixtures } from '../integration/pack-build/fixtures';
+import { launchChromium, startWebShell, watchPageErrors, type WebShellProcess } from './harness';
+
+describe('Models page', () => {
+  let shell: WebShellProcess;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    requirePackBuildFixtures();
+    shell = await startWebShell();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
+    page.setDefaultTimeout(60_000);
+    errors = watchPageErrors(page);
+    await page.goto(shell.url);
+    await page.getByTestId('open-models').waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await shell?.close();
+  });
+
+  it('installs a pack from a folder, shows it, finds a damaged file on a check, and removes it', async () => {
+    await page.getByTestId('open-models').click();
+    await page.getByTestId('no-packs').waitFor();
+    // The folder browser lists the user's folders; choosing one fills the field (here we then type the real path).
+    await page.getByTestId('browse-folder').click();
+    await page.getByTestId('folder-picker').waitFor();
+    await page.getByTestId('choose-folder').click();
+    expect(await page.getByTestId('install-folder').inputValue()).not.toBe('');
+    await page.getByTestId('install-folder').fill(PYTHON_PACK);
+    await page.getByTestId('install-name').fill('tiny');
+    await page.getByTestId('install-pack').click();
+    const row = page.locator('[data-testid="pack-row"][data-name="tiny"][data-status="ready"]');
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/tiny\s*\d+\.\d MB\s*ready/);
+
+    appendFileSync(path.join(shell.home, 'models', 'tiny', 'tokenizer.model'), 'x');
+    await row.getByTestId('verify-pack').click();
+    const bad = page.locator('[data-testid="pack-row"][data-name="tiny"][data-status="unusable"]');
+    await bad.waitFor();
+    expect(await bad.getByTestId('pack-reason').textContent()).toMatch(/tokenizer\.model in the model pack .+ has \d+ bytes, the manifest says \d+/);
+
+    await bad.getByTestId('remove-pack').click();
+    await page.getByTestId('no-packs').waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps the execution provider chosen and says why CUDA is not available here', async () => {
+    const select = page.getByTestId('provider-select');
+    await select.waitFor();
+    expect(await select.inputValue()).toBe('cpu');
+    expect(await page.locator('[data-testid="provider-select"] option[value="cuda"]').textContent()).toMatch(/not installed/);
+    await select.selectOption('auto');
+    await expect.poll(() => JSON.parse(readFileSync(path.join(shell.home, 'settings.json'), 'utf8')).executionProvider).toBe('auto');
+    expect(await page.getByTestId('setup-gpu').isVisible()).toBe(true);
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,125 @@
+// The flow's template against the Python exporter: the encoder, guided estimator and speaker graphs built in
+// TypeScript from the tiny flow written as the published flow.pt must give exactly the outputs of the graphs the
+// Python exporter made from the same file, on the same inputs, bit for bit; the manifest entries must be the
+// exporter's apart from the files, the noise (drawn by the builder's own seeded generator) and where the settings came
+// from; CAM++ is copied only when its sha256 is the one the template names, and its I/O is read from the file.
+
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RetakeError } from '../../../src-main/contract/errors';
+import { buildPack } from '../../../src-main/engines/editx/pack/build';
+import { normalNoise } from '../../../src-main/engines/editx/pack/build/noise';
+import { PackManifestSchema, type PackManifest } from '../../../src-main/engines/editx/pack/manifest';
+import { tempDir } from '../../helpers/tmp';
+import { FLOW_TEMPLATE, PUBLISHED, PYTHON_FLOW, publishedCopy, requirePackBuildFixtures } from './fixtures';
+
+const root = tempDir('retake-pack-build-flow-');
+let built: string;
+
+function manifest(dir: string): PackManifest {
+  return PackManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+}
+
+/** Deterministic values in [-1, 1) (a linear congruential sequence). */
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = x / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+async function run(file: string, feeds: Record<string, ort.Tensor>): Promise<Record<string, Buffer>> {
+  const s = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
+  try {
+    const r = await s.run(feeds);
+    return Object.fromEntries(Object.entries(r).map(([k, t]) => [k, Buffer.from((t.data as Float32Array).buffer.slice(0))]));
+  } finally {
+    await s.release();
+  }
+}
+
+beforeAll(async () => {
+  requirePackBuildFixtures();
+  built = join(root, 'pack');
+  await buildPack({ from: PUBLISHED, templates: [FLOW_TEMPLATE], out: built });
+}, 120_000);
+
+describe('a flow built from the published flow.pt equals the Python export', () => {
+  it('encoder, guided estimator and speaker graphs give identical outputs on the same inputs, bit for bit', async () => {
+    const flow = manifest(built).components.flow!;
+    const { vocabSize, melBins, spkEmbedDim } = flow.config;
+    const tokenFrames = 9;
+    const ids = values(tokenFrames * 2, 3).map((v) => Math.floor(((v + 1) / 2) * vocabSize));
+    const tokens = new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, tokenFrames, 2]);
+    const frames = 14;
+    const mel = (seed: number) => new ort.Tensor('float32', values(melBins * frames, seed), [1, melBins, frames]);
+    const cases: [string, Record<string, ort.Tensor>][] = [
+      ['flow_encoder.onnx', { tokens }],
+      [
+        'flow_estimator.onnx',
+        { x: mel(1), mu: mel(2), t: new ort.Tensor('float32', Float32Array.of(0.37), [1]), spks: new ort.Tensor('float32', values(melBins, 4), [1, melBins]), cond: mel(5) },
+      ],
+      ['flow_speaker.onnx', { embedding: new ort.Tensor('float32', values(spkEmbedDim, 6), [1, spkEmbedDim]) }],
+    ];
+    for (const [graph, feeds] of cases) {
+      const [ours, python] = [await run(join(built, graph), feeds), await run(join(PYTHON_FLOW, graph), feeds)];
+      expect(Object.keys(ours).sort()).toEqual(Object.keys(python).sort());
+      for (const k of Object.keys(python)) {
+        const v = new Float32Array(ours[k]!.buffer, ours[k]!.byteOffset, ours[k]!.length / 4);
+        expect(new Set(v).size, `${graph} ${k} is not a varied signal`).toBeGreaterThan(20);
+        expect(ours[k]!.equals(python[k]!), `${graph} ${k} differs`).toBe(true);
+      }
+    }
+  });
+
+  it('writes the exporter\'s flow and speaker-encoder entries; the noise is the builder\'s seeded draw', () => {
+    const ours = manifest(built).components;
+    const python = manifest(PYTHON_FLOW).components;
+    const strip = (f: NonNullable<PackManifest['components']['flow']>) => ({
+      ...f,
+      graphs: Object.fromEntries(Object.entries(f.graphs).map(([k, g]) => [k, { ...g, files: undefined }])),
+      noise: { ...f.noise, file: undefined, generator: undefined },
+      settings: { ...f.settings, settingsFrom: undefined },
+    });
+    expect(strip(ours.flow!)).toEqual(strip(python.flow!));
+    expect(ours.flow!.noise.generator).toBe('retake-normal-1');
+    const noise = new Float32Array(readFileSync(join(built, 'flow_noise.f32')).buffer.slice(0));
+    const [rows, frames] = ours.flow!.noise.shape;
+    expect(noise.length).toBe(rows * frames);
+    expect(Buffer.from(noise.buffer).equals(Buffer.from(normalNoise(rows * frames, ours.flow!.noise.seed!).buffer))).toBe(true);
+    const mean = noise.reduce((a, b) => a + b, 0) / noise.length;
+    const std = Math.sqrt(noise.reduce((a, b) => a + (b - mean) ** 2, 0) / noise.length);
+    expect(Math.abs(mean)).toBeLessThan(0.01);
+    expect(Math.abs(std - 1)).toBeLessThan(0.01);
+    const spk = ours.speakerEncoder!;
+    expect({ inputs: spk.inputs, outputs: spk.outputs }).toEqual({ inputs: python.speakerEncoder!.inputs, outputs: python.speakerEncoder!.outputs });
+    expect(spk.files.map((f) => f.path)).toEqual(['campplus.onnx']);
+    expect(spk.files[0]!.sha256).toBe(python.speakerEncoder!.files[0]!.sha256);
+  });
+
+  it('refuses a campplus.onnx whose sha256 is not the one the template names', async () => {
+    const from = publishedCopy(join(root, 'bad-campplus'), (d) => {
+      const f = join(d, 'CosyVoice-300M-25Hz', 'campplus.onnx');
+      const bytes = readFileSync(f);
+      bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 1, bytes.length - 1);
+      writeFileSync(f, bytes);
+    });
+    const e = await buildPack({ from, templates: [FLOW_TEMPLATE], out: join(root, 'bad-out') }).then(() => null, (x: unknown) => x);
+    expect(e).toBeInstanceOf(RetakeError);
+    expect((e as RetakeError).message).toMatch(/campplus\.onnx is not the published file: sha256/);
+  });
+
+  it('refuses a flow.pt of other tensors, naming the counts', async () => {
+    const from = publishedCopy(join(root, 'wrong'), (d) => {
+      copyFileSync(join(d, 'CosyVoice-300M-25Hz', 'hift.pt'), join(d, 'CosyVoice-300M-25Hz', 'flow.pt'));
+    });
+    const e = await buildPack({ from, templates: [FLOW_TEMPLATE], out: join(root, 'wrong-out') }).then(() => null, (x: unknown) => x);
+    expect((e as RetakeError).code).toBe('E_MODEL_INVALID');
+    expect((e as RetakeError).message).toMatch(/flow\.pt: 246 tensors, the template flow-tiny expects 155/);
+  });
+});

@@ -1,0 +1,80 @@
+// The vq02 template against the Python exporter: the Paraformer chunk-step graph built in TypeScript from the tiny
+// tokenizer written in the published Step-Audio-Tokenizer layout (its model.pt holding more than the encoder) must
+// give exactly the outputs of the graph `tokenizer --from` made from the same folder, bit for bit; am.mvn, the
+// codebook and the S3 tokenizer (vq06) are copied as published, and the manifest entries are the exporter's. The
+// template names the tokenizer's own folder, found beside the EditX folder given as --from.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildPack } from '../../../src-main/engines/editx/pack/build';
+import { PackManifestSchema, type PackManifest } from '../../../src-main/engines/editx/pack/manifest';
+import { tempDir } from '../../helpers/tmp';
+import { PUBLISHED, PUBLISHED_TOKENIZER, PYTHON_VQ02, VQ02_TEMPLATE, requirePackBuildFixtures } from './fixtures';
+
+const root = tempDir('retake-pack-build-vq02-');
+let built: string;
+
+function manifest(dir: string): PackManifest {
+  return PackManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+}
+
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = x / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+async function run(file: string, feeds: Record<string, ort.Tensor>): Promise<Record<string, Buffer>> {
+  const s = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
+  try {
+    const r = await s.run(feeds);
+    return Object.fromEntries(Object.entries(r).map(([k, t]) => [k, Buffer.from((t.data as ArrayBufferView).buffer.slice(0) as ArrayBuffer)]));
+  } finally {
+    await s.release();
+  }
+}
+
+beforeAll(async () => {
+  requirePackBuildFixtures();
+  built = join(root, 'pack');
+  // --from is the EditX folder; the tokenizer's folder is found beside it.
+  await buildPack({ from: PUBLISHED, templates: [VQ02_TEMPLATE], out: built });
+}, 120_000);
+
+describe('a vq02 built from the published Step-Audio-Tokenizer equals the Python export', () => {
+  it('the chunk-step graph gives identical outputs on the same inputs and state, bit for bit', async () => {
+    const v = manifest(built).components.vq02!;
+    const { inputSize, numBlocks, attentionHeads, outputSize } = v.config;
+    const past = 16;
+    const feeds = {
+      feats: new ort.Tensor('float32', values(4 * inputSize, 1), [1, 4, inputSize]),
+      offset: new ort.Tensor('int64', BigInt64Array.of(8n), [1]),
+      overlap: new ort.Tensor('float32', values(5 * inputSize, 2), [1, 5, inputSize]),
+      cache: new ort.Tensor('float32', values(numBlocks * 2 * attentionHeads * past * (outputSize / attentionHeads), 3), [numBlocks, 2, attentionHeads, past, outputSize / attentionHeads]),
+    };
+    const [ours, python] = [await run(join(built, 'vq02.onnx'), feeds), await run(join(PYTHON_VQ02, 'vq02.onnx'), feeds)];
+    expect(Object.keys(ours).sort()).toEqual(['enc', 'next_cache', 'next_offset', 'next_overlap']);
+    const enc = new Float32Array(ours.enc!.buffer, ours.enc!.byteOffset, ours.enc!.length / 4);
+    expect(new Set(enc).size).toBeGreaterThan(20);
+    for (const k of Object.keys(python)) expect(ours[k]!.equals(python[k]!), `${k} differs`).toBe(true);
+  });
+
+  it('copies am.mvn, the codebook and vq06 as published and writes the exporter\'s entries', () => {
+    const ours = manifest(built).components;
+    const python = manifest(PYTHON_VQ02).components;
+    const strip = (v: NonNullable<PackManifest['components']['vq02']>) => ({ ...v, encoder: { ...v.encoder, files: undefined } });
+    expect(strip(ours.vq02!)).toEqual(strip(python.vq02!));
+    expect(ours.vq02!.encoder.files.map((f) => f.path)).toEqual(['vq02.onnx', 'vq02.onnx.data']);
+    expect(ours.vq02!.checkpointTensors).toBe(python.vq02!.checkpointTensors);
+    // The stand-in is the tiny layout's speech_tokenizer_v1.onnx: the exporter cannot tell, the tiny template says so.
+    expect({ ...ours.vq06!, standIn: undefined }).toEqual({ ...python.vq06!, standIn: undefined });
+    expect(ours.vq06!.standIn).toBe(true);
+    expect(readFileSync(join(built, 'vq06.onnx')).equals(readFileSync(join(PUBLISHED_TOKENIZER, 'speech_tokenizer_v1.onnx')))).toBe(true);
+  });
+});

@@ -1,0 +1,141 @@
+// The Models page's controller over a fake core: opening lists packs, jobs, catalogue and settings; job events move
+// progress forward and a finished job re-reads the list; install, download, cancel, verify and remove call the
+// contract; a refused call becomes a toast; the provider setting and the GPU setup button.
+
+import { describe, expect, it } from 'vitest';
+import type { ModelJob, ModelPack, ProvidersInfo } from '../../../src-main/contract';
+import { ErrorsController } from '../../../src-renderer/lib/errors.svelte';
+import { formatBytes, latestJobs, ModelsController } from '../../../src-renderer/lib/models.svelte';
+import { ClientError } from '../../../src-renderer/lib/client';
+import { fakeClient, settle } from './fake-core';
+
+const pack = (name: string, over: Partial<ModelPack> = {}): ModelPack => ({
+  name,
+  dir: `/home/models/${name}`,
+  bytes: 7_100_000_000,
+  status: 'ready',
+  reason: null,
+  description: null,
+  components: ['lm', 'textTokenizer'],
+  variants: ['fp16'],
+  origin: 'retake pack build',
+  verified: null,
+  ...over,
+});
+
+const job = (id: number, over: Partial<ModelJob> = {}): ModelJob => ({
+  id,
+  kind: 'install',
+  name: 'editx',
+  source: '/dl',
+  status: 'running',
+  progress: 0.1,
+  stage: 'writing lm.fp16.onnx.data',
+  error: null,
+  createdAt: '2026-12-07T00:00:00Z',
+  startedAt: '2026-12-07T00:00:00Z',
+  finishedAt: null,
+  ...over,
+});
+
+const providers: ProvidersInfo = {
+  setting: 'cpu',
+  platform: 'linux x64',
+  options: [
+    { id: 'auto', label: 'Automatic', available: true, reason: null },
+    { id: 'cpu', label: 'CPU', available: true, reason: null },
+    { id: 'cuda', label: 'CUDA', available: false, reason: 'not installed' },
+  ],
+  sessions: [],
+  gpuSetup: { inApp: true, command: 'npm run setup:gpu', note: 'downloads it' },
+};
+
+function setup() {
+  const { core, client } = fakeClient();
+  const errors = new ErrorsController();
+  let packs = [pack('old', { status: 'unusable', reason: 'lm.fp16.onnx.data is damaged' })];
+  core.handlers = {
+    'models.list': () => ({ dir: '/home/models', packs, jobs: [job(1, { status: 'done', progress: 1, name: 'old' })], catalogue: [] }),
+    'settings.get': () => ({ executionProvider: 'cpu' }),
+    'runtime.providers': () => providers,
+  };
+  const models = new ModelsController(client, errors);
+  return { core, models, errors, setPacks: (p: ModelPack[]) => (packs = p) };
+}
+
+describe('ModelsController', () => {
+  it('opens with the packs (and why one is unusable), the jobs and the settings', async () => {
+    const { core, models } = setup();
+    await models.open();
+    expect(models.isOpen).toBe(true);
+    expect(models.packs.map((p) => [p.name, p.status, p.reason])).toEqual([['old', 'unusable', 'lm.fp16.onnx.data is damaged']]);
+    expect(models.setting).toBe('cpu');
+    expect(models.providers?.options.find((o) => o.id === 'cuda')?.reason).toBe('not installed');
+    expect(core.methods().sort()).toEqual(['models.list', 'runtime.providers', 'settings.get']);
+  });
+
+  it('installs from a folder, follows progress by events, and re-reads the list when the job ends', async () => {
+    const { core, models, setPacks } = setup();
+    await models.open();
+    core.handlers['models.install'] = () => job(2, { status: 'queued', progress: 0, name: 'editx' });
+    await models.install('/downloads/Step-Audio-EditX', 'editx');
+    expect(core.calls.at(-1)).toEqual({ method: 'models.install', params: { source: { kind: 'folder', path: '/downloads/Step-Audio-EditX' }, name: 'editx' } });
+    expect(models.active.map((j) => j.id)).toEqual([2]);
+    core.emit('models.job', { job: job(2, { progress: 0.5 }) });
+    expect(latestJobs(models.jobs).get('editx')?.progress).toBe(0.5);
+    setPacks([pack('editx')]);
+    core.emit('models.job', { job: job(2, { status: 'done', progress: 1 }) });
+    core.emit('models.changed', {});
+    await settle();
+    expect(models.active).toEqual([]);
+    expect(models.packs.map((p) => p.name)).toEqual(['editx']);
+  });
+
+  it('downloads, cancels, checks and removes through the contract', async () => {
+    const { core, models } = setup();
+    await models.open();
+    core.handlers['models.install'] = () => job(3, { status: 'queued', source: 'download:step-audio-editx' });
+    core.handlers['models.cancel'] = (p) => job(p.jobId, { status: 'cancelled' });
+    core.handlers['models.verify'] = (p) => job(4, { kind: 'verify', name: p.name, status: 'queued', source: null });
+    core.handlers['models.remove'] = () => null;
+    await models.download('step-audio-editx');
+    await models.cancel(3);
+    expect(models.jobs.find((j) => j.id === 3)?.status).toBe('cancelled');
+    await models.verify('old');
+    await models.remove('old');
+    expect(core.calls.slice(-5).map((c) => [c.method, c.params])).toEqual([
+      ['models.install', { source: { kind: 'download', model: 'step-audio-editx' } }],
+      ['models.cancel', { jobId: 3 }],
+      ['models.verify', { name: 'old' }],
+      ['models.remove', { name: 'old' }],
+      ['models.list', {}],
+    ]);
+  });
+
+  it('shows a refused call as a toast with its code', async () => {
+    const { core, models, errors } = setup();
+    core.handlers['models.remove'] = () => {
+      throw new ClientError('E_JOB_ACTIVE', 'Cannot remove old: it is being checked (job 4); wait or cancel it.');
+    };
+    await models.remove('old');
+    expect(errors.entries.map((e) => [e.code, e.message])).toEqual([['E_JOB_ACTIVE', 'Cannot remove old: it is being checked (job 4); wait or cancel it.']]);
+  });
+
+  it('saves the provider setting and runs the GPU setup, then reads the providers again', async () => {
+    const { core, models } = setup();
+    await models.open();
+    core.handlers['settings.set'] = (p) => ({ executionProvider: p.executionProvider ?? 'cpu' });
+    core.handlers['runtime.setupGpu'] = () => ({ ok: false, message: 'retake setup: CUDA provider could not be downloaded (offline).' });
+    await models.setProvider('auto');
+    expect(models.setting).toBe('auto');
+    const done = models.setupGpu();
+    expect(models.gpuSetup.running).toBe(true);
+    await done;
+    expect(models.gpuSetup).toEqual({ running: false, result: { ok: false, message: 'retake setup: CUDA provider could not be downloaded (offline).' } });
+    expect(core.methods().slice(-3)).toEqual(['runtime.setupGpu', 'settings.get', 'runtime.providers']);
+  });
+
+  it('formats sizes', () => {
+    expect([formatBytes(7_059_000_000), formatBytes(19_529_728), formatBytes(48_000)]).toEqual(['7.06 GB', '19.5 MB', '48 kB']);
+  });
+});
