@@ -58,7 +58,7 @@ describe('pack sessions', () => {
       expect(session.providerReason).toMatch(/^runs on CUDA \(CUDA was asked for\)$/);
     } else {
       expect(session.provider).toBe('cpu');
-      expect(session.providerReason).toMatch(/^runs on the CPU because CUDA did not start \(.+\)$/);
+      expect(session.providerReason).toMatch(/^runs on the CPU because CUDA did not start: .+ \(.+\)$/);
     }
     expect(lines[0]).toMatch(/\{"device":"gpu","providers":\{"prefer":"cuda"\},"intraOpNumThreads":1\} lm opened/);
     expect(recentChoices()[0]).toMatchObject({ label: expect.stringMatching(/lm\.fp16\.onnx$/), provider: session.provider, reason: session.providerReason });
