@@ -486,6 +486,25 @@ export const ModelPack = z.object({
   origin: z.string().nullable(),
   /** When every file's sha256 was last checked, and the outcome. */
   verified: z.object({ at: z.string(), ok: z.boolean() }).nullable(),
+  /** The LM variants of a pack that has an LM, for the variant setting; null otherwise (or when its manifest is unreadable). */
+  lm: z
+    .object({
+      variants: z.array(
+        z.object({
+          name: z.string(),
+          dtype: z.enum(['fp32', 'fp16', 'int8', 'int4']),
+          /** Its files plus its KV cache at the longest generation: what it needs in memory. */
+          bytes: z.number(),
+          /** The quality gate's top-1 agreement with fp32 (0..1) over `positions`, recorded at build time; null without a quantization. */
+          agreement: z.object({ top1: z.number(), positions: z.number().int() }).nullable(),
+          /** Why it may not be used (under the quality gate, no measurement), or null. */
+          problem: z.string().nullable(),
+        }),
+      ),
+      /** What "auto" picks on each device whose free memory is known now, and why. */
+      auto: z.array(z.object({ device: z.enum(['cpu', 'gpu']), variant: z.string(), reason: z.string(), fits: z.boolean() })),
+    })
+    .nullable(),
 });
 export type ModelPack = z.infer<typeof ModelPack>;
 
@@ -533,7 +552,10 @@ export type ModelsState = z.infer<typeof ModelsState>;
 export const ExecutionProvider = z.enum(['auto', 'cpu', 'cuda', 'directml', 'coreml']);
 export type ExecutionProvider = z.infer<typeof ExecutionProvider>;
 
-export const AppSettings = z.object({ executionProvider: ExecutionProvider });
+/** An EditX LM variant name (a pack manifest's key: lowercase words, digits, dashes) or "auto" (chosen from free memory). */
+export const LmVariantSetting = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'is not an LM variant name (auto, int4, int8, fp16, fp32, …)');
+
+export const AppSettings = z.object({ executionProvider: ExecutionProvider, lmVariant: LmVariantSetting });
 export type AppSettings = z.infer<typeof AppSettings>;
 
 /** The providers on this machine, as Settings shows them. */

@@ -6,6 +6,7 @@ import {
   AppSettings,
   Clip,
   ExecutionProvider,
+  LmVariantSetting,
   GpuSetupResult,
   ModelJob,
   ModelsState,
@@ -297,7 +298,8 @@ export const methods = {
   'models.cancel': method(z.object({ jobId: Id }).strict(), ModelJob),
 
   'settings.get': method(none, AppSettings),
-  'settings.set': method(z.object({ executionProvider: ExecutionProvider.optional() }).strict(), AppSettings),
+  /** `lmVariant`: the EditX LM variant ("auto" or a name the packs list), kept in settings.json as `{"editx": {"variant": …}}`. */
+  'settings.set': method(z.object({ executionProvider: ExecutionProvider.optional(), lmVariant: LmVariantSetting.optional() }).strict(), AppSettings),
   /** The execution providers of this machine, what the model sessions chose and why, and how to add CUDA. */
   'runtime.providers': method(none, ProvidersInfo),
   /** Installs onnxruntime's CUDA provider (what `npm run setup:gpu` does) where the app can; says how otherwise. */

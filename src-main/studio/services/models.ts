@@ -1,7 +1,7 @@
 // Model packs and the runtime settings, for the Models page and Settings: the installed packs (listed by the audio
 // host, which reads their manifests), installs and checks as app jobs (./jobs/app-queue.ts; the work runs in the
 // audio host: copying, converting and hashing gigabytes), removal (refused while a job works on the pack), the
-// execution-provider setting that the model sessions read, what those sessions chose and why, and adding
+// execution-provider and LM variant settings that the model sessions read, what those sessions chose and why, and adding
 // onnxruntime's CUDA provider the way `npm run setup:gpu` does, where this installation can.
 
 import { spawn } from 'node:child_process';
@@ -129,11 +129,12 @@ export class ModelsService {
   // ---------------------------------------------------------------- settings and providers
 
   settings(): AppSettings {
-    return { executionProvider: this.ctx.settings.executionProvider };
+    return { executionProvider: this.ctx.settings.executionProvider, lmVariant: this.ctx.settings.lmVariant() };
   }
 
   setSettings(p: ParsedParams<'settings.set'>): AppSettings {
     if (p.executionProvider !== undefined) this.ctx.settings.executionProvider = p.executionProvider as ExecutionProvider;
+    if (p.lmVariant !== undefined) this.ctx.settings.setLmVariant(p.lmVariant);
     this.ctx.events.emit('settings.changed', {});
     return this.settings();
   }

@@ -216,8 +216,8 @@ describe('models through the studio', () => {
   });
 
   it('keeps the execution provider setting and reports the providers with their reasons', async () => {
-    expect(await t.studio.call('settings.get', {})).toEqual({ executionProvider: 'cpu' });
-    expect(await t.studio.call('settings.set', { executionProvider: 'cuda' })).toEqual({ executionProvider: 'cuda' });
+    expect(await t.studio.call('settings.get', {})).toEqual({ executionProvider: 'cpu', lmVariant: 'auto' });
+    expect(await t.studio.call('settings.set', { executionProvider: 'cuda' })).toEqual({ executionProvider: 'cuda', lmVariant: 'auto' });
     expect(JSON.parse(readFileSync(path.join(home, 'settings.json'), 'utf8')).executionProvider).toBe('cuda');
     const p = await t.studio.call('runtime.providers', {});
     expect(p.setting).toBe('cuda');

@@ -20,6 +20,7 @@ const pack = (name: string, over: Partial<ModelPack> = {}): ModelPack => ({
   variants: ['fp16'],
   origin: 'retake pack build',
   verified: null,
+  lm: null,
   ...over,
 });
 
@@ -56,7 +57,7 @@ function setup() {
   let packs = [pack('old', { status: 'unusable', reason: 'lm.fp16.onnx.data is damaged' })];
   core.handlers = {
     'models.list': () => ({ dir: '/home/models', packs, jobs: [job(1, { status: 'done', progress: 1, name: 'old' })], catalogue: [] }),
-    'settings.get': () => ({ executionProvider: 'cpu' }),
+    'settings.get': () => ({ executionProvider: 'cpu', lmVariant: 'auto' }),
     'runtime.providers': () => providers,
   };
   const models = new ModelsController(client, errors);
@@ -124,7 +125,7 @@ describe('ModelsController', () => {
   it('saves the provider setting and runs the GPU setup, then reads the providers again', async () => {
     const { core, models } = setup();
     await models.open();
-    core.handlers['settings.set'] = (p) => ({ executionProvider: p.executionProvider ?? 'cpu' });
+    core.handlers['settings.set'] = (p) => ({ executionProvider: p.executionProvider ?? 'cpu', lmVariant: 'auto' });
     core.handlers['runtime.setupGpu'] = () => ({ ok: false, message: 'retake setup: CUDA provider could not be downloaded (offline).' });
     await models.setProvider('auto');
     expect(models.setting).toBe('auto');

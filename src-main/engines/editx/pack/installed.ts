@@ -12,7 +12,11 @@ import { RetakeError } from '../../../contract/errors';
 import { buildPack, partialDir, type BuildProgress } from './build';
 import { catalogueModel, loadCatalogue, recognise, templatesFor, templatesRoot, variantsOf, type Catalogue } from './catalogue';
 import { loadPack, parseManifest } from './load';
-import { lmVariantNames, manifestFiles, type PackManifest } from './manifest';
+import { freeGpuBytes, freeRamBytes } from '../lm/memory';
+import type { LmDevice } from '../lm/ort-lm';
+import { chooseLmVariant, lmVariantBytes } from '../lm/variant-choice';
+import { lmVariantNames, manifestFiles, type LmComponent, type PackManifest } from './manifest';
+import { variantQualityProblem } from './quality';
 import { openPackTokenizer } from './text-tokenizer';
 
 export type PackStatus = 'ready' | 'unusable' | 'interrupted';
@@ -33,7 +37,25 @@ export interface InstalledPack {
   origin: string | null;
   /** When every sha256 was last checked, and whether they matched. */
   verified: { at: string; ok: boolean } | null;
+  /** The LM variants (size, recorded agreement, why one may not be used) and what "auto" picks now, and why. */
+  lm: PackLmInfo | null;
 }
+
+export interface PackLmInfo {
+  variants: {
+    name: string;
+    dtype: 'fp32' | 'fp16' | 'int8' | 'int4';
+    bytes: number;
+    agreement: { top1: number; positions: number } | null;
+    problem: string | null;
+  }[];
+  auto: { device: LmDevice; variant: string; reason: string; fits: boolean }[];
+}
+
+/** Free memory per device for the "auto" choice (null: unknown, e.g. no NVIDIA GPU). */
+export type FreeMemory = (device: LmDevice) => number | null;
+
+const measuredFree: FreeMemory = (device) => (device === 'gpu' ? freeGpuBytes() : freeRamBytes());
 
 export interface PackProgress {
   stage: string;
@@ -96,7 +118,13 @@ function partialName(entry: string): string | null {
   return m ? m[1]! : null;
 }
 
-export async function listPacks(home: string): Promise<InstalledPack[]> {
+export async function listPacks(home: string, free: FreeMemory = measuredFree): Promise<InstalledPack[]> {
+  // Measured once per listing (nvidia-smi is a process), only when some pack has an LM.
+  const memo = new Map<LmDevice, number | null>();
+  const freeOnce: FreeMemory = (d) => {
+    if (!memo.has(d)) memo.set(d, free(d));
+    return memo.get(d)!;
+  };
   const root = modelsDir(home);
   const verified = await readVerified(home);
   const out: InstalledPack[] = [];
@@ -116,6 +144,7 @@ export async function listPacks(home: string): Promise<InstalledPack[]> {
         variants: [],
         origin: null,
         verified: null,
+        lm: null,
       });
       continue;
     }
@@ -131,6 +160,7 @@ export async function listPacks(home: string): Promise<InstalledPack[]> {
       variants: [],
       origin: null,
       verified: verified[e.name] ? { at: verified[e.name]!.at, ok: verified[e.name]!.ok } : null,
+      lm: null,
     };
     try {
       const text = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => {
@@ -138,6 +168,7 @@ export async function listPacks(home: string): Promise<InstalledPack[]> {
       });
       const manifest = parseManifest(text, join(dir, 'manifest.json'));
       Object.assign(base, describe(manifest));
+      base.lm = lmInfo(manifest.components.lm, freeOnce);
       await loadPack(dir, { verify: 'size' });
       const v = verified[e.name];
       if (v && !v.ok) {
@@ -160,6 +191,32 @@ function describe(m: PackManifest): Pick<InstalledPack, 'description' | 'compone
     variants: lmVariantNames(m),
     origin: m.origin?.tool ?? null,
   };
+}
+
+/**
+ * The LM variants as the variant setting shows them, and what "auto" would pick on each device whose free memory is
+ * known — the same choice the engine makes when the LM opens (../parts.ts), so the page says what will happen.
+ */
+export function lmInfo(lm: LmComponent | undefined, free: FreeMemory): PackLmInfo | null {
+  if (!lm) return null;
+  const variants = Object.entries(lm.variants).map(([name, v]) => ({
+    name,
+    dtype: v.dtype,
+    bytes: lmVariantBytes(lm, v),
+    agreement: v.quality ? { top1: v.quality.top1Agreement, positions: v.quality.positions } : null,
+    // The runner refuses other cache layouts (../lm/ort-lm.ts), as the gate refuses a variant under it.
+    problem: v.kvIo === 'append' ? variantQualityProblem(name, v) : `LM variant "${name}" uses the "${v.kvIo}" cache layout; Retake runs only "append"`,
+  }));
+  const auto: PackLmInfo['auto'] = [];
+  if (variants.some((v) => v.problem === null)) {
+    for (const device of ['cpu', 'gpu'] as const) {
+      const bytes = free(device);
+      if (bytes === null) continue;
+      const c = chooseLmVariant(lm, device, bytes);
+      auto.push({ device, variant: c.name, reason: c.reason, fits: c.fits });
+    }
+  }
+  return { variants, auto };
 }
 
 /** Checks every file's sha256 and the text tokenizer; the result is remembered for the list. */
