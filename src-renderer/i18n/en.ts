@@ -565,6 +565,20 @@ export const en = {
   'take.fitted': 'fitted ×{ratio}',
   'take.region': 'region',
   'take.windows': '{n} windows',
+  'lmVariant.title': 'EditX language model',
+  'lmVariant.label': 'Variant of the language model',
+  'lmVariant.auto': 'Automatic (from free memory)',
+  'lmVariant.option': '{name} — {size}',
+  'lmVariant.optionAgreement': '{name} — {size}, agrees with fp32 on {pct} % of {positions} ids',
+  'lmVariant.optionRefused': '{name} — {size}, refused: under the quality gate',
+  'lmVariant.notInPack': '{name} (not in the installed pack)',
+  'lmVariant.autoPicks': 'Automatic picks {name} on the {device}: {reason}',
+  'lmVariant.autoUnknown': 'Automatic picks when the model opens (free memory unknown).',
+  'lmVariant.noFit': 'No variant fits in free memory; the smallest may run out of memory.',
+  'lmVariant.device.cpu': 'CPU',
+  'lmVariant.device.gpu': 'GPU',
+  'lmVariant.noPack': 'Install a model pack with a language model to choose its variant.',
+  'lmVariant.hint': 'int8 and int4 need less memory; their agreement with fp32 was measured when the pack was made.',
 } as const;
 
 export type MessageKey = keyof typeof en;

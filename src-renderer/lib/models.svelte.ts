@@ -1,7 +1,8 @@
 // The Models page and the runtime settings: installed packs (size, status, why one is unusable), model jobs with
 // their progress (from `models.job` events), installing from a folder or downloading a published model, cancel,
 // check, remove; the execution-provider setting, what this machine offers and what the sessions chose, and the GPU
-// setup button. The page is an overlay any screen can open; this controller holds everything it shows.
+// setup button; the EditX LM variant setting (auto or a variant of the installed pack, with each one's size and
+// recorded agreement with fp32, and what auto picks and why). The page is an overlay any screen can open; this controller holds everything it shows.
 
 import type {
   CatalogueEntry,
@@ -35,6 +36,12 @@ export function formatBytes(n: number): string {
   return `${Math.round(n / 1e3)} kB`;
 }
 
+/** The "auto" choice to show: the GPU's where the provider may use one and its free memory is known, else the CPU's. */
+export function pickAuto(pack: ModelPack | null, provider: ExecutionProvider): NonNullable<ModelPack['lm']>['auto'][number] | null {
+  const auto = pack?.lm?.auto ?? [];
+  return (provider !== 'cpu' ? auto.find((a) => a.device === 'gpu') : undefined) ?? auto.find((a) => a.device === 'cpu') ?? null;
+}
+
 export class ModelsController {
   isOpen = $state(false);
   dir = $state('');
@@ -43,10 +50,16 @@ export class ModelsController {
   catalogue = $state.raw<CatalogueEntry[]>([]);
   providers = $state.raw<ProvidersInfo | null>(null);
   setting = $state<ExecutionProvider>('cpu');
+  /** "auto" or an LM variant name (settings.json `{"editx": {"variant": …}}`). */
+  lmVariant = $state('auto');
   gpuSetup = $state<{ running: boolean; result: GpuSetupResult | null }>({ running: false, result: null });
   /** The folder picker (web shell and desktop alike, through files.browse). */
   browsing = $state.raw<FolderListing | null>(null);
   active = $derived(this.jobs.filter((j) => isActive(j)));
+  /** The pack whose LM variants the setting offers: the first ready one with an LM, as the engine picks an installed pack. */
+  lmPack = $derived(this.packs.find((p) => p.status === 'ready' && p.lm !== null) ?? null);
+  /** What "auto" picks on the device the provider setting asks for (the GPU's when known and not set to the CPU). */
+  lmAuto = $derived(pickAuto(this.lmPack, this.setting));
   private readonly client: Client;
   private readonly errors: ErrorsController;
   private readonly owner = new Disposables();
@@ -87,6 +100,7 @@ export class ModelsController {
   async loadSettings(): Promise<void> {
     const [settings, providers] = await Promise.all([this.client.call('settings.get', {}), this.client.call('runtime.providers', {})]);
     this.setting = settings.executionProvider;
+    this.lmVariant = settings.lmVariant;
     this.providers = providers;
   }
 
@@ -128,6 +142,12 @@ export class ModelsController {
   async setProvider(v: ExecutionProvider): Promise<void> {
     await this.errors.guard('Save the setting', async () => {
       this.setting = (await this.client.call('settings.set', { executionProvider: v })).executionProvider;
+    });
+  }
+
+  async setLmVariant(v: string): Promise<void> {
+    await this.errors.guard('Save the setting', async () => {
+      this.lmVariant = (await this.client.call('settings.set', { lmVariant: v })).lmVariant;
     });
   }
 

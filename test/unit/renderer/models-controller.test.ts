@@ -1,11 +1,12 @@
 // The Models page's controller over a fake core: opening lists packs, jobs, catalogue and settings; job events move
 // progress forward and a finished job re-reads the list; install, download, cancel, verify and remove call the
-// contract; a refused call becomes a toast; the provider setting and the GPU setup button.
+// contract; a refused call becomes a toast; the provider setting and the GPU setup button; the LM variant setting
+// (saved through settings.set, the pack it offers and what auto picks for the provider's device).
 
 import { describe, expect, it } from 'vitest';
 import type { ModelJob, ModelPack, ProvidersInfo } from '../../../src-main/contract';
 import { ErrorsController } from '../../../src-renderer/lib/errors.svelte';
-import { formatBytes, latestJobs, ModelsController } from '../../../src-renderer/lib/models.svelte';
+import { formatBytes, latestJobs, ModelsController, pickAuto } from '../../../src-renderer/lib/models.svelte';
 import { ClientError } from '../../../src-renderer/lib/client';
 import { fakeClient, settle } from './fake-core';
 
@@ -23,6 +24,18 @@ const pack = (name: string, over: Partial<ModelPack> = {}): ModelPack => ({
   lm: null,
   ...over,
 });
+
+const lm: NonNullable<ModelPack['lm']> = {
+  variants: [
+    { name: 'fp32', dtype: 'fp32', bytes: 14_400_000_000, agreement: null, problem: null },
+    { name: 'int8', dtype: 'int8', bytes: 3_900_000_000, agreement: { top1: 0.98, positions: 256 }, problem: null },
+    { name: 'int4', dtype: 'int4', bytes: 2_100_000_000, agreement: { top1: 0.1, positions: 256 }, problem: 'LM variant "int4" (int4) agrees with fp32 on the top-1 id at only 10.0 %' },
+  ],
+  auto: [
+    { device: 'cpu', variant: 'int8', reason: 'int8: needs 3.9 GB + 2.0 GB for the other stages, 7.0 GB free in RAM', fits: true },
+    { device: 'gpu', variant: 'int8', reason: 'int8: needs 3.9 GB + 2.0 GB for the other stages, 6.5 GB free on the GPU', fits: true },
+  ],
+};
 
 const job = (id: number, over: Partial<ModelJob> = {}): ModelJob => ({
   id,
@@ -134,6 +147,47 @@ describe('ModelsController', () => {
     await done;
     expect(models.gpuSetup).toEqual({ running: false, result: { ok: false, message: 'retake setup: CUDA provider could not be downloaded (offline).' } });
     expect(core.methods().slice(-3)).toEqual(['runtime.setupGpu', 'settings.get', 'runtime.providers']);
+  });
+
+  it('saves the LM variant setting and offers the first ready pack with an LM', async () => {
+    const { core, models, setPacks } = setup();
+    setPacks([pack('broken', { status: 'unusable', reason: 'damaged', lm }), pack('vocoder-only'), pack('editx', { lm })]);
+    await models.open();
+    expect(models.lmVariant).toBe('auto');
+    expect(models.lmPack?.name).toBe('editx');
+    let saved = 'auto';
+    core.handlers['settings.set'] = (p) => {
+      saved = p.lmVariant ?? saved;
+      return { executionProvider: 'cpu', lmVariant: saved };
+    };
+    await models.setLmVariant('int8');
+    expect(core.calls.at(-1)).toEqual({ method: 'settings.set', params: { lmVariant: 'int8' } });
+    expect(models.lmVariant).toBe('int8');
+    // Another window changed it: the settings event reads it again.
+    core.handlers['settings.get'] = () => ({ executionProvider: 'cpu', lmVariant: 'fp32' });
+    core.emit('settings.changed', {});
+    await settle();
+    expect(models.lmVariant).toBe('fp32');
+  });
+
+  it('refuses a bad variant name with a toast and keeps the setting', async () => {
+    const { core, models, errors } = setup();
+    await models.open();
+    core.handlers['settings.set'] = () => {
+      throw new ClientError('E_VALIDATION', 'lmVariant: is not an LM variant name (auto, int4, int8, fp16, fp32, …)');
+    };
+    await models.setLmVariant('INT 8');
+    expect(models.lmVariant).toBe('auto');
+    expect(errors.entries.map((e) => e.code)).toEqual(['E_VALIDATION']);
+  });
+
+  it("shows auto's choice for the device the provider setting asks for", () => {
+    const p = pack('editx', { lm });
+    expect(pickAuto(p, 'cpu')?.reason).toContain('free in RAM');
+    expect(pickAuto(p, 'auto')?.reason).toContain('free on the GPU');
+    expect(pickAuto(pack('editx', { lm: { ...lm, auto: lm.auto.slice(0, 1) } }), 'cuda')?.device).toBe('cpu');
+    expect(pickAuto(pack('editx', { lm: { ...lm, auto: [] } }), 'cpu')).toBeNull();
+    expect(pickAuto(null, 'cpu')).toBeNull();
   });
 
   it('formats sizes', () => {
