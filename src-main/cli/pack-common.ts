@@ -16,6 +16,14 @@ export function parseVariants(v: string | undefined): string[] | undefined {
   if (v === undefined) return undefined;
   const list = v.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = list.filter((x) => !(VARIANTS as readonly string[]).includes(x));
+  // The builder has no MatMulNBits templates yet: say where quantized variants come from instead of "must be fp16".
+  const quantized = bad.filter((x) => /^int[48]\b/.test(x));
+  if (quantized.length > 0) {
+    throw new UsageError(
+      `--variant ${quantized.join(', ')}: the pack builder writes fp16 and fp32 only; int8 and int4 LMs are written by the exporter ` +
+        '(python3 -m retake_export lm --checkpoint DIR --out PACK --dtypes fp16,int8,int4; see tools/export/README.md).',
+    );
+  }
   if (list.length === 0 || bad.length > 0) throw new UsageError(`--variant must be ${VARIANTS.join(', ')} or both comma-separated (got "${v}").`);
   return list;
 }

@@ -96,5 +96,11 @@ describe('retake pack', () => {
     const v = retake('pack', 'build', '--from', PUBLISHED, '--out', path.join(dir, 'x'), '--variant', 'int3');
     expect(v.code).toBe(2);
     expect(v.stderr).toMatch(/--variant must be fp16, fp32/);
+    const q = retake('pack', 'build', '--from', PUBLISHED, '--out', path.join(dir, 'x'), '--variant', 'fp16,int4');
+    expect([q.code, q.stderr.trim()]).toEqual([
+      2,
+      'retake: --variant int4: the pack builder writes fp16 and fp32 only; int8 and int4 LMs are written by the exporter ' +
+        '(python3 -m retake_export lm --checkpoint DIR --out PACK --dtypes fp16,int8,int4; see tools/export/README.md).',
+    ]);
   });
 });
