@@ -18,11 +18,12 @@ const sample = defineCommand({
 describe('command table', () => {
   it('derives the usage text, wrapping long synopses under the first argument', () => {
     const text = usageText(COMMANDS);
-    expect(text.split('\n').slice(0, 4)).toEqual([
+    expect(text.split('\n').slice(0, 5)).toEqual([
       'Usage:',
       '  retake edit IN -o OUT --engine prosody --task TASK [--option OPTION] [--text "transcript"]',
       '              [--new-text "text with [Tags]"] [--intensity 0..1] [--iterations N] [--seed S]',
-      '              [--format pcm16|pcm24|float32] [--pack DIR] [--provider auto|cpu|gpu] [--max-new-ids N] [--json]',
+      '              [--format pcm16|pcm24|float32] [--pack DIR] [--provider auto|cpu|gpu] [--max-new-ids N] [--overwrite]',
+      '              [--json]',
     ]);
     expect(text.split('\n').every((l) => l.length <= 120)).toBe(true);
     expect(usageText([...COMMANDS, sample]).split('\n').at(-1)).toBe('  retake debug sample IN --pack DIR [--json]');
