@@ -13,6 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { RetakeError, requireMethod, toErrorPayload, type CallMessage, type ReplyMessage } from '../../contract';
 import type { Studio } from '../../studio/studio';
 import { planRange, rangeHeaders } from '../common/byte-ranges';
+import { decodeSegment, exportName } from '../common/url-paths';
 import { checkAccess, tokenCookieName } from './auth';
 
 export interface WebShellOptions {
@@ -97,6 +98,11 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
   sendJson(res, status, { error: { code, message } });
+}
+
+/** A URL whose `%`-escapes do not decode. */
+function badRequest(res: http.ServerResponse): void {
+  sendError(res, 400, 'E_VALIDATION', 'Bad request: the address holds a malformed %-escape.');
 }
 
 export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
@@ -224,15 +230,18 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
       const exp = /^\/exports\/([^/]+)$/.exec(p);
       if (exp) {
         const dir = studio.exportsDir();
-        const name = decodeURIComponent(exp[1]!);
-        if (!dir || name !== path.basename(name) || name.startsWith('.')) return sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
+        const want = exportName(exp[1]!);
+        if ('status' in want) return want.status === 400 ? badRequest(res) : sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
+        if (!dir) return sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
+        const name = want.name;
         return serveFile(req, res, path.join(dir, name), {
           'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
           'Cache-Control': 'no-store',
         });
       }
       // The renderer: index.html for '/', otherwise files of the built renderer folder only.
-      const rel = p === '/' ? 'index.html' : decodeURIComponent(p.slice(1));
+      const rel = p === '/' ? 'index.html' : decodeSegment(p.slice(1));
+      if (rel === null) return badRequest(res);
       const file = path.resolve(rendererDir, rel);
       if (!file.startsWith(rendererDir + path.sep)) return sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
       const headers: Record<string, string> = { 'Cache-Control': 'no-cache' };
@@ -242,7 +251,9 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
       }
       return serveFile(req, res, file, headers);
     })().catch((e: unknown) => {
-      if (!res.headersSent) sendError(res, 500, 'E_INTERNAL', String((e as Error)?.message ?? e));
+      // The cause goes to our log, not to the peer: internal messages name paths and code.
+      logPeer('a request that failed', e);
+      if (!res.headersSent) sendError(res, 500, 'E_INTERNAL', 'The request failed inside Retake; see its log.');
       else res.destroy();
     });
   });
