@@ -4,7 +4,7 @@
 // media store by content hash, exports only from its exports folder; both with byte ranges (../common/byte-ranges).
 
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fsp, mkdirSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fsp, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import type { Studio } from '../../studio/studio';
 import { planRange, rangeHeaders } from '../common/byte-ranges';
 import { decodeSegment, exportName } from '../common/url-paths';
 import { checkAccess, tokenCookieName } from './auth';
+import { createUploadsDir } from './uploads';
 
 export interface WebShellOptions {
   studio: Studio;
@@ -24,6 +25,11 @@ export interface WebShellOptions {
   token?: string;
   /** Largest accepted upload in bytes. */
   maxUploadBytes?: number;
+  /**
+   * Folder under which this shell keeps its uploads (in a folder of its own, ./uploads), the same on every start so
+   * that what a crash left is removed: RETAKE_HOME/uploads in the app; default the system temp folder's retake-uploads.
+   */
+  uploadsRoot?: string;
 }
 
 export interface WebShell {
@@ -108,8 +114,7 @@ function badRequest(res: http.ServerResponse): void {
 export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
   const token = opts.token ?? randomBytes(24).toString('hex');
   const maxUpload = opts.maxUploadBytes ?? 4 * 1024 ** 3;
-  const uploadsDir = path.join(os.tmpdir(), `retake-uploads-${process.pid}-${randomBytes(4).toString('hex')}`);
-  mkdirSync(uploadsDir, { recursive: true, mode: 0o700 });
+  const uploadsDir = createUploadsDir(opts.uploadsRoot ?? path.join(os.tmpdir(), 'retake-uploads'));
   const uploads = new Map<string, { file: string; at: number; bytes: number }>();
   const studio = opts.studio;
   const rendererDir = path.resolve(opts.rendererDir);
