@@ -9,7 +9,7 @@
 //   npm run bench -- export
 //   npm run bench -- import --minutes 60
 //   npm run bench -- timeline --clips 300
-//   npm run bench -- analysis --minutes 10
+//   npm run bench -- analysis --minutes 10 [--baseline DIR]
 //   npm run bench -- editx --quick
 
 import { build } from 'esbuild';
@@ -48,9 +48,10 @@ let worst = 0;
 for (const b of selected) {
   const entry = BENCHES[b];
   const out = path.join(buildDir, `${b}.mjs`);
-  // The browser driver is loaded from node_modules at run time, not bundled.
+  // The browser driver and esbuild (which bundles a baseline tree for comparisons) are loaded from node_modules at run
+  // time, not bundled.
   const options = nodeEsm(root, entry, out);
-  await build({ ...options, external: [...options.external, 'playwright-core'] });
+  await build({ ...options, external: [...options.external, 'playwright-core', 'esbuild'] });
   process.argv = [process.argv[0], path.join(root, entry), ...(name ? rest : [])];
   console.log(`\n=== ${b} (${entry}) ===`);
   const mod = await import(pathToFileURL(out).href);

@@ -9,10 +9,11 @@
 // that was decoded, read once. Progress is the share of the file's bytes read and decoded; cancelling stops within
 // one block.
 
-import { promises as fsp, type Stats } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { RetakeError } from '../contract/errors';
-import { decodeAudio, detectAudioFormat, fileReadError, type AudioFormat } from './decode';
+import { decodeAudio, detectAudioFormat, type AudioFormat } from './decode';
+import { checkWholeReadSize, fileReadError, openRegularFile } from './file-read';
 import { DEFAULT_SAMPLES_PER_PEAK, peakCount, type Peaks } from './peaks';
 import { PeaksBuilder, levelFor, quantizeMax, quantizeMin } from './peaks-stream';
 import { frameCount, type AudioData } from './types';
@@ -85,24 +86,14 @@ export interface StreamDecodeResult {
 /** Decodes a file as it is read (see the header). Throws the errors decodeFile throws for the same file. */
 export async function decodeFileStreaming(file: string, opts: StreamDecodeOptions = {}): Promise<StreamDecodeResult> {
   const name = opts.name ?? file;
-  let fh: FileHandle;
-  let st: Stats;
-  try {
-    fh = await fsp.open(file, 'r');
-  } catch (e) {
-    throw fileReadError(file, e);
-  }
+  // A regular file of known size only (no FIFO, device or folder); WAV is streamed whatever its size, other formats
+  // are read whole and bounded by decodeWhole.
+  const { fh, size } = await openRegularFile(file, Infinity);
   let copy: Copy | null = null;
   try {
-    try {
-      st = await fh.stat();
-    } catch (e) {
-      throw fileReadError(file, e);
-    }
-    if (st.isDirectory()) throw fileReadError(file, Object.assign(new Error('is a folder'), { code: 'EISDIR' }));
     if (opts.copyTo) copy = await Copy.create(opts.copyTo);
-    const head = st.size > 0 ? await readWavHead(fh, st.size, name) : null;
-    const result = head ? await streamWav(fh, head, copy, name, opts) : await decodeWhole(fh, st.size, copy, name, opts);
+    const head = size > 0 ? await readWavHead(fh, size, name) : null;
+    const result = head ? await streamWav(fh, head, copy, name, opts) : await decodeWhole(fh, size, copy, name, opts);
     await copy?.finish();
     return result;
   } finally {
@@ -331,6 +322,7 @@ async function overview(fh: FileHandle, info: WavHead['info'], bucketFrames: num
 /** Every other format: read in blocks (copied as read), decoded whole with every check of ./decode. */
 async function decodeWhole(fh: FileHandle, size: number, copy: Copy | null, name: string, opts: StreamDecodeOptions): Promise<StreamDecodeResult> {
   const signal = opts.signal;
+  checkWholeReadSize(name, size);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(size);

@@ -4,7 +4,6 @@
 // checksums and end-of-stream, MP3 frame counts against the Xing/Info header, so damaged or truncated files are
 // reported instead of silently shortened; and every header's rate and channel count against ./limits before decoding.
 
-import { readFile } from 'node:fs/promises';
 import { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
 import { MPEGDecoder } from 'mpg123-decoder';
 import type { AudioData } from './types';
@@ -14,6 +13,9 @@ import { decodeWav, isWav, parseWavHeader } from './wav';
 import { decodeFlac, decodeOggFlacPackets, readFlacHeader } from './flac';
 import { MAX_SAMPLE_MAGNITUDE, RANGE_SENTENCE, checkFileLimits, describeLevel } from './limits';
 import { ADVICE_CHOOSE, ADVICE_CONVERT, ADVICE_REEXPORT, audioError } from './audio-errors';
+import { displayPath, readRegularFile, type FilePath } from './file-read';
+
+export { fileReadError, type FilePath } from './file-read';
 
 export type AudioFormat = 'wav' | 'flac' | 'ogg-flac' | 'ogg-vorbis' | 'mp3';
 
@@ -440,33 +442,17 @@ export async function decodeAudio(bytes: Uint8Array, name?: string): Promise<Aud
   }
 }
 
-/** Reads and decodes a file. E_FILE_NOT_FOUND when it does not exist, E_IO when it cannot be read. */
-export async function decodeFile(path: string): Promise<AudioData> {
-  return decodeAudio(await readAudioFile(path), path);
+/**
+ * Reads and decodes a file (a regular file only, read up to its size: ./file-read). E_FILE_NOT_FOUND when it does not
+ * exist, E_UNSUPPORTED_AUDIO for a folder, FIFO or device, E_IO when it cannot be read.
+ */
+export async function decodeFile(path: FilePath): Promise<AudioData> {
+  return decodeAudio(await readAudioFile(path), displayPath(path));
 }
 
-export async function readAudioFile(path: string): Promise<Uint8Array> {
-  try {
-    const buf = await readFile(path);
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } catch (e) {
-    throw fileReadError(path, e);
-  }
-}
-
-/** The error to report when a file cannot be opened or read (`e` from node:fs). */
-export function fileReadError(path: string, e: unknown): RetakeError {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') {
-    return new RetakeError('E_FILE_NOT_FOUND', `Cannot find "${path}". Check that the file still exists and was not moved or renamed.`, { file: path });
-  }
-  if (code === 'EISDIR') {
-    return new RetakeError('E_UNSUPPORTED_AUDIO', `Cannot read "${path}": it is a folder, not an audio file. Choose a file inside it.`, { file: path });
-  }
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new RetakeError('E_IO', `Cannot read "${path}": permission denied. Check the file's permissions and try again.`, { file: path });
-  }
-  return new RetakeError('E_IO', `Cannot read "${path}" (${errText(e)}). Check the disk or location and try again.`, { file: path });
+/** The bytes of a regular file (see decodeFile for the errors). */
+export async function readAudioFile(path: FilePath): Promise<Uint8Array> {
+  return readRegularFile(path);
 }
 
 /**

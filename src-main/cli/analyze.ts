@@ -1,6 +1,5 @@
 // `retake analyze IN [--json]`: the measurements the app stores with every take, for one file.
 
-import path from 'node:path';
 import { decodeFile } from '../audio/decode';
 import { analyze } from '../audio/analysis';
 import { formatMetrics } from '../audio/analysis/format';
@@ -10,10 +9,10 @@ export const analyzeCommand = defineCommand({
   name: 'analyze',
   args: 'IN',
   options: { json: { type: 'boolean', usage: '[--json]' } },
-  async run({ values, positionals, out }) {
+  async run({ values, positionals, out, path }) {
     const input = positionals[0];
     if (!input || positionals.length > 1) throw new UsageError('analyze needs exactly one input file.');
-    const metrics = await analyze(await decodeFile(path.resolve(input)));
+    const metrics = await analyze(await decodeFile(path(input)));
     out(values.json ? JSON.stringify(metrics) : formatMetrics(metrics));
   },
 });

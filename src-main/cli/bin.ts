@@ -1,8 +1,10 @@
 // Entry of the `retake` command (bundled to dist/cli.mjs).
 
 import { run } from './main';
+import { rawArgs } from './paths';
 
-run(process.argv.slice(2)).then(
+const args = process.argv.slice(2);
+run(args, undefined, undefined, rawArgs(args)).then(
   (code) => {
     process.exitCode = code;
   },

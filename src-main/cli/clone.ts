@@ -2,13 +2,11 @@
 // the EditX engine (its `clone` task: the prompt is the input, its transcript the text, the new line the new text),
 // through the one edit loop in this process, written once at the end. `--pack DIR` / `--provider` as for `retake edit`.
 
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { RetakeError } from '../contract/errors';
+import { displayPath } from '../audio/file-read';
 import { encodeWav } from '../audio/wav';
 import { runEditLoop } from '../engines/edit-loop';
 import { EngineRegistry } from '../engines/registry';
-import { checkOutput } from './edit';
+import { checkOutput, writeOutput } from './edit';
 import { EDITX_OPTIONS, editxOptions, resultJson } from './edit-output';
 import { defineCommand, UsageError } from './table';
 
@@ -22,10 +20,11 @@ export const cloneCommand = defineCommand({
     output: { type: 'string', short: 'o', usage: '-o OUT' },
     seed: { type: 'string', usage: '[--seed S]' },
     format: { type: 'string', default: 'float32', usage: '[--format pcm16|pcm24|float32]' },
+    overwrite: { type: 'boolean', usage: '[--overwrite]' },
     json: { type: 'boolean', usage: '[--json]' },
     quiet: { type: 'boolean', short: 'q' },
   },
-  async run({ values: v, positionals, out }) {
+  async run({ values: v, positionals, out, path }) {
     if (positionals.length > 0) throw new UsageError('clone takes no positional arguments; give the voice prompt with --prompt IN.');
     if (typeof v.prompt !== 'string') throw new UsageError('clone needs the voice prompt: --prompt IN.');
     if (typeof v['prompt-text'] !== 'string' || !v['prompt-text'].trim()) {
@@ -42,8 +41,9 @@ export const cloneCommand = defineCommand({
       seed = Number(v.seed);
       if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to ${0xffffffff} (got "${v.seed}").`);
     }
-    const outPath = path.resolve(v.output);
-    await checkOutput(outPath);
+    const promptPath = path(v.prompt);
+    const outPath = path(v.output);
+    await checkOutput(outPath, promptPath, !!v.overwrite);
     const quiet = !!v.quiet || !!v.json;
     const registry = EngineRegistry.fromEnv(process.env, editxOptions(v, quiet));
     try {
@@ -54,7 +54,7 @@ export const cloneCommand = defineCommand({
       const t0 = performance.now();
       const { audio, info } = await runEditLoop({
         engine,
-        input: path.resolve(v.prompt),
+        input: promptPath,
         request: { task: 'clone', text: v['prompt-text'], newText: v.text, seed },
         signal: ac.signal,
         progress: (p, stage) => {
@@ -62,17 +62,9 @@ export const cloneCommand = defineCommand({
         },
       });
       if (showProgress) process.stderr.write('\r'.padEnd(61) + '\r');
-      const tmp = `${outPath}.part`;
-      try {
-        await fsp.writeFile(tmp, encodeWav(audio, format));
-        await fsp.rename(tmp, outPath);
-      } catch (e) {
-        throw new RetakeError('E_IO', `Could not write ${outPath}: ${(e as Error).message}.`);
-      } finally {
-        await fsp.rm(tmp, { force: true });
-      }
-      if (v.json) out(JSON.stringify(resultJson({ output: outPath, engine: 'editx', audio, info, seed, iterations: 1, t0 })));
-      else if (!v.quiet) out(`wrote ${outPath} (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
+      await writeOutput(outPath, encodeWav(audio, format));
+      if (v.json) out(JSON.stringify(resultJson({ output: displayPath(outPath), engine: 'editx', audio, info, seed, iterations: 1, t0 })));
+      else if (!v.quiet) out(`wrote ${displayPath(outPath)} (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
     } finally {
       await registry.dispose();
     }

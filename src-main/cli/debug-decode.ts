@@ -13,6 +13,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { RetakeError } from '../contract/errors';
 import { decodeFile } from '../audio/decode';
+import { readRegularFile } from '../audio/file-read';
 import { encodeNpy } from '../audio/features';
 import { toMono } from '../audio/types';
 import { encodeWav } from '../audio/wav';
@@ -63,9 +64,11 @@ function readCodes(value: unknown, what: string, file: string): number[] {
 }
 
 async function readJson(file: string): Promise<unknown> {
-  const text = await fsp.readFile(file, 'utf8').catch(() => {
-    throw new RetakeError('E_FILE_NOT_FOUND', `${file} does not exist.`);
-  });
+  const text = Buffer.from(
+    await readRegularFile(file).catch((e: unknown) => {
+      throw RetakeError.is(e, 'E_FILE_NOT_FOUND') ? new RetakeError('E_FILE_NOT_FOUND', `${file} does not exist.`) : e;
+    }),
+  ).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -75,7 +78,7 @@ async function readJson(file: string): Promise<unknown> {
 
 /** `mel` (frames × bins) and `embedding` from a float32 safetensors file. */
 async function readPromptFeatures(file: string): Promise<{ mel: FeatureMatrix; embedding: Float32Array }> {
-  const buf = await fsp.readFile(file);
+  const buf = Buffer.from(await readRegularFile(file));
   const bad = (why: string): RetakeError => new RetakeError('E_VALIDATION', `${file}: ${why}`);
   if (buf.length < 8) throw bad('too short to be a safetensors file.');
   const n = Number(buf.readBigUInt64LE(0));

@@ -11,6 +11,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { RetakeError } from '../contract/errors';
 import { decodeFile } from '../audio/decode';
+import { readRegularFile } from '../audio/file-read';
 import {
   campplusFbank,
   encodeNpy,
@@ -92,9 +93,11 @@ export function computeFeatureKind(audio: AudioData, kind: FeatureKind, mvn?: Am
 async function packAmMvn(packDir: string): Promise<string> {
   const dir = path.resolve(packDir);
   const manifestFile = path.join(dir, 'manifest.json');
-  const text = await fsp.readFile(manifestFile, 'utf8').catch(() => {
-    throw new RetakeError('E_FILE_NOT_FOUND', `${manifestFile} does not exist: ${packDir} is not a model pack.`);
-  });
+  const text = Buffer.from(
+    await readRegularFile(manifestFile).catch((e: unknown) => {
+      throw RetakeError.is(e, 'E_FILE_NOT_FOUND') ? new RetakeError('E_FILE_NOT_FOUND', `${manifestFile} does not exist: ${packDir} is not a model pack.`) : e;
+    }),
+  ).toString('utf8');
   const cmvn = parseManifest(text, manifestFile).components.vq02?.cmvn.file.path;
   if (cmvn === undefined) {
     throw new RetakeError(
@@ -106,9 +109,11 @@ async function packAmMvn(packDir: string): Promise<string> {
 }
 
 async function readMvn(file: string): Promise<AmMvn> {
-  const text = await fsp.readFile(file, 'utf8').catch(() => {
-    throw new RetakeError('E_FILE_NOT_FOUND', `The CMVN file ${file} does not exist.`);
-  });
+  const text = Buffer.from(
+    await readRegularFile(file).catch((e: unknown) => {
+      throw RetakeError.is(e, 'E_FILE_NOT_FOUND') ? new RetakeError('E_FILE_NOT_FOUND', `The CMVN file ${file} does not exist.`) : e;
+    }),
+  ).toString('utf8');
   return parseAmMvn(text, file);
 }
 

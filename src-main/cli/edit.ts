@@ -4,12 +4,13 @@
 // prints one JSON object about the result (./edit-output.ts).
 
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import { RetakeError } from '../contract/errors';
+import { displayPath, type FilePath } from '../audio/file-read';
 import { encodeWav } from '../audio/wav';
 import { runEditLoop } from '../engines/edit-loop';
 import { EngineRegistry } from '../engines/registry';
 import { EDITX_OPTIONS, editxOptions, resultJson } from './edit-output';
+import { dirOf, sameFile, withSuffix } from './paths';
 import { defineCommand, UsageError } from './table';
 
 function num(name: string, v: string | undefined, min: number, max: number, integer: boolean): number | undefined {
@@ -21,12 +22,31 @@ function num(name: string, v: string | undefined, min: number, max: number, inte
   return n;
 }
 
-/** Fails before any work when the output cannot be written: a missing folder, or a folder in the file's place. */
-export async function checkOutput(file: string): Promise<void> {
-  const dir = await fsp.stat(path.dirname(file)).catch(() => null);
-  if (!dir?.isDirectory()) throw new RetakeError('E_FILE_NOT_FOUND', `The output folder ${path.dirname(file)} does not exist.`);
+/**
+ * Fails before any work when the output cannot be written (a missing folder, or a folder in the file's place), or
+ * when it is the input itself and `overwrite` was not given: the input would be replaced by the result.
+ */
+export async function checkOutput(file: FilePath, input?: FilePath, overwrite = false): Promise<void> {
+  const dir = await fsp.stat(dirOf(file)).catch(() => null);
+  if (!dir?.isDirectory()) throw new RetakeError('E_FILE_NOT_FOUND', `The output folder ${displayPath(dirOf(file))} does not exist.`);
   const st = await fsp.stat(file).catch(() => null);
-  if (st?.isDirectory()) throw new RetakeError('E_IO', `The output ${file} is a folder; give a file name such as out.wav.`);
+  if (st?.isDirectory()) throw new RetakeError('E_IO', `The output ${displayPath(file)} is a folder; give a file name such as out.wav.`);
+  if (input !== undefined && !overwrite && (await sameFile(file, input))) {
+    throw new UsageError(`The output ${displayPath(file)} is the input file: writing it would replace the recording. Give another -o, or add --overwrite to replace it.`);
+  }
+}
+
+/** Writes `bytes` as `file` through `file.part` and a rename, so a failure leaves no half-written output. */
+export async function writeOutput(file: FilePath, bytes: Uint8Array): Promise<void> {
+  const tmp = withSuffix(file, '.part');
+  try {
+    await fsp.writeFile(tmp, bytes);
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    throw new RetakeError('E_IO', `Could not write ${displayPath(file)}: ${(e as Error).message}.`);
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
 }
 
 export const editCommand = defineCommand({
@@ -44,10 +64,11 @@ export const editCommand = defineCommand({
     seed: { type: 'string', usage: '[--seed S]' },
     format: { type: 'string', default: 'float32', usage: '[--format pcm16|pcm24|float32]' },
     ...EDITX_OPTIONS,
+    overwrite: { type: 'boolean', usage: '[--overwrite]' },
     json: { type: 'boolean', usage: '[--json]' },
     quiet: { type: 'boolean', short: 'q' },
   },
-  async run({ values: v, positionals, out }) {
+  async run({ values: v, positionals, out, path }) {
     const input = positionals[0];
     if (!input || positionals.length > 1) throw new UsageError('edit needs exactly one input file.');
     if (typeof v.output !== 'string') throw new UsageError('edit needs an output file: -o OUT.wav');
@@ -56,8 +77,9 @@ export const editCommand = defineCommand({
     if (format !== 'pcm16' && format !== 'pcm24' && format !== 'float32') {
       throw new UsageError(`--format must be pcm16, pcm24 or float32 (got "${format}").`);
     }
-    const outPath = path.resolve(v.output);
-    await checkOutput(outPath);
+    const inPath = path(input);
+    const outPath = path(v.output);
+    await checkOutput(outPath, inPath, !!v.overwrite);
     const iterations = num('iterations', v.iterations, 1, 10, true) ?? 1;
     const seed = num('seed', v.seed, 0, 0xffffffff, true) ?? 0;
     const intensity = num('intensity', v.intensity, 0, 1, false);
@@ -71,7 +93,7 @@ export const editCommand = defineCommand({
       const t0 = performance.now();
       const { audio, info } = await runEditLoop({
         engine,
-        input: path.resolve(input),
+        input: inPath,
         request: {
           task: v.task,
           ...(typeof v.option === 'string' ? { option: v.option } : {}),
@@ -87,17 +109,9 @@ export const editCommand = defineCommand({
         },
       });
       if (showProgress) process.stderr.write('\r'.padEnd(61) + '\r');
-      const tmp = `${outPath}.part`;
-      try {
-        await fsp.writeFile(tmp, encodeWav(audio, format));
-        await fsp.rename(tmp, outPath);
-      } catch (e) {
-        throw new RetakeError('E_IO', `Could not write ${outPath}: ${(e as Error).message}.`);
-      } finally {
-        await fsp.rm(tmp, { force: true });
-      }
-      if (v.json) out(JSON.stringify(resultJson({ output: outPath, engine: v.engine as string, audio, info, seed, iterations, t0 })));
-      else if (!v.quiet) out(`wrote ${outPath} (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
+      await writeOutput(outPath, encodeWav(audio, format));
+      if (v.json) out(JSON.stringify(resultJson({ output: displayPath(outPath), engine: v.engine as string, audio, info, seed, iterations, t0 })));
+      else if (!v.quiet) out(`wrote ${displayPath(outPath)} (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
     } finally {
       await registry.dispose();
     }

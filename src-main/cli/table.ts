@@ -4,6 +4,8 @@
 // `debug prompt`. A command lives in its own module and exports `defineCommand({...})`; one line in the table adds it.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { FilePath } from '../audio/file-read';
+import { argPath } from './paths';
 
 /** A usage mistake: printed as one line with exit code 2. */
 export class UsageError extends Error {}
@@ -25,6 +27,8 @@ export interface CommandContext<O extends Record<string, OptionSpec>> {
   positionals: string[];
   /** Writes one line to stdout. */
   out: (s: string) => void;
+  /** The absolute path a file argument names (a Buffer for a name that is not UTF-8: ./paths). */
+  path: (value: string) => FilePath;
 }
 
 export interface Command<O extends Record<string, OptionSpec> = Record<string, OptionSpec>> {
@@ -80,8 +84,8 @@ export function findCommand(commands: readonly Command[], argv: readonly string[
   throw new UsageError(`Unknown command "${first}". Commands: ${names.join(', ')}.`);
 }
 
-/** Parses a command's arguments strictly and runs it. */
-export async function runCommand(command: Command, argv: string[], out: (s: string) => void): Promise<void> {
+/** Parses a command's arguments strictly and runs it. `raw`: the arguments' bytes when some are not UTF-8 (./paths). */
+export async function runCommand(command: Command, argv: string[], out: (s: string) => void, raw: readonly Buffer[] | null = null): Promise<void> {
   const options = Object.fromEntries(
     Object.entries(command.options).map(([k, o]) => [
       k,
@@ -94,5 +98,5 @@ export async function runCommand(command: Command, argv: string[], out: (s: stri
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/\. To specify.*$/s, '.'));
   }
-  await command.run({ values: parsed.values as CommandContext<Record<string, OptionSpec>>['values'], positionals: parsed.positionals, out });
+  await command.run({ values: parsed.values as CommandContext<Record<string, OptionSpec>>['values'], positionals: parsed.positionals, out, path: (v) => argPath(v, raw) });
 }

@@ -48,8 +48,8 @@ export interface IterationOutput {
 
 export interface EditLoopOptions {
   engine: Engine;
-  /** A file to decode, or audio decoded already. */
-  input: string | AudioData;
+  /** A file to decode (a Buffer for a name that is not valid UTF-8), or audio decoded already. */
+  input: string | Buffer | AudioData;
   /**
    * The loop may write into `input` (audio given here that the caller no longer needs): a region edit whose windows
    * keep their length (fit) is then spliced in place instead of copying the whole take. Always so for a file it decodes.
@@ -85,7 +85,7 @@ export async function runEditLoop(opts: EditLoopOptions): Promise<IterationOutpu
   // Before decoding: bad input is refused without any work.
   checkEditRequest(caps, request);
   progress(0, 'decoding');
-  let source = typeof opts.input === 'string' ? await decodeFile(opts.input) : opts.input;
+  let source = typeof opts.input === 'string' || Buffer.isBuffer(opts.input) ? await decodeFile(opts.input) : opts.input;
   if (!opts.range) {
     const region: RegionEdit = opts.region ?? { range: { start: 0, end: frameCount(source) }, widen: false, lengthMode: 'free' };
     return runRegionLoop(opts, caps, source, region, n, progress);

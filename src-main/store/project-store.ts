@@ -1,6 +1,7 @@
 // A project on disk: a folder holding project.sqlite, media/ (the content-addressed store), exports/, and a lock
-// file naming the process that has it open. Creating, opening, identity checks and locking live here; the open
-// project carries its repositories (all of its SQL) and its undo log.
+// file naming the process that has it open. Creating, opening (which removes what a crash left: media/.tmp and
+// exports/*.part), identity checks and locking live here; the open project carries its repositories (all of its SQL)
+// and its undo log.
 
 import { existsSync, promises as fsp, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -107,7 +108,22 @@ export class ProjectStore {
 
   private async finishOpen(): Promise<ProjectStore> {
     await this.media.init();
+    await this.cleanPartialExports();
     return this;
+  }
+
+  /**
+   * Removes `exports/*.part`: files a render or sidecar write was writing when its process died. Only the process
+   * holding the project's lock runs exports into its folder, so at open none of them is being written.
+   */
+  async cleanPartialExports(): Promise<number> {
+    let n = 0;
+    for (const name of await fsp.readdir(this.exportsDir).catch(() => [] as string[])) {
+      if (!name.endsWith('.part')) continue;
+      await fsp.rm(path.join(this.exportsDir, name), { force: true, recursive: true });
+      n++;
+    }
+    return n;
   }
 
   close(): void {

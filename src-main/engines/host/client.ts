@@ -1,6 +1,8 @@
 // The studio core's side of one engine host process: spawns it, sends calls, routes progress and finished
 // iterations, and survives the host. A host that exits while calls are pending fails them with E_ENGINE_CRASHED and
 // is respawned; a call that does not stop within the grace time after cancel gets the host killed and respawned.
+// After maxCrashes crashes within crashWindowMs it rests: calls fail saying in how many seconds it starts again, and
+// the first call after that starts it.
 // `HostCaller` is what the studio sees; ./router gives it one caller over the audio and model hosts.
 
 import { fork } from 'node:child_process';
@@ -112,12 +114,19 @@ export class EngineHost implements HostCaller {
   start(): Promise<void> {
     if (this.disposed) return Promise.reject(new RetakeError('E_ENGINE_UNAVAILABLE', 'The engine host was shut down.'));
     if (this.ready) return this.ready;
-    const recent = this.crashes.filter((t) => Date.now() - t < this.opts.crashWindowMs);
+    const now = Date.now();
+    const recent = this.crashes.filter((t) => now - t < this.opts.crashWindowMs);
+    this.crashes = recent;
     if (recent.length >= this.opts.maxCrashes) {
+      // It starts again for the first call once fewer than maxCrashes crashes lie within the window.
+      const retryAt = recent[recent.length - this.opts.maxCrashes]! + this.opts.crashWindowMs;
+      const wait = Math.max(1, Math.ceil((retryAt - now) / 1000));
       return Promise.reject(
         new RetakeError(
           'E_ENGINE_UNAVAILABLE',
-          `The engine process crashed ${recent.length} times in a row and was not restarted again. Restart Retake; if it keeps happening, report it with the log.`,
+          `The engine process crashed ${recent.length} times within ${Math.round(this.opts.crashWindowMs / 1000)} s, so Retake lets it rest: ` +
+            `it starts it again for the first request in ${wait} s or later (your project is intact). If it keeps crashing, report it with the log.`,
+          { retryInSeconds: wait },
         ),
       );
     }

@@ -20,6 +20,7 @@ import { setSqliteNativeBinding } from '../../store/db';
 import { defaultProjectDir, retakeHome } from '../../studio/home';
 import { Studio } from '../../studio/studio';
 import { AUDIO_TYPES, planRange, rangeHeaders } from '../common/byte-ranges';
+import { decodeSegment, exportName } from '../common/url-paths';
 
 const APP_ORIGIN = 'retake-app://app';
 
@@ -76,6 +77,7 @@ function isOurSender(e: IpcMainInvokeEvent): boolean {
 }
 
 const notFound = () => new Response('Not found', { status: 404 });
+const badRequest = () => new Response('Bad request: malformed %-escape', { status: 400 });
 
 interface WindowState {
   width: number;
@@ -187,14 +189,17 @@ async function main(): Promise<void> {
     const exp = /^\/exports\/([^/]+)$/.exec(p);
     if (exp) {
       const dir = s.exportsDir();
-      const name = decodeURIComponent(exp[1]!);
-      if (!dir || name !== path.basename(name) || name.startsWith('.')) return notFound();
+      const want = exportName(exp[1]!);
+      if ('status' in want) return want.status === 400 ? badRequest() : notFound();
+      if (!dir) return notFound();
+      const name = want.name;
       return serveRanges(req, path.join(dir, name), {
         'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
         'Cache-Control': 'no-store',
       });
     }
-    const rel = p === '/' ? 'index.html' : decodeURIComponent(p.slice(1));
+    const rel = p === '/' ? 'index.html' : decodeSegment(p.slice(1));
+    if (rel === null) return badRequest();
     const file = path.resolve(renderer, rel);
     if (!file.startsWith(renderer + path.sep)) return notFound();
     return withHeaders(file, { 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' });

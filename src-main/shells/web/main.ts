@@ -63,7 +63,7 @@ export async function main(argv: string[]): Promise<void> {
   studio = new Studio({ host, home });
   await host.start();
   await studio.openOrCreate(path.resolve(args.project ?? defaultProjectDir(home)));
-  shell = await startWebShell({ studio, rendererDir: rendererDir(), port: args.port });
+  shell = await startWebShell({ studio, rendererDir: rendererDir(), port: args.port, uploadsRoot: path.join(home, 'uploads') });
   console.log(shell.url);
   if (args.open) openBrowser(shell.url);
 

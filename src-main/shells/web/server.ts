@@ -4,7 +4,7 @@
 // media store by content hash, exports only from its exports folder; both with byte ranges (../common/byte-ranges).
 
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fsp, mkdirSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fsp, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { RetakeError, requireMethod, toErrorPayload, type CallMessage, type ReplyMessage } from '../../contract';
 import type { Studio } from '../../studio/studio';
 import { planRange, rangeHeaders } from '../common/byte-ranges';
+import { decodeSegment, exportName } from '../common/url-paths';
 import { checkAccess, tokenCookieName } from './auth';
+import { createUploadsDir } from './uploads';
 
 export interface WebShellOptions {
   studio: Studio;
@@ -23,6 +25,11 @@ export interface WebShellOptions {
   token?: string;
   /** Largest accepted upload in bytes. */
   maxUploadBytes?: number;
+  /**
+   * Folder under which this shell keeps its uploads (in a folder of its own, ./uploads), the same on every start so
+   * that what a crash left is removed: RETAKE_HOME/uploads in the app; default the system temp folder's retake-uploads.
+   */
+  uploadsRoot?: string;
 }
 
 export interface WebShell {
@@ -99,11 +106,15 @@ function sendError(res: http.ServerResponse, status: number, code: string, messa
   sendJson(res, status, { error: { code, message } });
 }
 
+/** A URL whose `%`-escapes do not decode. */
+function badRequest(res: http.ServerResponse): void {
+  sendError(res, 400, 'E_VALIDATION', 'Bad request: the address holds a malformed %-escape.');
+}
+
 export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
   const token = opts.token ?? randomBytes(24).toString('hex');
   const maxUpload = opts.maxUploadBytes ?? 4 * 1024 ** 3;
-  const uploadsDir = path.join(os.tmpdir(), `retake-uploads-${process.pid}-${randomBytes(4).toString('hex')}`);
-  mkdirSync(uploadsDir, { recursive: true, mode: 0o700 });
+  const uploadsDir = createUploadsDir(opts.uploadsRoot ?? path.join(os.tmpdir(), 'retake-uploads'));
   const uploads = new Map<string, { file: string; at: number; bytes: number }>();
   const studio = opts.studio;
   const rendererDir = path.resolve(opts.rendererDir);
@@ -224,15 +235,18 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
       const exp = /^\/exports\/([^/]+)$/.exec(p);
       if (exp) {
         const dir = studio.exportsDir();
-        const name = decodeURIComponent(exp[1]!);
-        if (!dir || name !== path.basename(name) || name.startsWith('.')) return sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
+        const want = exportName(exp[1]!);
+        if ('status' in want) return want.status === 400 ? badRequest(res) : sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
+        if (!dir) return sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
+        const name = want.name;
         return serveFile(req, res, path.join(dir, name), {
           'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
           'Cache-Control': 'no-store',
         });
       }
       // The renderer: index.html for '/', otherwise files of the built renderer folder only.
-      const rel = p === '/' ? 'index.html' : decodeURIComponent(p.slice(1));
+      const rel = p === '/' ? 'index.html' : decodeSegment(p.slice(1));
+      if (rel === null) return badRequest(res);
       const file = path.resolve(rendererDir, rel);
       if (!file.startsWith(rendererDir + path.sep)) return sendError(res, 404, 'E_NOT_FOUND', 'Not found.');
       const headers: Record<string, string> = { 'Cache-Control': 'no-cache' };
@@ -242,7 +256,9 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
       }
       return serveFile(req, res, file, headers);
     })().catch((e: unknown) => {
-      if (!res.headersSent) sendError(res, 500, 'E_INTERNAL', String((e as Error)?.message ?? e));
+      // The cause goes to our log, not to the peer: internal messages name paths and code.
+      logPeer('a request that failed', e);
+      if (!res.headersSent) sendError(res, 500, 'E_INTERNAL', 'The request failed inside Retake; see its log.');
       else res.destroy();
     });
   });

@@ -146,6 +146,29 @@ describe('web shell', () => {
     }
   });
 
+  it('answers a malformed %-escape with 400 and no internal message, and never serves a partial export', async () => {
+    const h = { 'x-retake-token': shell.token };
+    for (const p of ['/%zz', '/assets/%E9.js', '/%', '/exports/%zz.wav', '/exports/mix%ZZ.wav']) {
+      const r = await request(p, { headers: h });
+      expect(r.status, p).toBe(400);
+      const body = JSON.parse(r.body.toString()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('E_VALIDATION');
+      expect(body.error.message).not.toMatch(/URI|malformed URI|at |\.ts|\.mjs/);
+    }
+    const dir = t.studio.exportsDir()!;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'take 1.wav.part'), 'half a file');
+    writeFileSync(path.join(dir, 'take 1.json.part'), '{"half":');
+    writeFileSync(path.join(dir, 'take 1.wav'), 'a whole file');
+    for (const p of ['/exports/take%201.wav.part', '/exports/take%201.json.part', '/exports/take%201.WAV.PART']) {
+      const r = await request(p, { headers: h });
+      expect(r.status, p).toBe(404);
+      expect(r.body.toString()).not.toContain('half');
+    }
+    const whole = await request('/exports/take%201.wav', { headers: h });
+    expect([whole.status, whole.body.toString()]).toEqual([200, 'a whole file']);
+  });
+
   it('answers contract calls over the WebSocket and forwards events', async () => {
     const ws = await connect(`?token=${shell.token}`, `http://127.0.0.1:${shell.port}`);
     const engines = await callWs(ws, 'engines.list', {}, 1);

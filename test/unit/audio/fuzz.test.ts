@@ -1,14 +1,17 @@
 // Decoder fuzz harness: a few hundred seeded malformed WAV / RF64 / FLAC / Ogg FLAC / Ogg Vorbis / MP3 files (see
-// ./fuzz-cases) go through decodeAudio, probeAudio and, when they decode, analyze. Every case must end in a valid decode
+// ./fuzz-cases) go through decodeAudio, probeAudio, the import's streaming decode of the same bytes as a file (which
+// must reach the same outcome: the same rate, channels and length, or the same error code) and, when they decode,
+// analyze. Every case must end in a valid decode
 // (finite samples in range, equal channel lengths, a rate and channel count inside the limits) or in one RetakeError with
 // a stable code other than E_INTERNAL and a one-line message; damage that a format can detect must be reported, never
 // decoded around. Each case is bounded in time and memory: a case that takes seconds or hundreds of MB is unbounded
 // work (a 48 KB file declaring 1 Hz once took 153 s and 6 GB).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../../src-main/audio/analysis';
 import { decodeAudio, probeAudio } from '../../../src-main/audio/decode';
+import { decodeFileStreaming } from '../../../src-main/audio/decode-stream';
 import { limitProblem, MAX_SAMPLE_MAGNITUDE } from '../../../src-main/audio/limits';
 import type { AudioData } from '../../../src-main/audio/types';
 import { encodeWav } from '../../../src-main/audio/wav';
@@ -115,6 +118,8 @@ function unclear(e: unknown): string | null {
 describe('decoder fuzz harness', () => {
   it('ends every malformed file in a valid decode or one clear coded error, each within its time and memory bound', async () => {
     const cases = fuzzCases(baseFiles(), SEED);
+    const fileDir = tempDir('fuzz-files');
+    let fileNo = 0;
     const problems: string[] = [];
     const codes = new Map<string, number>();
     let decoded = 0;
@@ -128,13 +133,31 @@ describe('decoder fuzz harness', () => {
       const rssBefore = process.memoryUsage().rss;
       const start = performance.now();
       let audio: AudioData | null = null;
+      let codeOf: string | null = null;
       try {
         audio = await decodeAudio(c.bytes, `${c.name}.bin`);
       } catch (e) {
         const why = unclear(e);
         if (why) problems.push(`${c.name}: decode: ${why}`);
-        codes.set((e as RetakeError).code, (codes.get((e as RetakeError).code) ?? 0) + 1);
+        codeOf = (e as RetakeError).code;
+        codes.set(codeOf, (codes.get(codeOf) ?? 0) + 1);
       }
+      // The import path: the same bytes as a file, decoded as they are read (WAV streamed block by block).
+      const file = join(fileDir, `case${fileNo++}.bin`);
+      writeFileSync(file, c.bytes);
+      try {
+        const r = await decodeFileStreaming(file, { name: `${c.name}.bin` });
+        if (!audio) problems.push(`${c.name}: the import decoded what decodeAudio refused`);
+        else if (r.sampleRate !== audio.sampleRate || r.channels !== audio.channels.length || r.frames !== audio.channels[0]!.length) {
+          problems.push(`${c.name}: the import decoded ${r.sampleRate} Hz × ${r.channels} × ${r.frames} where decodeAudio gave ${audio.sampleRate} × ${audio.channels.length} × ${audio.channels[0]!.length}`);
+        }
+      } catch (e) {
+        const why = unclear(e);
+        if (why) problems.push(`${c.name}: import: ${why}`);
+        else if (audio) problems.push(`${c.name}: the import refused what decodeAudio decoded: ${(e as Error).message}`);
+        else if (codeOf !== (e as RetakeError).code) problems.push(`${c.name}: the import said ${(e as RetakeError).code} where decodeAudio said ${codeOf}`);
+      }
+      rmSync(file);
       if (audio) {
         decoded++;
         const why = invalid(audio);

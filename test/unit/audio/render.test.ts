@@ -135,8 +135,10 @@ describe('FLAC encoder', () => {
       const r = new Rng(4);
       return { sampleRate: 32000, channels: [Float32Array.from({ length: 70000 }, () => r.next() * 2 - 1)] };
     })(), 24 as const],
-    // (A constant tail would make a last frame of a few bytes, which our WASM decoder drops even from libFLAC's files.)
     ['silence, a constant and a tone, 16-bit, an odd length', { sampleRate: 22050, channels: [Float32Array.from({ length: 9001 }, (_, i) => (i < 3000 ? 0 : i < 6000 ? 0.25 : 0.3 * Math.sin(i / 7)))] }, 16 as const],
+    // A constant tail: the last frame is a constant subframe of a few bytes (the WASM decoder used before dropped it).
+    ['a tone then a constant tail, a last frame of one sample', { sampleRate: 22050, channels: [Float32Array.from({ length: 4096 * 2 + 1 }, (_, i) => (i < 3000 ? 0.3 * Math.sin(i / 7) : 0.25))] }, 16 as const],
+    ['stereo, a constant tail, a last frame of 17 samples', { sampleRate: 48000, channels: [0, 1].map((c) => Float32Array.from({ length: 4096 + 17 }, (_, i) => (i < 2000 ? 0.2 * Math.sin(i / (5 + c)) : -0.125))) }, 24 as const],
   ])('%s: passes flac -t and decodes to the quantised samples', async (_what, a, bits) => {
     if (!hasFlac) throw new Error('The FLAC test needs Debian\'s "flac" command (apt-get install flac).');
     const bytes = encode(a, bits, { TITLE: 'test', RETAKE_PROVENANCE: '{"a":1}' });

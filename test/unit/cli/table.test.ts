@@ -23,7 +23,7 @@ describe('command table', () => {
       '  retake edit IN -o OUT --engine prosody --task TASK [--option OPTION] [--text "transcript"]',
       '              [--new-text "text with [Tags]"] [--intensity 0..1] [--iterations N] [--seed S]',
       '              [--format pcm16|pcm24|float32] [--pack DIR] [--provider auto|cpu|gpu] [--variant auto|int4|int8|fp16|fp32]',
-      '              [--max-new-ids N] [--json]',
+      '              [--max-new-ids N] [--overwrite] [--json]',
     ]);
     expect(text.split('\n').every((l) => l.length <= 120)).toBe(true);
     expect(usageText([...COMMANDS, sample]).split('\n').at(-1)).toBe('  retake debug sample IN --pack DIR [--json]');

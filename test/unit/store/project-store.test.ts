@@ -29,6 +29,19 @@ describe('project folders', () => {
     await expect(ProjectStore.open(path.join(root, 'nope'))).rejects.toMatchObject({ code: 'E_FILE_NOT_FOUND' });
   });
 
+  it('removes exports/*.part and media temp files left by a crash when it opens, and nothing else', async () => {
+    const dir = path.join(root, 'leftovers');
+    (await ProjectStore.create(dir)).close();
+    const exportsDir = path.join(dir, 'exports');
+    mkdirSync(exportsDir, { recursive: true });
+    for (const f of ['mix.wav.part', 'mix.json.part', 'mix.wav', 'mix.json', 'notes.part.txt']) writeFileSync(path.join(exportsDir, f), f);
+    writeFileSync(path.join(dir, 'media', '.tmp', 'abc.wav'), 'half');
+    const p = await ProjectStore.open(dir);
+    expect(readdirSync(exportsDir).sort()).toEqual(['mix.json', 'mix.wav', 'notes.part.txt']);
+    expect(readdirSync(path.join(dir, 'media', '.tmp'))).toEqual([]);
+    p.close();
+  });
+
   it('refuses a project.sqlite that is not a Retake database', async () => {
     const dir = path.join(root, 'fake');
     mkdirSync(dir);
