@@ -579,6 +579,17 @@ export const en = {
   'lmVariant.device.gpu': 'GPU',
   'lmVariant.noPack': 'Install a model pack with a language model to choose its variant.',
   'lmVariant.hint': 'int8 and int4 need less memory; their agreement with fp32 was measured when the pack was made.',
+
+  // The Models page's controller: what a failed action's toast names.
+  'ctx.listModels': 'List the model packs',
+  'ctx.readSettings': 'Read the settings',
+  'ctx.installPack': 'Install the model pack',
+  'ctx.downloadModel': 'Download the model',
+  'ctx.verifyPack': 'Check the model pack',
+  'ctx.removePack': 'Remove the model pack',
+  'ctx.saveSetting': 'Save the setting',
+  'ctx.setupGpu': 'Install the CUDA provider',
+  'ctx.browseFolders': 'Browse folders',
 } as const;
 
 export type MessageKey = keyof typeof en;

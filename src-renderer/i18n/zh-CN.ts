@@ -575,4 +575,14 @@ export const zhCN: Record<MessageKey, string> = {
   'lmVariant.device.gpu': 'GPU',
   'lmVariant.noPack': '安装带有语言模型的模型包后即可选择其变体。',
   'lmVariant.hint': 'int8 和 int4 占用更少内存；它们与 fp32 的一致率在制作模型包时测得。',
+
+  'ctx.listModels': '列出模型包',
+  'ctx.readSettings': '读取设置',
+  'ctx.installPack': '安装模型包',
+  'ctx.downloadModel': '下载模型',
+  'ctx.verifyPack': '检查模型包',
+  'ctx.removePack': '移除模型包',
+  'ctx.saveSetting': '保存设置',
+  'ctx.setupGpu': '安装 CUDA 执行提供程序',
+  'ctx.browseFolders': '浏览文件夹',
 };
