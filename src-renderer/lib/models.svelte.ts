@@ -17,6 +17,7 @@ import type {
 import type { Client } from './client';
 import { Disposables } from './disposables';
 import type { ErrorsController } from './errors.svelte';
+import { t } from './i18n.svelte';
 
 /** A job as the page shows it: the latest per pack name. */
 export function latestJobs(jobs: readonly ModelJob[]): Map<string, ModelJob> {
@@ -68,13 +69,13 @@ export class ModelsController {
     this.client = client;
     this.errors = errors;
     this.owner.add(client.on('models.job', ({ job }) => this.merge(job)));
-    this.owner.add(client.on('models.changed', () => void (this.isOpen && this.errors.guard('List the model packs', () => this.refresh()))));
-    this.owner.add(client.on('settings.changed', () => void (this.isOpen && this.errors.guard('Read the settings', () => this.loadSettings()))));
+    this.owner.add(client.on('models.changed', () => void (this.isOpen && this.errors.guard(t('ctx.listModels'), () => this.refresh()))));
+    this.owner.add(client.on('settings.changed', () => void (this.isOpen && this.errors.guard(t('ctx.readSettings'), () => this.loadSettings()))));
   }
 
   async open(): Promise<void> {
     this.isOpen = true;
-    await this.errors.guard('List the model packs', async () => {
+    await this.errors.guard(t('ctx.listModels'), async () => {
       await Promise.all([this.refresh(), this.loadSettings()]);
     });
   }
@@ -111,25 +112,25 @@ export class ModelsController {
   }
 
   install(path: string, name?: string): Promise<void> {
-    return this.run('Install the model pack', () =>
+    return this.run(t('ctx.installPack'), () =>
       this.client.call('models.install', { source: { kind: 'folder', path }, ...(name ? { name } : {}) }),
     );
   }
 
   download(model: string): Promise<void> {
-    return this.run('Download the model', () => this.client.call('models.install', { source: { kind: 'download', model } }));
+    return this.run(t('ctx.downloadModel'), () => this.client.call('models.install', { source: { kind: 'download', model } }));
   }
 
   verify(name: string): Promise<void> {
-    return this.run('Check the model pack', () => this.client.call('models.verify', { name }));
+    return this.run(t('ctx.verifyPack'), () => this.client.call('models.verify', { name }));
   }
 
   async cancel(jobId: number): Promise<void> {
-    await this.errors.guard('Cancel', async () => this.merge(await this.client.call('models.cancel', { jobId })));
+    await this.errors.guard(t('ctx.cancelJob'), async () => this.merge(await this.client.call('models.cancel', { jobId })));
   }
 
   async remove(name: string): Promise<void> {
-    await this.errors.guard('Remove the model pack', async () => {
+    await this.errors.guard(t('ctx.removePack'), async () => {
       await this.client.call('models.remove', { name });
       await this.refresh();
     });
@@ -140,26 +141,26 @@ export class ModelsController {
   }
 
   async setProvider(v: ExecutionProvider): Promise<void> {
-    await this.errors.guard('Save the setting', async () => {
+    await this.errors.guard(t('ctx.saveSetting'), async () => {
       this.setting = (await this.client.call('settings.set', { executionProvider: v })).executionProvider;
     });
   }
 
   async setLmVariant(v: string): Promise<void> {
-    await this.errors.guard('Save the setting', async () => {
+    await this.errors.guard(t('ctx.saveSetting'), async () => {
       this.lmVariant = (await this.client.call('settings.set', { lmVariant: v })).lmVariant;
     });
   }
 
   async setupGpu(): Promise<void> {
     this.gpuSetup = { running: true, result: null };
-    const result = await this.errors.guard('Install the CUDA provider', () => this.client.call('runtime.setupGpu', {}));
+    const result = await this.errors.guard(t('ctx.setupGpu'), () => this.client.call('runtime.setupGpu', {}));
     this.gpuSetup = { running: false, result: result ?? null };
-    await this.errors.guard('Read the settings', () => this.loadSettings());
+    await this.errors.guard(t('ctx.readSettings'), () => this.loadSettings());
   }
 
   async browse(dir?: string): Promise<void> {
-    await this.errors.guard('Browse folders', async () => {
+    await this.errors.guard(t('ctx.browseFolders'), async () => {
       this.browsing = await this.client.call('files.browse', dir ? { dir } : {});
     });
   }

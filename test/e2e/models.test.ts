@@ -1,7 +1,8 @@
 // The Models page in Chromium through the web shell: install a model pack from a folder (typed, and reached with the
 // folder browser), see it listed with its size; damage a file and see the check mark it unusable with the reason;
 // remove it; choose an execution provider (kept in settings.json) and see why CUDA cannot be used here; choose the
-// LM variant of the tiny pack (its int8/int4 show their recorded agreement; auto says what it picks and why).
+// LM variant of the tiny pack (its int8/int4 show their recorded agreement; auto says what it picks and why); in
+// Chinese the page's own words change while the core's reasons stay as they arrive.
 
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -88,6 +89,23 @@ describe('Models page', () => {
     await expect.poll(() => JSON.parse(readFileSync(path.join(shell.home, 'settings.json'), 'utf8')).editx?.variant).toBe('int8');
     await select.selectOption('auto');
     await expect.poll(() => JSON.parse(readFileSync(path.join(shell.home, 'settings.json'), 'utf8')).editx?.variant ?? 'auto').toBe('auto');
+    expect(errors).toEqual([]);
+  });
+
+  it('speaks Chinese when the language is switched, keeping what the core says as it arrives', async () => {
+    await page.locator('[data-testid="models-page"] header button').click();
+    await page.getByTestId('models-page').waitFor({ state: 'detached' });
+    await page.getByTestId('lang-select').selectOption('zh-CN');
+    await expect(page.getByTestId('open-models').getAttribute('aria-label')).resolves.toBe('模型与设置');
+    await page.getByTestId('open-models').click();
+    await expect(page.locator('#models-title').textContent()).resolves.toBe('模型与设置');
+    const row = page.locator('[data-testid="pack-row"][data-name="tiny-lm"]');
+    await expect(row.getByTestId('pack-status').textContent()).resolves.toBe('可用');
+    await expect(row.getByTestId('verify-pack').textContent()).resolves.toBe('检查');
+    await expect(page.getByTestId('install-pack').textContent()).resolves.toBe('安装');
+    await expect(page.locator('[data-testid="provider-settings"] h3').textContent()).resolves.toBe('执行提供程序');
+    // The provider's reason comes from the core and stays as it arrives.
+    expect(await page.locator('[data-testid="provider-select"] option[value="cuda"]').textContent()).toMatch(/not installed/);
     expect(errors).toEqual([]);
   });
 });

@@ -1,11 +1,13 @@
 // The Models page's controller over a fake core: opening lists packs, jobs, catalogue and settings; job events move
 // progress forward and a finished job re-reads the list; install, download, cancel, verify and remove call the
 // contract; a refused call becomes a toast; the provider setting and the GPU setup button; the LM variant setting
-// (saved through settings.set, the pack it offers and what auto picks for the provider's device).
+// (saved through settings.set, the pack it offers and what auto picks for the provider's device); the toasts name
+// the failed action in the UI language.
 
 import { describe, expect, it } from 'vitest';
 import type { ModelJob, ModelPack, ProvidersInfo } from '../../../src-main/contract';
 import { ErrorsController } from '../../../src-renderer/lib/errors.svelte';
+import { i18n } from '../../../src-renderer/lib/i18n.svelte';
 import { formatBytes, latestJobs, ModelsController, pickAuto } from '../../../src-renderer/lib/models.svelte';
 import { ClientError } from '../../../src-renderer/lib/client';
 import { fakeClient, settle } from './fake-core';
@@ -133,6 +135,24 @@ describe('ModelsController', () => {
     };
     await models.remove('old');
     expect(errors.entries.map((e) => [e.code, e.message])).toEqual([['E_JOB_ACTIVE', 'Cannot remove old: it is being checked (job 4); wait or cancel it.']]);
+  });
+
+  it('names the failed action in the UI language and keeps the core\'s message as it arrived', async () => {
+    const { core, models, errors } = setup();
+    core.handlers['models.verify'] = () => {
+      throw new ClientError('E_NOT_FOUND', 'No model pack named old.');
+    };
+    await models.verify('old');
+    i18n.setLocale('zh-CN');
+    try {
+      await models.verify('old');
+    } finally {
+      i18n.setLocale(null);
+    }
+    expect(errors.entries.map((e) => [e.context, e.message])).toEqual([
+      ['Check the model pack', 'No model pack named old.'],
+      ['检查模型包', 'No model pack named old.'],
+    ]);
   });
 
   it('saves the provider setting and runs the GPU setup, then reads the providers again', async () => {
