@@ -18,7 +18,8 @@ import { loadPack, parseManifest } from '../load';
 import type { FileEntry, PackManifest } from '../manifest';
 import { normalizerRecord, openPackTokenizer } from '../text-tokenizer';
 import { parseSpModel } from '../../text/sp-model';
-import { directiveTensors, resolveDirectives } from './directives';
+import { configValue, directiveTensors, resolveDirectives } from './directives';
+import { parseHyperYaml } from './hyperyaml';
 import { DTYPE_BYTES, convertBytes, elementCount, fromFloat32, isFloat, toFloat32, type Dtype, type Overflow } from './dtypes';
 import { normalNoise } from './noise';
 import { readNpy } from './npy';
@@ -135,17 +136,19 @@ async function openSources(t: LoadedTemplate, root: string, reader: FileReader):
         out.tensors.set(id, { tensors: new Map([[ref.name, ref]]), files: [ref.file] });
         break;
       }
-      case 'json': {
+      case 'json':
+      case 'hyperyaml': {
         const p = join(root, src.file);
         if (!(await exists(p))) {
           if (!src.optional) throw missingFile(src);
           out.json.set(id, null);
           break;
         }
+        const text = await readFile(p, 'utf8');
         try {
-          out.json.set(id, JSON.parse(await readFile(p, 'utf8')));
+          out.json.set(id, src.kind === 'json' ? JSON.parse(text) : parseHyperYaml(text, p));
         } catch (e) {
-          throw modelError(`${p} is not valid JSON (${(e as Error).message}).`);
+          throw modelError(`${p} is not valid ${src.kind === 'json' ? 'JSON' : 'HyperPyYAML'} (${(e as Error).message}).`);
         }
         break;
       }
@@ -162,18 +165,24 @@ async function openSources(t: LoadedTemplate, root: string, reader: FileReader):
   return out;
 }
 
-/** What the published config files must say for the template's graph (its sizes are baked into the graph). */
+/** What the published config files must say for the template's graph (its sizes and, for the flow, its CFG rate are
+ *  baked into the graph): each problem names the file and the key. */
 function checkExpectations(t: LoadedTemplate, s: OpenSources): string[] {
   const problems: string[] = [];
   for (const [id, src] of Object.entries(t.set.sources)) {
-    if (src.kind !== 'json') continue;
-    const doc = s.json.get(id) as Record<string, unknown> | null;
+    if (src.kind !== 'json' && src.kind !== 'hyperyaml') continue;
+    const doc = s.json.get(id);
     if (!doc) continue;
     for (const e of src.expect) {
-      const key = e.keys.find((k) => k in doc);
-      if (key === undefined) problems.push(`${src.file} has no ${e.keys.join(' or ')}`);
-      else if (JSON.stringify(doc[key]) !== JSON.stringify(e.value)) {
-        problems.push(`${src.file} says ${key} ${JSON.stringify(doc[key])}, the template is for ${JSON.stringify(e.value)}`);
+      const key = e.keys.find((k) => configValue(doc, k) !== undefined);
+      const want = JSON.stringify(e.value);
+      if (key === undefined) {
+        if (e.default === undefined) problems.push(`${src.file} has no ${e.keys.join(' or ')}`);
+        else if (JSON.stringify(e.default) !== want) {
+          problems.push(`${src.file} has no ${e.keys.join(' or ')}, which means ${JSON.stringify(e.default)}; the template is for ${want}`);
+        }
+      } else if (JSON.stringify(configValue(doc, key)) !== want) {
+        problems.push(`${src.file} says ${key} ${JSON.stringify(configValue(doc, key))}, the template is for ${want}`);
       }
     }
   }

@@ -14,12 +14,20 @@
 //   {"$byRevision": [{"from": D, "value": X}…]}   X of the last entry whose date D (YYYY-MM-DD) is on or before the
 //                                                 weights' release date; the first entry (D null) when none applies
 //                                                 or the date is unknown (tools/export/.../text/component.py)
-//   {"$json": {"source": S, "key": K}}            a value of a JSON source
+//   {"$json": {"source": S, "key": K,             a value of a JSON or HyperPyYAML source (K: a key, else a dotted
+//     "default": V}}                              path); V when the file has none (the exporter's fallback)
 //   {"$tensor": {"source": S, "name": N,          a (small) checkpoint tensor's values as numbers (its one value with
 //     "shape": [..], "scalar": true}}             scalar); the shape, when given, is checked with the graphs' tensors
 
 import { RetakeError } from '../../../../contract/errors';
 import type { FileEntry, NormalizerSpecRecord } from '../manifest';
+import { lookup } from './hyperyaml';
+
+/** A config value by key: the key itself (JSON field names may hold dots), else a dotted path into mappings. */
+export function configValue(doc: unknown, key: string): unknown {
+  if (doc && typeof doc === 'object' && !Array.isArray(doc) && Object.hasOwn(doc, key)) return (doc as Record<string, unknown>)[key];
+  return lookup(doc, key);
+}
 
 const DROP = Symbol('drop');
 
@@ -28,7 +36,7 @@ export interface DirectiveContext {
   files: Map<string, FileEntry>;
   variants: readonly string[];
   normalizerSpec(packPath: string): Promise<NormalizerSpecRecord>;
-  /** A JSON source's parsed content, or null when an optional one is absent. */
+  /** A JSON or HyperPyYAML source's parsed content, or null when an optional one is absent. */
   json(source: string): unknown;
   /** A file source's text, or null when an optional one is absent. */
   text(source: string): Promise<string | null>;
@@ -127,10 +135,12 @@ async function directive(key: string, node: Record<string, unknown>, ctx: Direct
       return resolve(chosen.value, ctx);
     }
     case '$json': {
-      const a = arg as { source?: string; key?: string };
+      const a = arg as { source?: string; key?: string; default?: unknown };
       const doc = a?.source ? ctx.json(a.source) : null;
-      if (!doc || typeof doc !== 'object' || !a.key || !(a.key in doc)) throw bad(ctx, `$json ${JSON.stringify(arg)} finds nothing`);
-      return (doc as Record<string, unknown>)[a.key];
+      const value = doc && typeof doc === 'object' && a.key ? configValue(doc, a.key) : undefined;
+      if (value !== undefined) return value;
+      if (a && 'default' in a) return a.default;
+      throw bad(ctx, `$json ${JSON.stringify(arg)} finds nothing`);
     }
     case '$tensor': {
       const a = arg as { source?: string; name?: string; scalar?: boolean };

@@ -21,8 +21,10 @@ const RelPath = z
   .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && p.split(/[\\/]/).every((s) => s !== '..' && s !== ''), 'must be a relative path');
 const Dim = z.number().int().nonnegative();
 
-/** What the template expects a JSON file (e.g. config.json) to say: one of `keys` must hold `value`. */
-const Expectation = z.strictObject({ keys: z.array(z.string()).min(1), value: z.unknown() });
+/** What the template expects a config file (config.json, cosyvoice.yaml) to say: one of `keys` (dotted paths into a
+ *  YAML file's mappings) must hold `value`; `default` is the value the exporter takes when the file has none of them
+ *  (absent: the file must say it). */
+const Expectation = z.strictObject({ keys: z.array(z.string()).min(1), value: z.unknown(), default: z.unknown().optional() });
 
 export const SourceSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -42,6 +44,8 @@ export const SourceSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('npy'), file: RelPath, name: z.string().default('array') }),
   z.strictObject({ kind: z.literal('json'), file: RelPath, expect: z.array(Expectation).default([]), optional: z.boolean().default(false) }),
+  /** A HyperPyYAML configuration (the published cosyvoice.yaml), read as data by ./hyperyaml.ts. */
+  z.strictObject({ kind: z.literal('hyperyaml'), file: RelPath, expect: z.array(Expectation).default([]), optional: z.boolean().default(false) }),
   z.strictObject({
     kind: z.literal('file'),
     file: RelPath,
