@@ -51,6 +51,13 @@ export class EngineRegistry {
     return this.ids().map((id) => this.get(id).capabilities());
   }
 
+  /** The engines (already created) that released what they held open in the pack folder `dir`. */
+  async releasePack(dir: string): Promise<string[]> {
+    const released: string[] = [];
+    for (const [id, e] of this.instances) if (await e.releasePack?.(dir)) released.push(id);
+    return released;
+  }
+
   async dispose(): Promise<void> {
     for (const e of this.instances.values()) await e.dispose?.();
     this.instances.clear();

@@ -101,6 +101,9 @@ export interface Engine {
   edit(input: AudioData, req: EditRequest, ctx: EngineContext): Promise<EditResult>;
   /** Release sessions and memory. */
   dispose?(): Promise<void>;
+  /** Releases what the engine holds open in the model pack folder `dir` (its sessions), before the folder is removed
+   *  (Windows refuses to delete files a process has open); true when it held something there. */
+  releasePack?(dir: string): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------- region edits (the edit loop, the host protocol)

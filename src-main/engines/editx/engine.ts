@@ -67,7 +67,7 @@ export class EditxEngine implements Engine {
   private memo: { dir: string; stamp: string; probe: PackProbe } | null = null;
   /** Reasons a pack failed the checks of a run, by pack state (see failureKey). */
   private readonly failures = new Map<string, string>();
-  private active: { key: string; pipeline: Promise<EditxPipeline> } | null = null;
+  private active: { key: string; dir: string; pipeline: Promise<EditxPipeline> } | null = null;
 
   constructor(private readonly opts: EditxEngineOptions) {
     this.registry = new SessionRegistry<EditxStage>(opts.log ? { log: opts.log } : {});
@@ -178,11 +178,27 @@ export class EditxEngine implements Engine {
         maxNewIds: this.opts.maxNewIds ?? null,
       });
     })();
-    this.active = { key, pipeline: p };
+    this.active = { key, dir: probe.dir, pipeline: p };
     p.catch(() => {
       if (this.active?.pipeline === p) this.active = null;
     });
     return p;
+  }
+
+  /** The stages whose sessions are open now. */
+  openStages(): EditxStage[] {
+    return this.registry.opened();
+  }
+
+  async releasePack(dir: string): Promise<boolean> {
+    const active = this.active;
+    if (!active || path.resolve(active.dir) !== path.resolve(dir)) return false;
+    this.active = null;
+    this.memo = null;
+    // An open still under way finishes first, so no session it opens outlives the release.
+    await active.pipeline.catch(() => null);
+    await this.registry.releaseAll();
+    return true;
   }
 
   async dispose(): Promise<void> {

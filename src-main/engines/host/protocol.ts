@@ -98,6 +98,8 @@ export interface HostArgs {
   /** Checks every file of an installed pack against its sha256. */
   packVerify: { home: string; name: string };
   packRemove: { home: string; name: string };
+  /** Closes what the host's engines hold open in an installed pack (before it is removed). */
+  packRelease: { home: string; name: string };
   /** Model host: the execution providers of this machine and what the sessions opened so far chose. */
   providers: { setting: ExecutionProvider };
   /** Render an export (a mix of media ranges) to a file, optionally loudness-normalised, with its metadata. */
@@ -139,6 +141,8 @@ export interface HostResults {
   packInstall: { pack: ModelPack; how: 'copied' | 'built' };
   packVerify: ModelPack;
   packRemove: { removed: string };
+  /** The engines that had something open in the pack. */
+  packRelease: { released: string[] };
   providers: Omit<ProvidersInfo, 'gpuSetup'>;
   render: RenderResult;
 }

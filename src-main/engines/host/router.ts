@@ -38,6 +38,10 @@ export class HostRouter implements HostCaller {
     if (type === 'engines') return this.engines(opts) as Promise<HostResults[T]>;
     // The model host opens the onnxruntime sessions, so it knows which providers they got.
     if (type === 'providers') return this.model.call(type, args, opts);
+    // Only the model host opens packs; one not running holds nothing open and is not started for this.
+    if (type === 'packRelease') {
+      return (this.model.pid === undefined ? Promise.resolve({ released: [] }) : this.model.call(type, args, opts)) as Promise<HostResults[T]>;
+    }
     if (type === 'edit') {
       return this.roleOf((args as CallArgs<'edit'>).engine).then((role) => this.host(role).call(type, args, opts));
     }

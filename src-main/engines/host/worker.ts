@@ -4,6 +4,7 @@
 // handler returning the wrong shape does not compile. A worker with a role lists and runs only that role's engines.
 
 import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
 import { RetakeError, toErrorPayload } from '../../contract/errors';
 import { decodeFile, type AudioFormat } from '../../audio/decode';
 import { decodeFileStreaming, type PeaksUpdate } from '../../audio/decode-stream';
@@ -13,6 +14,7 @@ import { analyze } from '../../audio/analysis';
 import { renderToFile } from '../../audio/render';
 import { frameCount, type AudioData } from '../../audio/types';
 import { packInstallCall, packRemoveCall, packVerifyCall, packsCall } from '../editx/pack/host-calls';
+import { modelsDir } from '../editx/pack/installed';
 import { providerOptions, recentChoices } from '../../onnx';
 import { ANALYSIS_MAX_SEC, measure, runEditLoop, sliceFrames, type Analyzer } from '../edit-loop';
 import { EngineRegistry } from '../registry';
@@ -55,6 +57,7 @@ export class HostWorker {
     packInstall: (req, ctx) => packInstallCall(req, ctx),
     packVerify: (req, ctx) => packVerifyCall(req, ctx),
     packRemove: (req) => packRemoveCall(req),
+    packRelease: async (req) => ({ released: await this.registry.releasePack(join(modelsDir(req.home), req.name)) }),
     providers: async (req) => ({
       setting: req.setting,
       platform: `${process.platform} ${process.arch}`,

@@ -103,6 +103,8 @@ export class ModelsService {
 
   async remove(name: string): Promise<void> {
     this.refuseBusy(name, 'remove');
+    // The model host's sessions keep the pack's files open, and Windows cannot delete open files.
+    await this.ctx.host.call('packRelease', { home: this.ctx.home, name });
     await this.ctx.host.call('packRemove', { home: this.ctx.home, name });
     this.ctx.events.emit('models.changed', {});
     this.packsChanged();
