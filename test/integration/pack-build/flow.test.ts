@@ -1,10 +1,12 @@
 // The flow's template against the Python exporter: the encoder, guided estimator and speaker graphs built in
 // TypeScript from the tiny flow written as the published flow.pt must give exactly the outputs of the graphs the
 // Python exporter made from the same file, on the same inputs, bit for bit; the manifest entries must be the
-// exporter's apart from the files, the noise (drawn by the builder's own seeded generator) and where the settings came
-// from; CAM++ is copied only when its sha256 is the one the template names, and its I/O is read from the file.
+// exporter's apart from the files and the noise (drawn by the builder's own seeded generator), settings included: both
+// read them from the published cosyvoice.yaml, so a yaml whose prompt mel differs changes the manifest, and one whose
+// sizes or CFG rate (baked into the graphs) differ from the template's is refused naming the file and the key; CAM++
+// is copied only when its sha256 is the one the template names, and its I/O is read from the file.
 
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -84,9 +86,9 @@ describe('a flow built from the published flow.pt equals the Python export', () 
       ...f,
       graphs: Object.fromEntries(Object.entries(f.graphs).map(([k, g]) => [k, { ...g, files: undefined }])),
       noise: { ...f.noise, file: undefined, generator: undefined },
-      settings: { ...f.settings, settingsFrom: undefined },
     });
     expect(strip(ours.flow!)).toEqual(strip(python.flow!));
+    expect(ours.flow!.settings.settingsFrom).toBe('cosyvoice.yaml');
     expect(ours.flow!.noise.generator).toBe('retake-normal-1');
     const noise = new Float32Array(readFileSync(join(built, 'flow_noise.f32')).buffer.slice(0));
     const [rows, frames] = ours.flow!.noise.shape;
@@ -112,6 +114,52 @@ describe('a flow built from the published flow.pt equals the Python export', () 
     const e = await buildPack({ from, templates: [FLOW_TEMPLATE], out: join(root, 'bad-out') }).then(() => null, (x: unknown) => x);
     expect(e).toBeInstanceOf(RetakeError);
     expect((e as RetakeError).message).toMatch(/campplus\.onnx is not the published file: sha256/);
+  });
+
+  const YAML = join('CosyVoice-300M-25Hz', 'cosyvoice.yaml');
+  const editYaml = (name: string, from: RegExp, to: string) =>
+    publishedCopy(join(root, name), (d) => {
+      const text = readFileSync(join(d, YAML), 'utf8');
+      expect(text).toMatch(from);
+      writeFileSync(join(d, YAML), text.replace(from, to));
+    });
+
+  it('takes the prompt mel from cosyvoice.yaml: a changed mel_conf changes the manifest', async () => {
+    const from = editYaml('mel', /\n {4}fmax: 8000\n/, '\n    fmax: 7600\n');
+    const out = join(root, 'mel-out');
+    await buildPack({ from, templates: [FLOW_TEMPLATE], out });
+    const flow = manifest(out).components.flow!;
+    expect(flow.promptMel).toEqual({ ...manifest(PYTHON_FLOW).components.flow!.promptMel, fmax: 7600 });
+  });
+
+  it('refuses a cosyvoice.yaml whose sizes or CFG rate are not the ones baked into the graphs, naming file and key', async () => {
+    const refusal = async (name: string, from: RegExp, to: string) => {
+      const e = await buildPack({ from: editYaml(name, from, to), templates: [FLOW_TEMPLATE], out: join(root, `${name}-out`) }).then(
+        () => null,
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(RetakeError);
+      expect((e as RetakeError).code).toBe('E_MODEL_INVALID');
+      return (e as RetakeError).message;
+    };
+    expect(await refusal('heads', /num_heads: 2\n/, 'num_heads: 4\n')).toContain(
+      'CosyVoice-300M-25Hz/cosyvoice.yaml says flow.decoder.estimator.num_heads 4, the template is for 2',
+    );
+    // The CFG rate is a constant of the guided estimator graph: a pack cannot follow another one.
+    expect(await refusal('cfg', /inference_cfg_rate: 0\.7\n/, 'inference_cfg_rate: 0.5\n')).toContain(
+      'CosyVoice-300M-25Hz/cosyvoice.yaml says flow.decoder.inference_cfg_rate 0.5, the template is for 0.7',
+    );
+    // A key the exporter has no fallback for must be there; an absent one with a fallback is the fallback.
+    expect(await refusal('no-width', /\n {8}output_size: 32\n/, '\n')).toContain('CosyVoice-300M-25Hz/cosyvoice.yaml has no flow.encoder.output_size');
+    expect(await refusal('no-heads', /\n {8}attention_heads: 2\n/, '\n')).toContain(
+      'CosyVoice-300M-25Hz/cosyvoice.yaml has no flow.encoder.attention_heads, which means 4; the template is for 2',
+    );
+  });
+
+  it('refuses a published folder without cosyvoice.yaml, naming it', async () => {
+    const from = publishedCopy(join(root, 'no-yaml'), (d) => rmSync(join(d, YAML)));
+    const e = await buildPack({ from, templates: [FLOW_TEMPLATE], out: join(root, 'no-yaml-out') }).then(() => null, (x: unknown) => x);
+    expect((e as RetakeError).message).toMatch(/is missing CosyVoice-300M-25Hz\/cosyvoice\.yaml, which the template flow-tiny reads/);
   });
 
   it('refuses a flow.pt of other tensors, naming the counts', async () => {

@@ -56,6 +56,7 @@ beforeAll(async () => {
             { path: 'model.safetensors.index.json', shardIndex: true },
             { path: 'tokenizer.model', sha256: sha(tok), bytes: tok.length },
             { path: 'tokenizer_config.json' },
+            { path: 'CosyVoice-300M-25Hz/cosyvoice.yaml', part: 'flow' },
             { path: 'CosyVoice-300M-25Hz/flow.pt', part: 'flow' },
             { path: 'CosyVoice-300M-25Hz/campplus.onnx', part: 'flow' },
             { path: 'CosyVoice-300M-25Hz/hift.pt', part: 'hift' },

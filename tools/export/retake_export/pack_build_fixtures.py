@@ -3,8 +3,9 @@
 
   published/          the tiny Step1 in the PUBLISHED layout (lm-published --tiny: bf16 shards + index, config.json,
                       tokenizer.model, tokenizer_config.json), and CosyVoice-300M-25Hz/: hift.pt and flow.pt, a tiny
-                      HiFT and flow as the published state dicts (plain weights, float32), and campplus.onnx (the
-                      tiny pack's CAM++ stand-in)
+                      HiFT and flow as the published state dicts (plain weights, float32), cosyvoice.yaml (their
+                      configuration in the published HyperPyYAML dialect: !new: tags, !ref references) and
+                      campplus.onnx (the tiny pack's CAM++ stand-in)
   templates/step1-tiny/   its graph templates (lm-template --tiny)
   templates/hift-tiny/    the tiny HiFT's graph templates (vocoder-template --tiny)
   templates/flow-tiny/    the tiny flow's graph templates (flow-template --tiny)
@@ -46,7 +47,10 @@ from .lm.step1 import tiny_config
 from .flow import export as flow_export
 from .flow import template as flow_template
 from .flow.model import Flow
+from .flow.model import FlowConfig
+from .flow.model import config_from_yaml as flow_config_from_yaml
 from .flow.model import tiny_config as flow_tiny_config
+from .common import hyperyaml
 from .tokenizer import export as tokenizer_export
 from .tokenizer import frontend as tokenizer_frontend
 from .tokenizer import s3_standin
@@ -169,6 +173,62 @@ def _hift(root: str, pub: str, seed: int) -> None:
                         {"vocoder": vocoder_export.vocoder_component(hift.eval(), py, False, lambda s: None)})
 
 
+def cosyvoice_yaml(flow: FlowConfig, hift) -> str:
+    """The tiny models' cosyvoice.yaml in the layout of the published one (class tags as upstream's stepvocoder
+    names them; sizes shared through !ref as the published file does)."""
+    return f"""# The tiny flow and HiFT of the tests, in the published cosyvoice.yaml layout (retake_export.pack_build_fixtures).
+sample_rate: {hift.sample_rate}
+spk_embed_dim: {flow.spk_embed_dim}
+flow: !new:stepvocoder.cosyvoice2.flow.flow.CausalMaskedDiffWithXvec
+    input_size: {flow.d_model}
+    output_size: {flow.mel_bins}
+    spk_embed_dim: !ref <spk_embed_dim>
+    output_type: 'mel'
+    vocab_size: {flow.vocab_size}
+    encoder: !new:stepvocoder.cosyvoice2.transformer.upsample_encoder_v2.UpsampleConformerEncoderV2
+        input_size: {flow.d_model}
+        output_size: {flow.d_model}
+        input_layer: linear
+        pre_lookahead_len: {flow.pre_lookahead}
+        num_blocks: {flow.enc_blocks}
+        num_up_blocks: {flow.enc_up_blocks}
+        up_stride: {flow.up_stride}
+        attention_heads: {flow.enc_heads}
+        linear_units: {flow.enc_linear_units}
+        normalize_before: True
+    decoder: !new:stepvocoder.cosyvoice2.flow.flow_matching.CausalConditionalCFM
+        inference_cfg_rate: {flow.cfg_rate}
+        estimator: !new:stepvocoder.cosyvoice2.flow.decoder_dit.DiT
+            in_channels: {4 * flow.mel_bins}
+            out_channels: {flow.mel_bins}
+            mlp_ratio: {flow.dit_mlp_ratio}
+            depth: {flow.dit_depth}
+            num_heads: {flow.dit_heads}
+            head_dim: {flow.dit_head_dim}
+            hidden_size: {flow.dit_hidden}
+hift: !new:stepvocoder.cosyvoice2.hifigan.generator.HiFTGenerator
+    in_channels: {hift.mel_bins}
+    base_channels: {hift.base_channels}
+    nb_harmonics: {hift.nb_harmonics}
+    sampling_rate: !ref <sample_rate>
+    upsample_rates: {list(hift.upsample_rates)}
+    istft_params:
+        n_fft: {hift.n_fft}
+        hop_len: {hift.hop}
+    f0_predictor: !new:stepvocoder.cosyvoice2.hifigan.f0_predictor.ConvRNNF0Predictor
+        cond_channels: {hift.f0_channels}
+mel_conf:
+    n_fft: 1920
+    num_mels: {flow.mel_bins}
+    sampling_rate: !ref <sample_rate>
+    hop_size: 480
+    win_size: 1920
+    fmin: 0
+    fmax: 8000
+    center: False
+"""
+
+
 def _flow(root: str, pub: str, seed: int) -> None:
     """The tiny flow in the published layout with a CAM++ stand-in, its templates, and the Python export of flow.pt
     (loaded the way `flow --checkpoint` loads it: read_state, float32, names compared)."""
@@ -189,8 +249,17 @@ def _flow(root: str, pub: str, seed: int) -> None:
     flow = Flow(flow_tiny_config())
     compare(path, loaded, {k: tuple(v.shape) for k, v in flow.state_dict().items()})
     flow.load_state_dict(loaded, strict=True)
+    # The Python export reads the settings from cosyvoice.yaml as `flow --checkpoint` does.
+    yaml_path = os.path.join(folder, "cosyvoice.yaml")
+    with open(yaml_path, "w", encoding="utf-8") as f:
+        f.write(cosyvoice_yaml(flow_tiny_config(), hift_tiny_config()))
+    y = hyperyaml.load_file(yaml_path)
+    read_back = flow_config_from_yaml(y["flow"])
+    if (flow_export.manifest_config(read_back), read_back.cfg_rate) != (flow_export.manifest_config(flow_tiny_config()),
+                                                                        flow_tiny_config().cfg_rate):
+        raise AssertionError(f"{yaml_path} does not read back as the tiny flow's configuration")
     noise = flow_export.draw_noise(flow.cfg, flow_export.NOISE_SEED)
-    comps = {"flow": flow_export.flow_component(flow.eval(), py, noise, flow_export.NOISE_SEED, None, lambda s: None),
+    comps = {"flow": flow_export.flow_component(flow.eval(), py, noise, flow_export.NOISE_SEED, y, lambda s: None),
              "speakerEncoder": speaker}
     pack_manifest.merge(py, "step-audio-editx", "the Python export of the tiny published flow.pt", comps)
 

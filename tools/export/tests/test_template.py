@@ -24,6 +24,7 @@ from retake_export.lm.checkpoint import load_into
 from retake_export.lm.step1 import Step1, Step1Config, init_random, tiny_config
 from retake_export.flow import export as flow_export
 from retake_export.flow import template as flow_template
+from retake_export.flow import model as flow_model
 from retake_export.flow.model import Flow
 from retake_export.flow.model import tiny_config as flow_tiny_config
 from retake_export.tokenizer import onnx_encoder
@@ -267,6 +268,38 @@ class FlowTemplateTest(unittest.TestCase):
         self.assertEqual(t["generated"], [{"kind": "normalNoise", "to": "flow_noise.f32", "shape": [80, 4000], "seed": 0,
                                            "generator": "retake-normal-1"}])
         self.assertEqual(t["copies"], [{"from": "campplus", "to": "campplus.onnx"}])
+
+    def test_the_yaml_expectations_are_the_keys_and_fallbacks_config_from_yaml_reads(self):
+        with open(os.path.join(self.tmp.name, "template.json"), encoding="utf-8") as f:
+            t = json.load(f)
+        src = t["sources"]["config"]
+        self.assertEqual((src["kind"], src["file"]), ("hyperyaml", "CosyVoice-300M-25Hz/cosyvoice.yaml"))
+        self.assertEqual(t["manifest"]["components"]["flow"]["settings"]["settingsFrom"], "cosyvoice.yaml")
+        # A yaml that holds exactly the expected values reads back as the template's configuration...
+        root: dict = {}
+        for e in src["expect"]:
+            node = root
+            *parents, last = e["keys"][0].split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = e["value"]
+        cfg = flow_model.config_from_yaml(root["flow"])
+        self.assertEqual((flow_export.manifest_config(cfg), cfg.cfg_rate),
+                         (flow_export.manifest_config(flow_tiny_config()), flow_tiny_config().cfg_rate))
+        # ...and each key left out reads as the fallback the expectation records (none: config_from_yaml needs it).
+        for e in src["expect"]:
+            field = next(f for f, k, _ in flow_template.YAML_EXPECT if k == e["keys"][0])
+            pruned = json.loads(json.dumps(root))
+            node = pruned
+            *parents, last = e["keys"][0].split(".")
+            for part in parents:
+                node = node[part]
+            del node[last]
+            if "default" in e:
+                self.assertEqual(getattr(flow_model.config_from_yaml(pruned["flow"]), field), e["default"], e["keys"][0])
+            else:
+                with self.assertRaises(KeyError, msg=e["keys"][0]):
+                    flow_model.config_from_yaml(pruned["flow"])
 
     def test_the_committed_full_size_template_comes_from_the_current_exporter(self):
         path = os.path.join(FLOW_COMMITTED, "template.json")

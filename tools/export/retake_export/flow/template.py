@@ -18,8 +18,11 @@ The speaker encoder: the tiny template (tests) is made for a tiny published layo
 stand-in of the tiny pack, with that file's hash; the full one names the published file's sha256 and size. Its I/O
 goes into the manifest from the file itself ($onnxIO).
 
-Not covered: the builder takes the flow's settings (CFG rate, steps, prompt mel) from the template, which holds
-EDITX-SPEC.md's values, without reading the published cosyvoice.yaml.
+Settings: the builder reads the published `cosyvoice.yaml` (HyperPyYAML) as `flow --checkpoint` does. Every size
+baked into the graphs, and the CFG rate baked into the guided estimator, is an expectation of that file (YAML_EXPECT:
+the keys and fallbacks of model.config_from_yaml), so a yaml that disagrees with the template is refused naming file
+and key; the prompt mel (`mel_conf`, not baked) is taken from it into the manifest, with the spec's values where the
+file has none (export.prompt_mel_settings). The Euler steps and time grid are not in the yaml (10, as `flow`).
 """
 
 from __future__ import annotations
@@ -58,6 +61,44 @@ def _model(cfg: FlowConfig, seed: int) -> Flow:
     return traced.perturb(flow, seed).eval()
 
 
+YAML_FILE = f"{FOLDER}/cosyvoice.yaml"
+
+# (FlowConfig field, key path in cosyvoice.yaml, model.config_from_yaml's fallback when the key is absent; None: none)
+YAML_EXPECT = [
+    ("vocab_size", "flow.vocab_size", 5121), ("d_model", "flow.encoder.output_size", None),
+    # config_from_yaml needs flow.input_size, and the encoder's input_size (flow.input_size when absent) to equal its
+    # output_size: the graph's embed takes the encoder's width
+    ("d_model", "flow.input_size", None), ("d_model", "flow.encoder.input_size", "d_model"),
+    ("mel_bins", "flow.output_size", 80), ("spk_embed_dim", "flow.spk_embed_dim", 192),
+    ("enc_heads", "flow.encoder.attention_heads", 4), ("enc_linear_units", "flow.encoder.linear_units", 2048),
+    ("enc_blocks", "flow.encoder.num_blocks", 6), ("enc_up_blocks", "flow.encoder.num_up_blocks", 4),
+    ("pre_lookahead", "flow.encoder.pre_lookahead_len", 3), ("up_stride", "flow.encoder.up_stride", 2),
+    ("dit_hidden", "flow.decoder.estimator.hidden_size", 256), ("dit_depth", "flow.decoder.estimator.depth", 28),
+    ("dit_heads", "flow.decoder.estimator.num_heads", 8), ("dit_head_dim", "flow.decoder.estimator.head_dim", 64),
+    ("dit_mlp_ratio", "flow.decoder.estimator.mlp_ratio", 4.0),
+    ("cfg_rate", "flow.decoder.inference_cfg_rate", 0.7),
+]
+# mel_conf keys of the manifest's promptMel (export.prompt_mel_settings: the spec's values where the yaml has none)
+MEL_KEYS = {"sampleRate": "sampling_rate", "nFft": "n_fft", "hop": "hop_size", "win": "win_size", "melBins": "num_mels",
+            "fmin": "fmin", "fmax": "fmax", "center": "center"}
+
+
+def yaml_expectations(cfg: FlowConfig) -> List[Dict[str, Any]]:
+    out = []
+    for field, key, fallback in YAML_EXPECT:
+        e: Dict[str, Any] = {"keys": [key], "value": getattr(cfg, field)}
+        if fallback is not None:
+            # a fallback named by a field is that field's expected value (flow.input_size, itself expected)
+            e["default"] = getattr(cfg, fallback) if isinstance(fallback, str) else fallback
+        out.append(e)
+    return out
+
+
+def prompt_mel_directives() -> Dict[str, Any]:
+    spec = prompt_mel_settings(None)
+    return {k: {"$json": {"source": "config", "key": f"mel_conf.{MEL_KEYS[k]}", "default": v}} for k, v in spec.items()}
+
+
 def _sha256(path: str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -86,8 +127,8 @@ def write(cfg: FlowConfig, out: str, template_id: str, description: str, log,
     if unread:
         raise ExportError(f"flow template: checkpoint tensors no graph reads: {', '.join(unread)}")
     known = campplus or {"sha256": CAMPPLUS["sha256"], "bytes": CAMPPLUS["bytes"]}
-    flow_settings = settings(cfg, None)
-    flow_settings["settingsFrom"] = f"the graph template {template_id} (EDITX-SPEC.md §6 values; cosyvoice.yaml not read)"
+    # The values settings() derives from the config are expectations of cosyvoice.yaml, so the yaml holds them.
+    flow_settings = settings(cfg, {})
     fragment = {
         "flow": {
             "architecture": "cosyvoice2-dit",
@@ -96,7 +137,7 @@ def write(cfg: FlowConfig, out: str, template_id: str, description: str, log,
             "noise": {"file": {"$file": NOISE_FILE}, "dtype": "float32", "shape": [cfg.mel_bins, cfg.noise_frames],
                       "seed": NOISE_SEED, "generator": NOISE_GENERATOR},
             "settings": flow_settings,
-            "promptMel": prompt_mel_settings(None),
+            "promptMel": prompt_mel_directives(),
             "runtime": dict(FLOW_RUNTIME),
         },
         "speakerEncoder": {
@@ -111,6 +152,7 @@ def write(cfg: FlowConfig, out: str, template_id: str, description: str, log,
     }
     sources = {
         SOURCE: {"kind": "torch", "file": FLOW_FILE, "tensors": len(state)},
+        "config": {"kind": "hyperyaml", "file": YAML_FILE, "expect": yaml_expectations(cfg)},
         "campplus": {"kind": "file", "file": f"{FOLDER}/campplus.onnx", "sha256": known["sha256"],
                      "bytes": known["bytes"]},
     }
