@@ -2,12 +2,15 @@
 // tokenizer written in the published Step-Audio-Tokenizer layout (its model.pt holding more than the encoder) must
 // give exactly the outputs of the graph `tokenizer --from` made from the same folder, bit for bit; am.mvn, the
 // codebook and the S3 tokenizer (vq06) are copied as published, and the manifest entries are the exporter's. The
-// template names the tokenizer's own folder, found beside the EditX folder given as --from.
+// template names the tokenizer's own folder, found beside the EditX folder given as --from. The settings come from the
+// Paraformer's config.yaml: its LFR step and dither reach the manifest, and sizes baked into the graph must agree.
 
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { load as yamlLoad } from 'js-yaml';
+import { RetakeError } from '../../../src-main/contract/errors';
 import { buildPack } from '../../../src-main/engines/editx/pack/build';
 import { PackManifestSchema, type PackManifest } from '../../../src-main/engines/editx/pack/manifest';
 import { tempDir } from '../../helpers/tmp';
@@ -77,4 +80,38 @@ describe('a vq02 built from the published Step-Audio-Tokenizer equals the Python
     expect(ours.vq06!.standIn).toBe(true);
     expect(readFileSync(join(built, 'vq06.onnx')).equals(readFileSync(join(PUBLISHED_TOKENIZER, 'speech_tokenizer_v1.onnx')))).toBe(true);
   });
+
+  /** A copy of the tiny tokenizer folder whose config.yaml is edited, built with --from that copy. */
+  async function buildEdited(name: string, edit: (conf: Record<string, any>) => void): Promise<string | RetakeError> {
+    const tok = join(root, name, 'Step-Audio-Tokenizer');
+    cpSync(PUBLISHED_TOKENIZER, tok, { recursive: true });
+    const conf = readdirSync(tok, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('config.yaml'))!;
+    const doc = JSON.parse(JSON.stringify(yamlLoad(readFileSync(join(tok, conf), 'utf8')))) as Record<string, any>;
+    edit(doc);
+    // JSON is YAML: the edited configuration written back without a YAML writer.
+    writeFileSync(join(tok, conf), JSON.stringify(doc, null, 1));
+    const out = join(root, name, 'pack');
+    return buildPack({ from: tok, templates: [VQ02_TEMPLATE], out }).then(
+      () => out,
+      (e: unknown) => e as RetakeError,
+    );
+  }
+
+  it('takes the LFR step and the dither from config.yaml, and refuses sizes the graph was not built for, naming the key', async () => {
+    const out = await buildEdited('lfr', (c) => {
+      c.frontend_conf.lfr_n = 5;
+      c.frontend_conf.dither = 0.5;
+    });
+    expect(typeof out).toBe('string');
+    expect(manifest(out as string).components.vq02!.frontend).toEqual({ ...manifest(PYTHON_VQ02).components.vq02!.frontend, lfrN: 5, referenceDither: 0.5 });
+    const heads = await buildEdited('heads', (c) => {
+      c.encoder_conf.attention_heads += 1;
+    });
+    expect(heads).toBeInstanceOf(RetakeError);
+    expect((heads as RetakeError).message).toMatch(/config\.yaml says encoder_conf\.attention_heads \d+, the template is for \d+/);
+    const lfr = await buildEdited('lfr-m', (c) => {
+      c.frontend_conf.lfr_m = 5;
+    });
+    expect((lfr as RetakeError).message).toMatch(/config\.yaml says frontend_conf\.lfr_m 5, the template is for 7/);
+  }, 60_000);
 });

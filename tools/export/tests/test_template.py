@@ -28,6 +28,7 @@ from retake_export.flow import model as flow_model
 from retake_export.flow.model import Flow
 from retake_export.flow.model import tiny_config as flow_tiny_config
 from retake_export.tokenizer import onnx_encoder
+from retake_export.tokenizer import export as tokenizer_export
 from retake_export.tokenizer import template as tokenizer_template
 from retake_export.tokenizer.paraformer import PREFIX, ParaformerEncoder
 from retake_export.tokenizer.paraformer import tiny_config as vq02_tiny_config
@@ -339,6 +340,35 @@ class Vq02TemplateTest(unittest.TestCase):
             self.assertEqual(tj["folder"], "Step-Audio-Tokenizer")
             self.assertEqual(tj["sources"]["vq02"]["prefix"], "encoder.")
             self.assertEqual([c["to"] for c in tj["copies"]], ["am.mvn", "linguistic_tokenizer.npy", "vq06.onnx"])
+            # A config.yaml holding exactly the expected values reads back (export.read_config) as the template's
+            # encoder, and each key left out is read_config's fallback the expectation records.
+            conf: dict = {}
+            for e in tj["sources"]["config"]["expect"]:
+                node = conf
+                *parents, last = e["keys"][0].split(".")
+                for part in parents:
+                    node = node.setdefault(part, {})
+                node[last] = e["value"]
+            path = os.path.join(d, "config.yaml")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(conf, f)
+            self.assertEqual(tokenizer_export.read_config(path)[0], vq02_tiny_config())
+            for e in tj["sources"]["config"]["expect"]:
+                if "default" not in e or e["keys"][0].startswith("frontend_conf."):
+                    continue  # frontend_conf: check_frontend's values, not read_config's
+                pruned = json.loads(json.dumps(conf))
+                *parents, last = e["keys"][0].split(".")
+                node = pruned
+                for part in parents:
+                    node = node[part]
+                node[last] = e["default"]
+                with open(path, "w", encoding="utf-8") as f:
+                    json.dump(pruned, f)
+                del node[last]
+                with open(os.path.join(d, "absent.yaml"), "w", encoding="utf-8") as f:
+                    json.dump(pruned, f)
+                self.assertEqual(tokenizer_export.read_config(path), tokenizer_export.read_config(os.path.join(d, "absent.yaml")),
+                                 e["keys"][0])
 
     def test_the_committed_full_size_template_comes_from_the_current_exporter(self):
         path = os.path.join(VQ02_COMMITTED, "template.json")

@@ -10,9 +10,13 @@ checkpoint (the FunASR Paraformer's model.pt: its 652 `encoder.` tensors, EDITX-
 tensors beside them are not read) by common/traced_template.py. Sources are paths inside the published
 Step-Audio-Tokenizer folder (template.json `folder`).
 
-Not covered: the builder takes the front end and streaming settings from the template (the published config.yaml's
-values, EDITX-SPEC.md §4) without reading config.yaml, and does not check the codebook's shape or am.mvn's size
-against the graph (the engine's loader does, when the pack is first used).
+Settings: the builder reads the Paraformer's config.yaml as `tokenizer --from` does (export.read_config): the encoder
+sizes baked into the graph, the encoder kind and the front end the runtime implements are expectations of it
+(CONFIG_EXPECT, with read_config's fallbacks), so a file that disagrees is refused naming the key; the LFR step and
+the reference dither (not baked) go into the manifest from it. The streaming settings are the spec's (not in the file).
+
+Not covered: the codebook's shape and am.mvn's size are not checked against the graph here (the engine's loader does,
+when the pack is first used).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import argparse
 import os
 import sys
 import tempfile
-from typing import List
+from typing import Any, Dict, List
 
 import onnx
 import torch
@@ -31,7 +35,7 @@ from ..common import traced_template as traced
 from ..common.errors import ExportError
 from ..common.paths import REPO
 from . import onnx_encoder
-from .export import CODEBOOK_SIZE, STREAMING, VQ06, frontend_settings, manifest_config
+from .export import CODEBOOK_SIZE, KALDI_DEFAULT_DITHER, STREAMING, VQ06, frontend_settings, manifest_config
 from .paraformer import PREFIX, EncoderConfig, ParaformerEncoder, init_random, tiny_config
 
 DEFAULT_OUT = os.path.join(REPO, "models", "templates", "vq02-paraformer")
@@ -42,8 +46,45 @@ GRAPH = "vq02.onnx"
 # The published config.yaml's frontend_conf (EDITX-SPEC.md §4): Kaldi fbank, 80 bins, LFR 7/6.
 FRONTEND_CONF = {"fs": 16000, "window": "hamming", "n_mels": 80, "frame_length": 25, "frame_shift": 10, "lfr_m": 7,
                  "lfr_n": 6}
+# (EncoderConfig field or a fixed value, key path in config.yaml, export.read_config's fallback; None: none)
+CONFIG_EXPECT = [
+    ("=SANMEncoderChunkOpt", "encoder", None),
+    ("output_size", "encoder_conf.output_size", 256), ("attention_heads", "encoder_conf.attention_heads", 4),
+    ("linear_units", "encoder_conf.linear_units", 2048), ("num_blocks", "encoder_conf.num_blocks", 6),
+    ("kernel_size", "encoder_conf.kernel_size", 11), ("sanm_shift", "encoder_conf.sanm_shfit", 0),
+    ("=pe_online", "encoder_conf.input_layer", "pe_online"), ("=sanm", "encoder_conf.selfattention_layer_type", "sanm"),
+    ("=True", "encoder_conf.normalize_before", True),
+    # export.check_frontend: the front end the runtime implements; LFR m × mel bins is the graph's input size
+    ("=16000", "frontend_conf.fs", 16000), ("=80", "frontend_conf.n_mels", 80), ("=25", "frontend_conf.frame_length", 25),
+    ("=10", "frontend_conf.frame_shift", 10), ("=hamming", "frontend_conf.window", "hamming"),
+    ("lfr_m", "frontend_conf.lfr_m", 1),
+]
 GRAPH_SOURCES = ["tokenizer/paraformer.py", "tokenizer/onnx_encoder.py", "tokenizer/template.py",
                  "common/template.py", "common/traced_template.py"]
+
+
+def config_expectations(cfg: EncoderConfig) -> List[Dict[str, Any]]:
+    out = []
+    for field, key, fallback in CONFIG_EXPECT:
+        if field == "lfr_m":
+            value: Any = cfg.input_size // FRONTEND_CONF["n_mels"]
+        elif field.startswith("="):
+            value = {"True": True}.get(field[1:], int(field[1:]) if field[1:].isdigit() else field[1:])
+        else:
+            value = getattr(cfg, field)
+        e: Dict[str, Any] = {"keys": [key], "value": value}
+        if fallback is not None:
+            e["default"] = fallback
+        out.append(e)
+    return out
+
+
+def frontend_directives() -> Dict[str, Any]:
+    """export.frontend_settings(frontend_conf): fixed values are expectations; LFR n and the dither come from the file."""
+    fe = frontend_settings(FRONTEND_CONF)
+    fe["lfrN"] = {"$json": {"source": "config", "key": "frontend_conf.lfr_n", "default": 1}}
+    fe["referenceDither"] = {"$json": {"source": "config", "key": "frontend_conf.dither", "default": KALDI_DEFAULT_DITHER}}
+    return fe
 
 
 def _model(cfg: EncoderConfig, seed: int) -> ParaformerEncoder:
@@ -66,7 +107,7 @@ def write(cfg: EncoderConfig, out: str, template_id: str, description: str, log,
     if unread:
         raise ExportError(f"vq02 template: checkpoint tensors the graph does not read: {', '.join(unread)}")
     log(f"  {GRAPH}: {len(wmap['initializers'])} weights, {wmap['dataBytes'] / 1e6:.2f} MB of data")
-    fe = frontend_settings(FRONTEND_CONF)
+    fe = frontend_directives()
     fragment = {
         "vq02": {
             "architecture": "paraformer-streaming",
@@ -90,6 +131,7 @@ def write(cfg: EncoderConfig, out: str, template_id: str, description: str, log,
     sources = {
         SOURCE: {"kind": "torch", "file": f"{FUNASR}/model.pt", "tensors": len(state), "prefix": PREFIX},
         "am.mvn": {"kind": "file", "file": f"{FUNASR}/am.mvn"},
+        "config": {"kind": "hyperyaml", "file": f"{FUNASR}/config.yaml", "expect": config_expectations(cfg)},
         "codebook": {"kind": "file", "file": "linguistic_tokenizer.npy"},
         "s3": {"kind": "file", "file": "speech_tokenizer_v1.onnx"},
     }
