@@ -92,6 +92,7 @@ function tinyModel(): CatalogueModel {
       { path: 'model.safetensors.index.json', shardIndex: true },
       { path: 'tokenizer.model', sha256: sha(tok), bytes: tok.length },
       { path: 'tokenizer_config.json' },
+      { path: 'CosyVoice-300M-25Hz/cosyvoice.yaml', part: 'decoder' },
       { path: 'CosyVoice-300M-25Hz/hift.pt', part: 'decoder' },
       { path: 'CosyVoice-300M-25Hz/flow.pt', part: 'decoder' },
       { path: 'CosyVoice-300M-25Hz/campplus.onnx', part: 'decoder' },
