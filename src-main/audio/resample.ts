@@ -74,6 +74,9 @@ interface Kernel {
   /** Exact table, M rows of `taps` (row r for fractional position r/M), or null when `fine` is used. float32 is ample
    *  (its rounding sits near −140 dB) and holds torchaudio's float32 kernel exactly; it also halves memory traffic. */
   table: Float32Array | null;
+  /** Per table row: the first tap and the number of taps that runInterior reads (see trimRows); null with `fine`. */
+  rowFirst: Int32Array | null;
+  rowTaps: Int32Array | null;
   /** Fallback: the continuous kernel sampled every 1/fineRate input samples on [−H, H]. */
   fine: Float64Array | null;
   fineRate: number;
@@ -137,6 +140,32 @@ function torchaudioTable(L: number, M: number, H: number, lpw: number, rolloff: 
   return table;
 }
 
+/**
+ * A tap is skipped where it is below 2^-60 of its row's largest: its product is then below 2^-60 of the output's
+ * scale, 2^-36 of a float32 ulp of any output above 1e-17 of full scale, so skipping it cannot change a stored
+ * sample there. torchaudio's table has such taps (3e-24 at 24 → 16 kHz, where its clamped window meets t = ±lpw).
+ */
+const NEGLIGIBLE_TAP = 2 ** -60;
+
+/** The non-negligible tap range of each table row: [rowFirst, rowFirst + rowTaps), always contiguous from both ends. */
+function trimRows(table: Float32Array, M: number, taps: number): { rowFirst: Int32Array; rowTaps: Int32Array } {
+  const rowFirst = new Int32Array(M);
+  const rowTaps = new Int32Array(M);
+  for (let r = 0; r < M; r++) {
+    const row = table.subarray(r * taps, (r + 1) * taps);
+    let peak = 0;
+    for (let k = 0; k < taps; k++) peak = Math.max(peak, Math.abs(row[k]!));
+    const small = peak * NEGLIGIBLE_TAP;
+    let a = 0;
+    let b = taps - 1;
+    while (a < b && Math.abs(row[a]!) < small) a++;
+    while (b > a && Math.abs(row[b]!) < small) b--;
+    rowFirst[r] = a;
+    rowTaps[r] = b - a + 1;
+  }
+  return { rowFirst, rowTaps };
+}
+
 const kernelCache = new Map<string, Kernel>();
 const KERNEL_CACHE_SIZE = 8;
 
@@ -172,7 +201,8 @@ function getKernel(fromRate: number, toRate: number, mode: ResampleMode, lpw: nu
     fine = new Float64Array(len);
     for (let i = 0; i < len; i++) fine[i] = h(i / fineRate - H);
   }
-  const kernel: Kernel = { mode, L, M, H, taps, table, fine, fineRate };
+  const trimmed = table ? trimRows(table, M, taps) : null;
+  const kernel: Kernel = { mode, L, M, H, taps, table, rowFirst: trimmed?.rowFirst ?? null, rowTaps: trimmed?.rowTaps ?? null, fine, fineRate };
   kernelCache.set(key, kernel);
   if (kernelCache.size > KERNEL_CACHE_SIZE) kernelCache.delete(kernelCache.keys().next().value!);
   return kernel;
@@ -244,52 +274,103 @@ function runBlock(x: Float32Array, k: Kernel, y: Float32Array, m0: number, m1: n
 /** Outputs computed together by runInterior (8 accumulators and the coefficient fit in x86-64's 16 FP registers). */
 const GROUP = 8;
 
+/** runInterior's groups of eight outputs of one row (coefficients c), outputs m, m + M, … from input `start` on,
+ *  inputs L apart; returns the first output not done. */
+function groups(x: Float32Array, c: Float32Array, y: Float32Array, m: number, m1: number, M: number, L: number, start: number): number {
+  const nt = c.length;
+  for (; m + (GROUP - 1) * M < m1; m += GROUP * M, start += GROUP * L) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let a4 = 0;
+    let a5 = 0;
+    let a6 = 0;
+    let a7 = 0;
+    for (let j = 0, i = start; j < nt; j++, i++) {
+      const w = c[j]!;
+      a0 += w * x[i]!;
+      a1 += w * x[i + L]!;
+      a2 += w * x[i + 2 * L]!;
+      a3 += w * x[i + 3 * L]!;
+      a4 += w * x[i + 4 * L]!;
+      a5 += w * x[i + 5 * L]!;
+      a6 += w * x[i + 6 * L]!;
+      a7 += w * x[i + 7 * L]!;
+    }
+    y[m] = a0;
+    y[m + M] = a1;
+    y[m + 2 * M] = a2;
+    y[m + 3 * M] = a3;
+    y[m + 4 * M] = a4;
+    y[m + 5 * M] = a5;
+    y[m + 6 * M] = a6;
+    y[m + 7 * M] = a7;
+  }
+  return m;
+}
+
+/** `groups` for L = 3 (24 and 48 kHz to 16 kHz, the tokenizers' usual inputs): the same sums with the input offsets
+ *  as constants, which V8 folds into the loads (about 10% faster at 24 → 16 kHz than `groups`, measured). */
+function groups3(x: Float32Array, c: Float32Array, y: Float32Array, m: number, m1: number, M: number, start: number): number {
+  const nt = c.length;
+  for (; m + (GROUP - 1) * M < m1; m += GROUP * M, start += GROUP * 3) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let a4 = 0;
+    let a5 = 0;
+    let a6 = 0;
+    let a7 = 0;
+    for (let j = 0, i = start; j < nt; j++, i++) {
+      const w = c[j]!;
+      a0 += w * x[i]!;
+      a1 += w * x[i + 3]!;
+      a2 += w * x[i + 6]!;
+      a3 += w * x[i + 9]!;
+      a4 += w * x[i + 12]!;
+      a5 += w * x[i + 15]!;
+      a6 += w * x[i + 18]!;
+      a7 += w * x[i + 21]!;
+    }
+    y[m] = a0;
+    y[m + M] = a1;
+    y[m + 2 * M] = a2;
+    y[m + 3 * M] = a3;
+    y[m + 4 * M] = a4;
+    y[m + 5 * M] = a5;
+    y[m + 6 * M] = a6;
+    y[m + 7 * M] = a7;
+  }
+  return m;
+}
+
 /**
  * Outputs [m0, m1) of a tabulated kernel whose taps all fall inside the input. Outputs m, m + M, …, m + 7M use the
  * same table row and read input windows L samples apart, so they are computed together: each coefficient load feeds
- * eight products (about 2× faster in V8 than one output at a time).
+ * eight products (about 2× faster in V8 than one output at a time). Each row is read as its own view over its
+ * non-negligible taps only (trimRows), which V8 indexes faster than an offset into the whole table (with groups3:
+ * 6.8 → 5.1 ms CPU at 24 → 16 kHz for 30 s, measured).
  */
 function runInterior(x: Float32Array, k: Kernel, y: Float32Array, m0: number, m1: number): void {
-  const { L, M, H, taps } = k;
+  const { L, M, H } = k;
   const table = k.table!;
+  const rowFirst = k.rowFirst!;
+  const rowTaps = k.rowTaps!;
   for (let p = 0; p < M && m0 + p < m1; p++) {
     const first = m0 + p;
-    const row = ((first * L) % M) * taps;
-    let start = Math.floor((first * L) / M) - H + 1;
+    const r = (first * L) % M;
+    const nt = rowTaps[r]!;
+    const c = table.subarray(r * k.taps + rowFirst[r]!, r * k.taps + rowFirst[r]! + nt);
+    let start = Math.floor((first * L) / M) - H + 1 + rowFirst[r]!;
     let m = first;
-    for (; m + (GROUP - 1) * M < m1; m += GROUP * M, start += GROUP * L) {
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      let a4 = 0;
-      let a5 = 0;
-      let a6 = 0;
-      let a7 = 0;
-      for (let j = 0; j < taps; j++) {
-        const c = table[row + j]!;
-        const i = start + j;
-        a0 += c * x[i]!;
-        a1 += c * x[i + L]!;
-        a2 += c * x[i + 2 * L]!;
-        a3 += c * x[i + 3 * L]!;
-        a4 += c * x[i + 4 * L]!;
-        a5 += c * x[i + 5 * L]!;
-        a6 += c * x[i + 6 * L]!;
-        a7 += c * x[i + 7 * L]!;
-      }
-      y[m] = a0;
-      y[m + M] = a1;
-      y[m + 2 * M] = a2;
-      y[m + 3 * M] = a3;
-      y[m + 4 * M] = a4;
-      y[m + 5 * M] = a5;
-      y[m + 6 * M] = a6;
-      y[m + 7 * M] = a7;
-    }
+    if (L === 3) m = groups3(x, c, y, m, m1, M, start);
+    else m = groups(x, c, y, m, m1, M, L, start);
+    start += ((m - first) / M) * L;
     for (; m < m1; m += M, start += L) {
       let acc = 0;
-      for (let j = 0; j < taps; j++) acc += table[row + j]! * x[start + j]!;
+      for (let j = 0; j < nt; j++) acc += c[j]! * x[start + j]!;
       y[m] = acc;
     }
   }
