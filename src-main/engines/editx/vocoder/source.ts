@@ -384,10 +384,16 @@ export function nsfSource(f0: Float32Array, v: SourceSettings, draws: SourceDraw
   return acc;
 }
 
-// tanh through one exp: (e^{2x} − 1) / (e^{2x} + 1), about twice as fast as Math.tanh (once per output sample).
-// Absolute error ≤ ~3e-16 (the rounding of e^{2x}), far below the float32 output's resolution; beyond |x| = 20 tanh
-// is ±1 in float64 (1 − tanh 20 ≈ 8e-18) and e^{2x} would overflow.
+// tanh without a library call (once per output sample, where Math.tanh took a third of the source's time). On
+// |x| ≤ 1 — where the merged excitation stays — Lambert's continued fraction x/(1 + x²/(3 + x²/(5 + … x²/17))) as one
+// ratio of integer polynomials in x² (the [9/8] Padé approximant): within 3.4e-16 of Math.tanh there (5.6e-16
+// relative; measured on 400,001 points). Beyond, (e^{2x} − 1)/(e^{2x} + 1), ±1 past |x| = 20 (1 − tanh 20 ≈ 8e-18;
+// e^{2x} would overflow).
 function tanh(x: number): number {
+  if (x <= 1 && x >= -1) {
+    const y = x * x;
+    return (x * (34459425 + y * (4729725 + y * (135135 + y * (990 + y))))) / (34459425 + y * (16216200 + y * (945945 + y * (13860 + y * 45))));
+  }
   if (x > 20) return 1;
   if (x < -20) return -1;
   const e = Math.exp(2 * x);
