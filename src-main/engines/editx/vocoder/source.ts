@@ -302,22 +302,51 @@ export function nsfSource(f0: Float32Array, v: SourceSettings, draws: SourceDraw
       let cs = cosOf(theta);
       const sd = Math.sin(slope * d);
       const cd = Math.cos(slope * d);
-      const w0 = wk[0] as number;
-      for (let s = s0; s < s1; s++) {
-        const twoC = 2 * cs;
-        let prev = 0;
-        let cur = sn;
-        let sum = w0 * sn;
-        for (let k = 1; k < h; k++) {
-          const next = twoC * cur - prev;
-          prev = cur;
-          cur = next;
-          sum += (wk[k] as number) * next;
+      if (h === 9) {
+        // The published 9 harmonics written out (the weights in locals), summed by Clenshaw's recurrence
+        // b_k = w_k + 2·cos θ·b_{k+1} − b_{k+2}, Σ_k w_k·sin(kθ) = b_1·sin θ: one multiply per harmonic.
+        const w1 = wk[0] as number;
+        const w2 = wk[1] as number;
+        const w3 = wk[2] as number;
+        const w4 = wk[3] as number;
+        const w5 = wk[4] as number;
+        const w6 = wk[5] as number;
+        const w7 = wk[6] as number;
+        const w8 = wk[7] as number;
+        const w9 = wk[8] as number;
+        for (let s = s0; s < s1; s++) {
+          const c2 = 2 * cs;
+          const b8 = w8 + c2 * w9;
+          const b7 = w7 + c2 * b8 - w9;
+          const b6 = w6 + c2 * b7 - b8;
+          const b5 = w5 + c2 * b6 - b7;
+          const b4 = w4 + c2 * b5 - b6;
+          const b3 = w3 + c2 * b4 - b5;
+          const b2 = w2 + c2 * b3 - b4;
+          const b1 = w1 + c2 * b2 - b3;
+          acc[s] = b1 * sn;
+          const ns = sn * cd + cs * sd;
+          cs = cs * cd - sn * sd;
+          sn = ns;
         }
-        acc[s] = sum;
-        const ns = sn * cd + cs * sd;
-        cs = cs * cd - sn * sd;
-        sn = ns;
+      } else {
+        const w0 = wk[0] as number;
+        for (let s = s0; s < s1; s++) {
+          const twoC = 2 * cs;
+          let prev = 0;
+          let cur = sn;
+          let sum = w0 * sn;
+          for (let k = 1; k < h; k++) {
+            const next = twoC * cur - prev;
+            prev = cur;
+            cur = next;
+            sum += (wk[k] as number) * next;
+          }
+          acc[s] = sum;
+          const ns = sn * cd + cs * sd;
+          cs = cs * cd - sn * sd;
+          sn = ns;
+        }
       }
     } else {
       for (let k = 0; k < h; k++) {
@@ -349,10 +378,26 @@ export function nsfSource(f0: Float32Array, v: SourceSettings, draws: SourceDraw
         noise = 0;
         for (let k = 0; k < h; k++) noise += (mergeWeight[k] as number) * (perHarmonic[s * h + k] as number);
       } else noise = merged ? (merged[s] as number) : (normals as Normals).next();
-      acc[s] = Math.tanh(mergeBias + (voiced ? (acc[s] as number) : 0) + sigma * noise);
+      acc[s] = tanh(mergeBias + (voiced ? (acc[s] as number) : 0) + sigma * noise);
     }
   }
   return acc;
+}
+
+// tanh without a library call (once per output sample, where Math.tanh took a third of the source's time). On
+// |x| ≤ 1 — where the merged excitation stays — Lambert's continued fraction x/(1 + x²/(3 + x²/(5 + … x²/17))) as one
+// ratio of integer polynomials in x² (the [9/8] Padé approximant): within 3.4e-16 of Math.tanh there (5.6e-16
+// relative; measured on 400,001 points). Beyond, (e^{2x} − 1)/(e^{2x} + 1), ±1 past |x| = 20 (1 − tanh 20 ≈ 8e-18;
+// e^{2x} would overflow).
+function tanh(x: number): number {
+  if (x <= 1 && x >= -1) {
+    const y = x * x;
+    return (x * (34459425 + y * (4729725 + y * (135135 + y * (990 + y))))) / (34459425 + y * (16216200 + y * (945945 + y * (13860 + y * 45))));
+  }
+  if (x > 20) return 1;
+  if (x < -20) return -1;
+  const e = Math.exp(2 * x);
+  return (e - 1) / (e + 1);
 }
 
 function cosOf(x: number): number {
