@@ -153,6 +153,17 @@ class CommittedTemplateTest(unittest.TestCase):
         self.assertEqual(committed, now, "models/templates/step1-3.5b/template.json is stale: rewrite it with "
                          "`PYTHONPATH=tools/export /usr/bin/python3 -m retake_export lm-template --manifest-only`")
 
+    def test_rms_norm_eps_is_an_expectation_of_config_json_with_the_exporters_fallback(self):
+        with open(os.path.join(COMMITTED, "template.json"), encoding="utf-8") as f:
+            t = json.load(f)
+        e = next(x for x in t["sources"]["config"]["expect"] if x["keys"] == ["rms_norm_eps"])
+        published_cfg = {"vocab_size": 74752, "hidden_size": 3072, "intermediate_size": 8192, "num_hidden_layers": 32,
+                         "num_attention_heads": 48, "num_attention_groups": 4}
+        self.assertEqual(e["value"], Step1Config().rms_norm_eps)
+        self.assertEqual(e["default"], Step1Config.from_hf_config(published_cfg).rms_norm_eps)
+        directive = t["manifest"]["components"]["lm"]["config"]["rmsNormEps"]["$json"]
+        self.assertEqual((directive["source"], directive["key"], directive["default"]), ("config", "rms_norm_eps", e["default"]))
+
     def test_the_committed_templates_have_the_published_geometry(self):
         with open(os.path.join(COMMITTED, "template.json"), encoding="utf-8") as f:
             t = json.load(f)
