@@ -157,6 +157,18 @@ describe('checks that refuse the wrong files', () => {
     expect(e.message).toContain('config.json says num_hidden_layers 3, the template is for 2');
   });
 
+  it('names a config.json whose rms_norm_eps is not the one baked into the graph\'s norms', async () => {
+    const dir = publishedCopy(fresh('pub'), (d) => {
+      const cfg = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+      expect(cfg.rms_norm_eps).toBe(1e-5);
+      cfg.rms_norm_eps = 1e-6;
+      writeFileSync(join(d, 'config.json'), JSON.stringify(cfg));
+    });
+    const e = await failure(buildPack({ from: dir, templates: [TEMPLATE], out: fresh() }));
+    expect(e.code).toBe('E_MODEL_INVALID');
+    expect(e.message).toContain('config.json says rms_norm_eps 0.000001, the template is for 0.00001');
+  });
+
   it('names a truncated shard', async () => {
     const dir = publishedCopy(fresh('pub'), (d) => {
       const f = join(d, 'model-00002-of-00002.safetensors');

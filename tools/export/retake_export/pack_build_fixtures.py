@@ -61,6 +61,7 @@ from .tokenizer.paraformer import tiny_config as vq02_tiny_config
 from .vocoder import export as vocoder_export
 from .vocoder import template as vocoder_template
 from .vocoder.hift import Hift
+from .vocoder.hift import config_from_yaml as hift_config_from_yaml
 from .vocoder.hift import tiny_config as hift_tiny_config
 
 
@@ -163,14 +164,19 @@ def _hift(root: str, pub: str, seed: int) -> None:
     torch.save(collections.OrderedDict((k, v.detach().clone()) for k, v in state.items()), path)
     vocoder_template.write(hift_tiny_config(), os.path.join(root, "templates", "hift-tiny"), "hift-tiny",
                            "The tiny random HiFT of the tests", lambda s: None)
+    # The Python export reads the settings from cosyvoice.yaml as `vocoder --checkpoint` does.
+    yaml_path = os.path.join(pub, vocoder_template.YAML_FILE)
+    read_back = hift_config_from_yaml(hyperyaml.load_file(yaml_path)["hift"])
+    if read_back != hift_tiny_config():
+        raise AssertionError(f"{yaml_path} does not read back as the tiny HiFT's configuration")
     folded, _ = fold_weight_norm(read_state(path))
-    hift = Hift(hift_tiny_config())
+    hift = Hift(read_back)
     compare(path, folded, {k: tuple(v.shape) for k, v in hift.checkpoint_state().items()})
     hift.load_checkpoint_state(folded)
     py = os.path.join(root, "python-hift")
     os.makedirs(py, exist_ok=True)
     pack_manifest.merge(py, "step-audio-editx", "the Python export of the tiny published hift.pt",
-                        {"vocoder": vocoder_export.vocoder_component(hift.eval(), py, False, lambda s: None)})
+                        {"vocoder": vocoder_export.vocoder_component(hift.eval(), py, True, lambda s: None)})
 
 
 def cosyvoice_yaml(flow: FlowConfig, hift) -> str:
@@ -211,10 +217,20 @@ hift: !new:stepvocoder.cosyvoice2.hifigan.generator.HiFTGenerator
     base_channels: {hift.base_channels}
     nb_harmonics: {hift.nb_harmonics}
     sampling_rate: !ref <sample_rate>
+    nsf_alpha: {hift.nsf_alpha}
+    nsf_sigma: {hift.nsf_sigma}
+    nsf_voiced_threshold: {hift.nsf_voiced_threshold}
     upsample_rates: {list(hift.upsample_rates)}
+    upsample_kernel_sizes: {list(hift.upsample_kernel_sizes)}
     istft_params:
         n_fft: {hift.n_fft}
         hop_len: {hift.hop}
+    resblock_kernel_sizes: {list(hift.resblock_kernel_sizes)}
+    resblock_dilation_sizes: {[list(x) for x in hift.resblock_dilation_sizes]}
+    source_resblock_kernel_sizes: {list(hift.source_resblock_kernel_sizes)}
+    source_resblock_dilation_sizes: {[list(x) for x in hift.source_resblock_dilation_sizes]}
+    lrelu_slope: {hift.lrelu_slope}
+    audio_limit: {hift.audio_limit}
     f0_predictor: !new:stepvocoder.cosyvoice2.hifigan.f0_predictor.ConvRNNF0Predictor
         cond_channels: {hift.f0_channels}
 mel_conf:
@@ -249,10 +265,8 @@ def _flow(root: str, pub: str, seed: int) -> None:
     flow = Flow(flow_tiny_config())
     compare(path, loaded, {k: tuple(v.shape) for k, v in flow.state_dict().items()})
     flow.load_state_dict(loaded, strict=True)
-    # The Python export reads the settings from cosyvoice.yaml as `flow --checkpoint` does.
+    # The Python export reads the settings from cosyvoice.yaml (written by write()) as `flow --checkpoint` does.
     yaml_path = os.path.join(folder, "cosyvoice.yaml")
-    with open(yaml_path, "w", encoding="utf-8") as f:
-        f.write(cosyvoice_yaml(flow_tiny_config(), hift_tiny_config()))
     y = hyperyaml.load_file(yaml_path)
     read_back = flow_config_from_yaml(y["flow"])
     if (flow_export.manifest_config(read_back), read_back.cfg_rate) != (flow_export.manifest_config(flow_tiny_config()),
@@ -308,6 +322,10 @@ def write(out: str, seed: int, log) -> None:
     template.write(tiny_config(), os.path.join(root, "templates", "step1-tiny"), ["fp16", "fp32"], "step1-tiny",
                    "The tiny random Step1 of the tests", lambda s: None)
     lm_export.run_checkpoint(pub, None, os.path.join(root, "python"), ["fp16", "fp32"], lambda s: None)
+    yaml_path = os.path.join(pub, vocoder_template.YAML_FILE)
+    os.makedirs(os.path.dirname(yaml_path), exist_ok=True)
+    with open(yaml_path, "w", encoding="utf-8") as f:
+        f.write(cosyvoice_yaml(flow_tiny_config(), hift_tiny_config()))
     _hift(root, pub, seed)
     _flow(root, pub, seed)
     _vq02(root, seed)

@@ -6,6 +6,7 @@ The template of a graph must be the ordinary export of that graph node for node,
 external data at its place in the data file; the committed full-size templates must come from the current exporter
 sources; the published layout must be what the exporter itself reads back."""
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -32,6 +33,7 @@ from retake_export.tokenizer import export as tokenizer_export
 from retake_export.tokenizer import template as tokenizer_template
 from retake_export.tokenizer.paraformer import PREFIX, ParaformerEncoder
 from retake_export.tokenizer.paraformer import tiny_config as vq02_tiny_config
+from retake_export.vocoder import hift as hift_model
 from retake_export.vocoder import template as vocoder_template
 from retake_export.vocoder.hift import Hift
 from retake_export.vocoder.hift import tiny_config as hift_tiny_config
@@ -151,6 +153,17 @@ class CommittedTemplateTest(unittest.TestCase):
         self.assertEqual(committed, now, "models/templates/step1-3.5b/template.json is stale: rewrite it with "
                          "`PYTHONPATH=tools/export /usr/bin/python3 -m retake_export lm-template --manifest-only`")
 
+    def test_rms_norm_eps_is_an_expectation_of_config_json_with_the_exporters_fallback(self):
+        with open(os.path.join(COMMITTED, "template.json"), encoding="utf-8") as f:
+            t = json.load(f)
+        e = next(x for x in t["sources"]["config"]["expect"] if x["keys"] == ["rms_norm_eps"])
+        published_cfg = {"vocab_size": 74752, "hidden_size": 3072, "intermediate_size": 8192, "num_hidden_layers": 32,
+                         "num_attention_heads": 48, "num_attention_groups": 4}
+        self.assertEqual(e["value"], Step1Config().rms_norm_eps)
+        self.assertEqual(e["default"], Step1Config.from_hf_config(published_cfg).rms_norm_eps)
+        directive = t["manifest"]["components"]["lm"]["config"]["rmsNormEps"]["$json"]
+        self.assertEqual((directive["source"], directive["key"], directive["default"]), ("config", "rms_norm_eps", e["default"]))
+
     def test_the_committed_templates_have_the_published_geometry(self):
         with open(os.path.join(COMMITTED, "template.json"), encoding="utf-8") as f:
             t = json.load(f)
@@ -204,6 +217,46 @@ class HiftTemplateTest(unittest.TestCase):
         merge = [t["manifest"]["components"]["vocoder"]["source"][k]["$tensor"]["name"] for k in ("mergeWeight", "mergeBias")]
         self.assertEqual(sorted(read + merge), sorted(Hift(hift_tiny_config()).checkpoint_state()))
         self.assertEqual(t["sources"]["hift"], {"kind": "torch", "file": "CosyVoice-300M-25Hz/hift.pt", "tensors": 246})
+
+    def test_the_yaml_expectations_and_settings_are_the_keys_and_fallbacks_config_from_yaml_reads(self):
+        with open(os.path.join(self.tmp.name, "template.json"), encoding="utf-8") as f:
+            t = json.load(f)
+        src = t["sources"]["config"]
+        self.assertEqual((src["kind"], src["file"]), ("hyperyaml", "CosyVoice-300M-25Hz/cosyvoice.yaml"))
+        v = t["manifest"]["components"]["vocoder"]
+        self.assertEqual(v["settingsFrom"], "cosyvoice.yaml")
+        # A yaml holding the expected values and some settings reads back as the template's configuration with them...
+        taken = {"hift.sampling_rate": 22050, "hift.nsf_alpha": 0.25, "hift.nsf_sigma": 0.01,
+                 "hift.nsf_voiced_threshold": 5.0, "hift.audio_limit": 0.9}
+        root: dict = {}
+        for key, value in [(e["keys"][0], e["value"]) for e in src["expect"]] + list(taken.items()):
+            node = root
+            *parents, last = key.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = value
+        cfg = hift_model.config_from_yaml(root["hift"])
+        self.assertEqual(dataclasses.replace(cfg, sample_rate=24000, nsf_alpha=0.1, nsf_sigma=0.003,
+                                             nsf_voiced_threshold=10.0, audio_limit=0.99), hift_tiny_config())
+        # ...whose settings the manifest's $json directives name, with config_from_yaml's fallbacks
+        fields = {key: field for _, field, key in vocoder_template.YAML_TAKE}
+        directives = [v["sampleRate"], v["audioLimit"]] + [v["source"][k] for k in ("sineAmp", "noiseStd", "voicedThreshold")]
+        self.assertEqual(sorted(d["$json"]["key"] for d in directives), sorted(taken))
+        empty = hift_model.config_from_yaml({})
+        for d in directives:
+            key = d["$json"]["key"]
+            self.assertEqual(getattr(cfg, fields[key]), taken[key], key)
+            self.assertEqual(d["$json"]["default"], getattr(empty, fields[key]), key)
+        # ...and each expected key left out reads as the fallback the expectation records.
+        for e in src["expect"]:
+            field = next(f for f, k in vocoder_template.YAML_EXPECT if k == e["keys"][0])
+            pruned = json.loads(json.dumps(root))
+            node = pruned
+            *parents, last = e["keys"][0].split(".")
+            for part in parents:
+                node = node[part]
+            del node[last]
+            self.assertEqual(getattr(hift_model.config_from_yaml(pruned["hift"]), field), e["default"], e["keys"][0])
 
     def test_a_weight_without_a_source_is_refused(self):
         with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:

@@ -39,6 +39,10 @@ DEFAULT_OUT = os.path.join(REPO, "models", "templates", "step1-3.5b")
 GRAPH_SOURCES = ["lm/step1.py", "lm/onnx_lm.py", "lm/template_graph.py", "common/template.py"]
 
 
+# Step1Config.from_hf_config's value for a config.json without rms_norm_eps (tests/test_template.py checks it)
+RMS_NORM_EPS_FALLBACK = 1e-5
+
+
 def expected_config(cfg: Step1Config) -> List[dict]:
     """What the published config.json must say for this template's graph (the graph bakes these sizes in)."""
     exp = [
@@ -48,6 +52,8 @@ def expected_config(cfg: Step1Config) -> List[dict]:
         {"keys": ["num_hidden_layers"], "value": cfg.num_layers},
         {"keys": ["num_attention_heads"], "value": cfg.num_heads},
         {"keys": ["num_attention_groups", "num_key_value_heads"], "value": cfg.num_groups},
+        # baked into every RMSNorm of the graph
+        {"keys": ["rms_norm_eps"], "value": cfg.rms_norm_eps, "default": RMS_NORM_EPS_FALLBACK},
     ]
     if cfg.head_dim is not None and cfg.head_dim != cfg.hidden_size // cfg.num_heads:
         exp.append({"keys": ["head_dim"], "value": cfg.head_dim})
@@ -72,7 +78,9 @@ def write_set(cfg: Step1Config, out: str, dtypes: List[str], template_id: str, d
         "components": {
             "lm": {
                 "architecture": "step1",
-                "config": manifest_config(cfg),
+                # rmsNormEps read from config.json (the expectation above holds it to the graph's)
+                "config": {**manifest_config(cfg), "rmsNormEps": {"$json": {"source": "config", "key": "rms_norm_eps",
+                                                                              "default": RMS_NORM_EPS_FALLBACK}}},
                 "defaultVariant": {"cpu": {"$firstVariant": prefer_cpu}, "gpu": {"$firstVariant": prefer_gpu}},
                 "variants": lm_variants,
                 "generation": GENERATION,

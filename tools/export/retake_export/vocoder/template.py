@@ -10,9 +10,12 @@ builder into the manifest ($tensor directives).
 
 The graphs are small (HiFT has ~21 M parameters), so the full-size template is an ordinary export; template.json
 records the hash of the sources that shape the graphs (GRAPH_SOURCES), which tests/test_template.py checks.
-Not covered: the builder takes the settings of the manifest (source, ISTFT, limits) from the template, which holds
-EDITX-SPEC.md's values, without reading the published cosyvoice.yaml; and it reads hift.pt only in the plain form
-(weight norm removed), not as weight_g/weight_v pairs.
+Settings: the builder reads the published `cosyvoice.yaml` (HyperPyYAML) as `vocoder --checkpoint` does. Every size
+baked into the graphs (and the harmonics count, the merge's shape) is an expectation of that file (YAML_EXPECT: the
+keys and fallbacks of hift.config_from_yaml), so a yaml that disagrees with the template is refused naming file and
+key; the values applied outside the graphs (sample rate, NSF amplitudes and threshold, audio limit) are taken from it
+into the manifest, with config_from_yaml's fallbacks where the file has none (YAML_TAKE).
+Not covered: the builder reads hift.pt only in the plain form (weight norm removed), not as weight_g/weight_v pairs.
 """
 
 from __future__ import annotations
@@ -36,10 +39,36 @@ from .hift import Hift, HiftConfig, init_random, tiny_config
 DEFAULT_OUT = os.path.join(REPO, "models", "templates", "hift-cosyvoice2")
 SOURCE = "hift"
 HIFT_FILE = "CosyVoice-300M-25Hz/hift.pt"
+YAML_FILE = "CosyVoice-300M-25Hz/cosyvoice.yaml"
 GRAPHS = {"f0": "hift_f0.onnx", "trunk": "hift_trunk.onnx"}
 MERGE = "m_source.l_linear"
 GRAPH_SOURCES = ["vocoder/hift.py", "vocoder/export.py", "vocoder/template.py", "common/onnx_export.py",
                  "common/template.py", "common/traced_template.py"]
+
+
+# (HiftConfig field, key path in cosyvoice.yaml): baked into the graphs (the harmonics count into the merge's shape);
+# the fallback when the key is absent is HiftConfig()'s, as config_from_yaml takes it.
+YAML_EXPECT = [
+    ("mel_bins", "hift.in_channels"), ("base_channels", "hift.base_channels"), ("nb_harmonics", "hift.nb_harmonics"),
+    ("upsample_rates", "hift.upsample_rates"), ("upsample_kernel_sizes", "hift.upsample_kernel_sizes"),
+    ("n_fft", "hift.istft_params.n_fft"), ("hop", "hift.istft_params.hop_len"),
+    ("resblock_kernel_sizes", "hift.resblock_kernel_sizes"), ("resblock_dilation_sizes", "hift.resblock_dilation_sizes"),
+    ("source_resblock_kernel_sizes", "hift.source_resblock_kernel_sizes"),
+    ("source_resblock_dilation_sizes", "hift.source_resblock_dilation_sizes"), ("lrelu_slope", "hift.lrelu_slope"),
+    ("f0_channels", "hift.f0_predictor.cond_channels"),
+]
+# Manifest values applied outside the graphs, read from cosyvoice.yaml: (path in the vocoder entry, field, key path).
+YAML_TAKE = [
+    (("sampleRate",), "sample_rate", "hift.sampling_rate"), (("source", "sineAmp"), "nsf_alpha", "hift.nsf_alpha"),
+    (("source", "noiseStd"), "nsf_sigma", "hift.nsf_sigma"),
+    (("source", "voicedThreshold"), "nsf_voiced_threshold", "hift.nsf_voiced_threshold"),
+    (("audioLimit",), "audio_limit", "hift.audio_limit"),
+]
+
+
+def yaml_expectations(cfg: HiftConfig) -> List[Dict[str, Any]]:
+    d = HiftConfig()
+    return [{"keys": [key], "value": getattr(cfg, field), "default": getattr(d, field)} for field, key in YAML_EXPECT]
 
 
 def _model(cfg: HiftConfig, seed: int) -> Hift:
@@ -79,8 +108,15 @@ def write(cfg: HiftConfig, out: str, template_id: str, description: str, log, se
         "mergeBias": {"$tensor": {"source": SOURCE, "name": f"{MERGE}.bias", "shape": merge[f"{MERGE}.bias"],
                                   "scalar": True}},
     }
-    fragment["settingsFrom"] = f"the graph template {template_id} (EDITX-SPEC.md §6 values; cosyvoice.yaml not read)"
-    sources = {SOURCE: {"kind": "torch", "file": HIFT_FILE, "tensors": len(state)}}
+    d = HiftConfig()
+    for path, field, key in YAML_TAKE:
+        node = fragment
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = {"$json": {"source": "config", "key": key, "default": getattr(d, field)}}
+    fragment["settingsFrom"] = "cosyvoice.yaml"
+    sources = {SOURCE: {"kind": "torch", "file": HIFT_FILE, "tensors": len(state)},
+               "config": {"kind": "hyperyaml", "file": YAML_FILE, "expect": yaml_expectations(cfg)}}
     tpl.write_template_set(out, template_id, description, sources, {}, list(GRAPHS.values()), [],
                            {"name": "step-audio-editx",
                             "description": "Step-Audio-EditX built from the published weights by Retake's pack builder",
