@@ -319,6 +319,11 @@ describe('loudness meter details', () => {
     expect(v).toBeGreaterThan(-27);
     // A clip of exactly 0.4 s is one full block.
     expect(integratedLoudness({ sampleRate: sr, channels: [sine(1000, sr, 0.4, 0.1)] })!).toBeCloseTo(-23.01, 1);
+    // 0.45 s is one full block and a partial step that no block reaches: a tone for 0.4 s then 50 ms of silence reads
+    // as the tone, not diluted over 0.45 s (−23.52).
+    const tail = new Float32Array(Math.round(0.45 * sr));
+    tail.set(sine(1000, sr, 0.4, 0.1));
+    expect(integratedLoudness({ sampleRate: sr, channels: [tail] })!).toBeCloseTo(-23.01, 1);
   });
 
   it('has a loudness range from exactly 3 s on', () => {
