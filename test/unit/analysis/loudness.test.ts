@@ -131,6 +131,17 @@ describe('integrated loudness (BS.1770-4)', () => {
     expect(integratedLoudness(stereoSections([[-71, 8], [-75, 8]], 16000))).toBeNull();
   });
 
+  it('gates relatively at −10 LU: a section 10.3 LU under the rest counts, one 10.9 LU under does not', () => {
+    // 60 s at −20 dBFS and 10 s quieter: the absolute-gated mean lies about 0.6 LU under −20, so the gate sits near
+    // −30.6. A gate at −9 or −9.5 LU would leave the first quiet section out, one at −11 would keep the second.
+    const mean = (d: number) => 10 * Math.log10((60 * 10 ** -2 + 10 * 10 ** ((-20 - d) / 10)) / 70);
+    const inside = integratedLoudness(stereoSections([[-20, 60], [-30.3, 10]]))!;
+    expect(Math.abs(inside - mean(10.3))).toBeLessThan(0.05);
+    expect(inside).toBeLessThan(-20.5);
+    const outside = integratedLoudness(stereoSections([[-20, 60], [-30.9, 10]]))!;
+    expect(Math.abs(outside - -20)).toBeLessThan(0.05);
+  });
+
   it('is null for silence and for signals under the −70 LUFS absolute gate', () => {
     expect(integratedLoudness({ sampleRate: 48000, channels: [new Float32Array(48000)] })).toBeNull();
     expect(integratedLoudness({ sampleRate: 48000, channels: [sine(1000, 48000, 2, amp(-75))] })).toBeNull();
@@ -186,6 +197,16 @@ describe('loudness range (EBU Tech 3342)', () => {
     // With both extremes inside the percentiles the range spans them: −40 for 15 s and −20 for 10 s.
     const both = loudnessRange(stereoSections([[-40, 15], [-30, 75], [-20, 10]], 16000))!;
     expect(Math.abs(both - 20)).toBeLessThan(0.5);
+  });
+
+  it('gates short-term windows at −20 LU under their mean: a section 20.8 LU under counts, one 21.45 LU under does not', () => {
+    // 60 s at −20 dBFS, 20 s quieter: the windows' absolute-gated mean is about −21.2 LUFS, the gate near −41.2. The
+    // quiet section holds a quarter of the windows, so when it counts the range spans it. A gate at −19.5 LU would leave
+    // the first out, one at −20.5 would keep the second.
+    const inside = loudnessRange(stereoSections([[-20, 60], [-40.8, 20]]))!;
+    expect(Math.abs(inside - 20.8)).toBeLessThan(0.3);
+    const outside = loudnessRange(stereoSections([[-20, 60], [-41.45, 20]]))!;
+    expect(outside).toBeLessThan(0.5);
   });
 
   it('is null under 3 s and near 0 for a steady tone', () => {
