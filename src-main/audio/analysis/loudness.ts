@@ -2,6 +2,7 @@
 // 400 ms blocks), EBU Tech 3342 loudness range, true peak by oversampling (BS.1770-4 Annex 2), sample peak, and the
 // frame-energy percentiles used for noise-floor / speech-level checks.
 
+import { RetakeError } from '../../contract/errors';
 import { runSync, SAMPLE_BLOCK, type Steps } from '../steps';
 import type { AudioData } from '../types';
 import { frameCount } from '../types';
@@ -518,6 +519,10 @@ export class LoudnessMeter {
   /** Adds the next block (one array per channel, equal lengths). */
   push(block: readonly Float32Array[]): void {
     const len = block[0]?.length ?? 0;
+    if (block.length !== this.channels || block.some((ch) => ch.length !== len)) {
+      const shape = block.map((ch) => ch.length).join(', ');
+      throw new RetakeError('E_INTERNAL', `LoudnessMeter for ${this.channels} channels got a block of [${shape}] samples per channel; each block needs one array per channel, all of one length. Please report this.`);
+    }
     let pos = 0;
     while (pos < len) {
       const k = this.bounds.length - 1;
