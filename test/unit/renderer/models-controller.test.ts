@@ -14,7 +14,7 @@ import { fakeClient, settle } from './fake-core';
 
 const pack = (name: string, over: Partial<ModelPack> = {}): ModelPack => ({
   name,
-  dir: `/home/models/${name}`,
+  dir: `/retake-home/models/${name}`,
   bytes: 7_100_000_000,
   status: 'ready',
   reason: null,
@@ -71,7 +71,7 @@ function setup() {
   const errors = new ErrorsController();
   let packs = [pack('old', { status: 'unusable', reason: 'lm.fp16.onnx.data is damaged' })];
   core.handlers = {
-    'models.list': () => ({ dir: '/home/models', packs, jobs: [job(1, { status: 'done', progress: 1, name: 'old' })], catalogue: [] }),
+    'models.list': () => ({ dir: '/retake-home/models', packs, jobs: [job(1, { status: 'done', progress: 1, name: 'old' })], catalogue: [] }),
     'settings.get': () => ({ executionProvider: 'cpu', lmVariant: 'auto' }),
     'runtime.providers': () => providers,
   };

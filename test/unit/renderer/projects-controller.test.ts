@@ -15,8 +15,8 @@ const listing = (dir: string, parent: string | null, names: string[]): FolderLis
   parent,
   entries: names.map((n) => ({ name: n, path: `${dir}/${n}`, isProject: n.endsWith('.rtk') })),
   roots: [
-    { label: 'Home', path: '/home/u' },
-    { label: 'Projects', path: '/home/u/Retake' },
+    { label: 'Home', path: '/users/u' },
+    { label: 'Projects', path: '/users/u/Retake' },
   ],
 });
 
@@ -24,9 +24,9 @@ describe('folder picker', () => {
   it('browses with files.browse and answers with the folder chosen, or null when cancelled', async () => {
     const { core, client } = fakeClient();
     core.handlers['files.browse'] = (p) => {
-      if (!p.dir) return listing('/home/u', null, ['Music', 'Scene 12.rtk']);
+      if (!p.dir) return listing('/users/u', null, ['Music', 'Scene 12.rtk']);
       if (p.dir === '/etc') throw new ClientError('E_FORBIDDEN', 'Retake can only browse your home folder and its projects folder, not /etc.');
-      return listing(p.dir, '/home/u', []);
+      return listing(p.dir, '/users/u', []);
     };
     const folders = new FolderBrowser(client, new ErrorsController(), null);
     const chosen = folders.pick();
@@ -36,13 +36,13 @@ describe('folder picker', () => {
       ['Music', false],
       ['Scene 12.rtk', true],
     ]);
-    await folders.go('/home/u/Music');
-    expect(folders.listing?.dir).toBe('/home/u/Music');
+    await folders.go('/users/u/Music');
+    expect(folders.listing?.dir).toBe('/users/u/Music');
     await folders.go('/etc');
     expect(folders.problem).toMatch(/only browse/);
-    expect(folders.listing?.dir).toBe('/home/u/Music');
-    folders.choose('/home/u/Music');
-    await expect(chosen).resolves.toBe('/home/u/Music');
+    expect(folders.listing?.dir).toBe('/users/u/Music');
+    folders.choose('/users/u/Music');
+    await expect(chosen).resolves.toBe('/users/u/Music');
     expect(folders.open).toBe(false);
 
     const again = folders.pick('Music');
