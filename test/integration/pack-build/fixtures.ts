@@ -4,6 +4,8 @@
 
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { PackManifestSchema, type PackManifest } from '../../../src-main/engines/editx/pack/manifest';
 import { TINY_PACK } from '../editx-lm/tiny-pack';
 
 export const PACK_BUILD = join(TINY_PACK, 'pack-build');
@@ -62,4 +64,31 @@ export function writeSafetensors(path: string, tensors: { name: string; dtype: s
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(h.length));
   writeFileSync(path, Buffer.concat([len, h, ...tensors.map((t) => Buffer.from(t.data))]));
+}
+
+/** The manifest a build wrote, parsed by the app's own schema. */
+export function readManifest(dir: string): PackManifest {
+  return PackManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+}
+
+/** Deterministic inputs in [-1, 1) (a linear congruential sequence: the same on every run and platform). */
+export function lcgValues(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = x / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Runs one graph on one thread and returns each output's bytes (for bit-for-bit comparisons). */
+export async function runGraph(file: string, feeds: Record<string, ort.Tensor>): Promise<Record<string, Buffer>> {
+  const s = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
+  try {
+    const r = await s.run(feeds);
+    return Object.fromEntries(Object.entries(r).map(([k, t]) => [k, Buffer.from((t.data as Float32Array).buffer.slice(0))]));
+  } finally {
+    await s.release();
+  }
 }

@@ -13,37 +13,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RetakeError } from '../../../src-main/contract/errors';
 import { buildPack } from '../../../src-main/engines/editx/pack/build';
 import { normalNoise } from '../../../src-main/engines/editx/pack/build/noise';
-import { PackManifestSchema, type PackManifest } from '../../../src-main/engines/editx/pack/manifest';
+import type { PackManifest } from '../../../src-main/engines/editx/pack/manifest';
 import { tempDir } from '../../helpers/tmp';
-import { FLOW_TEMPLATE, PUBLISHED, PYTHON_FLOW, publishedCopy, requirePackBuildFixtures } from './fixtures';
+import { FLOW_TEMPLATE, PUBLISHED, PYTHON_FLOW, publishedCopy, requirePackBuildFixtures, lcgValues, readManifest, runGraph } from './fixtures';
 
 const root = tempDir('retake-pack-build-flow-');
 let built: string;
 
-function manifest(dir: string): PackManifest {
-  return PackManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
-}
+const manifest = readManifest;
 
-/** Deterministic values in [-1, 1) (a linear congruential sequence). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x / 2 ** 31 - 1;
-  }
-  return out;
-}
 
-async function run(file: string, feeds: Record<string, ort.Tensor>): Promise<Record<string, Buffer>> {
-  const s = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
-  try {
-    const r = await s.run(feeds);
-    return Object.fromEntries(Object.entries(r).map(([k, t]) => [k, Buffer.from((t.data as Float32Array).buffer.slice(0))]));
-  } finally {
-    await s.release();
-  }
-}
 
 beforeAll(async () => {
   requirePackBuildFixtures();
@@ -56,20 +35,20 @@ describe('a flow built from the published flow.pt equals the Python export', () 
     const flow = manifest(built).components.flow!;
     const { vocabSize, melBins, spkEmbedDim } = flow.config;
     const tokenFrames = 9;
-    const ids = values(tokenFrames * 2, 3).map((v) => Math.floor(((v + 1) / 2) * vocabSize));
+    const ids = lcgValues(tokenFrames * 2, 3).map((v) => Math.floor(((v + 1) / 2) * vocabSize));
     const tokens = new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, tokenFrames, 2]);
     const frames = 14;
-    const mel = (seed: number) => new ort.Tensor('float32', values(melBins * frames, seed), [1, melBins, frames]);
+    const mel = (seed: number) => new ort.Tensor('float32', lcgValues(melBins * frames, seed), [1, melBins, frames]);
     const cases: [string, Record<string, ort.Tensor>][] = [
       ['flow_encoder.onnx', { tokens }],
       [
         'flow_estimator.onnx',
-        { x: mel(1), mu: mel(2), t: new ort.Tensor('float32', Float32Array.of(0.37), [1]), spks: new ort.Tensor('float32', values(melBins, 4), [1, melBins]), cond: mel(5) },
+        { x: mel(1), mu: mel(2), t: new ort.Tensor('float32', Float32Array.of(0.37), [1]), spks: new ort.Tensor('float32', lcgValues(melBins, 4), [1, melBins]), cond: mel(5) },
       ],
-      ['flow_speaker.onnx', { embedding: new ort.Tensor('float32', values(spkEmbedDim, 6), [1, spkEmbedDim]) }],
+      ['flow_speaker.onnx', { embedding: new ort.Tensor('float32', lcgValues(spkEmbedDim, 6), [1, spkEmbedDim]) }],
     ];
     for (const [graph, feeds] of cases) {
-      const [ours, python] = [await run(join(built, graph), feeds), await run(join(PYTHON_FLOW, graph), feeds)];
+      const [ours, python] = [await runGraph(join(built, graph), feeds), await runGraph(join(PYTHON_FLOW, graph), feeds)];
       expect(Object.keys(ours).sort()).toEqual(Object.keys(python).sort());
       for (const k of Object.keys(python)) {
         const v = new Float32Array(ours[k]!.buffer, ours[k]!.byteOffset, ours[k]!.length / 4);

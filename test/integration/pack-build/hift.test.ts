@@ -11,38 +11,18 @@ import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RetakeError } from '../../../src-main/contract/errors';
 import { buildPack } from '../../../src-main/engines/editx/pack/build';
-import { PackManifestSchema, type VocoderComponent } from '../../../src-main/engines/editx/pack/manifest';
+import type { VocoderComponent } from '../../../src-main/engines/editx/pack/manifest';
 import { tempDir } from '../../helpers/tmp';
-import { HIFT_TEMPLATE, PACK_BUILD, PUBLISHED, PYTHON_HIFT, publishedCopy, requirePackBuildFixtures } from './fixtures';
+import { HIFT_TEMPLATE, PACK_BUILD, PUBLISHED, PYTHON_HIFT, publishedCopy, requirePackBuildFixtures, lcgValues, readManifest, runGraph } from './fixtures';
 
 const root = tempDir('retake-pack-build-hift-');
 let built: string;
 
 function vocoder(dir: string): VocoderComponent {
-  const m = PackManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
-  return m.components.vocoder!;
+  return readManifest(dir).components.vocoder!;
 }
 
-/** Deterministic inputs in [-1, 1) (a linear congruential sequence: the same on every run and platform). */
-function inputs(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x / 2 ** 31 - 1;
-  }
-  return out;
-}
 
-async function run(file: string, feeds: Record<string, ort.Tensor>): Promise<Record<string, Buffer>> {
-  const s = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
-  try {
-    const r = await s.run(feeds);
-    return Object.fromEntries(Object.entries(r).map(([k, t]) => [k, Buffer.from((t.data as Float32Array).buffer.slice(0))]));
-  } finally {
-    await s.release();
-  }
-}
 
 beforeAll(async () => {
   requirePackBuildFixtures();
@@ -56,13 +36,13 @@ describe('a HiFT built from the published hift.pt equals the Python export', () 
     const mels = v.config.melBins;
     const frames = 37;
     const stftFrames = (frames * v.samplesPerFrame) / v.istft.hop + 1;
-    const mel = new ort.Tensor('float32', inputs(mels * frames, 7), [1, mels, frames]);
-    const stft = new ort.Tensor('float32', inputs((v.istft.nFft + 2) * stftFrames, 11), [1, v.istft.nFft + 2, stftFrames]);
+    const mel = new ort.Tensor('float32', lcgValues(mels * frames, 7), [1, mels, frames]);
+    const stft = new ort.Tensor('float32', lcgValues((v.istft.nFft + 2) * stftFrames, 11), [1, v.istft.nFft + 2, stftFrames]);
     for (const [graph, feeds] of [
       ['hift_f0.onnx', { mel }],
       ['hift_trunk.onnx', { mel, source_stft: stft }],
     ] as const) {
-      const [ours, python] = [await run(join(built, graph), feeds), await run(join(PYTHON_HIFT, graph), feeds)];
+      const [ours, python] = [await runGraph(join(built, graph), feeds), await runGraph(join(PYTHON_HIFT, graph), feeds)];
       expect(Object.keys(ours).sort()).toEqual(Object.keys(python).sort());
       for (const k of Object.keys(python)) {
         const values = new Float32Array(ours[k]!.buffer, ours[k]!.byteOffset, ours[k]!.length / 4);

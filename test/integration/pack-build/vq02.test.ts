@@ -12,36 +12,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { load as yamlLoad } from 'js-yaml';
 import { RetakeError } from '../../../src-main/contract/errors';
 import { buildPack } from '../../../src-main/engines/editx/pack/build';
-import { PackManifestSchema, type PackManifest } from '../../../src-main/engines/editx/pack/manifest';
+import type { PackManifest } from '../../../src-main/engines/editx/pack/manifest';
 import { tempDir } from '../../helpers/tmp';
-import { PUBLISHED, PUBLISHED_TOKENIZER, PYTHON_VQ02, VQ02_TEMPLATE, requirePackBuildFixtures } from './fixtures';
+import { PUBLISHED, PUBLISHED_TOKENIZER, PYTHON_VQ02, VQ02_TEMPLATE, requirePackBuildFixtures, lcgValues, readManifest, runGraph } from './fixtures';
 
 const root = tempDir('retake-pack-build-vq02-');
 let built: string;
 
-function manifest(dir: string): PackManifest {
-  return PackManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
-}
+const manifest = readManifest;
 
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x / 2 ** 31 - 1;
-  }
-  return out;
-}
 
-async function run(file: string, feeds: Record<string, ort.Tensor>): Promise<Record<string, Buffer>> {
-  const s = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
-  try {
-    const r = await s.run(feeds);
-    return Object.fromEntries(Object.entries(r).map(([k, t]) => [k, Buffer.from((t.data as ArrayBufferView).buffer.slice(0) as ArrayBuffer)]));
-  } finally {
-    await s.release();
-  }
-}
 
 beforeAll(async () => {
   requirePackBuildFixtures();
@@ -56,12 +36,12 @@ describe('a vq02 built from the published Step-Audio-Tokenizer equals the Python
     const { inputSize, numBlocks, attentionHeads, outputSize } = v.config;
     const past = 16;
     const feeds = {
-      feats: new ort.Tensor('float32', values(4 * inputSize, 1), [1, 4, inputSize]),
+      feats: new ort.Tensor('float32', lcgValues(4 * inputSize, 1), [1, 4, inputSize]),
       offset: new ort.Tensor('int64', BigInt64Array.of(8n), [1]),
-      overlap: new ort.Tensor('float32', values(5 * inputSize, 2), [1, 5, inputSize]),
-      cache: new ort.Tensor('float32', values(numBlocks * 2 * attentionHeads * past * (outputSize / attentionHeads), 3), [numBlocks, 2, attentionHeads, past, outputSize / attentionHeads]),
+      overlap: new ort.Tensor('float32', lcgValues(5 * inputSize, 2), [1, 5, inputSize]),
+      cache: new ort.Tensor('float32', lcgValues(numBlocks * 2 * attentionHeads * past * (outputSize / attentionHeads), 3), [numBlocks, 2, attentionHeads, past, outputSize / attentionHeads]),
     };
-    const [ours, python] = [await run(join(built, 'vq02.onnx'), feeds), await run(join(PYTHON_VQ02, 'vq02.onnx'), feeds)];
+    const [ours, python] = [await runGraph(join(built, 'vq02.onnx'), feeds), await runGraph(join(PYTHON_VQ02, 'vq02.onnx'), feeds)];
     expect(Object.keys(ours).sort()).toEqual(['enc', 'next_cache', 'next_offset', 'next_overlap']);
     const enc = new Float32Array(ours.enc!.buffer, ours.enc!.byteOffset, ours.enc!.length / 4);
     expect(new Set(enc).size).toBeGreaterThan(20);
