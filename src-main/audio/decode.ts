@@ -5,7 +5,6 @@
 // reported instead of silently shortened; and every header's rate and channel count against ./limits before decoding.
 
 import { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
-import { MPEGDecoder } from 'mpg123-decoder';
 import type { AudioData } from './types';
 import { frameCount } from './types';
 import { RetakeError } from '../contract/errors';
@@ -14,6 +13,7 @@ import { decodeFlac, decodeOggFlacPackets, readFlacHeader } from './flac';
 import { MAX_SAMPLE_MAGNITUDE, RANGE_SENTENCE, checkFileLimits, describeLevel } from './limits';
 import { ADVICE_CHOOSE, ADVICE_CONVERT, ADVICE_REEXPORT, audioError } from './audio-errors';
 import { displayPath, readRegularFile, type FilePath } from './file-read';
+import { decodeMpegAudio } from './mp3/decoder';
 
 export { fileReadError, type FilePath } from './file-read';
 
@@ -310,64 +310,10 @@ async function decodeVorbisBytes(b: Uint8Array, name?: string): Promise<AudioDat
 
 // ----------------------------------------------------------------------------------------------------------- MP3
 
-/** Frame count from a Xing/Info header in the first frame (LAME, most encoders), or null when absent. */
-function xingFrames(b: Uint8Array, off: number, f: MpegFrame): number | null {
-  if (f.layer !== 3) return null;
-  const side = f.mpeg1 ? (f.mono ? 17 : 32) : f.mono ? 9 : 17;
-  const x = off + 4 + side;
-  if (!(startsWith(b, te('Xing'), x) || startsWith(b, te('Info'), x)) || x + 12 > off + f.length) return null;
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return view.getUint32(x + 4, false) & 1 ? view.getUint32(x + 8, false) : null;
-}
-
-/** Decoder delay of layer III synthesis (528 samples) plus one, as LAME and mpg123 count it in gapless decoding. */
-const MP3_DECODER_DELAY = 529;
-
-/** A Xing/Info header with LAME's extension (encoder delay and padding), which mpg123 uses to trim the output. */
-function hasGaplessTag(b: Uint8Array, off: number, f: MpegFrame): boolean {
-  if (f.layer !== 3) return false;
-  const side = f.mpeg1 ? (f.mono ? 17 : 32) : f.mono ? 9 : 17;
-  const x = off + 4 + side;
-  if (!(startsWith(b, te('Xing'), x) || startsWith(b, te('Info'), x))) return false;
-  // The extension starts 120 bytes into the tag with a 9-byte encoder string ("LAME3.100", "Lavc58.54"…).
-  const ext = x + 120;
-  return ext + 24 <= off + f.length && (startsWith(b, te('LAME'), ext) || startsWith(b, te('Lavc'), ext) || startsWith(b, te('Lavf'), ext));
-}
-
-async function decodeMp3Bytes(b: Uint8Array, offset: number, name?: string): Promise<AudioData> {
-  const first = parseMpegHeader(b, offset)!;
-  const decoder = new MPEGDecoder();
-  let result;
-  try {
-    await decoder.ready;
-    result = decoder.decode(b.subarray(offset));
-  } catch (e) {
-    throw audioError('E_CORRUPT_AUDIO', name, `its MP3 data could not be decoded (${errText(e)})`, ADVICE_REEXPORT);
-  } finally {
-    release(decoder);
-  }
-  const n = result.samplesDecoded;
-  if (result.errors.length > 0 && n === 0) {
-    throw audioError('E_CORRUPT_AUDIO', name, `its MP3 data is damaged (${result.errors[0]!.message})`, ADVICE_REEXPORT);
-  }
-  if (n === 0) throw audioError('E_CORRUPT_AUDIO', name, 'no audio could be decoded from the MP3 data', ADVICE_REEXPORT);
-  const frames = xingFrames(b, offset, first);
-  // The encoder delay and padding trimmed by gapless decoding are each less than two frames.
-  if (frames !== null && n < (frames - 3) * first.samplesPerFrame) {
-    throw audioError(
-      'E_CORRUPT_AUDIO',
-      name,
-      `the MP3 file is truncated: it holds about ${Math.round(n / first.samplesPerFrame)} of its ${frames} frames`,
-      ADVICE_REEXPORT,
-    );
-  }
-  // mpg123 removes the encoder and decoder delay only when a LAME tag states them (gapless decoding). Without one
-  // (e.g. LAME's default 8 kbps for 8 kHz speech leaves no room for the tag in the first frame) the output still
-  // starts with the synthesis filterbank's delay of 528 + 1 samples, which `lame --decode` removes too.
-  const skip = hasGaplessTag(b, offset, first) || n <= MP3_DECODER_DELAY ? 0 : MP3_DECODER_DELAY;
-  // mpg123 always delivers two channels; a mono stream gives two identical ones.
-  const channels = result.channelData.slice(0, first.mono ? 1 : 2).map((c) => c.subarray(skip, n));
-  return { sampleRate: result.sampleRate || first.sampleRate, channels };
+/** MPEG audio through our own decoder (./mp3): Layer III, gapless by the LAME tag, damage and truncation reported. */
+function decodeMp3Bytes(b: Uint8Array, offset: number, name?: string): AudioData {
+  const { sampleRate, channels } = decodeMpegAudio(b, offset, name);
+  return { sampleRate, channels };
 }
 
 // ------------------------------------------------------------------------------------------------------- public
@@ -438,7 +384,7 @@ export async function decodeAudio(bytes: Uint8Array, name?: string): Promise<Aud
     case 'ogg-vorbis':
       return checkDecoded(await decodeVorbisBytes(bytes, name), name);
     case 'mp3':
-      return checkDecoded(await decodeMp3Bytes(bytes, s.offset, name), name);
+      return checkDecoded(decodeMp3Bytes(bytes, s.offset, name), name);
   }
 }
 
