@@ -9,7 +9,7 @@
 import type { AudioData } from '../types';
 import { ADVICE_CONVERT, ADVICE_REEXPORT, audioError } from '../audio-errors';
 import { parseHeader, sameStream, sideInfoBytes, type MpegHeader } from './header';
-import { Layer3Decoder } from './layer3';
+import { Layer3Decoder, type GranuleCounts } from './layer3';
 
 /** Decoder delay of Layer III: the synthesis filterbank's 528 samples plus one, as LAME and mpg123 count it. */
 export const DECODER_DELAY = 529;
@@ -33,6 +33,8 @@ export interface DecodeStats {
   resyncs: number;
   /** The data ended inside a frame. */
   partialLastFrame: boolean;
+  /** Granules decoded, and how many used short or mixed blocks (first channel), M/S or intensity stereo. */
+  granules: GranuleCounts;
 }
 
 export interface MpegDecodeResult extends AudioData {
@@ -156,11 +158,11 @@ export function decodeMpegAudio(b: Uint8Array, offset: number, name?: string): M
   }
   const end = audioEnd(b, offset);
   const info = readStreamInfo(b, offset, first);
-  const stats: DecodeStats = { frames: 0, damaged: 0, withoutReservoir: 0, resyncs: 0, partialLastFrame: false };
+  const decoder = new Layer3Decoder(first);
+  const stats: DecodeStats = { frames: 0, damaged: 0, withoutReservoir: 0, resyncs: 0, partialLastFrame: false, granules: decoder.counts };
   // Room for the frames the data can hold at the first frame's size (VBR streams grow the buffers as needed).
   const fromBytes = Math.ceil((end - offset) / first.frameBytes);
   const out = new Output(first.channels, (Math.min(fromBytes, info.frames ?? fromBytes) + 2) * first.samples);
-  const decoder = new Layer3Decoder(first);
   let pos = offset + info.infoFrameBytes;
   let synced = true;
   while (pos + 4 <= end) {

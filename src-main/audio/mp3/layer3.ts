@@ -110,8 +110,18 @@ const RESERVOIR_KEEP = 512;
 /** The longest Layer III frame: 320 kbit/s at 32 kHz, or 160 kbit/s at 8 kHz, is 1441 bytes; a margin above it. */
 const MAX_FRAME = 2048;
 
+/** What the decoded granules used (for tests that must know a feature was exercised). */
+export interface GranuleCounts {
+  granules: number;
+  short: number;
+  mixed: number;
+  msStereo: number;
+  intensityStereo: number;
+}
+
 export class Layer3Decoder {
   readonly channels: number;
+  readonly counts: GranuleCounts = { granules: 0, short: 0, mixed: 0, msStereo: 0, intensityStereo: 0 };
   private readonly lsf: boolean;
   private readonly longBounds: Int32Array;
   private readonly shortBounds: Int32Array;
@@ -135,7 +145,6 @@ export class Layer3Decoder {
   private readonly synth = [new Synthesis(), new Synthesis()];
   private readonly reordered = new Float64Array(576);
   private readonly subbandOut = new Float64Array(576);
-  private readonly sub = new Float64Array(32);
   private readonly rawX = new Float64Array(18);
   private readonly imdctY = new Float64Array(36);
   private readonly pairTables = bigValueTables();
@@ -227,6 +236,12 @@ export class Layer3Decoder {
         this.dequantize(gi, ch);
         pos += gi.part23;
       }
+      const c = this.counts;
+      c.granules++;
+      if (this.gr[g]![0]!.blockType === 2) c.short++;
+      if (this.gr[g]![0]!.mixed) c.mixed++;
+      if (nch === 2 && msStereo) c.msStereo++;
+      if (nch === 2 && iStereo) c.intensityStereo++;
       if (nch === 2 && (msStereo || iStereo)) this.stereo(this.gr[g]!, msStereo, iStereo);
       for (let ch = 0; ch < nch; ch++) this.hybridAndSynth(this.gr[g]![ch]!, ch, out[ch]!, at + g * 576);
     }
@@ -657,12 +672,8 @@ export class Layer3Decoder {
       }
       if (sb & 1) for (let i = 1; i < 18; i += 2) so[o + i] = -so[o + i]!;
     }
-    const s = this.sub;
     const syn = this.synth[ch]!;
-    for (let i = 0; i < 18; i++) {
-      for (let sb = 0; sb < 32; sb++) s[sb] = so[sb * 18 + i]!;
-      syn.run(s, out, at + i * 32);
-    }
+    for (let i = 0; i < 18; i++) syn.run(so, i, out, at + i * 32);
   }
 
   private imdctLong(xr: Float64Array, o: number, ov: Float64Array, so: Float64Array, blockType: number): void {

@@ -14,50 +14,66 @@ function synthWindow(): Float64Array {
 
 let windowD: Float64Array | null = null;
 
-/** 1 / (2 cos(π(2k + 1) / 2n)) for the odd half of Lee's DCT split at size n. */
-const leeScale = new Map<number, Float64Array>();
+// Lee's split of a DCT-II of size n into two of size n/2 (sums, and differences scaled by 1 / (2 cos(π(2k + 1) / 2n)))
+// works in one flat array W: each size has its own region for its halves and their transforms, so the recursion
+// allocates nothing. Region of size n: a (n/2), b (n/2), A (n/2), B (n/2).
+const W = new Float64Array(192);
+const REGION = new Int32Array(33);
+REGION[32] = 0;
+REGION[16] = 64;
+REGION[8] = 96;
+REGION[4] = 112;
+/** Input and output of the size-32 transform in W. */
+const IN = 128;
+const OUT = 160;
+/** SCALE[half - 1 + k] = 1 / (2 cos(π(2k + 1) / 2n)) for half = n/2. */
+const SCALE = new Float64Array(32);
 for (let n = 2; n <= 32; n *= 2) {
-  const s = new Float64Array(n / 2);
-  for (let k = 0; k < n / 2; k++) s[k] = 1 / (2 * Math.cos((Math.PI * (2 * k + 1)) / (2 * n)));
-  leeScale.set(n, s);
+  for (let k = 0; k < n / 2; k++) SCALE[n / 2 - 1 + k] = 1 / (2 * Math.cos((Math.PI * (2 * k + 1)) / (2 * n)));
 }
 
-/** Scratch arrays per size, so the recursion allocates nothing. */
-const scratch = new Map<number, { a: Float64Array; b: Float64Array; ya: Float64Array; yb: Float64Array }>();
-for (let n = 2; n <= 32; n *= 2) {
-  scratch.set(n, { a: new Float64Array(n / 2), b: new Float64Array(n / 2), ya: new Float64Array(n / 2), yb: new Float64Array(n / 2) });
-}
-
-/** y[m] = Σ_k x[k] cos(π m (2k + 1) / 2n), n a power of two up to 32. */
-export function dct2(x: Float64Array, y: Float64Array, n: number): void {
-  if (n === 1) {
-    y[0] = x[0]!;
+/** W[out + m] = Σ_k W[inp + k] cos(π m (2k + 1) / 2n) for m < n, n a power of two from 2 to 32. */
+function dctW(inp: number, out: number, n: number): void {
+  if (n === 2) {
+    const u = W[inp]!;
+    const v = W[inp + 1]!;
+    W[out] = u + v;
+    W[out + 1] = (u - v) * SCALE[0]!;
     return;
   }
   const half = n >> 1;
-  const s = scratch.get(n)!;
-  const c = leeScale.get(n)!;
+  const a = REGION[n]!;
+  const b = a + half;
+  const ya = a + n;
+  const yb = ya + half;
   for (let k = 0; k < half; k++) {
-    const u = x[k]!;
-    const v = x[n - 1 - k]!;
-    s.a[k] = u + v;
-    s.b[k] = (u - v) * c[k]!;
+    const u = W[inp + k]!;
+    const v = W[inp + n - 1 - k]!;
+    W[a + k] = u + v;
+    W[b + k] = (u - v) * SCALE[half - 1 + k]!;
   }
-  dct2(s.a, s.ya, half);
-  dct2(s.b, s.yb, half);
+  dctW(a, ya, half);
+  dctW(b, yb, half);
   for (let m = 0; m < half - 1; m++) {
-    y[2 * m] = s.ya[m]!;
-    y[2 * m + 1] = s.yb[m]! + s.yb[m + 1]!;
+    W[out + 2 * m] = W[ya + m]!;
+    W[out + 2 * m + 1] = W[yb + m]! + W[yb + m + 1]!;
   }
-  y[n - 2] = s.ya[half - 1]!;
-  y[n - 1] = s.yb[half - 1]!;
+  W[out + n - 2] = W[ya + half - 1]!;
+  W[out + n - 1] = W[yb + half - 1]!;
+}
+
+/** y[m] = Σ_k x[k] cos(π m (2k + 1) / 64), m < 32 (the matrixing's transform; exported for its unit test). */
+export function dct32(x: ArrayLike<number>, y: Float64Array): void {
+  for (let k = 0; k < 32; k++) W[IN + k] = x[k]!;
+  dctW(IN, OUT, 32);
+  for (let m = 0; m < 32; m++) y[m] = W[OUT + m]!;
 }
 
 /** One channel's synthesis state: the V FIFO of 16 blocks of 64, newest at `slot`. */
 export class Synthesis {
   private readonly v = new Float64Array(1024);
   private slot = 0;
-  private readonly x = new Float64Array(32);
+  private readonly acc = new Float64Array(32);
 
   constructor() {
     windowD ??= synthWindow();
@@ -68,28 +84,33 @@ export class Synthesis {
     this.slot = 0;
   }
 
-  /** 32 subband samples (s) → 32 PCM samples written to out[at..at+31]. */
-  run(s: Float64Array, out: Float32Array, at: number): void {
-    const x = this.x;
-    dct2(s, x, 32);
-    this.slot = (this.slot + 15) & 15;
+  /**
+   * 32 subband samples, s[first + 18·sb] for sb = 0..31 (one time slot of the hybrid filterbank's output), → 32 PCM
+   * samples written to out[at..at+31].
+   */
+  run(s: Float64Array, first: number, out: Float32Array, at: number): void {
+    for (let sb = 0; sb < 32; sb++) W[IN + sb] = s[first + 18 * sb]!;
+    dctW(IN, OUT, 32);
+    const slot = (this.slot + 15) & 15;
+    this.slot = slot;
     const v = this.v;
-    const base = this.slot * 64;
+    const base = slot * 64;
     // V[i] = Σ_k cos((16 + i)(2k + 1)π / 64) S[k] (11172-3 Annex A), from X[m] = the DCT-II at m = 16 + i folded
     // into 0..32: cos((64 - m)θ) = -cos(mθ) and cos((64 + m)θ) = -cos(mθ) for the odd multiples θ of π/64.
-    for (let i = 0; i < 16; i++) v[base + i] = x[16 + i]!;
+    for (let i = 0; i < 16; i++) v[base + i] = W[OUT + 16 + i]!;
     v[base + 16] = 0;
-    for (let i = 17; i <= 48; i++) v[base + i] = -x[48 - i]!;
-    for (let i = 49; i < 64; i++) v[base + i] = -x[i - 48]!;
+    for (let i = 17; i <= 48; i++) v[base + i] = -W[OUT + 48 - i]!;
+    for (let i = 49; i < 64; i++) v[base + i] = -W[OUT + i - 48]!;
     const d = windowD!;
-    for (let j = 0; j < 32; j++) {
-      let sum = 0;
-      for (let i = 0; i < 8; i++) {
-        const even = ((this.slot + 2 * i) & 15) * 64;
-        const odd = ((this.slot + 2 * i + 1) & 15) * 64;
-        sum += v[even + j]! * d[64 * i + j]! + v[odd + 32 + j]! * d[64 * i + 32 + j]!;
-      }
-      out[at + j] = sum;
+    const acc = this.acc;
+    acc.fill(0);
+    for (let i = 0; i < 8; i++) {
+      const even = ((slot + 2 * i) & 15) * 64;
+      const odd = ((slot + 2 * i + 1) & 15) * 64 + 32;
+      const de = 64 * i;
+      const dd = 64 * i + 32;
+      for (let j = 0; j < 32; j++) acc[j] = acc[j]! + v[even + j]! * d[de + j]! + v[odd + j]! * d[dd + j]!;
     }
+    for (let j = 0; j < 32; j++) out[at + j] = acc[j]!;
   }
 }

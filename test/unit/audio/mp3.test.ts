@@ -1,0 +1,290 @@
+// Our MPEG audio decoder (src-main/audio/mp3) against Debian's `lame --decode` (LAME's own mpglib decoder): corpus
+// speech encoded by `lame` at every Layer III sampling frequency (MPEG-1, MPEG-2, MPEG-2.5), mono, stereo, joint
+// (M/S), forced M/S, dual channel, CBR from 8 to 320 kbit/s, VBR -V0/-V9, ABR, with and without CRC, decoded by both
+// and compared sample by sample; plus the tables' own consistency, and damaged streams (truncation, garbage between
+// frames, impossible side information, main_data_begin pointing before the stream, tags in odd places).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeAudio } from '../../../src-main/audio/decode';
+import { decodeMpegAudio } from '../../../src-main/audio/mp3/decoder';
+import { parseHeader, type MpegHeader } from '../../../src-main/audio/mp3/header';
+import { pairCodes, quadCodes } from '../../../src-main/audio/mp3/huffman';
+import { dct32 } from '../../../src-main/audio/mp3/synth';
+import { decodeWav } from '../../../src-main/audio/wav';
+import { firstDifference, removeTempDirs, retakeError, tempDir, tool } from './helpers';
+
+afterAll(removeTempDirs);
+
+const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');
+
+/**
+ * Required agreement with `lame --decode`. Two correct decoders of the same stream differ only by floating-point
+ * rounding (~1e-7 relative) and by the reference's 16-bit output: its rounding noise is 2^-15 / √12 ≈ -101 dBFS RMS,
+ * so for speech at about -20 dBFS RMS the best possible agreement is about 80 dB, which is what we measure (77–83 dB).
+ * 75 dB leaves room for quieter material while still failing any real decoding error: a wrong scale factor step, a
+ * wrong window or a stereo mistake costs tens of dB.
+ */
+const MIN_SNR_DB = 75;
+
+const tmp = tempDir('mp3');
+
+/** Three seconds of speech at `rate`: two corpus voices as a stereo pair, or one voice for mono input. */
+function speech(rate: number, channels: 1 | 2): string {
+  if (!existsSync(CORPUS)) throw new Error(`The speech corpus is missing: expected ${CORPUS} (see helper-rules / DESIGN.md).`);
+  const out = join(tmp, `speech-${rate}-${channels}.wav`);
+  const a = join(CORPUS, 'en_happy_prompt.wav');
+  const b = join(CORPUS, 'speed_prompt.wav');
+  const inputs = channels === 2 ? ['-M', a, b] : [a];
+  // gain -1 keeps the resampler from clipping the corpus's loudest peaks.
+  tool('sox', [...inputs, '-b', '16', out, 'trim', '0', '3', 'gain', '-1', 'rate', '-v', String(rate)]);
+  return out;
+}
+
+function snrDb(got: Float32Array, ref: Float32Array): number {
+  let signal = 0;
+  let noise = 0;
+  for (let i = 0; i < ref.length; i++) {
+    // lame --decode writes 16-bit samples: clip ours as it clips its own.
+    const g = Math.max(-1, Math.min(32767 / 32768, got[i]!));
+    signal += ref[i]! * ref[i]!;
+    noise += (g - ref[i]!) ** 2;
+  }
+  return 10 * Math.log10(signal / Math.max(noise, 1e-30));
+}
+
+/** Offsets and headers of every frame (for damaging chosen frames). */
+function frames(b: Uint8Array): { off: number; h: MpegHeader }[] {
+  const out: { off: number; h: MpegHeader }[] = [];
+  let off = 0;
+  if (b[0] === 0x49 && b[1] === 0x44 && b[2] === 0x33) off = 10 + ((b[6]! << 21) | (b[7]! << 14) | (b[8]! << 7) | b[9]!);
+  for (;;) {
+    const h = parseHeader(b, off);
+    if (!h || off + h.frameBytes > b.length) break;
+    out.push({ off, h });
+    off += h.frameBytes;
+  }
+  return out;
+}
+
+function encode(wav: string, name: string, args: string[]): Uint8Array {
+  const mp3 = join(tmp, `${name}.mp3`);
+  tool('lame', ['--quiet', ...args, wav, mp3]);
+  return new Uint8Array(readFileSync(mp3));
+}
+
+describe('MP3 tables', () => {
+  it('every Huffman table of Table B.7 is a complete prefix code with the standard maximum code lengths', () => {
+    // Longest codes per table (Table B.7): a transcription slip would break completeness or these lengths.
+    const maxLen: Record<number, number> = { 1: 3, 2: 6, 3: 6, 5: 8, 6: 7, 7: 10, 8: 11, 9: 9, 10: 11, 11: 11, 12: 10, 13: 19, 15: 13, 16: 17, 24: 12 };
+    const check = (codes: { len: number; code: number }[], label: string): void => {
+      let kraft = 0;
+      for (const c of codes) kraft += 2 ** -c.len;
+      expect(kraft, label).toBeCloseTo(1, 12);
+      // Prefix-free: no code is the start of another.
+      const sorted = [...codes].sort((a, b) => a.code * 2 ** (20 - a.len) - b.code * 2 ** (20 - b.len));
+      for (let i = 1; i < sorted.length; i++) {
+        const p = sorted[i - 1]!;
+        const q = sorted[i]!;
+        if (q.len >= p.len) expect(q.code >>> (q.len - p.len), `${label}: ${p.code.toString(2)} prefixes another code`).not.toBe(p.code);
+      }
+    };
+    for (const [t, len] of Object.entries(maxLen)) {
+      const codes = pairCodes(Number(t));
+      expect(Math.max(...codes.map((c) => c.len)), `table ${t}`).toBe(len);
+      check(codes, `table ${t}`);
+    }
+    check(quadCodes('A'), 'count1 A');
+    check(quadCodes('B'), 'count1 B');
+    expect(quadCodes('B').every((c) => c.len === 4 && c.code === 15 - c.value)).toBe(true);
+  });
+
+  it('the synthesis matrixing transform is the DCT-II of 11172-3 Annex A', () => {
+    const x = Float64Array.from({ length: 32 }, (_, i) => Math.sin(i * 1.7) + 0.3 * Math.cos(i * 0.4));
+    const y = new Float64Array(32);
+    dct32(x, y);
+    for (let m = 0; m < 32; m++) {
+      let direct = 0;
+      for (let k = 0; k < 32; k++) direct += x[k]! * Math.cos((Math.PI * m * (2 * k + 1)) / 64);
+      expect(y[m]).toBeCloseTo(direct, 10);
+    }
+  });
+});
+
+describe('MP3 decoding matches lame --decode', () => {
+  // [label, input rate, input channels, lame arguments, expected stream rate]
+  const cases: [string, number, 1 | 2, string[], number][] = [
+    ['MPEG-1 44.1 kHz joint stereo 128k', 44100, 2, ['-m', 'j', '-b', '128'], 44100],
+    ['MPEG-1 48 kHz stereo 320k', 48000, 2, ['-m', 's', '-b', '320'], 48000],
+    ['MPEG-1 32 kHz joint stereo 96k with CRC', 32000, 2, ['-m', 'j', '-b', '96', '-p'], 32000],
+    ['MPEG-1 44.1 kHz forced M/S 160k', 44100, 2, ['-m', 'f', '-b', '160'], 44100],
+    ['MPEG-1 44.1 kHz dual channel 192k', 44100, 2, ['-m', 'd', '-b', '192'], 44100],
+    ['MPEG-1 44.1 kHz mono 32k', 44100, 1, ['-m', 'm', '-b', '32', '--resample', '44.1'], 44100],
+    ['MPEG-1 48 kHz mono 320k with CRC', 48000, 1, ['-m', 'm', '-b', '320', '-p'], 48000],
+    ['MPEG-1 44.1 kHz VBR -V0', 44100, 2, ['-V0'], 44100],
+    ['VBR -V9', 44100, 2, ['-V9'], 0],
+    ['MPEG-1 48 kHz ABR 112', 48000, 2, ['--abr', '112', '--resample', '48'], 48000],
+    ['MPEG-2 22.05 kHz joint stereo 64k', 22050, 2, ['-m', 'j', '-b', '64'], 22050],
+    ['MPEG-2 24 kHz stereo 48k with CRC', 24000, 2, ['-m', 's', '-b', '48', '-p'], 24000],
+    ['MPEG-2 16 kHz mono 32k', 16000, 1, ['-m', 'm', '-b', '32'], 16000],
+    ['MPEG-2 24 kHz mono VBR -V5', 24000, 1, ['-V5'], 24000],
+    ['MPEG-2.5 11.025 kHz joint stereo 24k', 11025, 2, ['-m', 'j', '-b', '24'], 11025],
+    ['MPEG-2.5 12 kHz joint stereo 32k with CRC', 12000, 2, ['-m', 'j', '-b', '32', '-p'], 12000],
+    ['MPEG-2.5 8 kHz stereo 16k', 8000, 2, ['-m', 's', '-b', '16'], 8000],
+    ['MPEG-2.5 8 kHz mono 8k (no room for a LAME tag)', 8000, 1, ['-m', 'm', '-b', '8'], 8000],
+  ];
+  const seen = { short: 0, ms: 0, granules: 0, snr: [] as number[] };
+
+  for (const [label, rate, channels, args, streamRate] of cases) {
+    it(label, () => {
+      const wav = speech(rate, channels);
+      const name = label.replace(/[^a-z0-9]+/gi, '-');
+      // lame resamples low bitrates to a lower rate unless told to keep one.
+      const bytes = encode(wav, name, streamRate && !args.includes('--resample') ? [...args, '--resample', String(streamRate / 1000)] : args);
+      const first = frames(bytes)[0]!.h;
+      if (streamRate) expect(first.sampleRate, 'lame kept the rate asked for').toBe(streamRate);
+      const refPath = join(tmp, `${name}.ref.wav`);
+      tool('lame', ['--quiet', '--decode', join(tmp, `${name}.mp3`), refPath]);
+      const ref = decodeWav(readFileSync(refPath));
+      const got = decodeMpegAudio(bytes, frames(bytes)[0]!.off);
+      expect(got.sampleRate).toBe(ref.sampleRate);
+      expect(got.channels).toHaveLength(ref.channels.length);
+      expect(got.stats.damaged).toBe(0);
+      expect(got.stats.resyncs).toBe(0);
+      for (let c = 0; c < ref.channels.length; c++) {
+        expect(got.channels[c]!.length, `${label}: length`).toBe(ref.channels[c]!.length);
+        const snr = snrDb(got.channels[c]!, ref.channels[c]!);
+        seen.snr.push(snr);
+        expect(snr, `${label}: channel ${c}`).toBeGreaterThan(MIN_SNR_DB);
+      }
+      if (got.info.gapless && rate === first.sampleRate) {
+        // Gapless: exactly the source's length.
+        expect(got.channels[0]!.length).toBe(decodeWav(readFileSync(wav)).channels[0]!.length);
+      }
+      seen.short += got.stats.granules.short;
+      seen.ms += got.stats.granules.msStereo;
+      seen.granules += got.stats.granules.granules;
+    });
+  }
+
+  it('the cases above exercised short blocks and M/S stereo', () => {
+    console.log(
+      `mp3 parity: ${seen.snr.length} channels, SNR against lame --decode ${Math.min(...seen.snr).toFixed(1)}–${Math.max(...seen.snr).toFixed(1)} dB; ` +
+        `${seen.granules} granules, ${seen.short} with short blocks, ${seen.ms} with M/S stereo`,
+    );
+    expect(seen.granules).toBeGreaterThan(1000);
+    expect(seen.short).toBeGreaterThan(20);
+    expect(seen.ms).toBeGreaterThan(100);
+  });
+});
+
+describe('damaged MP3 streams', () => {
+  const wav = speech(44100, 2);
+  const clean = encode(wav, 'damage-base', ['-b', '128', '-m', 'j']);
+  const base = decodeMpegAudio(clean, 0);
+  const list = frames(clean);
+  const splice = (...parts: Uint8Array[]): Uint8Array => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  };
+  /** Sets `bits` bits at bit `at` of the frame's side information to `value`. */
+  const setSideBits = (b: Uint8Array, frame: number, at: number, bits: number, value: number): Uint8Array => {
+    const c = new Uint8Array(b);
+    const { off, h } = list[frame]!;
+    const start = (off + 4 + (h.crc ? 2 : 0)) * 8 + at;
+    for (let i = 0; i < bits; i++) {
+      const bit = (value >> (bits - 1 - i)) & 1;
+      const p = start + i;
+      c[p >> 3] = (c[p >> 3]! & ~(0x80 >> (p & 7))) | (bit << (7 - (p & 7)));
+    }
+    return c;
+  };
+  // MPEG-1 stereo side info: main_data_begin (9), private (3), scfsi (8), then per granule and channel:
+  // part2_3_length (12), big_values (9), global_gain (8), …
+  const GRANULE0_CH0 = 9 + 3 + 8;
+
+  it('garbage and an ID3v2 tag between frames are skipped without changing a sample', () => {
+    const at = list[40]!.off;
+    const garbage = Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) & 0xff);
+    const id3 = Uint8Array.from([0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 1, 0, ...new Array(128).fill(0)]);
+    const damaged = splice(clean.subarray(0, at), garbage, clean.subarray(at, list[80]!.off), id3, clean.subarray(list[80]!.off));
+    const got = decodeMpegAudio(damaged, 0);
+    expect(got.stats.resyncs).toBe(1);
+    expect(got.stats.frames).toBe(base.stats.frames);
+    expect(firstDifference(got.channels[0]!, base.channels[0]!)).toBe(-1);
+    expect(firstDifference(got.channels[1]!, base.channels[1]!)).toBe(-1);
+  });
+
+  it('ID3v1, APEv2 and Lyrics3 tags at the end are not taken for audio', () => {
+    const ape = new Uint8Array(64);
+    const footer = (at: number, flags: number): void => {
+      ape.set(Array.from('APETAGEX', (ch) => ch.charCodeAt(0)), at);
+      new DataView(ape.buffer).setUint32(at + 12, 32, true); // size: the footer only, no items
+      new DataView(ape.buffer).setUint32(at + 20, flags, true);
+    };
+    footer(0, 0xa0000000); // header
+    footer(32, 0x80000000); // footer of a tag with a header
+    // Lyrics3 v2: LYRICSBEGIN, fields, their size in six digits, LYRICS200.
+    const fields = 'LYRICSBEGININD0000211';
+    const lyrics = new TextEncoder().encode(`${fields}${String(fields.length).padStart(6, '0')}LYRICS200`);
+    const v1 = new Uint8Array(128);
+    v1.set([0x54, 0x41, 0x47]);
+    const got = decodeMpegAudio(splice(clean, ape, lyrics, v1), 0);
+    expect(got.stats.resyncs).toBe(0);
+    expect(firstDifference(got.channels[0]!, base.channels[0]!)).toBe(-1);
+  });
+
+  it('impossible side information (big_values over 288, part2_3_length past the data) silences that frame only', () => {
+    let b = setSideBits(clean, 30, GRANULE0_CH0 + 12, 9, 511); // big_values
+    b = setSideBits(b, 60, GRANULE0_CH0, 12, 4095); // part2_3_length
+    const got = decodeMpegAudio(b, 0);
+    expect(got.stats.damaged).toBe(2);
+    expect(got.channels[0]!.length).toBe(base.channels[0]!.length);
+    // Elsewhere the audio is intact: the first 25 frames are identical.
+    const n = 25 * 1152 - 529 - 576;
+    expect(firstDifference(got.channels[0]!.subarray(0, n), base.channels[0]!.subarray(0, n))).toBe(-1);
+  });
+
+  it('huge region counts and main_data_begin before the stream decode to finite audio of the right length', () => {
+    let b = setSideBits(clean, 20, GRANULE0_CH0 + 12 + 9 + 8 + 4 + 1 + 15, 7, 0x7f); // region0/1_count all ones
+    b = setSideBits(b, 1, 0, 9, 511); // the first audio frame's data would start 511 bytes before the stream
+    const got = decodeMpegAudio(b, 0);
+    expect(got.stats.withoutReservoir).toBe(1);
+    expect(got.channels[0]!.length).toBe(base.channels[0]!.length);
+    for (const ch of got.channels) expect(ch.every((v) => Number.isFinite(v) && Math.abs(v) < 2)).toBe(true);
+  });
+
+  it('a stream of damaged frames, a cut-off stream and a Layer II stream are refused with their codes', async () => {
+    let b: Uint8Array = clean;
+    for (let f = 1; f < list.length; f++) b = setSideBits(b, f, GRANULE0_CH0 + 12, 9, 300);
+    const e = await retakeError(() => decodeAudio(b, 'bad.mp3'));
+    expect(e.code).toBe('E_CORRUPT_AUDIO');
+    expect(e.message).toMatch(/bad\.mp3.*damaged/);
+
+    const cut = await retakeError(() => decodeAudio(clean.subarray(0, list[50]!.off + 100), 'cut.mp3'));
+    expect(cut.code).toBe('E_CORRUPT_AUDIO');
+    expect(cut.message).toMatch(/truncated.*49 of its/);
+
+    // Three Layer II frames (MPEG-1, 128 kbit/s, 44.1 kHz: 417 bytes each) of silence.
+    const mp2 = new Uint8Array(417 * 3);
+    for (let f = 0; f < 3; f++) mp2.set([0xff, 0xfd, 0x80, 0xc0], f * 417);
+    const e2 = await retakeError(() => decodeAudio(mp2, 'x.mp2'));
+    expect(e2.code).toBe('E_UNSUPPORTED_AUDIO');
+    expect(e2.message).toMatch(/Layer II/);
+  });
+
+  it('a stream without a Xing header cut inside a frame loses that frame and decodes the rest', () => {
+    const noTag = encode(wav, 'no-tag', ['-b', '128', '-t']);
+    const all = frames(noTag);
+    const whole = decodeMpegAudio(noTag, 0);
+    const got = decodeMpegAudio(noTag.subarray(0, all[all.length - 3]!.off + 200), 0);
+    expect(got.stats.partialLastFrame).toBe(true);
+    expect(got.channels[0]!.length).toBe(whole.channels[0]!.length - 3 * 1152);
+  });
+});
