@@ -11,6 +11,7 @@
 //   npm run bench -- timeline --clips 300
 //   npm run bench -- analysis --minutes 10 [--baseline DIR]
 //   npm run bench -- editx --quick
+//   npm run bench -- mp3 --minutes 10
 
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -32,6 +33,7 @@ const BENCHES = {
   timeline: 'bench/timeline/bench.ts',
   analysis: 'bench/analysis/long.ts',
   editx: 'bench/editx/bench.ts',
+  mp3: 'bench/mp3/bench.ts',
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -32,13 +32,26 @@ for (let n = 2; n <= 32; n *= 2) {
   for (let k = 0; k < n / 2; k++) SCALE[n / 2 - 1 + k] = 1 / (2 * Math.cos((Math.PI * (2 * k + 1)) / (2 * n)));
 }
 
-/** W[out + m] = Σ_k W[inp + k] cos(π m (2k + 1) / 2n) for m < n, n a power of two from 2 to 32. */
+/** cos(π m (2k + 1) / 16) at [8m + k]: size 8 is computed directly, which costs less than recursing further. */
+const COS8 = new Float64Array(64);
+for (let m = 0; m < 8; m++) for (let k = 0; k < 8; k++) COS8[8 * m + k] = Math.cos((Math.PI * m * (2 * k + 1)) / 16);
+
+/** W[out + m] = Σ_k W[inp + k] cos(π m (2k + 1) / 2n) for m < n, n = 8, 16 or 32. */
 function dctW(inp: number, out: number, n: number): void {
-  if (n === 2) {
-    const u = W[inp]!;
-    const v = W[inp + 1]!;
-    W[out] = u + v;
-    W[out + 1] = (u - v) * SCALE[0]!;
+  if (n === 8) {
+    const x0 = W[inp]!;
+    const x1 = W[inp + 1]!;
+    const x2 = W[inp + 2]!;
+    const x3 = W[inp + 3]!;
+    const x4 = W[inp + 4]!;
+    const x5 = W[inp + 5]!;
+    const x6 = W[inp + 6]!;
+    const x7 = W[inp + 7]!;
+    for (let m = 0; m < 8; m++) {
+      const c = 8 * m;
+      W[out + m] =
+        x0 * COS8[c]! + x1 * COS8[c + 1]! + x2 * COS8[c + 2]! + x3 * COS8[c + 3]! + x4 * COS8[c + 4]! + x5 * COS8[c + 5]! + x6 * COS8[c + 6]! + x7 * COS8[c + 7]!;
+    }
     return;
   }
   const half = n >> 1;
@@ -73,7 +86,6 @@ export function dct32(x: ArrayLike<number>, y: Float64Array): void {
 export class Synthesis {
   private readonly v = new Float64Array(1024);
   private slot = 0;
-  private readonly acc = new Float64Array(32);
 
   constructor() {
     windowD ??= synthWindow();
@@ -101,16 +113,44 @@ export class Synthesis {
     v[base + 16] = 0;
     for (let i = 17; i <= 48; i++) v[base + i] = -W[OUT + 48 - i]!;
     for (let i = 49; i < 64; i++) v[base + i] = -W[OUT + i - 48]!;
+    // out[j] = Σ_{i<8} V[128i + j]·D[64i + j] + V[128i + 96 + j]·D[64i + 32 + j]: the even blocks of 64 of V (ages
+    // 0, 2, …, 14) give their first halves, the odd ones (ages 1, 3, …, 15) their second halves. Unrolled, so the
+    // sixteen products of one output stay in registers.
     const d = windowD!;
-    const acc = this.acc;
-    acc.fill(0);
-    for (let i = 0; i < 8; i++) {
-      const even = ((slot + 2 * i) & 15) * 64;
-      const odd = ((slot + 2 * i + 1) & 15) * 64 + 32;
-      const de = 64 * i;
-      const dd = 64 * i + 32;
-      for (let j = 0; j < 32; j++) acc[j] = acc[j]! + v[even + j]! * d[de + j]! + v[odd + j]! * d[dd + j]!;
+    const e0 = slot * 64;
+    const o0 = ((slot + 1) & 15) * 64 + 32;
+    const e1 = ((slot + 2) & 15) * 64;
+    const o1 = ((slot + 3) & 15) * 64 + 32;
+    const e2 = ((slot + 4) & 15) * 64;
+    const o2 = ((slot + 5) & 15) * 64 + 32;
+    const e3 = ((slot + 6) & 15) * 64;
+    const o3 = ((slot + 7) & 15) * 64 + 32;
+    const e4 = ((slot + 8) & 15) * 64;
+    const o4 = ((slot + 9) & 15) * 64 + 32;
+    const e5 = ((slot + 10) & 15) * 64;
+    const o5 = ((slot + 11) & 15) * 64 + 32;
+    const e6 = ((slot + 12) & 15) * 64;
+    const o6 = ((slot + 13) & 15) * 64 + 32;
+    const e7 = ((slot + 14) & 15) * 64;
+    const o7 = ((slot + 15) & 15) * 64 + 32;
+    for (let j = 0; j < 32; j++) {
+      out[at + j] =
+        v[e0 + j]! * d[j]! +
+        v[o0 + j]! * d[32 + j]! +
+        v[e1 + j]! * d[64 + j]! +
+        v[o1 + j]! * d[96 + j]! +
+        v[e2 + j]! * d[128 + j]! +
+        v[o2 + j]! * d[160 + j]! +
+        v[e3 + j]! * d[192 + j]! +
+        v[o3 + j]! * d[224 + j]! +
+        v[e4 + j]! * d[256 + j]! +
+        v[o4 + j]! * d[288 + j]! +
+        v[e5 + j]! * d[320 + j]! +
+        v[o5 + j]! * d[352 + j]! +
+        v[e6 + j]! * d[384 + j]! +
+        v[o6 + j]! * d[416 + j]! +
+        v[e7 + j]! * d[448 + j]! +
+        v[o7 + j]! * d[480 + j]!;
     }
-    for (let j = 0; j < 32; j++) out[at + j] = acc[j]!;
   }
 }
