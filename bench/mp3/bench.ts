@@ -35,7 +35,7 @@ export async function main(): Promise<number> {
     run('sox', ['-M', join(corpus, 'en_happy_prompt.wav'), join(corpus, 'speed_prompt.wav'), voices]);
     const pairSeconds = 7.44; // en_happy_prompt.wav, the longer of the two
     const wav = join(dir, 'long.wav');
-    run('sox', [voices, '-b', '16', wav, 'gain', '-1', 'rate', '44100', 'repeat', String(Math.ceil((minutes * 60) / pairSeconds) - 1), 'trim', '0', String(minutes * 60)]);
+    run('sox', ['-R', voices, '-b', '16', wav, 'gain', '-1', 'rate', '44100', 'repeat', String(Math.ceil((minutes * 60) / pairSeconds) - 1), 'trim', '0', String(minutes * 60)]);
     const mp3 = join(dir, 'long.mp3');
     run('lame', ['--quiet', '-b', '128', '-m', 'j', wav, mp3]);
     const bytes = new Uint8Array(readFileSync(mp3));

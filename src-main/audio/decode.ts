@@ -1,8 +1,9 @@
 // Audio file decoding for the main side: recognises the format from its first bytes (never from the file name), decodes
-// WAV and FLAC / Ogg FLAC itself (./wav, ./flac) and Ogg Vorbis / MP3 through the WASM decoders, and turns every
-// failure into a RetakeError that names the file and says what to do. Also checks what the decoders do not: Ogg page
-// checksums and end-of-stream, MP3 frame counts against the Xing/Info header, so damaged or truncated files are
-// reported instead of silently shortened; and every header's rate and channel count against ./limits before decoding.
+// WAV and FLAC / Ogg FLAC itself (./wav, ./flac), MPEG audio (MP3) with our own decoder (./mp3, which also checks frame
+// counts against the Xing/Info header) and Ogg Vorbis through the WASM decoder, and turns every failure into a
+// RetakeError that names the file and says what to do. Also checks what the Vorbis decoder does not: Ogg page checksums
+// and end-of-stream, so damaged or truncated files are reported instead of silently shortened; and every header's rate
+// and channel count against ./limits before decoding.
 
 import { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
 import type { AudioData } from './types';
@@ -112,6 +113,14 @@ function isMpegStream(b: Uint8Array, off: number): boolean {
   return parseMpegHeader(b, next) !== null;
 }
 
+/** An MPEG audio frame header with bitrate index 0 (free format: frame lengths are not stated) at `off`. */
+function isFreeFormatMpeg(b: Uint8Array, off: number): boolean {
+  if (off + 4 > b.length || b[off] !== 0xff || (b[off + 1]! & 0xe0) !== 0xe0) return false;
+  const verBits = (b[off + 1]! >> 3) & 3;
+  const layerBits = (b[off + 1]! >> 1) & 3;
+  return verBits !== 1 && layerBits !== 0 && b[off + 2]! >> 4 === 0 && ((b[off + 2]! >> 2) & 3) !== 3;
+}
+
 function looksLikeText(b: Uint8Array): boolean {
   const n = Math.min(b.length, 1024);
   if (n === 0) return false;
@@ -162,6 +171,9 @@ function sniff(b: Uint8Array): Sniffed {
     return { kind: 'mp3', offset: 0 };
   }
   if (b.length >= 2 && b[0] === 0xff && (b[1]! & 0xf6) === 0xf0) return { kind: 'unsupported', what: 'it is an AAC (ADTS) stream, which Retake cannot read' };
+  if (isFreeFormatMpeg(b, afterId3)) {
+    return { kind: 'unsupported', what: 'it is a free-format MPEG audio stream (its frame headers state no bitrate), which Retake cannot read' };
+  }
   if (startsWith(b, te('ftyp'), 4)) return { kind: 'unsupported', what: 'it is an MP4/M4A file (AAC or video), which Retake cannot read' };
   if (startsWith(b, te('FORM')) && (startsWith(b, te('AIFF'), 8) || startsWith(b, te('AIFC'), 8))) {
     return { kind: 'unsupported', what: 'it is an AIFF file, which Retake cannot read yet' };

@@ -37,8 +37,9 @@ function speech(rate: number, channels: 1 | 2): string {
   const a = join(CORPUS, 'en_happy_prompt.wav');
   const b = join(CORPUS, 'speed_prompt.wav');
   const inputs = channels === 2 ? ['-M', a, b] : [a];
-  // gain -1 keeps the resampler from clipping the corpus's loudest peaks.
-  tool('sox', [...inputs, '-b', '16', out, 'trim', '0', '3', 'gain', '-1', 'rate', '-v', String(rate)]);
+  // -R: repeatable dither, so every run encodes the same input; gain -1 keeps the resampler from clipping the corpus's
+  // loudest peaks.
+  tool('sox', ['-R', ...inputs, '-b', '16', out, 'trim', '0', '3', 'gain', '-1', 'rate', '-v', String(rate)]);
   return out;
 }
 
@@ -277,6 +278,13 @@ describe('damaged MP3 streams', () => {
     const e2 = await retakeError(() => decodeAudio(mp2, 'x.mp2'));
     expect(e2.code).toBe('E_UNSUPPORTED_AUDIO');
     expect(e2.message).toMatch(/Layer II/);
+
+    // Free format (bitrate index 0): frame lengths are not stated; refused by name.
+    const free = new Uint8Array(2000);
+    free.set([0xff, 0xfb, 0x00, 0xc4]);
+    const e3 = await retakeError(() => decodeAudio(free, 'free.mp3'));
+    expect(e3.code).toBe('E_UNSUPPORTED_AUDIO');
+    expect(e3.message).toMatch(/free-format/);
   });
 
   it('a stream without a Xing header cut inside a frame loses that frame and decodes the rest', () => {
