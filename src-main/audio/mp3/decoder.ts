@@ -1,18 +1,22 @@
 // An MPEG audio stream (an .mp3 file's frames) to planar float PCM: walks the frames from the first header the caller
 // found, skips tags (ID3v2 between frames, ID3v1, APEv2 and Lyrics3 at the end) and the Xing/Info/VBRI frame, finds
-// the next frame again after garbage (two consecutive headers of the same stream), decodes Layer III frame by frame
-// (./layer3) into growing buffers, and trims the encoder and decoder delay as the LAME tag states them (gapless), or
-// the 529-sample decoder delay alone without one, as `lame --decode` does. Frames it cannot decode become silence;
-// a stream with no decodable frame, with most of its frames damaged, or shorter than its Xing header says, is
-// reported as E_CORRUPT_AUDIO; Layer I/II and free-format streams as E_UNSUPPORTED_AUDIO.
+// the next frame again after garbage (two consecutive headers of the same stream), decodes Layer III (./layer3) or
+// Layer I/II (./layer12) frame by frame into growing buffers, and trims the encoder and decoder delay as the LAME tag
+// states them (gapless), or the decoder delay alone without one (529 samples in Layer III, 241 in Layers I/II), as
+// `lame --decode` does. Frames it cannot decode become silence; a stream with no decodable frame, with most of its
+// frames damaged, or shorter than its Xing header says, is reported as E_CORRUPT_AUDIO; free format as
+// E_UNSUPPORTED_AUDIO.
 
 import type { AudioData } from '../types';
 import { ADVICE_CONVERT, ADVICE_REEXPORT, audioError } from '../audio-errors';
 import { parseHeader, sameStream, sideInfoBytes, type MpegHeader } from './header';
+import { Layer12Decoder } from './layer12';
 import { Layer3Decoder, type GranuleCounts } from './layer3';
 
-/** Decoder delay of Layer III: the synthesis filterbank's 528 samples plus one, as LAME and mpg123 count it. */
+/** Decoder delay of Layer III: the hybrid filterbank's 528 samples plus one, as LAME and mpg123 count it. */
 export const DECODER_DELAY = 529;
+/** Decoder delay of Layers I and II (no IMDCT overlap): the polyphase filterbank's 240 plus one, as `lame --decode`. */
+export const DECODER_DELAY_L12 = 241;
 
 export interface StreamInfo {
   /** Frames the Xing/Info/VBRI header says the stream holds, or null. */
@@ -153,13 +157,11 @@ export function decodeMpegAudio(b: Uint8Array, offset: number, name?: string): M
   if (first.bitrate === 0) {
     throw audioError('E_UNSUPPORTED_AUDIO', name, 'it is a free-format MPEG audio stream (no bitrate in its frame headers), which Retake cannot read', ADVICE_CONVERT);
   }
-  if (first.layer !== 3) {
-    throw audioError('E_UNSUPPORTED_AUDIO', name, `it is MPEG Layer ${first.layer === 2 ? 'II (MP2)' : 'I (MP1)'} audio; Retake reads Layer III (MP3) only`, ADVICE_CONVERT);
-  }
   const end = audioEnd(b, offset);
   const info = readStreamInfo(b, offset, first);
-  const decoder = new Layer3Decoder(first);
-  const stats: DecodeStats = { frames: 0, damaged: 0, withoutReservoir: 0, resyncs: 0, partialLastFrame: false, granules: decoder.counts };
+  const decoder = first.layer === 3 ? new Layer3Decoder(first) : new Layer12Decoder(first);
+  const granules = decoder instanceof Layer3Decoder ? decoder.counts : { granules: 0, short: 0, mixed: 0, msStereo: 0, intensityStereo: 0 };
+  const stats: DecodeStats = { frames: 0, damaged: 0, withoutReservoir: 0, resyncs: 0, partialLastFrame: false, granules };
   // Room for the frames the data can hold at the first frame's size (VBR streams grow the buffers as needed).
   const fromBytes = Math.ceil((end - offset) / first.frameBytes);
   const out = new Output(first.channels, (Math.min(fromBytes, info.frames ?? fromBytes) + 2) * first.samples);
@@ -211,6 +213,7 @@ export function decodeMpegAudio(b: Uint8Array, offset: number, name?: string): M
     throw audioError('E_CORRUPT_AUDIO', name, `the MP3 file is truncated: it holds ${stats.frames} of its ${info.frames} frames`, ADVICE_REEXPORT);
   }
   const total = out.length;
+  const delay = first.layer === 3 ? DECODER_DELAY : DECODER_DELAY_L12;
   let start: number;
   let stop = total;
   if (info.gapless) {
@@ -219,7 +222,7 @@ export function decodeMpegAudio(b: Uint8Array, offset: number, name?: string): M
     stop = Math.min(total, declared - info.gapless.padding + DECODER_DELAY);
   } else {
     // Without a LAME tag the output still starts with the filterbank's delay, which `lame --decode` removes too.
-    start = total > DECODER_DELAY ? DECODER_DELAY : 0;
+    start = total > delay ? delay : 0;
   }
   start = Math.min(start, total);
   stop = Math.max(start, stop);

@@ -11,6 +11,7 @@
 //   * Scale factor band widths (11172-3 Table B.8, 13818-3 Table B.2, MPEG-2.5 as mpg123 and minimp3 agree): from
 //     minimp3's band tables.
 // Everything else (IMDCT windows, cosine tables, the alias-reduction coefficients' derived values, x^(4/3)) is computed.
+// The Layer I/II allocation tables (11172-3 Tables B.2a–d, 13818-3 Table B.1) are short and live in ./layer12.
 
 /**
  * Big-value Huffman tables by table number (Table B.7). Tables 0, 4 and 14 do not exist; 16–23 share table 16's codes
