@@ -31,6 +31,8 @@ export interface StreamInfo {
 export interface DecodeStats {
   frames: number;
   damaged: number;
+  /** Index (among the audio frames) of the first damaged frame, or -1. */
+  firstDamaged: number;
   /** Frames whose data began in frames that are missing (a stream cut from the middle). */
   withoutReservoir: number;
   /** Stretches of bytes between frames that were not frames (garbage, skipped). */
@@ -160,8 +162,8 @@ export function decodeMpegAudio(b: Uint8Array, offset: number, name?: string): M
   const end = audioEnd(b, offset);
   const info = readStreamInfo(b, offset, first);
   const decoder = first.layer === 3 ? new Layer3Decoder(first) : new Layer12Decoder(first);
-  const granules = decoder instanceof Layer3Decoder ? decoder.counts : { granules: 0, short: 0, mixed: 0, msStereo: 0, intensityStereo: 0 };
-  const stats: DecodeStats = { frames: 0, damaged: 0, withoutReservoir: 0, resyncs: 0, partialLastFrame: false, granules };
+  const granules = decoder instanceof Layer3Decoder ? decoder.counts : { granules: 0, short: 0, mixed: 0, msStereo: 0, intensityStereo: 0, intensityBands: 0 };
+  const stats: DecodeStats = { frames: 0, damaged: 0, firstDamaged: -1, withoutReservoir: 0, resyncs: 0, partialLastFrame: false, granules };
   // Room for the frames the data can hold at the first frame's size (VBR streams grow the buffers as needed).
   const fromBytes = Math.ceil((end - offset) / first.frameBytes);
   const out = new Output(first.channels, (Math.min(fromBytes, info.frames ?? fromBytes) + 2) * first.samples);
@@ -197,9 +199,9 @@ export function decodeMpegAudio(b: Uint8Array, offset: number, name?: string): M
     out.reserve(h.samples);
     const outcome = decoder.decodeFrame(b, pos, h, out.channels, out.length);
     out.length += h.samples;
+    if (outcome === 'damaged' && stats.damaged++ === 0) stats.firstDamaged = stats.frames;
+    if (outcome === 'no-reservoir') stats.withoutReservoir++;
     stats.frames++;
-    if (outcome === 'damaged') stats.damaged++;
-    else if (outcome === 'no-reservoir') stats.withoutReservoir++;
     pos += h.frameBytes;
   }
 

@@ -117,11 +117,13 @@ export interface GranuleCounts {
   mixed: number;
   msStereo: number;
   intensityStereo: number;
+  /** Scale factor bands (per window for short blocks) holding sound that were decoded as intensity stereo. */
+  intensityBands: number;
 }
 
 export class Layer3Decoder {
   readonly channels: number;
-  readonly counts: GranuleCounts = { granules: 0, short: 0, mixed: 0, msStereo: 0, intensityStereo: 0 };
+  readonly counts: GranuleCounts = { granules: 0, short: 0, mixed: 0, msStereo: 0, intensityStereo: 0, intensityBands: 0 };
   private readonly lsf: boolean;
   private readonly longBounds: Int32Array;
   private readonly shortBounds: Int32Array;
@@ -563,13 +565,19 @@ export class Layer3Decoder {
         kl = IS_LEFT[isPos]!;
         kr = IS_RIGHT[isPos]!;
       }
+      let sound = false;
       for (let i = from; i < to; i++) {
         const v = left[i]!;
+        if (v !== 0) sound = true;
         left[i] = v * kl;
         right[i] = v * kr;
         isBand[i] = 1;
       }
+      if (sound) this.counts.intensityBands++;
     };
+    // The illegal position (the band is not intensity coded): 7 in MPEG-1; in MPEG-2 the largest value the band's slen
+    // can hold (13818-3 §2.4.3.2, as libmad and minimp3 read it; LAME's mpglib tests for 7 there too, so the two differ
+    // on MPEG-2 intensity stereo, which LAME never writes).
     const legal = (at: number): boolean => (lsf ? sf[at]! !== this.sfMax[at]! : sf[at]! !== 7);
     const lastNonzero = (from: number, to: number): boolean => {
       for (let i = from; i < to; i++) if (right[i] !== 0) return true;

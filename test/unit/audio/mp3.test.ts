@@ -170,6 +170,31 @@ describe('MP3 decoding matches lame --decode', () => {
     });
   }
 
+  it('MPEG-1 intensity stereo (LAME writes none: its joint stereo frames are flagged for it, as both decoders then read them)', () => {
+    // With the intensity bit set in mode_extension, every band above the right channel's last nonzero one whose right
+    // scale factor is not 7 is decoded as intensity stereo from the left (M) channel; lame --decode must agree.
+    const wav = speech(44100, 2);
+    const bytes = encode(wav, 'intensity', ['-m', 'j', '-b', '128']);
+    let flagged = 0;
+    for (const { off, h } of frames(bytes)) {
+      if (h.mode === 1) {
+        bytes[off + 3]! |= 0x10;
+        flagged++;
+      }
+    }
+    expect(flagged).toBeGreaterThan(100);
+    const file = join(tmp, 'intensity-flagged.mp3');
+    writeFileSync(file, bytes);
+    tool('lame', ['--quiet', '--decode', file, `${file}.wav`]);
+    const ref = decodeWav(readFileSync(`${file}.wav`));
+    const got = decodeMpegAudio(bytes, 0);
+    expect(got.stats.granules.intensityBands, 'bands holding sound decoded by intensity stereo').toBeGreaterThan(50);
+    for (let c = 0; c < 2; c++) {
+      expect(got.channels[c]!.length).toBe(ref.channels[c]!.length);
+      expect(snrDb(got.channels[c]!, ref.channels[c]!), `channel ${c}`).toBeGreaterThan(MIN_SNR_DB);
+    }
+  });
+
   it('the cases above exercised short blocks and M/S stereo', () => {
     console.log(
       `mp3 parity: ${seen.snr.length} channels, SNR against lame --decode ${Math.min(...seen.snr).toFixed(1)}–${Math.max(...seen.snr).toFixed(1)} dB; ` +
