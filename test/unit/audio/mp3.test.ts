@@ -13,7 +13,9 @@ import { parseHeader, type MpegHeader } from '../../../src-main/audio/mp3/header
 import { pairCodes, quadCodes } from '../../../src-main/audio/mp3/huffman';
 import { dct32 } from '../../../src-main/audio/mp3/synth';
 import { decodeWav } from '../../../src-main/audio/wav';
+import { RetakeError } from '../../../src-main/contract/errors';
 import { L2_A, L2_B, L2_C, L2_D, L2_E, L2_F, randomFrames, type FrameSpec } from './mpeg-frames';
+import { prng } from './fuzz-cases';
 import { firstDifference, removeTempDirs, retakeError, tempDir, tool } from './helpers';
 
 afterAll(removeTempDirs);
@@ -402,5 +404,40 @@ describe('MPEG Layer I and II decoding matches lame --decode', () => {
       expect(top12[i]! / top15[i]!).toBeCloseTo(value(12, 4094) / value(15, 32766), 6);
       expect(low15[i]! / top15[i]!).toBeCloseTo(value(15, 3) / value(15, 32766), 6);
     }
+  });
+});
+
+describe('randomly damaged MPEG streams', () => {
+  it('end in finite audio or one RetakeError, for every layer', async () => {
+    // The fuzz harness (./fuzz.test.ts) damages Layer III files through decodeAudio; this adds Layers I and II and
+    // heavier damage: bytes overwritten, runs of random bytes, bit flips, runs of 0xFF (false sync words).
+    const wav = speech(22050, 2);
+    const bases: Uint8Array[] = [
+      encode(wav, 'fuzz-l3', ['-m', 'j', '-b', '64', '-p']),
+      randomFrames({ layer: 2, versionBits: 3, bitrateIndex: 10, rateIndex: 1, mode: 1, modeExtension: 1, table: [[3, 4, L2_A], [8, 4, L2_B], [12, 3, L2_C], [7, 2, L2_D]], limit: 27, frameBytes: 576 }, 20, 5),
+      randomFrames({ layer: 1, versionBits: 3, bitrateIndex: 14, rateIndex: 1, mode: 1, modeExtension: 1, frameBytes: 448 }, 20, 5),
+    ];
+    const rnd = prng(0xda3a9e);
+    const outcomes = new Map<string, number>();
+    for (let n = 0; n < 150; n++) {
+      const b = new Uint8Array(bases[n % bases.length]!);
+      const kind = n % 4;
+      const at = Math.floor(rnd() * b.length);
+      if (kind === 0) for (let i = 0; i < 1 + rnd() * 50; i++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+      else if (kind === 1) for (let i = at; i < Math.min(b.length, at + rnd() * 3000); i++) b[i] = Math.floor(rnd() * 256);
+      else if (kind === 2) for (let i = 0; i < 20; i++) b[Math.floor(rnd() * b.length)]! ^= 1 << Math.floor(rnd() * 8);
+      else b.fill(0xff, at, Math.min(b.length, at + 100 + rnd() * 2000));
+      let outcome = 'decoded';
+      try {
+        const audio = await decodeAudio(b, 'damaged.mp3');
+        expect(audio.channels.every((ch) => ch.every((v) => Number.isFinite(v)))).toBe(true);
+      } catch (e) {
+        expect(e, `case ${n}`).toBeInstanceOf(RetakeError);
+        outcome = (e as RetakeError).code;
+      }
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+    expect(outcomes.get('decoded')).toBeGreaterThan(30);
+    expect(outcomes.get('E_CORRUPT_AUDIO')).toBeGreaterThan(5);
   });
 });
