@@ -1,7 +1,8 @@
 // Benchmark of our MP3 decoder (src-main/audio/mp3, through decodeAudio as an import uses it) on a long file, next to
 // Debian's `lame --decode` (LAME's C mpglib) decoding the same file in the same run. The file is corpus speech, both
 // voices as a stereo pair, repeated to the length asked for, resampled to 44.1 kHz and encoded by `lame -b 128 -m j`.
-// No target: the figure is the ratio, to see what a pure TypeScript decoder costs against C.
+// No target: the figure is the ratio, to see what a pure TypeScript decoder costs against C. CPU time (ours from
+// process.cpuUsage, lame's from GNU time) is reported next to wall time: on a shared machine it varies less.
 //   npm run bench -- mp3 [--minutes 10] [--repeats 3]
 // Prints a table and writes bench/results/mp3-<time>.json.
 
@@ -16,10 +17,19 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-function run(cmd: string, args: string[]): void {
+function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (r.error) throw new Error(`The MP3 benchmark needs "${cmd}" (apt-get install -y ${cmd === 'lame' ? 'lame' : 'sox'}): ${r.error.message}`);
+  if (r.error) throw new Error(`The MP3 benchmark needs "${cmd}" (apt-get install -y ${cmd === 'lame' ? 'lame' : cmd === '/usr/bin/time' ? 'time' : 'sox'}): ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stderr;
+}
+
+/** CPU seconds (user + system) of a child, from GNU time: on a loaded machine a fairer figure than wall time. */
+function lameCpu(args: string[]): number {
+  const err = run('/usr/bin/time', ['-f', 'cpu %U %S', 'lame', ...args]);
+  const m = /cpu ([\d.]+) ([\d.]+)/.exec(err);
+  if (!m) throw new Error(`no CPU time in /usr/bin/time's output: ${err}`);
+  return Number(m[1]) + Number(m[2]);
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -42,15 +52,20 @@ export async function main(): Promise<number> {
 
     const ours: number[] = [];
     const lame: number[] = [];
+    const oursCpu: number[] = [];
+    const lameCpuS: number[] = [];
     let frames = 0;
     for (let r = 0; r < repeats; r++) {
       // Alternate, so a change in the machine's load affects both alike.
       let t = performance.now();
+      const c0 = process.cpuUsage();
       const audio = await decodeAudio(bytes, 'long.mp3');
+      const c1 = process.cpuUsage(c0);
       ours.push(performance.now() - t);
+      oursCpu.push((c1.user + c1.system) / 1e6);
       frames = audio.channels[0]!.length;
       t = performance.now();
-      run('lame', ['--quiet', '--decode', mp3, join(dir, 'decoded.wav')]);
+      lameCpuS.push(lameCpu(['--quiet', '--decode', mp3, join(dir, 'decoded.wav')]));
       lame.push(performance.now() - t);
     }
     const result = {
@@ -64,15 +79,18 @@ export async function main(): Promise<number> {
       oursMedianMs: Math.round(median(ours)),
       lameMedianMs: Math.round(median(lame)),
       ratio: Number((median(ours) / median(lame)).toFixed(2)),
+      oursCpuS: Number(median(oursCpu).toFixed(2)),
+      lameCpuS: Number(median(lameCpuS).toFixed(2)),
+      cpuRatio: Number((median(oursCpu) / median(lameCpuS)).toFixed(2)),
       realtimeFactor: Math.round(frames / 44100 / (median(ours) / 1000)),
       cpus: cpus().length,
       load: loadavg().map((x) => Number(x.toFixed(1))),
       node: process.version,
     };
     console.log(`${minutes}-minute stereo 44.1 kHz MP3 (128 kbit/s joint stereo, ${(result.mp3Bytes / 1e6).toFixed(1)} MB), median of ${repeats}:`);
-    console.log(`  ours (decodeAudio)   ${result.oursMedianMs} ms  (${result.realtimeFactor}× real time)`);
-    console.log(`  lame --decode        ${result.lameMedianMs} ms  (a process writing a WAV file)`);
-    console.log(`  ratio ours / lame    ${result.ratio}   (load ${result.load.join(', ')} on ${result.cpus} CPUs)`);
+    console.log(`  ours (decodeAudio)   ${result.oursMedianMs} ms wall, ${result.oursCpuS} s CPU  (${result.realtimeFactor}× real time)`);
+    console.log(`  lame --decode        ${result.lameMedianMs} ms wall, ${result.lameCpuS} s CPU  (a process writing a WAV file)`);
+    console.log(`  ours / lame          ${result.ratio} wall, ${result.cpuRatio} CPU  (load ${result.load.join(', ')} on ${result.cpus} CPUs)`);
     const out = join(root, 'bench', 'results');
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, `mp3-${result.when.replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2));

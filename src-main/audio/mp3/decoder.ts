@@ -164,9 +164,12 @@ export function decodeMpegAudio(b: Uint8Array, offset: number, name?: string): M
   const decoder = first.layer === 3 ? new Layer3Decoder(first) : new Layer12Decoder(first);
   const granules = decoder instanceof Layer3Decoder ? decoder.counts : { granules: 0, short: 0, mixed: 0, msStereo: 0, intensityStereo: 0, intensityBands: 0 };
   const stats: DecodeStats = { frames: 0, damaged: 0, firstDamaged: -1, withoutReservoir: 0, resyncs: 0, partialLastFrame: false, granules };
-  // Room for the frames the data can hold at the first frame's size (VBR streams grow the buffers as needed).
-  const fromBytes = Math.ceil((end - offset) / first.frameBytes);
-  const out = new Output(first.channels, (Math.min(fromBytes, info.frames ?? fromBytes) + 2) * first.samples);
+  // Room for the frames the Xing header states (exact for VBR), else for those the data holds at the first frame's
+  // size (exact for CBR); never more than the data could hold at the lowest bitrate. Other streams grow as needed.
+  const lowest = first.lsf && first.layer !== 1 ? 8 : 32;
+  const mostFrames = Math.ceil((end - offset) / Math.max(1, Math.floor((first.frameBytes * lowest) / first.bitrate)));
+  const expectFrames = Math.min(info.frames ?? Math.ceil((end - offset) / first.frameBytes), mostFrames);
+  const out = new Output(first.channels, (expectFrames + 2) * first.samples);
   let pos = offset + info.infoFrameBytes;
   let synced = true;
   while (pos + 4 <= end) {
