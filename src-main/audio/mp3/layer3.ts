@@ -236,6 +236,7 @@ export class Layer3Decoder {
           return 'damaged';
         }
         this.dequantize(gi, ch);
+        if (gi.blockType === 2) this.reorder(gi, ch);
         pos += gi.part23;
       }
       const c = this.counts;
@@ -548,7 +549,7 @@ export class Layer3Decoder {
     const sf = this.sf[1]!;
     const lsf = this.lsf;
     const ioScale = gi.sfCompress & 1 ? Math.SQRT1_2 : Math.pow(2, -0.25);
-    const apply = (from: number, to: number, isPos: number, illegal: boolean): void => {
+    const apply = (start: number, count: number, stride: number, isPos: number, illegal: boolean): void => {
       if (illegal) return;
       let kl: number;
       let kr: number;
@@ -566,7 +567,7 @@ export class Layer3Decoder {
         kr = IS_RIGHT[isPos]!;
       }
       let sound = false;
-      for (let i = from; i < to; i++) {
+      for (let k = 0, i = start; k < count; k++, i += stride) {
         const v = left[i]!;
         if (v !== 0) sound = true;
         left[i] = v * kl;
@@ -579,8 +580,8 @@ export class Layer3Decoder {
     // can hold (13818-3 §2.4.3.2, as libmad and minimp3 read it; LAME's mpglib tests for 7 there too, so the two differ
     // on MPEG-2 intensity stereo, which LAME never writes).
     const legal = (at: number): boolean => (lsf ? sf[at]! !== this.sfMax[at]! : sf[at]! !== 7);
-    const lastNonzero = (from: number, to: number): boolean => {
-      for (let i = from; i < to; i++) if (right[i] !== 0) return true;
+    const nonzero = (start: number, count: number, stride: number): boolean => {
+      for (let k = 0, i = start; k < count; k++, i += stride) if (right[i] !== 0) return true;
       return false;
     };
     if (gi.blockType === 2) {
@@ -589,37 +590,35 @@ export class Layer3Decoder {
         // The highest short band of window w holding a nonzero right-channel value.
         let top = -1;
         const first = gi.mixed ? 3 : 0;
+        // Short bands are reordered already: window w's lines of band sfb are every third from 3·start + w.
         for (let sfb = 12; sfb >= first; sfb--) {
-          const width = this.shortWidths[sfb]!;
-          const start = 3 * this.shortBounds[sfb]! + w * width;
-          if (lastNonzero(start, start + width)) {
+          if (nonzero(3 * this.shortBounds[sfb]! + w, this.shortWidths[sfb]!, 3)) {
             top = sfb;
             break;
           }
         }
         if (top >= 0) allShortZero = false;
         for (let sfb = Math.max(top + 1, first); sfb < 13; sfb++) {
-          const width = this.shortWidths[sfb]!;
-          const start = 3 * this.shortBounds[sfb]! + w * width;
           const at = 22 + 3 * Math.min(sfb, 11) + w; // the last band takes the one before it's position
-          apply(start, start + width, sf[at]!, !legal(at));
+          apply(3 * this.shortBounds[sfb]! + w, this.shortWidths[sfb]!, 3, sf[at]!, !legal(at));
         }
       }
-      if (gi.mixed && allShortZero) this.intensityLong(this.mixedLongBands(), apply, legal, lastNonzero);
+      if (gi.mixed && allShortZero) this.intensityLong(this.mixedLongBands(), apply, legal, nonzero);
       return;
     }
-    this.intensityLong(22, apply, legal, lastNonzero);
+    this.intensityLong(22, apply, legal, nonzero);
   }
 
   private intensityLong(
     bands: number,
-    apply: (from: number, to: number, isPos: number, illegal: boolean) => void,
+    apply: (start: number, count: number, stride: number, isPos: number, illegal: boolean) => void,
     legal: (at: number) => boolean,
-    nonzero: (from: number, to: number) => boolean,
+    nonzero: (start: number, count: number, stride: number) => boolean,
   ): void {
+    const width = (sfb: number): number => this.longBounds[sfb + 1]! - this.longBounds[sfb]!;
     let top = -1;
     for (let sfb = bands - 1; sfb >= 0; sfb--) {
-      if (nonzero(this.longBounds[sfb]!, this.longBounds[sfb + 1]!)) {
+      if (nonzero(this.longBounds[sfb]!, width(sfb), 1)) {
         top = sfb;
         break;
       }
@@ -627,29 +626,36 @@ export class Layer3Decoder {
     const sf = this.sf[1]!;
     for (let sfb = top + 1; sfb < bands; sfb++) {
       const at = Math.min(sfb, 20); // band 21 has no scale factor: it takes band 20's position
-      apply(this.longBounds[sfb]!, this.longBounds[sfb + 1]!, sf[at]!, !legal(at));
+      apply(this.longBounds[sfb]!, width(sfb), 1, sf[at]!, !legal(at));
     }
   }
 
-  /** Reorder, alias reduction, IMDCT, overlap-add, frequency inversion and synthesis of one granule of one channel. */
+  /**
+   * Short blocks arrive band by band, window by window; stereo processing and the IMDCT want each band's lines
+   * interleaved by window (11172-3 §2.4.3.4.8), so that both channels' lines line up whatever their block types.
+   */
+  private reorder(gi: GranuleInfo, ch: number): void {
+    const xr = this.xr[ch]!;
+    const re = this.reordered;
+    const shortStart = gi.mixed ? 36 : 0;
+    re.fill(0);
+    const firstBand = gi.mixed ? 3 : 0;
+    for (let sfb = firstBand; sfb < 13; sfb++) {
+      const width = this.shortWidths[sfb]!;
+      const start = 3 * this.shortBounds[sfb]!;
+      for (let w = 0; w < 3; w++) {
+        for (let f = 0; f < width; f++) re[start + 3 * f + w] = xr[start + w * width + f]!;
+      }
+    }
+    for (let i = shortStart; i < 576; i++) xr[i] = re[i]!;
+    // A nonzero line may move up to its band's end.
+    this.nonzero[ch] = 576;
+  }
+
+  /** Alias reduction, IMDCT, overlap-add, frequency inversion and synthesis of one granule of one channel. */
   private hybridAndSynth(gi: GranuleInfo, ch: number, out: Float32Array, at: number): void {
     const xr = this.xr[ch]!;
     const n = this.nonzero[ch]!;
-    const shortStart = gi.blockType !== 2 ? 576 : gi.mixed ? 36 : 0;
-    if (shortStart < 576) {
-      // Short blocks arrive band by band, window by window; the IMDCT wants each subband's lines interleaved by window.
-      const re = this.reordered;
-      re.fill(0);
-      const firstBand = gi.mixed ? 3 : 0;
-      for (let sfb = firstBand; sfb < 13; sfb++) {
-        const width = this.shortWidths[sfb]!;
-        const start = 3 * this.shortBounds[sfb]!;
-        for (let w = 0; w < 3; w++) {
-          for (let f = 0; f < width; f++) re[start + 3 * f + w] = xr[start + w * width + f]!;
-        }
-      }
-      for (let i = shortStart; i < 576; i++) xr[i] = re[i]!;
-    }
     // Alias reduction between neighbouring long-block subbands (for a mixed block, only between subbands 0 and 1).
     const aliasBands = gi.blockType === 2 ? (gi.mixed ? 1 : 0) : Math.min(31, Math.ceil(n / 18));
     for (let sb = 0; sb < aliasBands; sb++) {
