@@ -75,9 +75,50 @@ const WINDOWS: Float64Array[] = (() => {
   return w;
 })();
 
-/** DCT-IV of 18 points, cos(π/18 (m + ½)(k + ½)), from which the 36-point IMDCT output folds out. */
-const COS18 = new Float64Array(18 * 18);
-for (let m = 0; m < 18; m++) for (let k = 0; k < 18; k++) COS18[m * 18 + k] = Math.cos((Math.PI / 18) * (m + 0.5) * (k + 0.5));
+/**
+ * The 36-point IMDCT folds out of an 18-point DCT-IV, y[m] = Σ_k x[k] cos(π/18 (m + ½)(k + ½)), computed as a DCT-II
+ * of x[k] · 2cos(π(2k + 1)/72) followed by y[m] = v[m] - y[m - 1] (2 cos a cos b = cos(a + b) + cos(a - b)); the
+ * DCT-II of 18 splits into two of 9 (sums, and differences scaled by 1 / (2 cos(π(2k + 1)/36))), done directly.
+ */
+const IV_PRE = Float64Array.from({ length: 18 }, (_, k) => 2 * Math.cos((Math.PI * (2 * k + 1)) / 72));
+const II_ODD = Float64Array.from({ length: 9 }, (_, k) => 1 / (2 * Math.cos((Math.PI * (2 * k + 1)) / 36)));
+/** cos(π m (2k + 1) / 18) at [9m + k]: the 9-point DCT-II. */
+const COS9 = new Float64Array(81);
+for (let m = 0; m < 9; m++) for (let k = 0; k < 9; k++) COS9[9 * m + k] = Math.cos((Math.PI * m * (2 * k + 1)) / 18);
+/** Scratch of the 18-point DCT-IV: u (18), a (9), b (9), A (9), B (9). */
+const IV = new Float64Array(54);
+
+/** y[m] = Σ_k x[o + k] cos(π/18 (m + ½)(k + ½)) for m < 18. */
+function dct4x18(x: Float64Array, o: number, y: Float64Array): void {
+  const t = IV;
+  for (let k = 0; k < 9; k++) {
+    const u = x[o + k]! * IV_PRE[k]!;
+    const v = x[o + 17 - k]! * IV_PRE[17 - k]!;
+    t[k] = u + v;
+    t[9 + k] = (u - v) * II_ODD[k]!;
+  }
+  for (let m = 0; m < 9; m++) {
+    let a = 0;
+    let b = 0;
+    const r = 9 * m;
+    for (let k = 0; k < 9; k++) {
+      a += t[k]! * COS9[r + k]!;
+      b += t[9 + k]! * COS9[r + k]!;
+    }
+    t[18 + m] = a;
+    t[27 + m] = b;
+  }
+  // v[2m] = A[m], v[2m + 1] = B[m] + B[m + 1] (B[9] = 0); then y[m] = v[m] - y[m - 1], y[0] = v[0] / 2.
+  let prev = t[18]! / 2;
+  y[0] = prev;
+  for (let m = 1; m < 18; m++) {
+    const h = m >> 1;
+    const v = m & 1 ? t[27 + h]! + (h < 8 ? t[28 + h]! : 0) : t[18 + h]!;
+    prev = v - prev;
+    y[m] = prev;
+  }
+}
+
 /** The 12-point IMDCT of a short window: x[i] = Σ_k X[k] cos(π/24 (2i + 1 + 6)(2k + 1)). */
 const COS12 = new Float64Array(12 * 6);
 for (let i = 0; i < 12; i++) for (let k = 0; k < 6; k++) COS12[i * 6 + k] = Math.cos((Math.PI / 24) * (2 * i + 7) * (2 * k + 1));
@@ -692,13 +733,7 @@ export class Layer3Decoder {
 
   private imdctLong(xr: Float64Array, o: number, ov: Float64Array, so: Float64Array, blockType: number): void {
     const x = this.rawX;
-    const c = COS18;
-    for (let m = 0; m < 18; m++) {
-      let sum = 0;
-      const row = m * 18;
-      for (let k = 0; k < 18; k++) sum += xr[o + k]! * c[row + k]!;
-      x[m] = sum;
-    }
+    dct4x18(xr, o, x);
     // The 36 outputs from the DCT-IV y: x[i] = y[i + 9] (i < 9), -y[26 - i] (9 ≤ i < 27), -y[i - 27] (i ≥ 27).
     const y = this.imdctY;
     for (let i = 0; i < 9; i++) y[i] = x[i + 9]!;
