@@ -88,8 +88,8 @@ for (let m = 0; m < 9; m++) for (let k = 0; k < 9; k++) COS9[9 * m + k] = Math.c
 /** Scratch of the 18-point DCT-IV: u (18), a (9), b (9), A (9), B (9). */
 const IV = new Float64Array(54);
 
-/** y[m] = Σ_k x[o + k] cos(π/18 (m + ½)(k + ½)) for m < 18. */
-function dct4x18(x: Float64Array, o: number, y: Float64Array): void {
+/** y[m] = Σ_k x[o + k] cos(π/18 (m + ½)(k + ½)) for m < 18 (exported for its unit test). */
+export function dct4x18(x: Float64Array, o: number, y: Float64Array): void {
   const t = IV;
   for (let k = 0; k < 9; k++) {
     const u = x[o + k]! * IV_PRE[k]!;

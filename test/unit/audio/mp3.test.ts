@@ -11,6 +11,7 @@ import { decodeAudio } from '../../../src-main/audio/decode';
 import { decodeMpegAudio } from '../../../src-main/audio/mp3/decoder';
 import { parseHeader, type MpegHeader } from '../../../src-main/audio/mp3/header';
 import { pairCodes, quadCodes } from '../../../src-main/audio/mp3/huffman';
+import { dct4x18 } from '../../../src-main/audio/mp3/layer3';
 import { dct32 } from '../../../src-main/audio/mp3/synth';
 import { decodeWav } from '../../../src-main/audio/wav';
 import { RetakeError } from '../../../src-main/contract/errors';
@@ -102,6 +103,17 @@ describe('MP3 tables', () => {
     check(quadCodes('A'), 'count1 A');
     check(quadCodes('B'), 'count1 B');
     expect(quadCodes('B').every((c) => c.len === 4 && c.code === 15 - c.value)).toBe(true);
+  });
+
+  it('the 18-point DCT-IV of the IMDCT is the direct sum', () => {
+    const x = Float64Array.from({ length: 20 }, (_, i) => Math.cos(i * 2.3) - 0.2 * Math.sin(i * 0.7));
+    const y = new Float64Array(18);
+    dct4x18(x, 2, y);
+    for (let m = 0; m < 18; m++) {
+      let direct = 0;
+      for (let k = 0; k < 18; k++) direct += x[2 + k]! * Math.cos((Math.PI / 18) * (m + 0.5) * (k + 0.5));
+      expect(y[m]).toBeCloseTo(direct, 10);
+    }
   });
 
   it('the synthesis matrixing transform is the DCT-II of 11172-3 Annex A', () => {
