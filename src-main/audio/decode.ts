@@ -15,6 +15,7 @@ import { MAX_SAMPLE_MAGNITUDE, RANGE_SENTENCE, checkFileLimits, describeLevel } 
 import { ADVICE_CHOOSE, ADVICE_CONVERT, ADVICE_REEXPORT, audioError } from './audio-errors';
 import { displayPath, readRegularFile, type FilePath } from './file-read';
 import { decodeMpegAudio } from './mp3/decoder';
+import { parseHeader } from './mp3/header';
 
 export { fileReadError, type FilePath } from './file-read';
 
@@ -56,69 +57,19 @@ function skipId3v2(b: Uint8Array): number {
   return off;
 }
 
-// ISO/IEC 11172-3 and 13818-3 bitrate tables (kbit/s, index 1..14) and sample rates.
-const BITRATES = {
-  v1l1: [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
-  v1l2: [32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
-  v1l3: [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
-  v2l1: [32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
-  v2l23: [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
-};
-const MPEG1_RATES = [44100, 48000, 32000];
-
-interface MpegFrame {
-  mpeg1: boolean;
-  layer: 1 | 2 | 3;
-  sampleRate: number;
-  mono: boolean;
-  length: number;
-  samplesPerFrame: number;
-}
-
-function parseMpegHeader(b: Uint8Array, off: number): MpegFrame | null {
-  if (off + 4 > b.length || b[off] !== 0xff || (b[off + 1]! & 0xe0) !== 0xe0) return null;
-  const verBits = (b[off + 1]! >> 3) & 3; // 0 = MPEG 2.5, 2 = MPEG 2, 3 = MPEG 1
-  const layerBits = (b[off + 1]! >> 1) & 3; // 1 = III, 2 = II, 3 = I
-  const brIdx = b[off + 2]! >> 4;
-  const srIdx = (b[off + 2]! >> 2) & 3;
-  if (verBits === 1 || layerBits === 0 || brIdx === 0 || brIdx === 15 || srIdx === 3) return null;
-  const mpeg1 = verBits === 3;
-  const layer = (4 - layerBits) as 1 | 2 | 3;
-  const sampleRate = MPEG1_RATES[srIdx]! / (mpeg1 ? 1 : verBits === 2 ? 2 : 4);
-  const table = mpeg1 ? (layer === 1 ? BITRATES.v1l1 : layer === 2 ? BITRATES.v1l2 : BITRATES.v1l3) : layer === 1 ? BITRATES.v2l1 : BITRATES.v2l23;
-  const bitrate = table[brIdx - 1]! * 1000;
-  const padding = (b[off + 2]! >> 1) & 1;
-  const mono = ((b[off + 3]! >> 6) & 3) === 3;
-  let length: number;
-  let samplesPerFrame: number;
-  if (layer === 1) {
-    length = (Math.floor((12 * bitrate) / sampleRate) + padding) * 4;
-    samplesPerFrame = 384;
-  } else if (layer === 2 || mpeg1) {
-    length = Math.floor((144 * bitrate) / sampleRate) + padding;
-    samplesPerFrame = 1152;
-  } else {
-    length = Math.floor((72 * bitrate) / sampleRate) + padding;
-    samplesPerFrame = 576;
-  }
-  return { mpeg1, layer, sampleRate, mono, length, samplesPerFrame };
-}
-
 /** A frame header at `off` whose successor (if the file is long enough to hold one) is also a frame header. */
 function isMpegStream(b: Uint8Array, off: number): boolean {
-  const f = parseMpegHeader(b, off);
-  if (!f) return false;
-  const next = off + f.length;
+  const f = parseHeader(b, off);
+  if (!f || f.bitrate === 0) return false;
+  const next = off + f.frameBytes;
   if (next + 4 > b.length) return next <= b.length;
-  return parseMpegHeader(b, next) !== null;
+  const g = parseHeader(b, next);
+  return g !== null && g.bitrate > 0;
 }
 
 /** An MPEG audio frame header with bitrate index 0 (free format: frame lengths are not stated) at `off`. */
 function isFreeFormatMpeg(b: Uint8Array, off: number): boolean {
-  if (off + 4 > b.length || b[off] !== 0xff || (b[off + 1]! & 0xe0) !== 0xe0) return false;
-  const verBits = (b[off + 1]! >> 3) & 3;
-  const layerBits = (b[off + 1]! >> 1) & 3;
-  return verBits !== 1 && layerBits !== 0 && b[off + 2]! >> 4 === 0 && ((b[off + 2]! >> 2) & 3) !== 3;
+  return parseHeader(b, off)?.bitrate === 0;
 }
 
 function looksLikeText(b: Uint8Array): boolean {
