@@ -1,6 +1,6 @@
 // Layer III frame decoding (ISO/IEC 11172-3 §2.4.1.7–2.4.3.4, with the MPEG-2/2.5 low-sampling-frequency side
 // information and scale factors of 13818-3 §2.4.3.2): side information, the bit reservoir, scale factors, Huffman
-// decoding, requantisation, M/S and intensity stereo, short-block reordering, alias reduction, IMDCT with overlap-add,
+// decoding, requantisation, short-block reordering, M/S and intensity stereo, alias reduction, IMDCT with overlap-add,
 // frequency inversion, and the synthesis filterbank (./synth). One Layer3Decoder holds one stream's state between
 // frames (reservoir, overlap, synthesis FIFO). A frame it cannot decode (damaged side information, data beyond what
 // the frame and the reservoir hold, a CRC mismatch) yields silence and is reported; nothing here throws on bad input.
