@@ -457,7 +457,8 @@ export class Layer3Decoder {
       for (let j = 0; j < counts[part]!; j++) {
         const at = place();
         sf[at] = r.read(n);
-        this.sfMax[at] = (1 << n) - 1;
+        // A 0-bit scale factor is position 0, a legal one (as minimp3 reads 13818-3); -1 never matches.
+        this.sfMax[at] = n === 0 ? -1 : (1 << n) - 1;
       }
     }
     // Bands the partitions leave out (the last of each kind) have scale factor 0.
@@ -618,13 +619,15 @@ export class Layer3Decoder {
       if (sound) this.counts.intensityBands++;
     };
     // The illegal position (the band is not intensity coded): 7 in MPEG-1; in MPEG-2 the largest value the band's slen
-    // can hold (13818-3 §2.4.3.2, as libmad and minimp3 read it; LAME's mpglib tests for 7 there too, so the two differ
-    // on MPEG-2 intensity stereo, which LAME never writes).
+    // can hold, none when slen is 0 (13818-3 §2.4.3.2, as minimp3 reads it; LAME's mpglib tests for 7 there too, so the
+    // two differ on MPEG-2 intensity stereo, which LAME never writes).
     const legal = (at: number): boolean => (lsf ? sf[at]! !== this.sfMax[at]! : sf[at]! !== 7);
     const nonzero = (start: number, count: number, stride: number): boolean => {
       for (let k = 0, i = start; k < count; k++, i += stride) if (right[i] !== 0) return true;
       return false;
     };
+    /** The position that puts a band in the middle: tan(3π/12) = 1 in MPEG-1, 0 (k = 1 both sides) in MPEG-2. */
+    const centre = lsf ? 0 : 3;
     if (gi.blockType === 2) {
       let allShortZero = true;
       for (let w = 0; w < 3; w++) {
@@ -639,19 +642,24 @@ export class Layer3Decoder {
           }
         }
         if (top >= 0) allShortZero = false;
-        for (let sfb = Math.max(top + 1, first); sfb < 13; sfb++) {
-          const at = 22 + 3 * Math.min(sfb, 11) + w; // the last band takes the one before it's position
+        for (let sfb = Math.max(top + 1, first); sfb < 12; sfb++) {
+          const at = 22 + 3 * sfb + w;
           apply(3 * this.shortBounds[sfb]! + w, this.shortWidths[sfb]!, 3, sf[at]!, !legal(at));
         }
+        // The last band has no scale factor: it takes band 11's position when that band is intensity coded too, else
+        // the centre (as minimp3 does, which passes the ISO compliance streams).
+        const at = 22 + 33 + w;
+        if (top < 12) apply(3 * this.shortBounds[12]! + w, this.shortWidths[12]!, 3, top < 11 ? sf[at]! : centre, top < 11 && !legal(at));
       }
-      if (gi.mixed && allShortZero) this.intensityLong(this.mixedLongBands(), apply, legal, nonzero);
+      if (gi.mixed && allShortZero) this.intensityLong(this.mixedLongBands(), centre, apply, legal, nonzero);
       return;
     }
-    this.intensityLong(22, apply, legal, nonzero);
+    this.intensityLong(22, centre, apply, legal, nonzero);
   }
 
   private intensityLong(
     bands: number,
+    centre: number,
     apply: (start: number, count: number, stride: number, isPos: number, illegal: boolean) => void,
     legal: (at: number) => boolean,
     nonzero: (start: number, count: number, stride: number) => boolean,
@@ -665,10 +673,9 @@ export class Layer3Decoder {
       }
     }
     const sf = this.sf[1]!;
-    for (let sfb = top + 1; sfb < bands; sfb++) {
-      const at = Math.min(sfb, 20); // band 21 has no scale factor: it takes band 20's position
-      apply(this.longBounds[sfb]!, width(sfb), 1, sf[at]!, !legal(at));
-    }
+    for (let sfb = top + 1; sfb < Math.min(bands, 21); sfb++) apply(this.longBounds[sfb]!, width(sfb), 1, sf[sfb]!, !legal(sfb));
+    // Band 21 has no scale factor: band 20's position when that band is intensity coded too, else the centre.
+    if (bands === 22 && top < 21) apply(this.longBounds[21]!, width(21), 1, top < 20 ? sf[20]! : centre, top < 20 && !legal(20));
   }
 
   /**
