@@ -1,6 +1,9 @@
 // Drawing the ruler's ticks and labels on its canvas (as wide as the lanes' strip). A canvas rather than an element
 // per tick: while zooming every tick moves and most are replaced each frame, which as elements cost more in creating,
-// styling and laying them out than everything else on the ruler. Pure apart from the 2D context it is given.
+// styling and laying them out than everything else on the ruler. The ruler draws on an OffscreenCanvas and hands the
+// picture over as a bitmap: text drawn on a canvas in the document makes Chromium bring the document's style up to
+// date first, a forced style pass in the middle of a frame's updates (several ms with 300 clips being laid out).
+// Pure apart from the 2D context it is given.
 
 import type { Tick } from './timecode';
 
@@ -27,8 +30,12 @@ const MAJOR_PX = 12;
 const LABEL_DX = 4;
 const LABEL_BOTTOM_PX = 10;
 
+type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+
+const fonts = new WeakMap<Context2D, string>();
+
 /** Clears the canvas and draws every tick (a major one with its label). */
-export function drawRuler(ctx: CanvasRenderingContext2D, f: RulerFrame, ticks: readonly Tick[], colors: RulerColors): void {
+export function drawRuler(ctx: Context2D, f: RulerFrame, ticks: readonly Tick[], colors: RulerColors): void {
   ctx.setTransform(f.dpr, 0, 0, f.dpr, 0, 0);
   ctx.clearRect(0, 0, f.width, f.height);
   for (const major of [false, true]) {
@@ -41,8 +48,13 @@ export function drawRuler(ctx: CanvasRenderingContext2D, f: RulerFrame, ticks: r
     }
   }
   ctx.fillStyle = colors.label;
-  ctx.font = colors.font;
-  ctx.textBaseline = 'bottom';
+  // The font is parsed only when the context lacks it: the first time, after a new theme, and after a resize, which
+  // resets the context's state (the text baseline back at its default shows that).
+  if (ctx.textBaseline !== 'bottom' || fonts.get(ctx) !== colors.font) {
+    ctx.font = colors.font;
+    ctx.textBaseline = 'bottom';
+    fonts.set(ctx, colors.font);
+  }
   for (const tk of ticks) {
     if (!tk.major || !tk.label) continue;
     const x = Math.round((tk.sample - f.start) / f.samplesPerPixel);
