@@ -1,7 +1,7 @@
 // Drawing the ruler's ticks and labels on its canvas (as wide as the lanes' strip). A canvas rather than an element
 // per tick: while zooming every tick moves and most are replaced each frame, which as elements cost more in creating,
-// styling and laying them out than everything else on the ruler. The ruler draws on an OffscreenCanvas and hands the
-// picture over as a bitmap: text drawn on a canvas in the document makes Chromium bring the document's style up to
+// styling and laying them out than everything else on the ruler. The ruler draws on an OffscreenCanvas and copies the
+// picture onto its canvas: text drawn on a canvas in the document makes Chromium bring the document's style up to
 // date first, a forced style pass in the middle of a frame's updates (several ms with 300 clips being laid out).
 // Pure apart from the 2D context it is given.
 
