@@ -431,19 +431,26 @@ function drawPixelChunk(
     const [a, b] = vis;
     const sel = c.selected ? 1 : 0;
     const [da, db] = devCols(a, b);
-    for (let d = da; d < db; d++) {
-      const u = under[d]!;
+    // Runs of columns with the same thing under them are filled a row at a time (a typed-array fill, several times
+    // faster than writing a column at a time); under another clip, pixel by pixel.
+    for (let r0 = da; r0 < db; ) {
+      const u = under[r0]!;
+      let r1 = r0 + 1;
+      while (r1 < db && under[r1] === u) r1++;
       if (u < 2) {
         const body = colors.body[sel]![u]!;
         const centre = colors.centre[sel]![u]!;
-        for (let y = bodyY0; y < bodyY1; y++) px[y * W + d] = body;
-        for (let y = centreY0; y < centreY1; y++) px[y * W + d] = centre;
+        for (let y = bodyY0; y < bodyY1; y++) px.fill(body, y * W + r0, y * W + r1);
+        for (let y = centreY0; y < centreY1; y++) px.fill(centre, y * W + r0, y * W + r1);
       } else {
-        for (let y = bodyY0; y < bodyY1; y++) px[y * W + d] = overPixel(colors.rgba.body[sel]!, px[y * W + d]!);
-        for (let y = centreY0; y < centreY1; y++) px[y * W + d] = overPixel(colors.rgba.centre, px[y * W + d]!);
+        for (let d = r0; d < r1; d++) {
+          for (let y = bodyY0; y < bodyY1; y++) px[y * W + d] = overPixel(colors.rgba.body[sel]!, px[y * W + d]!);
+          for (let y = centreY0; y < centreY1; y++) px[y * W + d] = overPixel(colors.rgba.centre, px[y * W + d]!);
+        }
       }
-      under[d] = 2;
+      r0 = r1;
     }
+    under.fill(2, da, db);
     const wave = colors.rgba.wave[sel]!;
     const solid = pack(wave);
     const opaque = wave.a >= 1;
