@@ -377,6 +377,8 @@ function drawLanePixels(
   const deviceWidth = Math.round(f.width * dpr);
   const d0 = Math.max(0, Math.round(cols[0] * dpr));
   const d1 = Math.min(deviceWidth, Math.round(cols[1] * dpr));
+  // A lane not laid out yet has no pixels (and an ImageData cannot be empty).
+  if (H <= 0) return;
   const lines: { c: LaneClip; a: number; b: number; chunks: Chunks }[] = [];
   for (let c0 = d0; c0 < d1; c0 += CHUNK_PX) {
     const c1 = Math.min(d1, c0 + CHUNK_PX);

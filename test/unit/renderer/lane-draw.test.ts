@@ -157,6 +157,18 @@ describe('drawLane as pixels', () => {
     expect(c.at(40, 22)).toEqual([0, 0, 0, 0]);
   });
 
+  it('draws nothing, and does not throw, for a lane with no height yet', () => {
+    const c = fakeContext(100, 40);
+    // As a browser does: an ImageData with no pixels is refused.
+    const createImageData = (w: number, h: number): FakeImage => {
+      if (w <= 0 || h <= 0) throw new Error('IndexSizeError');
+      return { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) };
+    };
+    const ctx = { ...(c.ctx as unknown as Record<string, unknown>), createImageData } as unknown as CanvasRenderingContext2D;
+    expect(() => drawLane(ctx, frame({ height: 0 }), [clip()], COLORS)).not.toThrow();
+    expect(c.puts).toEqual([]);
+  });
+
   it('falls back to the canvas rectangles for a colour it cannot read', () => {
     const c = fakeContext(100, 40);
     drawLane(c.ctx, frame(), [clip()], { ...COLORS, body: 'color-mix(in srgb, teal 10%, transparent)' });
