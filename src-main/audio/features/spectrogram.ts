@@ -216,7 +216,8 @@ export class MelSpectrogram {
   constructor(readonly cfg: SpectrogramConfig) {
     const { frameLength, hop, fftSize, mel } = cfg;
     const radices = fftRadices(fftSize);
-    if (fftSize < frameLength || fftSize % 2 !== 0 || mel.fftBins !== fftSize / 2 + 1 || !radices) {
+    // The kernel gathers the mel sums in FFT scratch, which holds fftSize of them.
+    if (fftSize < frameLength || fftSize % 2 !== 0 || mel.fftBins !== fftSize / 2 + 1 || !radices || mel.bins > fftSize) {
       throw new Error(
         `inconsistent spectrogram configuration (frame ${frameLength}, FFT ${fftSize} of radices 2, 3, 5 only, mel over ${mel.fftBins} bins)`,
       );
@@ -344,7 +345,8 @@ export class MelSpectrogram {
       }
       k.resetMax();
       k.spectrogram(this.xAt, count, this.outAt);
-      max = Math.max(max, k.getMax());
+      // The kernel's maximum is of the float64 values; rounding is monotonic, so this is the largest stored value.
+      max = Math.max(max, Math.fround(k.getMax()));
       data.set(new Float32Array(buffer, this.outAt, count * mel.bins), f * mel.bins);
       yield f / frames;
     }

@@ -266,8 +266,10 @@ function fft(): usize {
     const m = load<i32>(st, 4);
     const s = load<i32>(st, 8);
     const tw = stagesAt + <usize>load<i32>(st, 12);
-    if (p == 4) radix4(m, s, tw, src, src + half, dst, dst + half);
-    else if (p == 2) radix2(m, s, tw, src, src + half, dst, dst + half);
+    if (p == 4) {
+      if (m == 1) radix4Last(s, src, src + half, dst, dst + half);
+      else radix4(m, s, tw, src, src + half, dst, dst + half);
+    } else if (p == 2) radix2(m, s, tw, src, src + half, dst, dst + half);
     else if (p == 5) radix5(m, s, tw, src, src + half, dst, dst + half);
     else radix3(m, s, tw, src, src + half, dst, dst + half);
     const t = src;
@@ -279,6 +281,15 @@ function fft(): usize {
 
 // Each stage: for j < m and q < s, the p inputs x[q + s(j + r·m)] (r < p) go through a size-p DFT; output u, times
 // ω_{p·m}^{j·u} (the twiddles, (cos, −sin) pairs, row j holding p − 1 of them), goes to y[q + s(p·j + u)].
+
+// The butterflies' roots of unity as literals (the values of JavaScript's Math.sin/cos/sqrt, as ../../fft uses), so
+// that no math library is compiled into the module.
+/** sin(2π/3) = √3/2 */
+const SIN_2PI_3 = 0.8660254037844386;
+const COS_2PI_5 = 0.30901699437494745;
+const COS_4PI_5 = -0.8090169943749473;
+const SIN_2PI_5 = 0.9510565162951535;
+const SIN_4PI_5 = 0.5877852522924732;
 
 // @ts-ignore: decorator
 @inline
@@ -321,8 +332,7 @@ function radix3(m: i32, s: i32, tw: usize, xr: usize, xi: usize, yr: usize, yi: 
   const sm = <usize>(s * m) << 4;
   const os = <usize>s << 4;
   const half = f64x2.splat(0.5);
-  // sin(2π/3)
-  const h = f64x2.splat(Math.sqrt(3) / 2);
+  const h = f64x2.splat(SIN_2PI_3);
   for (let j = 0; j < m; j++) {
     const t = tw + (<usize>j << 5);
     const w1r = f64x2.splat(load<f64>(t));
@@ -412,13 +422,46 @@ function radix4(m: i32, s: i32, tw: usize, xr: usize, xi: usize, yr: usize, yi: 
   }
 }
 
+/** radix4 as the last stage (m = 1), where every twiddle is 1. */
+function radix4Last(s: i32, xr: usize, xi: usize, yr: usize, yi: usize): void {
+  const os = <usize>s << 4;
+  for (let q = 0; q < s; q++) {
+    const i0 = <usize>q << 4;
+    const a0r = v128.load(xr + i0);
+    const a0i = v128.load(xi + i0);
+    const a1r = v128.load(xr + i0 + os);
+    const a1i = v128.load(xi + i0 + os);
+    const a2r = v128.load(xr + i0 + 2 * os);
+    const a2i = v128.load(xi + i0 + 2 * os);
+    const a3r = v128.load(xr + i0 + 3 * os);
+    const a3i = v128.load(xi + i0 + 3 * os);
+    const t0r = f64x2.add(a0r, a2r);
+    const t0i = f64x2.add(a0i, a2i);
+    const t1r = f64x2.sub(a0r, a2r);
+    const t1i = f64x2.sub(a0i, a2i);
+    const t2r = f64x2.add(a1r, a3r);
+    const t2i = f64x2.add(a1i, a3i);
+    // t3 = −i·(a1 − a3)
+    const t3r = f64x2.sub(a1i, a3i);
+    const t3i = f64x2.sub(a3r, a1r);
+    v128.store(yr + i0, f64x2.add(t0r, t2r));
+    v128.store(yi + i0, f64x2.add(t0i, t2i));
+    v128.store(yr + i0 + os, f64x2.add(t1r, t3r));
+    v128.store(yi + i0 + os, f64x2.add(t1i, t3i));
+    v128.store(yr + i0 + 2 * os, f64x2.sub(t0r, t2r));
+    v128.store(yi + i0 + 2 * os, f64x2.sub(t0i, t2i));
+    v128.store(yr + i0 + 3 * os, f64x2.sub(t1r, t3r));
+    v128.store(yi + i0 + 3 * os, f64x2.sub(t1i, t3i));
+  }
+}
+
 function radix5(m: i32, s: i32, tw: usize, xr: usize, xi: usize, yr: usize, yi: usize): void {
   const sm = <usize>(s * m) << 4;
   const os = <usize>s << 4;
-  const c1 = f64x2.splat(Math.cos((2 * Math.PI) / 5));
-  const c2 = f64x2.splat(Math.cos((4 * Math.PI) / 5));
-  const s1 = f64x2.splat(Math.sin((2 * Math.PI) / 5));
-  const s2 = f64x2.splat(Math.sin((4 * Math.PI) / 5));
+  const c1 = f64x2.splat(COS_2PI_5);
+  const c2 = f64x2.splat(COS_4PI_5);
+  const s1 = f64x2.splat(SIN_2PI_5);
+  const s2 = f64x2.splat(SIN_4PI_5);
   for (let j = 0; j < m; j++) {
     const t = tw + (<usize>j << 6);
     const w1r = f64x2.splat(load<f64>(t));
@@ -512,13 +555,14 @@ function split(z: usize): void {
   }
 }
 
-/** Rows t … t + present − 1 of out: log(max(mel · spectrum, logFloor)) · logScale; returns the lanes' maxima. */
+/**
+ * Rows t … t + present − 1 of out: log(max(mel · spectrum, logFloor)) · logScale; returns the lanes' maxima (over
+ * all four slots: an empty slot's values are log(logFloor) · logScale, which no present value is below). The mel sums
+ * are gathered first (into bufA, free after the split) and the logarithms taken in a second loop, which keeps the
+ * long dependency chains of `ln` apart from the loads of the sums.
+ */
 function melLog(out: usize, t: i32, present: i32): v128 {
-  const floor = f64x2.splat(logFloor);
-  const scale = f64x2.splat(logScale);
-  let mx = f64x2.splat(-Infinity);
-  const rowBytes = <usize>melBins << 2;
-  const o0 = out + <usize>t * rowBytes;
+  const sums = bufA;
   for (let b = 0; b < melBins; b++) {
     const bb = <usize>b << 2;
     const k0 = <usize>load<i32>(melStart + bb) << 4;
@@ -532,22 +576,27 @@ function melLog(out: usize, t: i32, present: i32): v128 {
       accA = f64x2.add(accA, f64x2.mul(w, v128.load(specA + kk)));
       accB = f64x2.add(accB, f64x2.mul(w, v128.load(specB + kk)));
     }
+    v128.store(sums + (<usize>b << 5), accA);
+    v128.store(sums + (<usize>b << 5), accB, 16);
+  }
+  const floor = f64x2.splat(logFloor);
+  const scale = f64x2.splat(logScale);
+  let mx = f64x2.splat(-Infinity);
+  const rowBytes = <usize>melBins << 2;
+  const o0 = out + <usize>t * rowBytes;
+  for (let b = 0; b < melBins; b++) {
+    const accA = v128.load(sums + (<usize>b << 5));
+    const accB = v128.load(sums + (<usize>b << 5), 16);
     // max(acc, floor) with NaN mapped to the floor, as `acc > floor ? acc : floor` does.
     const la = f64x2.mul(ln(v128.bitselect(accA, floor, f64x2.gt(accA, floor))), scale);
     const lb = f64x2.mul(ln(v128.bitselect(accB, floor, f64x2.gt(accB, floor))), scale);
+    mx = f64x2.max(mx, f64x2.max(la, lb));
     // la: frames t (lane 0) and t + 2 (lane 1); lb: t + 1 and t + 3.
-    const oa = <f32>f64x2.extract_lane(la, 0);
-    const ob = <f32>f64x2.extract_lane(lb, 0);
-    const oc = <f32>f64x2.extract_lane(la, 1);
-    const od = <f32>f64x2.extract_lane(lb, 1);
-    store<f32>(o0 + bb, oa);
-    mx = f64x2.max(mx, f64x2.replace_lane(f64x2.splat(<f64>oa), 1, present > 2 ? <f64>oc : -Infinity));
-    if (present > 1) {
-      store<f32>(o0 + rowBytes + bb, ob);
-      mx = f64x2.max(mx, f64x2.replace_lane(f64x2.splat(<f64>ob), 1, present > 3 ? <f64>od : -Infinity));
-    }
-    if (present > 2) store<f32>(o0 + 2 * rowBytes + bb, oc);
-    if (present > 3) store<f32>(o0 + 3 * rowBytes + bb, od);
+    const bb = <usize>b << 2;
+    store<f32>(o0 + bb, <f32>f64x2.extract_lane(la, 0));
+    if (present > 1) store<f32>(o0 + rowBytes + bb, <f32>f64x2.extract_lane(lb, 0));
+    if (present > 2) store<f32>(o0 + 2 * rowBytes + bb, <f32>f64x2.extract_lane(la, 1));
+    if (present > 3) store<f32>(o0 + 3 * rowBytes + bb, <f32>f64x2.extract_lane(lb, 1));
   }
   return mx;
 }
@@ -556,9 +605,9 @@ const LN2 = 0.6931471805599453;
 const SQRT2 = 1.4142135623730951;
 
 /**
- * Natural logarithm of two positive normal float64 values, to ~1e-12 relative: v = m·2^e with m in [√½, √2), then
- * ln m = 2 atanh(s) with s = (m − 1)/(m + 1), |s| ≤ 0.172, by its series s + s³/3 + … + s¹⁵/15 (the next term is
- * below 2e-14 of the sum).
+ * Natural logarithm of two positive normal float64 values, to ~1e-12: v = m·2^e with m in [√½, √2), then
+ * ln m = 2 atanh(s) with s = (m − 1)/(m + 1), |s| ≤ 0.172, by its series s + s³/3 + … + s¹³/13 (the next term is
+ * below 2e-12 of the sum; the results are stored as float32, whose rounding is 5e-8 of them).
  */
 function ln(v: v128): v128 {
   const bits = v;
@@ -571,14 +620,14 @@ function ln(v: v128): v128 {
   m = v128.bitselect(f64x2.mul(m, f64x2.splat(0.5)), m, big);
   e = f64x2.add(e, v128.and(f64x2.splat(1), big));
   const s = f64x2.div(f64x2.sub(m, f64x2.splat(1)), f64x2.add(m, f64x2.splat(1)));
-  const s2 = f64x2.mul(s, s);
-  let p = f64x2.splat(1.0 / 15);
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 13));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 11));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 9));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 7));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 5));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 3));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1));
+  // The series in u = s² to u⁶ by Estrin's scheme (a shorter dependency chain than Horner's).
+  const u = f64x2.mul(s, s);
+  const u2 = f64x2.mul(u, u);
+  const q0 = f64x2.add(f64x2.splat(1), f64x2.mul(u, f64x2.splat(1.0 / 3)));
+  const q1 = f64x2.add(f64x2.splat(1.0 / 5), f64x2.mul(u, f64x2.splat(1.0 / 7)));
+  const q2 = f64x2.add(f64x2.splat(1.0 / 9), f64x2.mul(u, f64x2.splat(1.0 / 11)));
+  const r0 = f64x2.add(q0, f64x2.mul(u2, q1));
+  const r1 = f64x2.add(q2, f64x2.mul(u2, f64x2.splat(1.0 / 13)));
+  const p = f64x2.add(r0, f64x2.mul(f64x2.mul(u2, u2), r1));
   return f64x2.add(f64x2.mul(e, f64x2.splat(LN2)), f64x2.mul(f64x2.splat(2), f64x2.mul(s, p)));
 }
