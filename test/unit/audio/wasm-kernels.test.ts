@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MelSpectrogram, featureWindow, type MelBank, type SpectrogramConfig } from '../../../src-main/audio/features';
-import { resampleChannel } from '../../../src-main/audio/resample';
+import { resampleChannel, resampleChannelSteps } from '../../../src-main/audio/resample';
+import type { Steps } from '../../../src-main/audio/steps';
 
 const root = path.resolve(__dirname, '../../..');
 
@@ -131,6 +132,52 @@ describe('the spectrogram kernel', () => {
     expect(m.frames).toBe(4);
     // Every frame overlaps the NaN run: every value is the floor, as `acc > floor ? acc : floor` gives.
     for (const v of m.data) expect(v).toBeCloseTo(Math.log(1e-10), 4);
+  });
+});
+
+/** Runs two cooperative computations piece by piece in turn, as two jobs sharing a thread do. */
+function interleave<A, B>(a: Steps<A>, b: Steps<B>): [A, B] {
+  let ra = a.next();
+  let rb = b.next();
+  while (!ra.done || !rb.done) {
+    if (!ra.done) ra = a.next();
+    if (!rb.done) rb = b.next();
+  }
+  return [ra.value, rb.value];
+}
+
+describe('kernel instances shared by interleaved cooperative runs', () => {
+  it('a spectrogram plan gives each of two interleaved runs what it gives each alone', () => {
+    const cfg: SpectrogramConfig = {
+      frameLength: 400,
+      hop: 160,
+      fftSize: 400,
+      window: 'hann',
+      reflectPad: 200,
+      dropLastFrame: true,
+      inputScale: 1,
+      removeDc: false,
+      preEmphasis: 0,
+      spectrum: 'power',
+      magnitudeEpsilon: 0,
+      mel: identityBank(400, 0, 201),
+      log: '10',
+      logFloor: 1e-10,
+    };
+    const plan = new MelSpectrogram(cfg);
+    const x = noise(16000 * 3, 5);
+    const y = noise(16000 * 2 + 77, 6);
+    const [a, b] = interleave(plan.steps(x), plan.steps(y));
+    expect(a).toEqual(plan.run(x));
+    expect(b).toEqual(plan.run(y));
+  });
+
+  it('the resampler gives each of two interleaved runs with different kernels what it gives each alone', () => {
+    const x = noise(100_000, 7);
+    const opts = { mode: 'torchaudioHann' } as const;
+    const [a, b] = interleave(resampleChannelSteps(x, 24000, 16000, opts), resampleChannelSteps(x, 48000, 16000));
+    expect(a).toEqual(resampleChannel(x, 24000, 16000, opts));
+    expect(b).toEqual(resampleChannel(x, 48000, 16000));
   });
 });
 
