@@ -7,7 +7,9 @@
 //  - 'torchaudioHann': the kernel of torchaudio.functional.resample with its default "sinc_interp_hann" method
 //    (lowpass_filter_width 6, rolloff 0.99), output length ceil(n · to / from) as torchaudio returns, so features the
 //    EditX tokenizers were trained on can be reproduced (EDITX-SPEC.md §4).
-// Both treat samples outside the input as zero, and output sample m sits at input time m · from / to.
+// Both treat samples outside the input as zero, and output sample m sits at input time m · from / to. Outputs whose taps
+// all fall inside the input are computed by the f32x4 kernel of ./wasm (float32 sums, as torchaudio's conv1d); the few
+// at each end, and every output of the interpolated kernel, in float64 JavaScript here.
 
 import type { AudioData } from './types';
 import { RetakeError } from '../contract/errors';
