@@ -208,10 +208,16 @@ export function spectrogram(x: usize, frames: i32, out: usize): void {
   let mx = f64x2.splat(-Infinity);
   for (let t = 0; t < frames; t += 4) {
     const present = min(4, frames - t);
-    frameInto(x, t, present, 0, bufA, 0);
-    frameInto(x, t + 1, present, 1, bufA, 0);
-    frameInto(x, t + 2, present, 2, bufA, 8);
-    frameInto(x, t + 3, present, 3, bufA, 8);
+    if (present == 4 && (frameLength & 3) == 0) {
+      // Frames t and t + 2 into the real parts' lanes, t + 1 and t + 3 into the imaginary parts'.
+      framePair(x + (<usize>(t * hop) << 2), x + (<usize>((t + 2) * hop) << 2), bufA);
+      framePair(x + (<usize>((t + 1) * hop) << 2), x + (<usize>((t + 3) * hop) << 2), bufA + (<usize>fftSize << 4));
+    } else {
+      frameInto(x, t, present, 0, bufA, 0);
+      frameInto(x, t + 1, present, 1, bufA, 0);
+      frameInto(x, t + 2, present, 2, bufA, 8);
+      frameInto(x, t + 3, present, 3, bufA, 8);
+    }
     const z = fft();
     split(z);
     mx = f64x2.max(mx, melLog(out, t, present));
@@ -253,6 +259,60 @@ function frameInto(x: usize, t: i32, present: i32, k: i32, buf: usize, lane: usi
     }
   }
   for (let i = frameLength; i < fftSize; i++) store<f64>(dst + (<usize>i << 4), 0);
+}
+
+/**
+ * frameInto for two frames at once (sources a and b, f32) into the two lanes of `dst`, frameLength a multiple of 4:
+ * four samples of each frame per load, paired up by shuffles, with the same operations in the same order per sample.
+ */
+function framePair(a: usize, b: usize, dst: usize): void {
+  const scale = f64x2.splat(inputScale);
+  let mean = f64x2.splat(0);
+  if (removeDc) {
+    let acc = f64x2.splat(0);
+    for (let i = 0; i < frameLength; i++) {
+      const v = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(a + (<usize>i << 2))), 1, <f64>load<f32>(b + (<usize>i << 2)));
+      acc = f64x2.add(acc, f64x2.mul(v, scale));
+    }
+    mean = f64x2.div(acc, f64x2.splat(<f64>frameLength));
+  }
+  const c = f64x2.splat(preEmphasis);
+  const emphasise = removeDc || preEmphasis != 0;
+  let prev = f64x2.splat(0);
+  for (let i = 0; i < frameLength; i += 4) {
+    const xa = v128.load(a + (<usize>i << 2));
+    const xb = v128.load(b + (<usize>i << 2));
+    const a01 = f64x2.promote_low_f32x4(xa);
+    const b01 = f64x2.promote_low_f32x4(xb);
+    const a23 = f64x2.promote_low_f32x4(f32x4.shuffle(xa, xa, 2, 3, 2, 3));
+    const b23 = f64x2.promote_low_f32x4(f32x4.shuffle(xb, xb, 2, 3, 2, 3));
+    const o = dst + (<usize>i << 4);
+    const w = windowAt + (<usize>i << 3);
+    // Samples i … i + 3 of both frames.
+    const x0 = f64x2.shuffle(a01, b01, 0, 2);
+    const x1 = f64x2.shuffle(a01, b01, 1, 3);
+    const x2 = f64x2.shuffle(a23, b23, 0, 2);
+    const x3 = f64x2.shuffle(a23, b23, 1, 3);
+    if (emphasise) {
+      const v0 = f64x2.sub(f64x2.mul(x0, scale), mean);
+      const v1 = f64x2.sub(f64x2.mul(x1, scale), mean);
+      const v2 = f64x2.sub(f64x2.mul(x2, scale), mean);
+      const v3 = f64x2.sub(f64x2.mul(x3, scale), mean);
+      if (i == 0) prev = v0;
+      v128.store(o, f64x2.mul(f64x2.sub(v0, f64x2.mul(c, prev)), f64x2.splat(load<f64>(w))));
+      v128.store(o, f64x2.mul(f64x2.sub(v1, f64x2.mul(c, v0)), f64x2.splat(load<f64>(w, 8))), 16);
+      v128.store(o, f64x2.mul(f64x2.sub(v2, f64x2.mul(c, v1)), f64x2.splat(load<f64>(w, 16))), 32);
+      v128.store(o, f64x2.mul(f64x2.sub(v3, f64x2.mul(c, v2)), f64x2.splat(load<f64>(w, 24))), 48);
+      prev = v3;
+    } else {
+      v128.store(o, f64x2.mul(f64x2.mul(x0, scale), f64x2.splat(load<f64>(w))));
+      v128.store(o, f64x2.mul(f64x2.mul(x1, scale), f64x2.splat(load<f64>(w, 8))), 16);
+      v128.store(o, f64x2.mul(f64x2.mul(x2, scale), f64x2.splat(load<f64>(w, 16))), 32);
+      v128.store(o, f64x2.mul(f64x2.mul(x3, scale), f64x2.splat(load<f64>(w, 24))), 48);
+    }
+  }
+  const zero = f64x2.splat(0);
+  for (let i = frameLength; i < fftSize; i++) v128.store(dst + (<usize>i << 4), zero);
 }
 
 /** The Stockham stages over bufA/bufB; returns the buffer holding the transform. */
