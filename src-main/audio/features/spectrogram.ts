@@ -222,6 +222,10 @@ export class MelSpectrogram {
         `inconsistent spectrogram configuration (frame ${frameLength}, FFT ${fftSize} of radices 2, 3, 5 only, mel over ${mel.fftBins} bins)`,
       );
     }
+    // The kernel's logarithm takes positive normal numbers (every value is floored first).
+    if (!(cfg.logFloor >= 2 ** -1022 && cfg.logFloor < Infinity)) {
+      throw new Error(`the log floor must be a positive normal number (got ${cfg.logFloor})`);
+    }
     let specBins = 0;
     for (let b = 0; b < mel.bins; b++) if (mel.length[b]! > 0) specBins = Math.max(specBins, mel.start[b]! + mel.length[b]!);
     // Stockham stages as in ../fft (MixedRadixFFT): stage (p, m, s) of length p·m with twiddles ω_{p·m}^{j·u}.

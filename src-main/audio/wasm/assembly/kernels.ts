@@ -5,8 +5,8 @@
 //    torchaudio's resampler runs its conv1d in float32 too; the sums differ from a float64 sum by ~1e-7 of full scale.
 //  - the spectrogram core (../../features/spectrogram.ts): framing (DC removal, pre-emphasis, window), a Stockham FFT
 //    of radices 2, 3, 4 and 5, the power or magnitude spectrum, the sparse mel product and a floored logarithm, four
-//    frames per pass in f64x2. Float64, not float32: float32 FFT noise moves near-empty mel bands by up to ~7e-4 on a
-//    log scale (measured against torch in float64), above the 1e-4 the front ends are held to.
+//    frames per pass in f64x2. Float64, not float32: float32 arithmetic moves near-empty mel bands by up to ~7e-4 on the
+//    log scale (torch in float32 against torch in float64 on the corpus), above the 1e-4 the front ends are held to.
 //
 // No allocation and no runtime: the host lays out the linear memory and passes byte offsets. Every exported function
 // trusts its arguments (the host validates them).
@@ -665,7 +665,7 @@ const LN2 = 0.6931471805599453;
 const SQRT2 = 1.4142135623730951;
 
 /**
- * Natural logarithm of two positive normal float64 values, to ~1e-12: v = m·2^e with m in [√½, √2), then
+ * Natural logarithm of two positive normal finite float64 values (the callers floor them), to ~1e-12: v = m·2^e with m in [√½, √2), then
  * ln m = 2 atanh(s) with s = (m − 1)/(m + 1), |s| ≤ 0.172, by its series s + s³/3 + … + s¹³/13 (the next term is
  * below 2e-12 of the sum; the results are stored as float32, whose rounding is 5e-8 of them).
  */
