@@ -63,7 +63,7 @@ const layering = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', 'tools/export/**', 'build/**', 'out/**', 'bench/results/**', 'reports/**', '.stryker-tmp/**'] },
+  { ignores: ['dist/**', 'src-main/audio/wasm/assembly/**', 'node_modules/**', 'test/fixtures/**', 'tools/export/**', 'build/**', 'out/**', 'bench/results/**', 'reports/**', '.stryker-tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],

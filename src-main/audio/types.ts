@@ -35,6 +35,15 @@ export function* toMonoSteps(a: AudioData): Steps<Float32Array> {
   const out = new Float32Array(n);
   const c = a.channels.length;
   if (c === 0) return out;
+  if (c === 1) {
+    // A copy (a block move, several times faster than adding onto zeros).
+    const ch = a.channels[0]!;
+    for (let i = 0; i < n; i += SAMPLE_BLOCK) {
+      out.set(ch.subarray(i, Math.min(n, i + SAMPLE_BLOCK)), i);
+      yield;
+    }
+    return out;
+  }
   for (const ch of a.channels) {
     for (let i = 0; i < n; i += SAMPLE_BLOCK) {
       addInto(out, ch, i, Math.min(n, i + SAMPLE_BLOCK));

@@ -56,8 +56,9 @@ export interface FeatureOutput {
 
 /** Mono, then torchaudio-exact resampling to `rate` when the file is at another rate. */
 function monoAt(audio: AudioData, rate: number): Float32Array {
-  const mono = toMono(audio);
-  return audio.sampleRate === rate ? mono : resampleTorchaudio(mono, audio.sampleRate, rate);
+  if (audio.sampleRate === rate) return toMono(audio);
+  // The resampler only reads its input: a mono file's channel needs no copy first.
+  return resampleTorchaudio(audio.channels.length === 1 ? audio.channels[0]! : toMono(audio), audio.sampleRate, rate);
 }
 
 function matrix(m: FeatureMatrix, audio: AudioData, rate: number): FeatureOutput {

@@ -2,7 +2,7 @@
 // (spectrogram.ts): the tokenizers' 16 kHz preprocessing, Kaldi fbank (vq02) with LFR + CMVN, Whisper's log-mel
 // (vq06), the CAM++ fbank and the flow's 24 kHz prompt mel; plus float32 .npy files for the debug tools.
 
-export type { FeatureMatrix, MelBank, SpectrogramConfig, WindowKind } from './spectrogram';
+export type { FeatureMatrix, MelBank, MelOutput, SpectrogramConfig, WindowKind } from './spectrogram';
 export { MelSpectrogram, featureWindow, kaldiMelBank, slaneyMelBank } from './spectrogram';
 export type { Preprocessed16k } from './preprocess';
 export { TOKENIZER_RATE, nonSilentSpan, peakNormalise, preprocess16k, resampleTorchaudio } from './preprocess';

@@ -60,7 +60,8 @@ function fbankPlan(window: WindowKind, inputScale: number, bins: number): MelSpe
 export function kaldiFbank(samples16k: Float32Array, opts: KaldiFbankOptions = {}): FeatureMatrix {
   const bins = opts.numMelBins ?? 80;
   if (!Number.isInteger(bins) || bins < 4) throw new RetakeError('E_VALIDATION', `Kaldi fbank needs at least 4 mel bins (got ${bins}).`);
-  return fbankPlan(opts.window ?? 'hamming', opts.inputScale ?? 32768, bins).run(samples16k);
+  const { data, frames } = fbankPlan(opts.window ?? 'hamming', opts.inputScale ?? 32768, bins).run(samples16k);
+  return { data, frames, bins };
 }
 
 /** The CAM++ input: Kaldi fbank (povey window, unscaled samples, 80 bins) minus its mean over frames. */

@@ -28,13 +28,15 @@ export function whisperLogMel(samples16k: Float32Array): FeatureMatrix {
     log: '10',
     logFloor: 1e-10,
   });
-  const m = whisperPlan.run(samples16k);
-  const d = m.data;
-  let max = -Infinity;
-  for (let i = 0; i < d.length; i++) if (d[i]! > max) max = d[i]!;
+  const { data: d, frames, bins, max } = whisperPlan.run(samples16k);
   const floor = max - WHISPER_RANGE;
-  for (let i = 0; i < d.length; i++) d[i] = ((d[i]! > floor ? d[i]! : floor) + 4) / 4;
-  return m;
+  // ((max(v, floor)) + 4) / 4, with the floor's value computed once (the same float32 results, half the time).
+  const low = (floor + 4) * 0.25;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    d[i] = v > floor ? (v + 4) * 0.25 : low;
+  }
+  return { data: d, frames, bins };
 }
 
 // Prompt mel: 24 kHz, reflect padding of (n_fft − hop)/2 = 720 each side, n_fft 1920 (80 ms), hop 480 (20 ms, 50
@@ -60,5 +62,6 @@ export function promptMel24k(samples24k: Float32Array): FeatureMatrix {
     log: 'e',
     logFloor: 1e-5,
   });
-  return promptPlan.run(samples24k);
+  const { data, frames, bins } = promptPlan.run(samples24k);
+  return { data, frames, bins };
 }

@@ -96,7 +96,8 @@ export interface Preprocessed16k {
  * ⌈(e − s)/240⌉·240 + 4320 samples long, cut or zero-padded at the end.
  */
 export function preprocess16k(audio: AudioData): Preprocessed16k {
-  const mono = toMono(audio);
+  // Only read (resampled, or normalised into a new array): a mono input's channel is used as it is, without a copy.
+  const mono = audio.channels.length === 1 ? audio.channels[0]! : toMono(audio);
   const rate = audio.sampleRate;
   const x = rate === TOKENIZER_RATE ? mono : resampleTorchaudio(mono, rate, TOKENIZER_RATE);
   const y = peakNormalise(x);

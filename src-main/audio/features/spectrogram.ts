@@ -1,7 +1,8 @@
 // The one spectrogram + mel filterbank core of the model front ends (EDITX-SPEC.md §4, §6): framing (optionally
 // reflect-padded), the analysis windows (periodic/symmetric Hann, Hamming, Kaldi's povey), Kaldi's per-frame DC removal
-// and pre-emphasis, the shared mixed-radix FFT (../fft, two real frames per complex transform), power or magnitude
-// spectrum, a sparse mel filterbank (Slaney or Kaldi/HTK) and a floored logarithm. Every front end in this folder is a
+// and pre-emphasis, a mixed-radix FFT (four real frames per pass), power or magnitude spectrum, a sparse mel filterbank
+// (Slaney or Kaldi/HTK) and a floored logarithm. The per-frame work runs in the WebAssembly SIMD kernels
+// (../wasm/assembly/kernels.ts); the filterbanks and windows are built here. Every front end in this folder is a
 // configuration of `MelSpectrogram`; what is specific to one (Whisper's dynamic-range floor, CAM++'s mean subtraction,
 // LFR) is applied to its output.
 //
@@ -10,14 +11,20 @@
 // The one float32 step whose effect is systematic, torchaudio's Kaldi mel banks, is reproduced (kaldiMelBank).
 
 import { RetakeError } from '../../contract/errors';
-import { MixedRadixFFT, hann } from '../fft';
+import { hann } from '../fft';
 import { runSync, type Steps } from '../steps';
+import { align16, Kernels } from '../wasm/kernels';
 
 /** Features as every front end returns them: row-major frames × bins. */
 export interface FeatureMatrix {
   data: Float32Array;
   frames: number;
   bins: number;
+}
+
+/** A spectrogram's rows and their largest value (−Infinity for no frames). */
+export interface MelOutput extends FeatureMatrix {
+  max: number;
 }
 
 /** A mel filterbank stored sparsely: filter b has weights for FFT bins start[b] … start[b] + length[b] − 1. */
@@ -172,52 +179,129 @@ export interface SpectrogramConfig {
   logFloor: number;
 }
 
-/** Running sums of x·scale (cum[i] = Σ_{j<i} x[j]·scale): each frame's mean (Kaldi's DC removal) in O(1). Outside
- *  the generator that uses it, where V8 optimises the loop fully. */
-function runningSums(x: Float32Array, scale: number): Float64Array {
-  const cum = new Float64Array(x.length + 1);
-  let acc = 0;
-  for (let i = 0; i < x.length; i++) cum[i + 1] = acc += x[i]! * scale;
-  return cum;
+/** Frames per piece of a cooperative run (~0.3 ms at the largest FFT used here); a multiple of 4, as the kernel
+ *  transforms frames four at a time. */
+const FRAMES_PER_PIECE = 64;
+/** Where this module's layout of a kernel instance's memory begins (below: the module's own globals). */
+const WASM_BASE = 4096;
+
+/** Radices of the kernel's Stockham FFT for n: 5s, 3s, then the power of two as 4s with one 2 for an odd exponent. */
+function fftRadices(n: number): number[] | null {
+  const radices: number[] = [];
+  let rest = n;
+  for (const p of [5, 3, 4, 2]) {
+    while (rest % p === 0) {
+      radices.push(p);
+      rest /= p;
+    }
+  }
+  return rest === 1 ? radices : null;
 }
 
-/** Frames per piece of a cooperative run (~0.3 ms at the largest FFT used here); even, as frames go in pairs. */
-const FRAMES_PER_PIECE = 16;
-
 /**
- * A configured mel spectrogram with its window, FFT and scratch buffers (one per front end, reused across calls).
- * Frames are transformed two at a time: one frame as the real part and the next as the imaginary part of a single
- * complex FFT, separated afterwards (X_a[k] = (Z[k] + conj Z[N−k]) / 2, X_b[k] = (Z[k] − conj Z[N−k]) / 2i), which
- * costs less than two real FFTs. In float64 the cross-talk between the pair (~1e-16 of the louder frame) is far below
- * every front end's log floor.
+ * A configured mel spectrogram: its window, FFT plan, mel bank and scratch live in its own instance of the SIMD
+ * kernels (../wasm/assembly/kernels.ts), which computes whole pieces of frames; this class lays out that memory,
+ * copies each piece's samples in (gathering the reflection padding at the edges) and the log-mel rows out.
+ * Frames are transformed four at a time: two frames as the real and imaginary parts of one complex FFT (cheaper than
+ * two real FFTs; X_a[k] = (Z[k] + conj Z[N−k]) / 2, X_b[k] = (Z[k] − conj Z[N−k]) / 2i), two such transforms in the
+ * two float64 lanes. In float64 the cross-talk between a pair (~1e-16 of the louder frame) is far below every front
+ * end's log floor.
  */
 export class MelSpectrogram {
-  private readonly window: Float64Array;
-  private readonly fft: MixedRadixFFT;
-  private readonly re: Float64Array;
-  private readonly im: Float64Array;
-  private readonly specA: Float64Array;
-  private readonly specB: Float64Array;
-  /** A frame that reaches into the reflection padding, gathered. */
-  private readonly edge: Float32Array;
-  /** Spectrum bins the mel bank reads: 0 … specBins − 1 (the prompt mel stops at 8 kHz of 12). */
-  private readonly specBins: number;
+  private readonly kernels: Kernels;
+  private readonly xAt: number;
+  private readonly outAt: number;
+  private readonly pieceSamples: number;
 
   constructor(readonly cfg: SpectrogramConfig) {
-    const { frameLength, fftSize, mel } = cfg;
-    if (fftSize < frameLength || fftSize % 2 !== 0 || mel.fftBins !== fftSize / 2 + 1) {
-      throw new Error(`inconsistent spectrogram configuration (frame ${frameLength}, FFT ${fftSize}, mel over ${mel.fftBins} bins)`);
+    const { frameLength, hop, fftSize, mel } = cfg;
+    const radices = fftRadices(fftSize);
+    // The kernel gathers the mel sums in FFT scratch, which holds fftSize of them.
+    if (fftSize < frameLength || fftSize % 2 !== 0 || mel.fftBins !== fftSize / 2 + 1 || !radices || mel.bins > fftSize) {
+      throw new Error(
+        `inconsistent spectrogram configuration (frame ${frameLength}, FFT ${fftSize} of radices 2, 3, 5 only, mel over ${mel.fftBins} bins)`,
+      );
     }
-    this.window = featureWindow(cfg.window, frameLength);
-    this.fft = new MixedRadixFFT(fftSize);
-    this.re = new Float64Array(fftSize);
-    this.im = new Float64Array(fftSize);
-    this.edge = new Float32Array(frameLength);
-    let top = 0;
-    for (let b = 0; b < mel.bins; b++) if (mel.length[b]! > 0) top = Math.max(top, mel.start[b]! + mel.length[b]!);
-    this.specBins = top;
-    this.specA = new Float64Array(top);
-    this.specB = new Float64Array(top);
+    // The kernel's logarithm takes positive normal numbers (every value is floored first).
+    if (!(cfg.logFloor >= 2 ** -1022 && cfg.logFloor < Infinity)) {
+      throw new Error(`the log floor must be a positive normal number (got ${cfg.logFloor})`);
+    }
+    let specBins = 0;
+    for (let b = 0; b < mel.bins; b++) if (mel.length[b]! > 0) specBins = Math.max(specBins, mel.start[b]! + mel.length[b]!);
+    // Stockham stages as in ../fft (MixedRadixFFT): stage (p, m, s) of length p·m with twiddles ω_{p·m}^{j·u}.
+    const stages: { p: number; m: number; s: number; tw: Float64Array }[] = [];
+    let len = fftSize;
+    let stride = 1;
+    for (const p of radices) {
+      const m = len / p;
+      const tw = new Float64Array(2 * m * (p - 1));
+      for (let j = 0; j < m; j++) {
+        for (let u = 1; u < p; u++) {
+          const a = (2 * Math.PI * ((j * u) % len)) / len;
+          tw[2 * (j * (p - 1) + u - 1)] = Math.cos(a);
+          tw[2 * (j * (p - 1) + u - 1) + 1] = -Math.sin(a);
+        }
+      }
+      stages.push({ p, m, s: stride, tw });
+      len = m;
+      stride *= p;
+    }
+    // Memory layout (bytes), every region 16-byte aligned.
+    this.pieceSamples = (FRAMES_PER_PIECE - 1) * hop + frameLength;
+    const windowAt = WASM_BASE;
+    const stagesAt = align16(windowAt + 8 * frameLength);
+    let twAt = align16(stagesAt + 16 * stages.length);
+    const twOffsets = stages.map((st) => {
+      const at = twAt;
+      twAt = align16(twAt + 8 * st.tw.length);
+      return at - stagesAt;
+    });
+    const bufA = twAt;
+    const bufB = bufA + 32 * fftSize;
+    const specA = bufB + 32 * fftSize;
+    const specB = specA + 16 * specBins;
+    const melStart = specB + 16 * specBins;
+    const melLength = align16(melStart + 4 * mel.bins);
+    const melOffset = align16(melLength + 4 * mel.bins);
+    const melWeights = align16(melOffset + 4 * mel.bins);
+    this.xAt = align16(melWeights + 8 * mel.weights.length);
+    this.outAt = align16(this.xAt + 4 * this.pieceSamples);
+    this.kernels = new Kernels();
+    const buffer = this.kernels.reserve(this.outAt + 4 * FRAMES_PER_PIECE * mel.bins);
+    new Float64Array(buffer, windowAt, frameLength).set(featureWindow(cfg.window, frameLength));
+    stages.forEach((st, k) => {
+      new Int32Array(buffer, stagesAt + 16 * k, 4).set([st.p, st.m, st.s, twOffsets[k]!]);
+      new Float64Array(buffer, stagesAt + twOffsets[k]!, st.tw.length).set(st.tw);
+    });
+    new Int32Array(buffer, melStart, mel.bins).set(mel.start);
+    new Int32Array(buffer, melLength, mel.bins).set(mel.length);
+    new Int32Array(buffer, melOffset, mel.bins).set(mel.offset);
+    new Float64Array(buffer, melWeights, mel.weights.length).set(mel.weights);
+    this.kernels.exports.configure(
+      frameLength,
+      hop,
+      fftSize,
+      specBins,
+      mel.bins,
+      cfg.removeDc ? 1 : 0,
+      cfg.spectrum === 'magnitude' ? 1 : 0,
+      cfg.inputScale,
+      cfg.preEmphasis,
+      cfg.magnitudeEpsilon,
+      cfg.log === '10' ? Math.LOG10E : 1,
+      cfg.logFloor,
+      windowAt,
+      bufA,
+      bufB,
+      stagesAt,
+      stages.length,
+      specA,
+      specB,
+      melStart,
+      melLength,
+      melOffset,
+      melWeights,
+    );
   }
 
   /** Frames for n input samples (0 when not even one fits; reflect padding needs n > reflectPad). */
@@ -229,13 +313,13 @@ export class MelSpectrogram {
     return dropLastFrame ? frames - 1 : frames;
   }
 
-  run(x: Float32Array): FeatureMatrix {
+  run(x: Float32Array): MelOutput {
     return runSync(this.steps(x));
   }
 
-  /** The mel spectrogram of x in pieces (see ../steps). */
-  *steps(x: Float32Array): Steps<FeatureMatrix> {
-    const { reflectPad, mel } = this.cfg;
+  /** The mel spectrogram of x in pieces (see ../steps), with its largest value. */
+  *steps(x: Float32Array): Steps<MelOutput> {
+    const { reflectPad, mel, hop, frameLength } = this.cfg;
     const n = x.length;
     if (reflectPad > 0 && n <= reflectPad) {
       throw new RetakeError(
@@ -245,99 +329,31 @@ export class MelSpectrogram {
     }
     const frames = this.frameCount(n);
     const data = new Float32Array(frames * mel.bins);
-    const cum = this.cfg.removeDc ? runningSums(x, this.cfg.inputScale) : null;
+    const k = this.kernels.exports;
+    let max = -Infinity;
     for (let f = 0; f < frames; f += FRAMES_PER_PIECE) {
-      const to = Math.min(frames, f + FRAMES_PER_PIECE);
-      for (let a = f; a < to; a += 2) this.pair(x, cum, data, a, a + 1 < to);
+      const count = Math.min(frames, f + FRAMES_PER_PIECE) - f;
+      // The piece's samples: frame f starts at input sample f·hop − reflectPad. Another run on this plan may have
+      // used the memory since the last piece (cooperative steps), so nothing is kept across pieces.
+      const s0 = f * hop - reflectPad;
+      const len = (count - 1) * hop + frameLength;
+      const buffer = this.kernels.exports.memory.buffer;
+      const xs = new Float32Array(buffer, this.xAt, len);
+      if (s0 >= 0 && s0 + len <= n) xs.set(x.subarray(s0, s0 + len));
+      else {
+        // torch's 'reflect': index −i reads x[i], index n − 1 + i reads x[n − 1 − i].
+        for (let i = 0; i < len; i++) {
+          const t = s0 + i;
+          xs[i] = x[t < 0 ? -t : t >= n ? 2 * (n - 1) - t : t]!;
+        }
+      }
+      k.resetMax();
+      k.spectrogram(this.xAt, count, this.outAt);
+      // The kernel's maximum is of the float64 values; rounding is monotonic, so this is the largest stored value.
+      max = Math.max(max, Math.fround(k.getMax()));
+      data.set(new Float32Array(buffer, this.outAt, count * mel.bins), f * mel.bins);
       yield f / frames;
     }
-    return { data, frames, bins: mel.bins };
-  }
-
-  /** Frame `a` and, when `withB`, frame a + 1: prepare, transform together, write their log-mel rows. */
-  private pair(x: Float32Array, cum: Float64Array | null, out: Float32Array, a: number, withB: boolean): void {
-    const { re, im, specA, specB, specBins } = this;
-    const { fftSize, spectrum, magnitudeEpsilon } = this.cfg;
-    this.prepare(x, cum, a, re);
-    if (withB) this.prepare(x, cum, a + 1, im);
-    else im.fill(0);
-    this.fft.transform(re, im);
-    const power = spectrum === 'power';
-    for (let k = 0; k < specBins; k++) {
-      const j = k === 0 ? 0 : fftSize - k;
-      const zr = re[k]!;
-      const zi = im[k]!;
-      const wr = re[j]!;
-      const wi = im[j]!;
-      // 2·X_a = (zr + wr) + i(zi − wi); 2·X_b = (zi + wi) − i(zr − wr)
-      const ar = zr + wr;
-      const ai = zi - wi;
-      const br = zi + wi;
-      const bi = zr - wr;
-      const pa = 0.25 * (ar * ar + ai * ai);
-      const pb = 0.25 * (br * br + bi * bi);
-      specA[k] = power ? pa : Math.sqrt(pa + magnitudeEpsilon);
-      specB[k] = power ? pb : Math.sqrt(pb + magnitudeEpsilon);
-    }
-    this.melLog(specA, out, a);
-    if (withB) this.melLog(specB, out, a + 1);
-  }
-
-  /**
-   * Frame f, ready for the FFT, into `dst` (zero-padded to fftSize). Frames inside the signal are read in place (their
-   * mean from the running sums `cum`); a frame that reaches into the reflection padding is first gathered into `edge`
-   * (torch's 'reflect': index −i reads x[i], index n − 1 + i reads x[n − 1 − i]).
-   */
-  private prepare(x: Float32Array, cum: Float64Array | null, f: number, dst: Float64Array): void {
-    const { frameLength, hop, reflectPad, inputScale, removeDc, preEmphasis } = this.cfg;
-    const window = this.window;
-    const n = x.length;
-    let src = x;
-    let s0 = f * hop - reflectPad;
-    let mean = 0;
-    if (s0 < 0 || s0 + frameLength > n) {
-      const edge = this.edge;
-      for (let i = 0; i < frameLength; i++) {
-        const t = s0 + i;
-        edge[i] = x[t < 0 ? -t : t >= n ? 2 * (n - 1) - t : t]!;
-      }
-      src = edge;
-      s0 = 0;
-      if (removeDc) {
-        for (let i = 0; i < frameLength; i++) mean += edge[i]! * inputScale;
-        mean /= frameLength;
-      }
-    } else if (removeDc) {
-      mean = (cum![s0 + frameLength]! - cum![s0]!) / frameLength;
-    }
-    if (removeDc || preEmphasis !== 0) {
-      // Kaldi's order: subtract the frame mean, pre-emphasise (x[j] − c·x[j − 1], x[0] − c·x[0]), window.
-      const c = preEmphasis;
-      let prev = src[s0]! * inputScale - mean;
-      dst[0] = (prev - c * prev) * window[0]!;
-      for (let i = 1; i < frameLength; i++) {
-        const v = src[s0 + i]! * inputScale - mean;
-        dst[i] = (v - c * prev) * window[i]!;
-        prev = v;
-      }
-    } else {
-      for (let i = 0; i < frameLength; i++) dst[i] = src[s0 + i]! * inputScale * window[i]!;
-    }
-    dst.fill(0, frameLength);
-  }
-
-  /** Row f of the output: log(max(mel · spectrum, floor)). */
-  private melLog(spec: Float64Array, out: Float32Array, f: number): void {
-    const { mel, log, logFloor } = this.cfg;
-    const { start, length, offset, weights } = mel;
-    const logScale = log === '10' ? Math.LOG10E : 1;
-    const o = f * mel.bins;
-    for (let b = 0; b < mel.bins; b++) {
-      const k0 = start[b]!;
-      const w0 = offset[b]!;
-      let acc = 0;
-      for (let k = 0, len = length[b]!; k < len; k++) acc += weights[w0 + k]! * spec[k0 + k]!;
-      out[o + b] = Math.log(acc > logFloor ? acc : logFloor) * logScale;
-    }
+    return { data, frames, bins: mel.bins, max };
   }
 }
