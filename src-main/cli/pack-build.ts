@@ -1,4 +1,4 @@
-// `retake pack build --from DIR [--variant fp16|fp32] --out DIR`: builds a model pack from published files (a download
+// `retake pack build --from DIR [--variant fp16|fp32|int8|int4|int4-b32,…] --out DIR`: builds a model pack from published files (a download
 // of stepfun-ai/Step-Audio-EditX, or the folder holding it) through the graph templates, without Python.
 // --template names template folders instead of the catalogue's (tests and new parts); --model-revision overrides
 // the release date the catalogue gives the weights (it picks the prompt profile).
@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import { RetakeError } from '../contract/errors';
 import { buildPack } from '../engines/editx/pack/build';
-import { loadCatalogue, recognise, templatesFor, templatesRoot, variantsOf } from '../engines/editx/pack/catalogue';
+import { defaultVariantsOf, loadCatalogue, recognise, templatesFor, templatesRoot } from '../engines/editx/pack/catalogue';
 import { gb, parseTemplates, parseVariants, progressPrinter } from './pack-common';
 import { defineCommand, UsageError } from './table';
 
@@ -15,7 +15,7 @@ export const packBuildCommand = defineCommand({
   options: {
     from: { type: 'string', usage: '--from DIR' },
     out: { type: 'string', short: 'o', usage: '--out DIR' },
-    variant: { type: 'string', usage: '[--variant fp16|fp32]' },
+    variant: { type: 'string', usage: '[--variant fp16|fp32|int8|int4|int4-b32[,…]]' },
     name: { type: 'string', usage: '[--name NAME]' },
     'model-revision': { type: 'string', usage: '[--model-revision YYYY-MM-DD]' },
     template: { type: 'string', usage: '[--template DIR]' },
@@ -24,7 +24,7 @@ export const packBuildCommand = defineCommand({
   },
   async run({ values, out }) {
     if (!values.from || !values.out) throw new UsageError('pack build needs --from DIR and --out DIR.');
-    const variants = parseVariants(values.variant);
+    let variants = parseVariants(values.variant);
     let templates = parseTemplates(values.template);
     let from = resolve(values.from);
     let model: string | undefined;
@@ -38,7 +38,8 @@ export const packBuildCommand = defineCommand({
       from = found.root;
       model = found.model.id;
       modelRevision ??= found.model.modelRevision ?? null;
-      templates = templatesFor(found.model, variants ?? variantsOf(found.model)).map((id) => join(templatesRoot(), id));
+      variants ??= defaultVariantsOf(found.model);
+      templates = templatesFor(found.model, variants).map((id) => join(templatesRoot(), id));
     }
     const progress = progressPrinter(values.quiet);
     const r = await buildPack({

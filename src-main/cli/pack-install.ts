@@ -1,4 +1,4 @@
-// `retake pack install DIR [--name NAME] [--variant fp16|fp32]`: installs a pack into RETAKE_HOME/models/<name>/ —
+// `retake pack install DIR [--name NAME] [--variant fp16|fp32|int8|int4|int4-b32]`: installs a pack into RETAKE_HOME/models/<name>/ —
 // a ready pack is copied with every sha256 checked; a folder of published files is built through the templates.
 
 import { installPack } from '../engines/editx/pack/installed';
@@ -10,7 +10,7 @@ export const packInstallCommand = defineCommand({
   args: 'DIR',
   options: {
     name: { type: 'string', usage: '[--name NAME]' },
-    variant: { type: 'string', usage: '[--variant fp16|fp32]' },
+    variant: { type: 'string', usage: '[--variant fp16|fp32|int8|int4|int4-b32[,…]]' },
     'model-revision': { type: 'string', usage: '[--model-revision YYYY-MM-DD]' },
     template: { type: 'string', usage: '[--template DIR]' },
     json: { type: 'boolean', usage: '[--json]' },

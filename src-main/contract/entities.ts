@@ -499,6 +499,8 @@ export const ModelPack = z.object({
           agreement: z.object({ top1: z.number(), positions: z.number().int() }).nullable(),
           /** Why it may not be used (under the quality gate, no measurement), or null. */
           problem: z.string().nullable(),
+          /** A usable variant's caveat (a quantized variant whose quality gate was not measured, and why), or null. */
+          note: z.string().nullable().default(null),
         }),
       ),
       /** What "auto" picks on each device whose free memory is known now, and why. */

@@ -275,7 +275,8 @@ export const methods = {
   /**
    * Installs a model pack as a job (progress in `models.job` events): from a folder holding a ready pack (copied,
    * every sha256 checked) or published files (built through the graph templates), or by downloading a catalogue
-   * model's published files first (resumable, sha256-checked). `variant` limits a build to fp16 or fp32.
+   * model's published files first (resumable, sha256-checked). `variant` limits a build to one LM variant: fp16,
+   * fp32, or a weight-only quantized int8 / int4 (blocks of 128) / int4-b32 (default: fp16 and fp32).
    */
   'models.install': method(
     z
@@ -285,7 +286,7 @@ export const methods = {
           z.object({ kind: z.literal('download'), model: z.string().min(1) }).strict(),
         ]),
         name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
-        variant: z.enum(['fp16', 'fp32']).optional(),
+        variant: z.enum(['fp16', 'fp32', 'int8', 'int4', 'int4-b32']).optional(),
       })
       .strict(),
     ModelJob,

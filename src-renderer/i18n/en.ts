@@ -571,6 +571,7 @@ export const en = {
   'lmVariant.option': '{name} — {size}',
   'lmVariant.optionAgreement': '{name} — {size}, agrees with fp32 on {pct} % of {positions} ids',
   'lmVariant.optionRefused': '{name} — {size}, refused: under the quality gate',
+  'lmVariant.optionNotMeasured': '{name} — {size}, quality gate not measured (built without an fp32 reference)',
   'lmVariant.notInPack': '{name} (not in the installed pack)',
   'lmVariant.autoPicks': 'Automatic picks {name} on the {device}: {reason}',
   'lmVariant.autoUnknown': 'Automatic picks when the model opens (free memory unknown).',
@@ -578,7 +579,7 @@ export const en = {
   'lmVariant.device.cpu': 'CPU',
   'lmVariant.device.gpu': 'GPU',
   'lmVariant.noPack': 'Install a model pack with a language model to choose its variant.',
-  'lmVariant.hint': 'int8 and int4 need less memory; their agreement with fp32 was measured when the pack was made.',
+  'lmVariant.hint': 'int8 and int4 need less memory; their agreement with fp32 was measured when the pack was made, unless it says not measured (then Automatic prefers measured variants).',
 
   // The Models page's controller: what a failed action's toast names.
   'ctx.listModels': 'List the model packs',

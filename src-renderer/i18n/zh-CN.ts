@@ -567,6 +567,7 @@ export const zhCN: Record<MessageKey, string> = {
   'lmVariant.option': '{name} — {size}',
   'lmVariant.optionAgreement': '{name} — {size}，与 fp32 在 {positions} 个 id 中一致 {pct} %',
   'lmVariant.optionRefused': '{name} — {size}，已拒绝：未通过质量检查',
+  'lmVariant.optionNotMeasured': '{name} — {size}，未经质量检查（构建时没有 fp32 参照）',
   'lmVariant.notInPack': '{name}（已安装的模型包中没有）',
   'lmVariant.autoPicks': '自动在 {device} 上选择 {name}：{reason}',
   'lmVariant.autoUnknown': '自动选择在模型打开时进行（可用内存未知）。',

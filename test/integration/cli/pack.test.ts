@@ -36,7 +36,7 @@ describe('retake pack', () => {
     expect(out.bytes).toBeGreaterThan(19_000_000);
     const v = retake('pack', 'verify', built, '--json');
     expect(v.code, v.stderr).toBe(0);
-    expect(JSON.parse(v.stdout)).toEqual({ dir: built, name: 'step-audio-editx', ok: true });
+    expect(JSON.parse(v.stdout)).toEqual({ dir: built, name: 'step-audio-editx', ok: true, notes: [] });
   });
 
   it('install copies a ready pack, or builds published files, into RETAKE_HOME/models; list shows them', () => {
@@ -95,12 +95,16 @@ describe('retake pack', () => {
     expect([r.code, r.stderr.trim()]).toEqual([2, 'retake: pack build needs --from DIR and --out DIR.']);
     const v = retake('pack', 'build', '--from', PUBLISHED, '--out', path.join(dir, 'x'), '--variant', 'int3');
     expect(v.code).toBe(2);
-    expect(v.stderr).toMatch(/--variant must be fp16, fp32/);
-    const q = retake('pack', 'build', '--from', PUBLISHED, '--out', path.join(dir, 'x'), '--variant', 'fp16,int4');
-    expect([q.code, q.stderr.trim()]).toEqual([
-      2,
-      'retake: --variant int4: the pack builder writes fp16 and fp32 only; int8 and int4 LMs are written by the exporter ' +
-        '(python3 -m retake_export lm --checkpoint DIR --out PACK --dtypes fp16,int8,int4; see tools/export/README.md).',
-    ]);
+    expect(v.stderr).toMatch(/--variant must be one or more of fp16, fp32, int8, int4, int4-b32, comma-separated \(got "int3"\)/);
+  });
+
+  it('builds a weight-only int4 LM, and pack verify says its quality gate was not measured (no fp32 built beside it)', () => {
+    const out = path.join(dir, 'q4');
+    const b = retake('pack', 'build', '--from', PUBLISHED, '--template', TEMPLATE, '--out', out, '--variant', 'int4', '--json', '--quiet');
+    expect(b.code, b.stderr).toBe(0);
+    expect(JSON.parse(b.stdout)).toMatchObject({ variants: ['int4'] });
+    const v = retake('pack', 'verify', out);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toMatch(/^note: LM variant "int4" \(int4\): quality gate not measured \(built without the fp32 variant/m);
   });
 });

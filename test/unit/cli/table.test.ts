@@ -27,7 +27,7 @@ describe('command table', () => {
     ]);
     expect(text.split('\n').every((l) => l.length <= 120)).toBe(true);
     expect(usageText([...COMMANDS, sample]).split('\n').at(-1)).toBe('  retake debug sample IN --pack DIR [--json]');
-    expect(text).toContain('  retake pack build --from DIR --out DIR [--variant fp16|fp32]');
+    expect(text).toContain('  retake pack build --from DIR --out DIR [--variant fp16|fp32|int8|int4|int4-b32[,…]]');
     expect(text).toContain('  retake pack remove NAME');
   });
 

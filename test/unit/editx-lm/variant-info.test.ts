@@ -68,9 +68,24 @@ describe('the LM variants as the settings show them', () => {
     const old = component({ fp32: ['fp32', 1 * GB] });
     (old.variants.fp32 as { kvIo: string }).kvIo = 'present';
     expect(lmInfo(old, () => 8 * GB)).toEqual({
-      variants: [{ name: 'fp32', dtype: 'fp32', bytes: lmVariantBytes(old, old.variants.fp32!), agreement: null, problem: 'LM variant "fp32" uses the "present" cache layout; Retake runs only "append"' }],
+      variants: [{ name: 'fp32', dtype: 'fp32', bytes: lmVariantBytes(old, old.variants.fp32!), agreement: null, problem: 'LM variant "fp32" uses the "present" cache layout; Retake runs only "append"', note: null }],
       auto: [],
     });
     expect(lmInfo(undefined, () => 8 * GB)).toBeNull();
+  });
+
+  it('shows a variant the pack builder could not measure as usable with a note, and auto prefers a measured one', () => {
+    const lm = component({ fp32: ['fp32', 14.1 * GB], int8: ['int8', 4.2 * GB], int4: ['int4', 2.4 * GB, 0.3] });
+    (lm.variants.int8 as { qualityNotMeasured?: string }).qualityNotMeasured = 'built without the fp32 variant';
+    const info = lmInfo(lm, () => 8 * GB)!;
+    expect(info.variants.map((v) => [v.name, v.problem, v.note])).toEqual([
+      ['fp32', null, null],
+      ['int8', null, 'LM variant "int8" (int8): quality gate not measured (built without the fp32 variant)'],
+      ['int4', null, null],
+    ]);
+    // 8 GB would hold int8 beside the other stages, but the measured int4 comes first.
+    expect(info.auto.map((a) => a.variant)).toEqual(['int4', 'int4']);
+    // Nothing measured fits: the unmeasured int8 is still a choice before giving up.
+    expect(chooseLmVariant({ ...lm, variants: { fp32: lm.variants.fp32!, int8: lm.variants.int8! } }, 'cpu', 8 * GB).name).toBe('int8');
   });
 });

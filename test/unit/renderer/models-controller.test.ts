@@ -29,9 +29,9 @@ const pack = (name: string, over: Partial<ModelPack> = {}): ModelPack => ({
 
 const lm: NonNullable<ModelPack['lm']> = {
   variants: [
-    { name: 'fp32', dtype: 'fp32', bytes: 14_400_000_000, agreement: null, problem: null },
-    { name: 'int8', dtype: 'int8', bytes: 3_900_000_000, agreement: { top1: 0.98, positions: 256 }, problem: null },
-    { name: 'int4', dtype: 'int4', bytes: 2_100_000_000, agreement: { top1: 0.1, positions: 256 }, problem: 'LM variant "int4" (int4) agrees with fp32 on the top-1 id at only 10.0 %' },
+    { name: 'fp32', dtype: 'fp32', bytes: 14_400_000_000, agreement: null, problem: null, note: null },
+    { name: 'int8', dtype: 'int8', bytes: 3_900_000_000, agreement: { top1: 0.98, positions: 256 }, problem: null, note: null },
+    { name: 'int4', dtype: 'int4', bytes: 2_100_000_000, agreement: { top1: 0.1, positions: 256 }, problem: 'LM variant "int4" (int4) agrees with fp32 on the top-1 id at only 10.0 %', note: null },
   ],
   auto: [
     { device: 'cpu', variant: 'int8', reason: 'int8: needs 3.9 GB + 2.0 GB for the other stages, 7.0 GB free in RAM', fits: true },

@@ -6,15 +6,16 @@
                       HiFT and flow as the published state dicts (plain weights, float32), cosyvoice.yaml (their
                       configuration in the published HyperPyYAML dialect: !new: tags, !ref references) and
                       campplus.onnx (the tiny pack's CAM++ stand-in)
-  templates/step1-tiny/   its graph templates (lm-template --tiny)
+  templates/step1-tiny/   its graph templates (lm-template --tiny), the weight-only quantized ones (QUANTIZED) included
   templates/hift-tiny/    the tiny HiFT's graph templates (vocoder-template --tiny)
   templates/flow-tiny/    the tiny flow's graph templates (flow-template --tiny)
   templates/vq02-tiny/    the tiny vq02's graph template (tokenizer-template --tiny)
   Step-Audio-Tokenizer/   a tiny tokenizer in the layout of the published Step-Audio-Tokenizer (beside published/):
                       the FunASR folder (model.pt with encoder and other tensors, config.yaml, am.mvn),
                       linguistic_tokenizer.npy and speech_tokenizer_v1.onnx (the tiny pack's S3 stand-in)
-  python/             the Python exporter's pack made from published/ (lm --checkpoint): the reference a built pack
-                      must equal in outputs
+  python/             the Python exporter's pack made from published/ (lm --checkpoint, the QUANTIZED variants
+                      included): the reference a built pack must equal in outputs; lm.<v>.initializers.json lists
+                      each quantized graph's initializers (dtype, shape, sha256) for the tensor-by-tensor comparison
   python-hift/        the Python exporter's vocoder component made from published/CosyVoice-300M-25Hz/hift.pt
   python-flow/        the Python exporter's flow and speaker-encoder components made from flow.pt (and the same
                       stand-in)
@@ -63,6 +64,11 @@ from .vocoder import template as vocoder_template
 from .vocoder.hift import Hift
 from .vocoder.hift import config_from_yaml as hift_config_from_yaml
 from .vocoder.hift import tiny_config as hift_tiny_config
+
+
+# The quantized variants of the builder's tests: the default int8 and int4 and the 32-block int4 (the three block
+# schemes a pack may hold, so that a quantizer differing from the exporter's on any of them fails a test).
+QUANTIZED = ["int8", "int4", "int4-b32"]
 
 
 class _Evil:
@@ -177,6 +183,25 @@ def _hift(root: str, pub: str, seed: int) -> None:
     os.makedirs(py, exist_ok=True)
     pack_manifest.merge(py, "step-audio-editx", "the Python export of the tiny published hift.pt",
                         {"vocoder": vocoder_export.vocoder_component(hift.eval(), py, True, lambda s: None)})
+
+
+def _initializer_index(py: str, names) -> None:
+    """python/lm.<v>.initializers.json per quantized variant: every initializer of the exporter's graph with its
+    dtype, shape and sha256 (the pack builder's test compares its own initializers with these, tensor by tensor)."""
+    import hashlib
+
+    import onnx
+    from onnx import numpy_helper
+
+    for name in names:
+        m = onnx.load(os.path.join(py, f"lm.{name}.onnx"))
+        index = {}
+        for init in m.graph.initializer:
+            arr = numpy_helper.to_array(init)
+            index[init.name] = {"dtype": str(arr.dtype), "shape": list(arr.shape),
+                                "sha256": hashlib.sha256(np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes()).hexdigest()}
+        with open(os.path.join(py, f"lm.{name}.initializers.json"), "w", encoding="utf-8") as f:
+            json.dump(index, f, indent=1)
 
 
 def cosyvoice_yaml(flow: FlowConfig, hift) -> str:
@@ -319,9 +344,10 @@ def write(out: str, seed: int, log) -> None:
     pub = os.path.join(root, "published")
     cfg, fill = published.tiny_fill(seed)
     published.write(pub, cfg, 2, fill, lambda s: None)
-    template.write(tiny_config(), os.path.join(root, "templates", "step1-tiny"), ["fp16", "fp32"], "step1-tiny",
-                   "The tiny random Step1 of the tests", lambda s: None)
-    lm_export.run_checkpoint(pub, None, os.path.join(root, "python"), ["fp16", "fp32"], lambda s: None)
+    template.write(tiny_config(), os.path.join(root, "templates", "step1-tiny"), ["fp16", "fp32", *QUANTIZED],
+                   "step1-tiny", "The tiny random Step1 of the tests", lambda s: None)
+    lm_export.run_checkpoint(pub, None, os.path.join(root, "python"), ["fp16", "fp32", *QUANTIZED], lambda s: None)
+    _initializer_index(os.path.join(root, "python"), QUANTIZED)
     yaml_path = os.path.join(pub, vocoder_template.YAML_FILE)
     os.makedirs(os.path.dirname(yaml_path), exist_ok=True)
     with open(yaml_path, "w", encoding="utf-8") as f:

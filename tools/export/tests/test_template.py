@@ -20,7 +20,7 @@ from onnx import TensorProto
 from retake_export.common import template as tpl
 from retake_export.common import traced_template
 from retake_export.common.safetensors_io import SafetensorsFile
-from retake_export.lm import onnx_lm, published, template, template_graph
+from retake_export.lm import onnx_lm, published, template, template_graph, template_quantized
 from retake_export.lm.checkpoint import load_into
 from retake_export.lm.step1 import Step1, Step1Config, init_random, tiny_config
 from retake_export.flow import export as flow_export
@@ -124,6 +124,41 @@ class TinyTemplateTest(unittest.TestCase):
         self.assertEqual([e["from"] for e in tags], [None, "2026-01-29"])
         self.assertEqual(len(tags[1]["value"]), 22)
 
+    def test_quantized_templates_describe_the_exporters_initializers(self):
+        """int4's template (from the fp32 template graph) lists exactly the initializers the exporter's own int4
+        graph has, with their dtypes and shapes, and says how each is made from the published tensor."""
+        from retake_export.lm import expand, variants, weights
+
+        out = os.path.join(self.tmp.name, "q")
+        os.makedirs(out)
+        import shutil
+        shutil.copy(os.path.join(self.tmp.name, "lm.fp32.onnx"), out)
+        template.write(self.cfg, out, ["int4"], "t", "test", lambda s: None)
+        with open(os.path.join(out, "lm.int4.weights.json"), encoding="utf-8") as f:
+            wmap = json.load(f)
+        shapes = {n: tuple(s) for n, s in published.param_specs(self.cfg)}
+        g = expand.expand(variants.one_layer_graph(self.cfg, self.tmp.name), self.cfg)
+        plan = weights.rewrite_quantized(g, weights.parse_variant("int4"), shapes)
+        state = {n: np.random.default_rng(0).standard_normal(s).astype(np.float32) for n, s in shapes.items()}
+        want = {}
+        for e in plan:
+            for role, arr in weights.entry_arrays(e, state[e.source]).items():
+                want[e.initializers[role]] = (str(arr.dtype), list(arr.shape))
+        self.assertEqual({e["name"]: (e["dtype"], e["shape"]) for e in wmap["initializers"]}, want)
+        q = {e["name"]: e for e in wmap["initializers"]}
+        self.assertEqual(q["model.layers.0.mlp.up_proj.weight_q4"]["ops"],
+                         [{"op": "matmulnbits", "bits": 4, "blockSize": 128, "symmetric": True, "output": "b"}])
+        self.assertEqual(q["lm_head.weight_scales"]["ops"],
+                         [{"op": "matmulnbits", "bits": 8, "blockSize": 32, "symmetric": True, "output": "scales"}])
+        self.assertEqual((q["model.embed_tokens.weight"]["dtype"], q["model.embed_tokens.weight"]["ops"]), ("float16", []))
+        nodes = onnx.load(os.path.join(out, "lm.int4.onnx"), load_external_data=False).graph.node
+        self.assertEqual(sum(n.op_type == "MatMulNBits" for n in nodes), 2 * 7 + 1)
+        with open(os.path.join(out, "template.json"), encoding="utf-8") as f:
+            t = json.load(f)
+        self.assertEqual(list(t["variants"]), ["int4"])
+        self.assertEqual(t["manifest"]["components"]["lm"]["variants"]["int4"]["value"]["quantization"],
+                         weights.parse_variant("int4").to_json())
+
     def test_an_initializer_without_a_source_is_refused(self):
         g, params = template_graph.template_graph(self.cfg, "fp32")
         sources = template_graph.weight_sources(g, params)
@@ -143,11 +178,29 @@ class CommittedTemplateTest(unittest.TestCase):
             "models/templates/step1-3.5b was made by other exporter sources: regenerate it with "
             "`PYTHONPATH=tools/export /usr/bin/python3 -m retake_export lm-template` (needs ~15 GB of RAM, ~5 min)")
 
+    def test_the_committed_quantized_templates_come_from_the_current_exporter(self):
+        with open(os.path.join(COMMITTED, "template.json"), encoding="utf-8") as f:
+            t = json.load(f)
+        self.assertEqual([d for d in t["variants"] if template.is_quantized(d)], ["int8", "int4", "int4-b32"])
+        self.assertEqual(
+            t["exporterQuantized"], tpl.exporter_fingerprint(template_quantized.QUANT_SOURCES),
+            "the quantized graphs of models/templates/step1-3.5b were made by other exporter sources: regenerate them "
+            "with `PYTHONPATH=tools/export /usr/bin/python3 -m retake_export lm-template --dtypes int8,int4,int4-b32` "
+            "(seconds)")
+        for name, bits, block, size in (("int8", 8, 32, 4.172), ("int4", 4, 128, 2.352), ("int4-b32", 4, 32, 2.637)):
+            with open(os.path.join(COMMITTED, f"lm.{name}.weights.json"), encoding="utf-8") as f:
+                wmap = json.load(f)
+            ops = [e["ops"][0] for e in wmap["initializers"] if e["ops"] and e["from"]["tensors"] != ["lm_head.weight"]]
+            # 32 layers x 7 matrices, B and scales each, all in the variant's scheme; lm_head at 8 bits.
+            self.assertEqual(len(ops), 32 * 7 * 2)
+            self.assertEqual({(o["bits"], o["blockSize"], o["symmetric"]) for o in ops}, {(bits, block, True)})
+            self.assertAlmostEqual(wmap["dataBytes"] / 1e9, size, places=3)
+
     def test_the_committed_template_json_is_what_the_exporter_writes_now(self):
         with open(os.path.join(COMMITTED, "template.json"), encoding="utf-8") as f:
             committed = json.load(f)
         with tempfile.TemporaryDirectory() as d:
-            template.write_set(Step1Config(), d, ["fp16", "fp32"], committed["id"], committed["description"])
+            template.write_set(Step1Config(), d, list(committed["variants"]), committed["id"], committed["description"])
             with open(os.path.join(d, "template.json"), encoding="utf-8") as f:
                 now = json.load(f)
         self.assertEqual(committed, now, "models/templates/step1-3.5b/template.json is stale: rewrite it with "

@@ -52,7 +52,8 @@ const gb = (b: number): string => `${(b / 1e9).toFixed(1)} GB`;
 
 /**
  * The default variant for `device` given `freeBytes` of free memory (RAM for the CPU, the GPU's own memory for a
- * GPU): the first variant in the device's order of precision whose bytes plus `reserveBytes` fit. Variants of the
+ * GPU): the first variant in the device's order of precision whose bytes plus `reserveBytes` fit, variants with a
+ * measured quality (or none needed) before quantized ones the pack builder could not measure. Variants of the
  * 'present' cache layout, quantized variants under the quality gate and (with `only`) variants not listed there (e.g.
  * not downloaded) are never chosen.
  */
@@ -67,7 +68,9 @@ export function chooseLmVariant(
     ([name, v]) => v.kvIo === 'append' && !variantQualityProblem(name, v) && (!opts.only || opts.only.includes(name)),
   );
   const order = (d: LmVariant['dtype']): number => PREFERENCE[device].indexOf(d);
-  usable.sort(([an, a], [bn, b]) => order(a.dtype) - order(b.dtype) || an.localeCompare(bn));
+  // Variants whose quality was measured (or that need no gate) come before those the pack builder could not measure.
+  const unmeasured = (v: LmVariant): number => (v.quantization && !v.quality ? 1 : 0);
+  usable.sort(([an, a], [bn, b]) => unmeasured(a) - unmeasured(b) || order(a.dtype) - order(b.dtype) || an.localeCompare(bn));
   if (usable.length === 0) throw new Error('the pack has no usable LM variant');
   const candidates: VariantCandidate[] = usable.map(([name, v]) => ({
     name,

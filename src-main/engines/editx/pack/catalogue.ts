@@ -101,6 +101,16 @@ export function templatesFor(m: CatalogueModel, variants: readonly string[]): st
   return [...ids];
 }
 
+/** What a build makes when no variant is named: the float LMs (the quantized ones are asked for by name). */
+export const DEFAULT_BUILD_VARIANTS = ['fp16', 'fp32'] as const;
+
+/** The variants a build without --variant makes: the model's float ones (every one it has when it has none). */
+export function defaultVariantsOf(m: CatalogueModel): string[] {
+  const all = variantsOf(m);
+  const floats = all.filter((v) => (DEFAULT_BUILD_VARIANTS as readonly string[]).includes(v));
+  return floats.length > 0 ? floats : all;
+}
+
 /** Variants some part of the model has a template for. */
 export function variantsOf(m: CatalogueModel): string[] {
   return [...new Set(Object.values(m.parts).flatMap((p) => Object.keys(p.templates)))];

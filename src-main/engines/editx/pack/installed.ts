@@ -10,13 +10,13 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import { RetakeError } from '../../../contract/errors';
 import { buildPack, partialDir, type BuildProgress } from './build';
-import { catalogueModel, loadCatalogue, recognise, templatesFor, templatesRoot, variantsOf, type Catalogue } from './catalogue';
+import { catalogueModel, defaultVariantsOf, loadCatalogue, recognise, templatesFor, templatesRoot, type Catalogue } from './catalogue';
 import { loadPack, parseManifest } from './load';
 import { freeGpuBytes, freeRamBytes } from '../lm/memory';
 import type { LmDevice } from '../lm/ort-lm';
 import { chooseLmVariant, lmVariantBytes } from '../lm/variant-choice';
 import { lmVariantNames, manifestFiles, type LmComponent, type PackManifest } from './manifest';
-import { variantQualityProblem } from './quality';
+import { variantQualityNote, variantQualityProblem } from './quality';
 import { openPackTokenizer } from './text-tokenizer';
 
 export type PackStatus = 'ready' | 'unusable' | 'interrupted';
@@ -48,6 +48,8 @@ export interface PackLmInfo {
     bytes: number;
     agreement: { top1: number; positions: number } | null;
     problem: string | null;
+    /** A usable variant's caveat: its quality gate was not measured, and why (pack/quality.ts). */
+    note: string | null;
   }[];
   auto: { device: LmDevice; variant: string; reason: string; fits: boolean }[];
 }
@@ -206,6 +208,7 @@ export function lmInfo(lm: LmComponent | undefined, free: FreeMemory): PackLmInf
     agreement: v.quality ? { top1: v.quality.top1Agreement, positions: v.quality.positions } : null,
     // The runner refuses other cache layouts (../lm/ort-lm.ts), as the gate refuses a variant under it.
     problem: v.kvIo === 'append' ? variantQualityProblem(name, v) : `LM variant "${name}" uses the "${v.kvIo}" cache layout; Retake runs only "append"`,
+    note: variantQualityNote(name, v),
   }));
   const auto: PackLmInfo['auto'] = [];
   if (variants.some((v) => v.problem === null)) {
@@ -315,7 +318,7 @@ export async function installPack(home: string, opts: InstallOptions): Promise<I
       );
     }
     const model = found ? catalogueModel(catalogue, found.model.id) : null;
-    const variants = opts.variants && opts.variants.length > 0 ? opts.variants : model ? variantsOf(model) : undefined;
+    const variants = opts.variants && opts.variants.length > 0 ? opts.variants : model ? defaultVariantsOf(model) : undefined;
     const templatesDir = opts.templatesDir ?? templatesRoot();
     const templates = opts.templates ?? templatesFor(model!, variants!).map((id) => join(templatesDir, id));
     if (templates.length === 0) throw new RetakeError('E_VALIDATION', `No graph template builds ${model!.title} for ${variants!.join(', ')}.`);

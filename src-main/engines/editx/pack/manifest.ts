@@ -103,6 +103,9 @@ export const LmVariantSchema = z
     activationCheck: ActivationCheckSchema.optional(),
     quantization: QuantizationSchema.optional(),
     quality: VariantQualitySchema.optional(),
+    /** Why a quantized variant has no `quality`: the pack builder could not run the gate (no fp32 variant built beside
+     *  it, or no memory for both). Such a variant is usable (pack/quality.ts says why) but never preferred by "auto". */
+    qualityNotMeasured: z.string().min(1).optional(),
   })
   .superRefine((v, ctx) => {
     const quantized = v.dtype === 'int4' || v.dtype === 'int8';
@@ -114,6 +117,9 @@ export const LmVariantSchema = z
     }
     if (!quantized && v.quantization) {
       ctx.addIssue({ code: 'custom', path: ['quantization'], message: `does not apply to a ${v.dtype} variant` });
+    }
+    if (v.qualityNotMeasured && (v.quality || !quantized)) {
+      ctx.addIssue({ code: 'custom', path: ['qualityNotMeasured'], message: v.quality ? 'contradicts the recorded quality' : `does not apply to a ${v.dtype} variant` });
     }
     if (v.quality && v.quality.greedyPrefix.length !== v.quality.prompts) {
       ctx.addIssue({ code: 'custom', path: ['quality', 'greedyPrefix'], message: 'must have one entry per prompt' });

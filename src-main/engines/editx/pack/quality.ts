@@ -13,10 +13,20 @@ import type { LmVariant } from './manifest';
  */
 export const MIN_TOP1_AGREEMENT = { int8: 0.9, int4: 0.25 } as const;
 
-/** Why a variant must not be used, or null. Variants without a quantization (fp32, fp16) have no gate. */
+/**
+ * Why a variant must not be used, or null. Variants without a quantization (fp32, fp16) have no gate.
+ *
+ * A variant the pack builder could not measure (`qualityNotMeasured`: no fp32 reference or no memory for it) is
+ * usable: its bytes are those of the exporter's quantizer (test/integration/pack-build/quantized.test.ts), and the
+ * exporter's measurements of the same schemes pass the gate on the tiny and the full-size models, so what it has not
+ * measured is these particular weights, not the method; refusing it would leave the machines that cannot hold fp32 —
+ * those int4 is for — without an LM. "auto" prefers measured variants (../lm/variant-choice.ts) and the Models page
+ * and `retake pack verify` say it was not measured (variantQualityNote).
+ */
 export function variantQualityProblem(name: string, v: LmVariant): string | null {
   if (!v.quantization) return null;
   const q = v.quality;
+  if (!q && v.qualityNotMeasured) return null;
   if (!q) return `LM variant "${name}" (${v.dtype}) has no recorded quality measurement`;
   const min = MIN_TOP1_AGREEMENT[v.dtype as keyof typeof MIN_TOP1_AGREEMENT];
   if (!(q.top1Agreement >= min)) {
@@ -35,4 +45,10 @@ export function assertVariantQuality(name: string, v: LmVariant, where: string):
       variant: name,
     });
   }
+}
+
+/** A usable variant's caveat for the Models page and `retake pack verify`: its quality was not measured, and why. */
+export function variantQualityNote(name: string, v: LmVariant): string | null {
+  if (!v.quantization || v.quality || !v.qualityNotMeasured) return null;
+  return `LM variant "${name}" (${v.dtype}): quality gate not measured (${v.qualityNotMeasured})`;
 }

@@ -382,7 +382,7 @@ def main(argv: List[str]) -> int:
     ap.add_argument("--out", help=f"pack folder (default for --tiny-random: {os.path.relpath(DEFAULT_TINY_OUT, REPO)})")
     ap.add_argument("--dtypes", default="fp16,fp32",
                     help="variants to export from a checkpoint: fp16, fp32, and the weight-only quantized int8, int4 "
-                         "(or a changed one, e.g. int4-b128; see --variants), which are streamed (one tensor in memory) "
+                         "(or a changed one, e.g. int4-b32; see --variants), which are streamed (one tensor in memory) "
                          "and pass the quality gate")
     ap.add_argument("--awq", help="--checkpoint: also the folder of the published AWQ 4-bit checkpoint of the same "
                                   "weights, repacked for MatMulNBits without re-quantizing into the variant int4-awq and "
@@ -391,7 +391,7 @@ def main(argv: List[str]) -> int:
                                              "pack; picks the prompt profile (2026-01-29 and later: 2026)")
     ap.add_argument("--variants", default="fp32,int8,int4",
                     help="--full-size-random: fp32 and quantized variants (int8, int4, or a changed one such as "
-                         "int4-b128-asym-acc0-head32: see weights.parse_variant); a variant already written is kept")
+                         "int4-b32-asym-acc0-head32: see weights.parse_variant); a variant already written is kept")
     ap.add_argument("--gate", choices=["enforce", "report", "off"], default="enforce",
                     help="--full-size-random: the quality gate refuses variants under it (enforce), or only measures "
                          "and records every variant's figures (report: for comparing choices), or does not run (off)")

@@ -3,6 +3,8 @@
   python3 -m retake_export lm-template [--out models/templates/step1-3.5b]        the published geometry (spec §5)
   python3 -m retake_export lm-template --manifest-only                            only template.json (seconds)
   python3 -m retake_export lm-template --tiny --out DIR                           the tiny test model's geometry
+  python3 -m retake_export lm-template --dtypes int8,int4                         the quantized graphs only, from the
+                                                                                  fp32 graph already in --out (seconds)
 
 The graphs and weight maps come from lm/template_graph.py. Memory: torch 1.13's ONNX shape inference still
 materialises the broadcast weights it looks at (measured peak 15 GB for the published fp32 graph, 7.5 GB for fp16;
@@ -10,7 +12,9 @@ materialises the broadcast weights it looks at (measured peak 15 GB for the publ
 and committed (models/templates/step1-3.5b); template.json records a hash of those sources (GRAPH_SOURCES), and
 tests/test_template.py fails when they change without a regeneration. template.json itself (sources, variants, the
 manifest fragment) needs no tracing: `--manifest-only` rewrites it, and the test compares it with what this module
-writes now. tests/test_template.py checks the template graph equals the ordinary export node for node, and the
+writes now. The weight-only quantized graphs (int8, int4, int4-b32, …: weights.parse_variant names) are the fp32
+graph rewritten as the exporter rewrites its own (lm/template_quantized.py), made in seconds without tracing; their
+sources' hash is template.json's `exporterQuantized`. tests/test_template.py checks the template graph equals the ordinary export node for node, and the
 TypeScript tests check a pack built from it gives the ordinary export's logits.
 """
 
@@ -23,6 +27,7 @@ import sys
 import time
 from typing import Any, Dict, List
 
+import onnx
 import torch
 
 from ..common import template as tpl
@@ -32,6 +37,7 @@ from ..text.component import paralinguistic_tags_directive
 from . import onnx_lm, published
 from .export import GENERATION, TOKENIZER_IDS, manifest_config
 from .step1 import Step1Config, tiny_config
+from . import template_quantized, weights
 from .template_graph import SOURCE, template_graph, weight_sources
 
 DEFAULT_OUT = os.path.join(REPO, "models", "templates", "step1-3.5b")
@@ -60,18 +66,34 @@ def expected_config(cfg: Step1Config) -> List[dict]:
     return exp
 
 
+FLOATS = ("fp16", "fp32")
+
+
+def is_quantized(dtype: str) -> bool:
+    return dtype not in FLOATS
+
+
 def write_set(cfg: Step1Config, out: str, dtypes: List[str], template_id: str, description: str) -> str:
-    """template.json: sources, variants, copies and the manifest fragment (no tracing)."""
+    """template.json: sources, variants, copies and the manifest fragment (no tracing). A quantized variant's entry
+    carries its `quantization`; its `quality` is the pack builder's to record (measured against the fp32 variant
+    built beside it, or stated as not measured)."""
     variants: Dict[str, List[str]] = {}
     lm_variants: Dict[str, dict] = {}
     for dtype in dtypes:
         graph = f"lm.{dtype}.onnx"
         variants[dtype] = [graph]
-        io = onnx_lm.describe_io(cfg, dtype, "append", [])
+        q = weights.parse_variant(dtype) if is_quantized(dtype) else None
+        io = onnx_lm.describe_io(cfg, "fp32" if q else dtype, "append", [])
         io.pop("files")
-        lm_variants[dtype] = {"$ifVariant": dtype, "value": {"files": {"$graphFiles": graph}, **io}}
-    prefer_cpu = [d for d in ("fp32", "fp16") if d in dtypes]
-    prefer_gpu = [d for d in ("fp16", "fp32") if d in dtypes]
+        value = {"files": {"$graphFiles": graph}, **io}
+        if q:
+            value.update(dtype=q.dtype, quantization=q.to_json())
+        lm_variants[dtype] = {"$ifVariant": dtype, "value": value}
+    # The most precise built variant is each device's default (the app's "auto" choice picks by free memory anyway).
+    order = {"cpu": ["fp32", "fp16"], "gpu": ["fp16", "fp32"]}
+    quantized = sorted((d for d in dtypes if is_quantized(d)), key=lambda d: -weights.parse_variant(d).scheme.bits)
+    prefer_cpu = [d for d in order["cpu"] if d in dtypes] + quantized
+    prefer_gpu = [d for d in order["gpu"] if d in dtypes] + quantized
     manifest = {
         "name": "step-audio-editx",
         "description": "Step-Audio-EditX built from the published weights by Retake's pack builder",
@@ -108,24 +130,46 @@ def write_set(cfg: Step1Config, out: str, dtypes: List[str], template_id: str, d
         "tokenizer-config": {"kind": "json", "file": "tokenizer_config.json", "optional": True},
         "chat-template": {"kind": "file", "file": "chat_template.jinja", "optional": True},
     }
+    extra = {"exporter": tpl.exporter_fingerprint(GRAPH_SOURCES)}
+    if any(is_quantized(d) for d in dtypes):
+        extra["exporterQuantized"] = tpl.exporter_fingerprint(template_quantized.QUANT_SOURCES)
     return tpl.write_template_set(out, template_id, description, sources, variants, [],
-                                  [{"from": "tokenizer", "to": "tokenizer.model"}], manifest,
-                                  {"exporter": tpl.exporter_fingerprint(GRAPH_SOURCES)})
+                                  [{"from": "tokenizer", "to": "tokenizer.model"}], manifest, extra)
 
 
-def write(cfg: Step1Config, out: str, dtypes: List[str], template_id: str, description: str, log) -> None:
+def write(cfg: Step1Config, out: str, dtypes: List[str], template_id: str, description: str, log,
+          keep_variants: bool = False) -> None:
+    """Writes the graphs of `dtypes` and template.json. Quantized graphs are made from the fp32 graph traced in the
+    same run, else from lm.fp32.onnx already in `out`. keep_variants: template.json also lists the variants it
+    listed before (a run that adds the quantized graphs beside committed float ones)."""
     os.makedirs(out, exist_ok=True)
-    for dtype in dtypes:
+    fp32_graph = None
+    params = {n: tuple(s) for n, s in published.param_specs(cfg)}
+    for dtype in sorted(dtypes, key=is_quantized):
         t0 = time.time()
-        m, params = template_graph(cfg, dtype)
         graph = f"lm.{dtype}.onnx"
-        wmap = tpl.write_graph(m, out, graph, weight_sources(m, params))
-        if len(params) != len(published.param_specs(cfg)):
-            raise ExportError(f"LM template: the model has {len(params)} tensors, the published layout "
-                              f"{len(published.param_specs(cfg))}")
+        if is_quantized(dtype):
+            if fp32_graph is None:
+                path = os.path.join(out, "lm.fp32.onnx")
+                if not os.path.exists(path):
+                    raise ExportError(f"{dtype}: the quantized graphs are made from the fp32 graph; add fp32 to --dtypes "
+                                      f"or make {path} first")
+                fp32_graph = onnx.load(path, load_external_data=False)
+            wmap = template_quantized.write(fp32_graph, weights.parse_variant(dtype), params, out, graph)
+        else:
+            m, traced = template_graph(cfg, dtype)
+            if len(traced) != len(params):
+                raise ExportError(f"LM template: the model has {len(traced)} tensors, the published layout {len(params)}")
+            wmap = tpl.write_graph(m, out, graph, weight_sources(m, traced))
+            if dtype == "fp32":
+                fp32_graph = onnx.load(os.path.join(out, graph), load_external_data=False)
         log(f"  {graph}: {os.path.getsize(os.path.join(out, graph)) / 1e3:.0f} kB graph, "
             f"{len(wmap['initializers'])} weights, {wmap['dataBytes'] / 1e9:.3f} GB of data, {time.time() - t0:.1f} s")
-    write_set(cfg, out, dtypes, template_id, description)
+    listed = dtypes
+    if keep_variants and os.path.exists(os.path.join(out, "template.json")):
+        with open(os.path.join(out, "template.json"), encoding="utf-8") as f:
+            listed = list(dict.fromkeys([*json.load(f)["variants"], *dtypes]))
+    write_set(cfg, out, listed, template_id, description)
 
 
 def write_manifest_only(cfg: Step1Config, out: str, template_id: str, description: str) -> None:
@@ -136,6 +180,9 @@ def write_manifest_only(cfg: Step1Config, out: str, template_id: str, descriptio
     if old.get("exporter") != tpl.exporter_fingerprint(GRAPH_SOURCES):
         raise ExportError(f"{path}: its graphs were made by other exporter sources; regenerate them (without "
                           "--manifest-only)")
+    if "exporterQuantized" in old and old["exporterQuantized"] != tpl.exporter_fingerprint(template_quantized.QUANT_SOURCES):
+        raise ExportError(f"{path}: its quantized graphs were made by other exporter sources; regenerate them with "
+                          "--dtypes " + ",".join(d for d in old["variants"] if is_quantized(d)))
     write_set(cfg, out, list(old["variants"]), template_id, description)
 
 
@@ -151,8 +198,14 @@ def main(argv: List[str]) -> int:
     a = ap.parse_args(argv)
     log = (lambda s: None) if a.quiet else (lambda s: print(s, flush=True))
     dtypes = [d.strip() for d in a.dtypes.split(",") if d.strip()]
-    if not dtypes or any(d not in ("fp16", "fp32") for d in dtypes):
-        ap.error("--dtypes: fp16 and/or fp32")
+    if not dtypes:
+        ap.error("--dtypes: fp16, fp32 and/or quantized variants (int8, int4, int4-b32, …)")
+    try:
+        for d in dtypes:
+            if is_quantized(d):
+                weights.parse_variant(d)
+    except ExportError as e:
+        ap.error(f"--dtypes: {e}")
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     if a.tiny:
         if not a.out:
@@ -166,7 +219,7 @@ def main(argv: List[str]) -> int:
         if a.manifest_only:
             write_manifest_only(cfg, out, tid, desc)
         else:
-            write(cfg, out, dtypes, tid, desc, log)
+            write(cfg, out, dtypes, tid, desc, log, keep_variants=not any(d == "fp32" for d in dtypes))
     except (ExportError, tpl.TemplateError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

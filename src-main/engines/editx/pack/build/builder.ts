@@ -2,7 +2,8 @@
 // Python. It checks every tensor the templates read (name, shape, count; all problems in one error) and what the
 // published config files must say, then writes each graph's .onnx (copied from the template) and its external data
 // file byte for byte, tensor by tensor in the order of the weight map — converting bf16 to the variant's dtype, with
-// transposes done in bands — copies the files a pack carries verbatim (hash-checked when the template knows them),
+// transposes done in bands, and quantizing the weight-only int8/int4 LM's matrices in bands of rows (../quantize.ts;
+// their quality gate: ./lm-gate.ts) — copies the files a pack carries verbatim (hash-checked when the template knows them),
 // writes manifest.json from the template's fragment and checks the result opens (manifest schema, file sizes, text
 // tokenizer). Everything is written into a temporary sibling folder that is renamed into place only when complete,
 // so an interrupted build leaves no half pack. Memory stays bounded by the largest single tensor that needs
@@ -15,6 +16,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { RetakeError } from '../../../../contract/errors';
 import { loadOnnxRuntime } from '../../../../onnx';
 import { loadPack, parseManifest } from '../load';
+import { variantQualityProblem } from '../quality';
+import { measureQuantized } from './lm-gate';
 import type { FileEntry, PackManifest } from '../manifest';
 import { normalizerRecord, openPackTokenizer } from '../text-tokenizer';
 import { parseSpModel } from '../../text/sp-model';
@@ -25,9 +28,12 @@ import { normalNoise } from './noise';
 import { readNpy } from './npy';
 import { applyOps, transposeBand, transposeConvertBand } from './ops';
 import { readSafetensorsFolder } from './safetensors';
-import { graphsFor, loadTemplate, type InitializerPlan, type LoadedTemplate, type TemplateSet, type TemplateSource } from './template';
+import { graphsFor, loadTemplate, type InitializerPlan, type LoadedTemplate, type TemplateSet, type TemplateSource, type WeightOp } from './template';
+import { quantizeRows, type QuantScheme } from '../quantize';
 import { FileReader, modelError, type TensorRef, type TensorSet } from './tensors';
 import { readTorchCheckpoint } from './torch-checkpoint';
+
+type MatMulNBitsOp = Extract<WeightOp, { op: 'matmulnbits' }>;
 
 export interface BuildProgress {
   stage: string;
@@ -54,6 +60,8 @@ export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
   /** Bytes per read of a streamed tensor (default 8 MiB). */
   chunkBytes?: number;
+  /** Free memory the quality gate of quantized LM variants assumes (tests); default: measured (./lm-gate.ts). */
+  gateFreeBytes?: number;
 }
 
 export interface BuildResult {
@@ -264,6 +272,8 @@ class Build {
   private readonly files = new Map<string, FileEntry>();
   private weights = 0;
   private values = 0;
+  /** The scales and zero points of the matrix last quantized (see writeQuantized). */
+  private quantSide: { key: string; scales: Float32Array; zeroPoints: Uint8Array | null } | null = null;
 
   constructor(
     private readonly opts: BuildOptions,
@@ -341,7 +351,8 @@ class Build {
       for (const g of t.set.generated) await this.writeGenerated(g);
     }
     this.progress('writing the manifest');
-    const manifest = await this.writeManifest(templates, sources, variants);
+    let manifest = await this.writeManifest(templates, sources, variants);
+    manifest = await this.gateQuantized(manifest);
     this.progress('checking the pack');
     await this.verify();
     return { dir: opts.out, manifest, bytes: this.done, weights: this.weights, values: this.values, seconds: (performance.now() - t0) / 1000 };
@@ -425,11 +436,51 @@ class Build {
     );
   }
 
+  /**
+   * One MatMulNBits input of a published (out, in) matrix, quantized in bands of rows (each output row is one row of
+   * the source, so a band is read, quantized and written without the whole matrix in memory). B comes first in the
+   * weight map; its pass keeps the scales and zero points (an eighth of the float32 matrix at most) for the entries
+   * that follow it, so every matrix is read and quantized once.
+   */
+  private async writeQuantized(w: InitializerPlan, src: TensorRef, op: MatMulNBitsOp, sink: Sink): Promise<void> {
+    const [n, k] = src.shape as [number, number];
+    const scheme: QuantScheme = { bits: op.bits, blockSize: op.blockSize, symmetric: op.symmetric };
+    const key = `${src.file}\0${src.offset}\0${op.bits}\0${op.blockSize}\0${op.symmetric}`;
+    let side = this.quantSide?.key === key ? this.quantSide : null;
+    if (op.output === 'b' || !side) {
+      const blocks = Math.ceil(k / op.blockSize);
+      const zpRow = Math.ceil((blocks * op.bits) / 8);
+      const made = { key, scales: new Float32Array(n * blocks), zeroPoints: op.symmetric ? null : new Uint8Array(n * zpRow) };
+      const elem = DTYPE_BYTES[src.dtype];
+      const band = Math.max(1, Math.floor(this.chunk / (k * elem)));
+      for (let r0 = 0; r0 < n; r0 += band) {
+        this.check();
+        const r1 = Math.min(n, r0 + band);
+        const raw = await this.reader.read(src.file, src.offset + r0 * k * elem, (r1 - r0) * k * elem);
+        const q = quantizeRows(toFloat32(raw, src.dtype), r1 - r0, k, scheme);
+        made.scales.set(q.scales, r0 * blocks);
+        if (made.zeroPoints && q.zeroPoints) made.zeroPoints.set(q.zeroPoints, r0 * zpRow);
+        if (op.output === 'b') await sink.write(q.b);
+      }
+      side = made;
+      this.quantSide = made;
+    }
+    if (op.output === 'scales') await sink.write(fromFloat32(side.scales, 'float32', { count: 0, example: 0 }));
+    else if (op.output === 'zeroPoints') {
+      if (!side.zeroPoints) throw new RetakeError('E_INTERNAL', `${w.name}: a symmetric scheme has no zero points (a template bug).`);
+      await sink.write(side.zeroPoints);
+    }
+  }
+
   private async writeInitializer(w: InitializerPlan, srcs: TensorRef[], sink: Sink): Promise<void> {
     const target = w.dtype as Dtype;
     const overflow: Overflow = { count: 0, example: 0 };
     const only = srcs.length === 1 ? srcs[0]! : null;
-    if (only && w.ops.every((op) => op.op === 'reshape')) {
+    const last = w.ops[w.ops.length - 1];
+    if (last?.op === 'matmulnbits') {
+      if (!only || w.ops.length !== 1) throw new RetakeError('E_INTERNAL', `${w.name}: matmulnbits reads one matrix and is its only op (a template bug).`);
+      await this.writeQuantized(w, only, last, sink);
+    } else if (only && w.ops.every((op) => op.op === 'reshape')) {
       // Element-wise: stream the tensor in pieces.
       const elem = DTYPE_BYTES[only.dtype];
       const step = Math.floor(this.chunk / elem) * elem;
@@ -516,6 +567,38 @@ class Build {
       },
       components,
     };
+    // Until the quality gate has run (gateQuantized), a quantized variant says it has not.
+    const lm = components.lm as { variants?: Record<string, Record<string, unknown>> } | undefined;
+    for (const v of Object.values(lm?.variants ?? {})) {
+      if (v.quantization && !v.quality) v.qualityNotMeasured = 'the build stopped before the quality gate ran';
+    }
+    return this.saveManifest(manifest);
+  }
+
+  /** The quality gate of the quantized LM variants (./lm-gate.ts): measured and recorded, or the reason it was not;
+   *  a variant under the gate fails the build, as the exporter refuses to write one. */
+  private async gateQuantized(manifest: PackManifest): Promise<PackManifest> {
+    const lm = manifest.components.lm;
+    const names = lm ? Object.entries(lm.variants).filter(([, v]) => v.quantization && !v.quality).map(([n]) => n) : [];
+    if (!lm || names.length === 0) return manifest;
+    this.progress('measuring the quantized LM against fp32');
+    const g = await measureQuantized(this.tmp, lm, names, { check: () => this.check(), ...(this.opts.gateFreeBytes !== undefined ? { freeBytes: this.opts.gateFreeBytes } : {}) });
+    const raw = JSON.parse(await readFile(join(this.tmp, 'manifest.json'), 'utf8')) as { components: { lm: { variants: Record<string, Record<string, unknown>> } } };
+    for (const n of names) {
+      const v = raw.components.lm.variants[n]!;
+      delete v.qualityNotMeasured;
+      if (g.quality[n]) v.quality = g.quality[n];
+      else v.qualityNotMeasured = g.notMeasured ?? 'not measured';
+    }
+    const out = await this.saveManifest(raw);
+    for (const n of names) {
+      const problem = variantQualityProblem(n, out.components.lm!.variants[n]!);
+      if (problem) throw modelError(`${problem}: the quantized weights lose too much; build another variant (e.g. int8 or fp16).`);
+    }
+    return out;
+  }
+
+  private async saveManifest(manifest: unknown): Promise<PackManifest> {
     const text = `${JSON.stringify(manifest, null, 2)}\n`;
     const path = join(this.tmp, 'manifest.json');
     try {

@@ -1,5 +1,6 @@
 // The transforms a weight map may ask for between the published tensors and an initializer: transpose, reshape,
-// concat, slice and the weight-norm fold, on fp32 values (every float type widens exactly), plus the output shape of
+// concat, slice and the weight-norm fold, on fp32 values (every float type widens exactly), and the weight-only
+// quantization of a matrix into MatMulNBits' inputs (done by the builder in bands of rows), plus the output shape of
 // a chain of them (checked against the template before anything is read). The LM's transposes take a faster path in
 // the builder (raw elements, banded); this general form serves the small tensors of the other parts.
 
@@ -15,6 +16,14 @@ function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length).fill(1);
   for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1]! * shape[i + 1]!;
   return s;
+}
+
+/** The shape of one MatMulNBits input made from an (n, k) checkpoint matrix (../quantize.ts). */
+export function matmulNBitsShape(n: number, k: number, op: Extract<WeightOp, { op: 'matmulnbits' }>): number[] {
+  const blocks = Math.ceil(k / op.blockSize);
+  if (op.output === 'b') return [n, blocks, (op.blockSize * op.bits) / 8];
+  if (op.output === 'scales') return [n, blocks];
+  return [n, Math.ceil((blocks * op.bits) / 8)];
 }
 
 /** The shape after the ops, or a sentence saying why they do not apply to these input shapes. */
@@ -49,6 +58,11 @@ export function opsOutputShape(inputs: readonly (readonly number[])[], ops: read
         const [g, v] = shapes;
         if (shapes.length !== 2 || !g || !v || op.dim >= v.length || elementCount(g) !== v[op.dim]) return `weightNorm needs [g, v] with g holding v's dim ${op.dim}`;
         shapes = [v];
+        break;
+      }
+      case 'matmulnbits': {
+        if (!one || one.length !== 2 || op !== ops[ops.length - 1]) return `matmulnbits needs one (out, in) matrix and must be the last op`;
+        shapes = [matmulNBitsShape(one[0]!, one[1]!, op)];
         break;
       }
     }
@@ -155,6 +169,9 @@ export function applyOps(inputs: Tensor32[], ops: readonly WeightOp[]): Tensor32
       case 'weightNorm':
         ts = [weightNorm(ts[0]!, ts[1]!, op.dim)];
         break;
+      case 'matmulnbits':
+        // Its output is bytes, not float32 values: the builder quantizes in bands of rows (builder.ts).
+        throw new Error('matmulnbits is not a float32 op');
     }
   }
   return ts[0]!;

@@ -90,6 +90,8 @@ export const TemplateSetSchema = z.strictObject({
     .default([]),
   /** Which exporter sources made it (checked by the exporter's tests). */
   exporter: z.unknown().optional(),
+  /** Which exporter sources made its weight-only quantized graphs (the LM's; checked by the exporter's tests). */
+  exporterQuantized: z.unknown().optional(),
 });
 export type TemplateSet = z.infer<typeof TemplateSetSchema>;
 
@@ -100,10 +102,19 @@ const Op = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('slice'), axis: z.number().int().nonnegative(), start: Dim, end: Dim }),
   /** torch.nn.utils.weight_norm folded: w = g · v / ‖v‖, the norm over every dim but `dim`; sources [g, v]. */
   z.strictObject({ op: z.literal('weightNorm'), dim: z.number().int().nonnegative() }),
+  /** Weight-only block quantization of an (out, in) matrix into one of onnxruntime MatMulNBits' inputs: B, the
+   *  scales or the zero points (../quantize.ts, byte for byte the exporter's lm/quantize.py); always the last op. */
+  z.strictObject({
+    op: z.literal('matmulnbits'),
+    bits: z.union([z.literal(4), z.literal(8)]),
+    blockSize: z.number().int().min(16).refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
+    symmetric: z.boolean(),
+    output: z.enum(['b', 'scales', 'zeroPoints']),
+  }),
 ]);
 export type WeightOp = z.infer<typeof Op>;
 
-const TargetDtype = z.enum(['float32', 'float16', 'bfloat16', 'int64', 'int32']);
+const TargetDtype = z.enum(['float32', 'float16', 'bfloat16', 'int64', 'int32', 'uint8']);
 
 export const InitializerSchema = z.strictObject({
   name: z.string().min(1),
@@ -199,6 +210,11 @@ export async function loadTemplate(dir: string): Promise<LoadedTemplate> {
       if (typeof shape === 'string') throw templateError(dir, `${entry.weights}: ${w.name}: ${shape}`);
       if (shape.join() !== w.shape.join()) {
         throw templateError(dir, `${entry.weights}: ${w.name} is [${w.shape.join(', ')}] but its source and ops give [${shape.join(', ')}]`);
+      }
+      const q = w.ops.find((op) => op.op === 'matmulnbits');
+      const want = q ? (q.output === 'scales' ? 'float32' : 'uint8') : null;
+      if (want ? w.dtype !== want : w.dtype === 'uint8') {
+        throw templateError(dir, `${entry.weights}: ${w.name} is ${w.dtype}, ${want ? `matmulnbits ${q!.output} is ${want}` : 'but only matmulnbits makes uint8'}`);
       }
     }
     maps.set(g, m.data);

@@ -1,0 +1,151 @@
+// The pack builder's weight-only quantized LMs against the Python exporter's: from the tiny Step1 in the published
+// layout, the int8, int4 (blocks of 128) and int4-b32 graphs the builder makes (template graphs rewritten as the
+// exporter rewrites its own, matrices quantized by pack/quantize.ts) must hold exactly the exporter's initializers,
+// tensor by tensor (the exporter writes them inline in its .onnx, the builder into the template's data file, so the
+// files themselves differ), and give exactly its logits. Also the quality gate's record: measured against the fp32
+// variant built alongside, or "not measured" with the reason, which the loader and "auto" then treat as documented.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OrtLm } from '../../../src-main/engines/editx/lm/ort-lm';
+import { chooseLmVariant } from '../../../src-main/engines/editx/lm/variant-choice';
+import { buildPack } from '../../../src-main/engines/editx/pack/build';
+import { loadPack } from '../../../src-main/engines/editx/pack/load';
+import { MIN_TOP1_AGREEMENT, variantQualityNote, variantQualityProblem } from '../../../src-main/engines/editx/pack/quality';
+import { tempDir } from '../../helpers/tmp';
+import { readReference } from '../editx-lm/tiny-pack';
+import { PUBLISHED, PYTHON_PACK, TEMPLATE, readManifest, requirePackBuildFixtures } from './fixtures';
+
+const QUANTIZED = ['int8', 'int4', 'int4-b32'] as const;
+const root = tempDir('retake-pack-build-q-');
+let n = 0;
+const fresh = (name: string) => join(root, `${name}-${n++}`);
+
+interface Index {
+  [name: string]: { dtype: string; shape: number[]; sha256: string };
+}
+
+const NUMPY: Record<string, string> = { float32: 'float32', float16: 'float16', uint8: 'uint8' };
+
+/** Every initializer the builder wrote for `variant`, read back through the template's weight map. */
+function builtInitializers(dir: string, variant: string): Index {
+  const map = JSON.parse(readFileSync(join(TEMPLATE, `lm.${variant}.weights.json`), 'utf8')) as {
+    data: string;
+    initializers: { name: string; dtype: string; shape: number[]; offset: number; bytes: number }[];
+  };
+  const data = readFileSync(join(dir, map.data));
+  return Object.fromEntries(
+    map.initializers.map((w) => [
+      w.name,
+      { dtype: NUMPY[w.dtype]!, shape: w.shape, sha256: createHash('sha256').update(data.subarray(w.offset, w.offset + w.bytes)).digest('hex') },
+    ]),
+  );
+}
+
+async function logits(dir: string, variant: string, prompt: number[], steps: number): Promise<Float32Array[]> {
+  const pack = await loadPack(dir, { variants: [variant] });
+  const lm = await OrtLm.create(pack, { variant, maxTotalIds: 256, intraOpNumThreads: 1 });
+  try {
+    const rows: Float32Array[] = [];
+    let out = await lm.step(prompt, { topK: 1, logits: true });
+    rows.push(out.logits!.slice());
+    for (let i = 0; i < steps; i++) {
+      out = await lm.step([Number(out.topIds[0])], { topK: 1, logits: true });
+      rows.push(out.logits!.slice());
+    }
+    return rows;
+  } finally {
+    await lm.dispose();
+  }
+}
+
+let built: string;
+beforeAll(async () => {
+  requirePackBuildFixtures();
+  for (const v of QUANTIZED) {
+    try {
+      readFileSync(join(PYTHON_PACK, `lm.${v}.initializers.json`));
+    } catch {
+      throw new Error(`The exporter's ${v} LM is missing from ${PYTHON_PACK}; regenerate the fixtures with \`bash tools/export/run-tests.sh --pack-only\`.`);
+    }
+  }
+  built = fresh('pack');
+  await buildPack({ from: PUBLISHED, templates: [TEMPLATE], out: built, variants: ['fp32', ...QUANTIZED] });
+}, 300_000);
+
+describe('quantized LMs built from the published layout equal the Python export', () => {
+  for (const variant of QUANTIZED) {
+    it(`${variant}: the same initializers, tensor by tensor (names, dtypes, shapes, bytes)`, () => {
+      const python = JSON.parse(readFileSync(join(PYTHON_PACK, `lm.${variant}.initializers.json`), 'utf8')) as Index;
+      const ours = builtInitializers(built, variant);
+      expect(Object.keys(ours).sort()).toEqual(Object.keys(python).sort());
+      const differing = Object.keys(python).filter((k) => JSON.stringify(ours[k]) !== JSON.stringify(python[k]));
+      expect(differing).toEqual([]);
+      // The quantized matrices are there (B, scales), and lm_head at 8 bits.
+      expect(Object.keys(ours).filter((k) => k.endsWith('_scales')).length).toBe(2 * 7 + 1);
+      expect(ours['lm_head.weight_q8']?.dtype).toBe('uint8');
+    });
+
+    it(`${variant}: identical logits on the same inputs, bit for bit`, async () => {
+      const prompt = readReference().promptIds;
+      const [ours, python] = [await logits(built, variant, prompt, 8), await logits(PYTHON_PACK, variant, prompt, 8)];
+      for (let i = 0; i < ours.length; i++) {
+        const a = Buffer.from(ours[i]!.buffer, ours[i]!.byteOffset, ours[i]!.byteLength);
+        const b = Buffer.from(python[i]!.buffer, python[i]!.byteOffset, python[i]!.byteLength);
+        expect(a.equals(b), `step ${i}`).toBe(true);
+      }
+    });
+  }
+
+  it('records the quantization the exporter records and a quality measured against the fp32 variant built alongside', () => {
+    const ours = readManifest(built).components.lm!;
+    const python = readManifest(PYTHON_PACK).components.lm!;
+    for (const variant of QUANTIZED) {
+      const v = ours.variants[variant]!;
+      expect(v.dtype).toBe(python.variants[variant]!.dtype);
+      expect(v.quantization).toEqual(python.variants[variant]!.quantization);
+      expect(v.qualityNotMeasured).toBeUndefined();
+      expect(v.quality).toMatchObject({ reference: 'fp32', prompts: 6, greedySteps: 16, positions: 96 });
+      expect(v.quality!.top1Agreement).toBeGreaterThanOrEqual(MIN_TOP1_AGREEMENT[v.dtype as 'int8' | 'int4']);
+      expect(variantQualityProblem(variant, v)).toBeNull();
+      expect(variantQualityNote(variant, v)).toBeNull();
+    }
+    expect(ours.variants.int4!.quantization).toMatchObject({ bits: 4, blockSize: 128, symmetric: true, head: { bits: 8, blockSize: 32 } });
+    expect(ours.variants['int4-b32']!.quantization).toMatchObject({ bits: 4, blockSize: 32 });
+    // int8 is nearly lossless: far closer to fp32 than int4.
+    expect(ours.variants.int8!.quality!.maxAbsLogitDelta).toBeLessThan(ours.variants.int4!.quality!.maxAbsLogitDelta);
+  });
+});
+
+describe('a quantized variant the builder cannot measure', () => {
+  it('without fp32 in the build: usable, says why it was not measured, and "auto" prefers measured variants', async () => {
+    const out = fresh('int4');
+    await buildPack({ from: PUBLISHED, templates: [TEMPLATE], out, variants: ['int8', 'int4'] });
+    const lm = readManifest(out).components.lm!;
+    expect(lm.defaultVariant).toEqual({ cpu: 'int8', gpu: 'int8' });
+    for (const name of ['int8', 'int4']) {
+      const v = lm.variants[name]!;
+      expect(v.quality).toBeUndefined();
+      expect(v.qualityNotMeasured).toMatch(/without the fp32 variant/);
+      expect(variantQualityProblem(name, v)).toBeNull();
+      expect(variantQualityNote(name, v)).toMatch(new RegExp(`LM variant "${name}" \\(${name}\\): quality gate not measured`));
+    }
+    const pack = await loadPack(out, { variants: ['int4'], verify: 'sha256' });
+    const runner = await OrtLm.create(pack, { variant: 'int4', maxTotalIds: 64, intraOpNumThreads: 1 });
+    await runner.dispose();
+    // Beside a measured int4, the unmeasured int8 is chosen only when nothing measured fits.
+    const measured = readManifest(built).components.lm!;
+    const mixed = { ...lm, variants: { int8: lm.variants.int8!, int4: measured.variants.int4! } };
+    expect(chooseLmVariant(mixed, 'cpu', 1e12).name).toBe('int4');
+  });
+
+  it('without the memory for fp32 and the variant side by side: says how much it needed', async () => {
+    const out = fresh('nomem');
+    await buildPack({ from: PUBLISHED, templates: [TEMPLATE], out, variants: ['fp32', 'int4'], gateFreeBytes: 1e6 });
+    const v = readManifest(out).components.lm!.variants.int4!;
+    expect(v.quality).toBeUndefined();
+    expect(v.qualityNotMeasured).toMatch(/needs \d+\.\d GB of free memory .*, 0\.0 GB were free/);
+  });
+});
