@@ -1,8 +1,9 @@
 """Full-size Step1 decode speed and GPU memory on an NVIDIA GPU: onnxruntime (CUDA EP) vs torch eager, same GPU, same run.
 
 Builds the published architecture (32 layers, 3072 wide, 48 heads / 4 groups, vocab 74752) with random weights,
-exports it with tools/export (the same graph contract the app uses) as the fp16 variant and the weight-only int8 and
-int4 variants (MatMulNBits, float32 activations and cache, written one tensor at a time by lm/variants.py), then
+exports it with tools/export (the same graph contract the app uses) as the fp16 variant and the weight-only int8,
+int4 (blocks of 128, the default) and int4-b32 (blocks of 32) variants — names as lm/weights.py parse_variant reads
+them (MatMulNBits, float32 activations and cache, written one tensor at a time by lm/variants.py), then
 measures greedy decode tokens/s at several contexts, and each runtime's peak GPU memory, for:
   ort-host-cache    onnxruntime, cache kept in host memory and fed every step (what onnxruntime-node does today:
                     its API has no device-memory binding for CUDA)
@@ -18,7 +19,7 @@ Real time needs 42 tokens/s (EDITX-SPEC.md: 41.67 audio tokens per second of spe
 Needs on the GPU machine: python3 with torch (CUDA build), onnx, numpy, onnxruntime-gpu; about 40 GB RAM and 20 GB of
 GPU memory. See bench/lm/README.md.
 
-  PYTHONPATH=tools/export python3 bench/lm/gpu/bench_gpu.py [--out DIR] [--variants fp16,int8,int4]
+  PYTHONPATH=tools/export python3 bench/lm/gpu/bench_gpu.py [--out DIR] [--variants fp16,int8,int4,int4-b32]
       [--contexts 100,1000,4000] [--tokens 64] [--skip-export]
 """
 
@@ -227,11 +228,14 @@ class OrtRunner:
 def main(argv) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "retake-step1-gpu-bench"), help="pack folder for the exported graphs")
-    ap.add_argument("--variants", default="fp16,int8,int4", help="onnxruntime variants (fp16, int8, int4 or a changed one)")
+    ap.add_argument("--variants", default="fp16,int8,int4,int4-b32",
+                    help="onnxruntime variants (fp16, int8, int4 = blocks of 128, int4-b32, or another parse_variant name)")
     ap.add_argument("--contexts", default="100,1000,4000")
     ap.add_argument("--tokens", type=int, default=64)
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--skip-export", action="store_true", help="reuse the graphs already in --out")
+    ap.add_argument("--skip-export", action="store_true",
+                    help="reuse the graphs already in --out (an lm.int4.onnx written before int4 meant blocks of 128 holds "
+                         "blocks of 32: export it again)")
     a = ap.parse_args(argv)
     if not torch.cuda.is_available():
         print("torch sees no CUDA device", file=sys.stderr)
