@@ -5,11 +5,11 @@
 // The cache is declared filled (OrtLm.assumeFilled) instead of prefilled: a decode step costs the same whatever the
 // cache holds, and prefilling 4,000 ids of the fp32 model takes many minutes here.
 // A variant whose files, cache and a 1 GB margin do not fit MemAvailable is not run ("no room"): fp32 needs ~15 GB.
-// Targets (exit code 1 when a measured one is missed): int4 resident ≤ 2.5 GB after load and while decoding; int4
-// at least 2× the ids/s of fp32 at context 1000.
+// Targets (exit code 1 when a measured one is missed), on the default int4 (blocks of 128): resident ≤ 2.5 GB after
+// load and while decoding; at least 2× the ids/s of fp32 at context 1000.
 // The machines are shared, so with --repeats N every variant runs N times in rotation and each cell reports the run
 // with the most ids/s (the one least disturbed by other processes); memory is the largest seen.
-// Run: npm run bench -- lm --full-size [--pack DIR] [--variants fp32,int8,int4] [--contexts 1000,4000] [--tokens 12]
+// Run: npm run bench -- lm --full-size [--pack DIR] [--variants fp32,int8,int4,int4-b32] [--contexts 1000,4000] [--tokens 12]
 //      [--threads 2] [--repeats 1] [--force]
 
 import { spawn } from 'node:child_process';

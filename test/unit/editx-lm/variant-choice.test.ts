@@ -78,6 +78,12 @@ describe('LM variant chosen from free memory', () => {
     expect(chooseLmVariant(lm, 'cpu', 8 * GB).name).toBe('fp32');
   });
 
+  it('between the two int4 variants takes int4 (blocks of 128, the smaller) before int4-b32', () => {
+    const lm = component({ fp32: ['fp32', 14.1 * GB], 'int4-b32': ['int4', 2.64 * GB, 0.375], int4: ['int4', 2.35 * GB, 0.29] });
+    expect(chooseLmVariant(lm, 'cpu', 5 * GB).candidates.map((c) => c.name)).toEqual(['fp32', 'int4', 'int4-b32']);
+    expect(chooseLmVariant(lm, 'cpu', 5 * GB).name).toBe('int4');
+  });
+
   it('chooses among the variants a download holds', () => {
     expect(chooseLmVariant(FULL, 'gpu', 24 * GB, { only: ['int8', 'int4'] }).name).toBe('int8');
     expect(chooseLmVariant(FULL, 'cpu', 32 * GB, { only: ['int4'] }).name).toBe('int4');
