@@ -6,12 +6,12 @@
 // variant built alongside, or "not measured" with the reason, which the loader and "auto" then treat as documented.
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OrtLm } from '../../../src-main/engines/editx/lm/ort-lm';
 import { chooseLmVariant } from '../../../src-main/engines/editx/lm/variant-choice';
-import { buildPack } from '../../../src-main/engines/editx/pack/build';
+import { buildPack, loadTemplate } from '../../../src-main/engines/editx/pack/build';
 import { loadPack } from '../../../src-main/engines/editx/pack/load';
 import { MIN_TOP1_AGREEMENT, variantQualityNote, variantQualityProblem } from '../../../src-main/engines/editx/pack/quality';
 import { tempDir } from '../../helpers/tmp';
@@ -147,5 +147,29 @@ describe('a quantized variant the builder cannot measure', () => {
     const v = readManifest(out).components.lm!.variants.int4!;
     expect(v.quality).toBeUndefined();
     expect(v.qualityNotMeasured).toMatch(/needs \d+\.\d GB of free memory .*, 0\.0 GB were free/);
+  });
+});
+
+describe('the quantized weight maps are checked before anything is written', () => {
+  /** A copy of the tiny template whose int4 weight map is changed by `edit` (entries by name). */
+  function brokenTemplate(edit: (byName: Map<string, Record<string, any>>) => void): string {
+    const dir = fresh('tpl');
+    cpSync(TEMPLATE, dir, { recursive: true });
+    const path = join(dir, 'lm.int4.weights.json');
+    const map = JSON.parse(readFileSync(path, 'utf8')) as { initializers: Record<string, any>[] };
+    edit(new Map(map.initializers.map((w) => [w.name as string, w])));
+    writeFileSync(path, JSON.stringify(map));
+    return dir;
+  }
+
+  it('refuses a quantized input of the wrong dtype, a matmulnbits that is not the last op, and uint8 without it', async () => {
+    const cases: [(m: Map<string, Record<string, any>>) => void, RegExp][] = [
+      [(m) => Object.assign(m.get('model.layers.0.mlp.up_proj.weight_scales')!, { dtype: 'uint8', bytes: m.get('model.layers.0.mlp.up_proj.weight_scales')!.bytes / 4 }), /weight_scales is uint8, matmulnbits scales is float32/],
+      [(m) => m.get('model.layers.0.mlp.up_proj.weight_q4')!.ops.push({ op: 'reshape', shape: [192, 64] }), /matmulnbits needs one \(out, in\) matrix and must be the last op/],
+      [(m) => Object.assign(m.get('model.norm.weight')!, { dtype: 'uint8', bytes: 64 }), /model\.norm\.weight is uint8, but only matmulnbits makes uint8/],
+    ];
+    for (const [edit, message] of cases) {
+      await expect(loadTemplate(brokenTemplate(edit))).rejects.toMatchObject({ code: 'E_INTERNAL', message: expect.stringMatching(message) });
+    }
   });
 });
