@@ -7,12 +7,11 @@ import { readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RetakeError } from '../../../src-main/contract/errors';
-import { OrtLm } from '../../../src-main/engines/editx/lm/ort-lm';
 import { buildPack, FileReader, readSafetensorsFolder } from '../../../src-main/engines/editx/pack/build';
 import { loadPack } from '../../../src-main/engines/editx/pack/load';
 import { tempDir } from '../../helpers/tmp';
 import { readReference } from '../editx-lm/tiny-pack';
-import { PUBLISHED, PYTHON_PACK, TEMPLATE, publishedCopy, requirePackBuildFixtures, templateCopy, writeSafetensors } from './fixtures';
+import { PUBLISHED, PYTHON_PACK, TEMPLATE, publishedCopy, greedyLogits, requirePackBuildFixtures, templateCopy, writeSafetensors } from './fixtures';
 
 const root = tempDir('retake-pack-build-');
 let n = 0;
@@ -24,23 +23,6 @@ async function failure(p: Promise<unknown>): Promise<RetakeError> {
   return e as RetakeError;
 }
 
-/** Logits after the prompt and after each of `steps` greedy steps. */
-async function logits(dir: string, variant: string, prompt: number[], steps: number): Promise<Float32Array[]> {
-  const pack = await loadPack(dir, { variants: [variant] });
-  const lm = await OrtLm.create(pack, { variant, maxTotalIds: 256, intraOpNumThreads: 1 });
-  try {
-    const rows: Float32Array[] = [];
-    let out = await lm.step(prompt, { topK: 1, logits: true });
-    rows.push(out.logits!.slice());
-    for (let i = 0; i < steps; i++) {
-      out = await lm.step([Number(out.topIds[0])], { topK: 1, logits: true });
-      rows.push(out.logits!.slice());
-    }
-    return rows;
-  } finally {
-    await lm.dispose();
-  }
-}
 
 let built: string;
 beforeAll(async () => {
@@ -53,7 +35,7 @@ describe('a pack built from the published layout equals the Python export', () =
   for (const variant of ['fp32', 'fp16']) {
     it(`${variant}: identical logits on the same inputs, bit for bit`, async () => {
       const prompt = readReference().promptIds;
-      const [ours, python] = [await logits(built, variant, prompt, 12), await logits(PYTHON_PACK, variant, prompt, 12)];
+      const [ours, python] = [await greedyLogits(built, variant, prompt, 12), await greedyLogits(PYTHON_PACK, variant, prompt, 12)];
       expect(ours.length).toBe(13);
       for (let i = 0; i < ours.length; i++) {
         const a = Buffer.from(ours[i]!.buffer, ours[i]!.byteOffset, ours[i]!.byteLength);

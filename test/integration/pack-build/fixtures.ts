@@ -5,6 +5,8 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { OrtLm } from '../../../src-main/engines/editx/lm/ort-lm';
+import { loadPack } from '../../../src-main/engines/editx/pack/load';
 import { PackManifestSchema, type PackManifest } from '../../../src-main/engines/editx/pack/manifest';
 import { TINY_PACK } from '../editx-lm/tiny-pack';
 
@@ -90,5 +92,23 @@ export async function runGraph(file: string, feeds: Record<string, ort.Tensor>):
     return Object.fromEntries(Object.entries(r).map(([k, t]) => [k, Buffer.from((t.data as Float32Array).buffer.slice(0))]));
   } finally {
     await s.release();
+  }
+}
+
+/** Logits after the prompt and after each of `steps` greedy steps. */
+export async function greedyLogits(dir: string, variant: string, prompt: number[], steps: number): Promise<Float32Array[]> {
+  const pack = await loadPack(dir, { variants: [variant] });
+  const lm = await OrtLm.create(pack, { variant, maxTotalIds: 256, intraOpNumThreads: 1 });
+  try {
+    const rows: Float32Array[] = [];
+    let out = await lm.step(prompt, { topK: 1, logits: true });
+    rows.push(out.logits!.slice());
+    for (let i = 0; i < steps; i++) {
+      out = await lm.step([Number(out.topIds[0])], { topK: 1, logits: true });
+      rows.push(out.logits!.slice());
+    }
+    return rows;
+  } finally {
+    await lm.dispose();
   }
 }

@@ -16,7 +16,7 @@ import { loadPack } from '../../../src-main/engines/editx/pack/load';
 import { MIN_TOP1_AGREEMENT, variantQualityNote, variantQualityProblem } from '../../../src-main/engines/editx/pack/quality';
 import { tempDir } from '../../helpers/tmp';
 import { readReference } from '../editx-lm/tiny-pack';
-import { PUBLISHED, PYTHON_PACK, TEMPLATE, readManifest, requirePackBuildFixtures } from './fixtures';
+import { PUBLISHED, PYTHON_PACK, TEMPLATE, readManifest, greedyLogits, requirePackBuildFixtures } from './fixtures';
 
 const QUANTIZED = ['int8', 'int4', 'int4-b32'] as const;
 const root = tempDir('retake-pack-build-q-');
@@ -44,22 +44,6 @@ function builtInitializers(dir: string, variant: string): Index {
   );
 }
 
-async function logits(dir: string, variant: string, prompt: number[], steps: number): Promise<Float32Array[]> {
-  const pack = await loadPack(dir, { variants: [variant] });
-  const lm = await OrtLm.create(pack, { variant, maxTotalIds: 256, intraOpNumThreads: 1 });
-  try {
-    const rows: Float32Array[] = [];
-    let out = await lm.step(prompt, { topK: 1, logits: true });
-    rows.push(out.logits!.slice());
-    for (let i = 0; i < steps; i++) {
-      out = await lm.step([Number(out.topIds[0])], { topK: 1, logits: true });
-      rows.push(out.logits!.slice());
-    }
-    return rows;
-  } finally {
-    await lm.dispose();
-  }
-}
 
 let built: string;
 beforeAll(async () => {
@@ -90,7 +74,7 @@ describe('quantized LMs built from the published layout equal the Python export'
 
     it(`${variant}: identical logits on the same inputs, bit for bit`, async () => {
       const prompt = readReference().promptIds;
-      const [ours, python] = [await logits(built, variant, prompt, 8), await logits(PYTHON_PACK, variant, prompt, 8)];
+      const [ours, python] = [await greedyLogits(built, variant, prompt, 8), await greedyLogits(PYTHON_PACK, variant, prompt, 8)];
       for (let i = 0; i < ours.length; i++) {
         const a = Buffer.from(ours[i]!.buffer, ours[i]!.byteOffset, ours[i]!.byteLength);
         const b = Buffer.from(python[i]!.buffer, python[i]!.byteOffset, python[i]!.byteLength);
