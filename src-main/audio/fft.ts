@@ -80,7 +80,7 @@ export class FFT {
 }
 
 /** Stage of a Stockham transform: radix p over sub-transforms of length p·m at stride s, with its twiddles. */
-interface Stage {
+export interface Stage {
   p: number;
   m: number;
   s: number;
@@ -90,6 +90,31 @@ interface Stage {
 
 /** Largest prime factor handled by a plain O(p²) butterfly: beyond it a size is refused (no Bluestein here). */
 const MAX_GENERIC_RADIX = 31;
+
+/**
+ * The Stockham stages of a transform of `size` taken through `radices` in order: stage (p, m, s) of length p·m with
+ * twiddles ω_{p·m}^{j·u}. Shared by MixedRadixFFT and the SIMD spectrogram kernel's plan (features/spectrogram).
+ */
+export function stockhamStages(size: number, radices: readonly number[]): Stage[] {
+  const stages: Stage[] = [];
+  let len = size;
+  let s = 1;
+  for (const p of radices) {
+    const m = len / p;
+    const tw = new Float64Array(2 * m * (p - 1));
+    for (let j = 0; j < m; j++) {
+      for (let u = 1; u < p; u++) {
+        const a = (2 * Math.PI * ((j * u) % len)) / len;
+        tw[2 * (j * (p - 1) + u - 1)] = Math.cos(a);
+        tw[2 * (j * (p - 1) + u - 1) + 1] = -Math.sin(a);
+      }
+    }
+    stages.push({ p, m, s, tw });
+    len = m;
+    s *= p;
+  }
+  return stages;
+}
 
 /**
  * Complex FFT (e^{-iωt}) of any size whose prime factors are at most 31, fastest for 2, 3, 4 and 5: a Stockham
@@ -135,20 +160,8 @@ export class MixedRadixFFT {
       }
     }
     radices.push(...small, ...pow2);
-    this.stages = [];
-    let len = size;
-    let s = 1;
-    for (const p of radices) {
-      const m = len / p;
-      const tw = new Float64Array(2 * m * (p - 1));
-      for (let j = 0; j < m; j++) {
-        for (let u = 1; u < p; u++) {
-          const a = (2 * Math.PI * ((j * u) % len)) / len;
-          tw[2 * (j * (p - 1) + u - 1)] = Math.cos(a);
-          tw[2 * (j * (p - 1) + u - 1) + 1] = -Math.sin(a);
-        }
-      }
-      this.stages.push({ p, m, s, tw });
+    this.stages = stockhamStages(size, radices);
+    for (const { p } of this.stages) {
       if (p > 5 && !this.roots.has(p)) {
         const c = new Float64Array(p);
         const sn = new Float64Array(p);
@@ -158,8 +171,6 @@ export class MixedRadixFFT {
         }
         this.roots.set(p, { c, s: sn });
       }
-      len = m;
-      s *= p;
     }
     this.sr = new Float64Array(size);
     this.si = new Float64Array(size);

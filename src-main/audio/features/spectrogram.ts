@@ -11,7 +11,7 @@
 // The one float32 step whose effect is systematic, torchaudio's Kaldi mel banks, is reproduced (kaldiMelBank).
 
 import { RetakeError } from '../../contract/errors';
-import { hann } from '../fft';
+import { hann, stockhamStages } from '../fft';
 import { runSync, type Steps } from '../steps';
 import { align16, Kernels } from '../wasm/kernels';
 
@@ -228,24 +228,7 @@ export class MelSpectrogram {
     }
     let specBins = 0;
     for (let b = 0; b < mel.bins; b++) if (mel.length[b]! > 0) specBins = Math.max(specBins, mel.start[b]! + mel.length[b]!);
-    // Stockham stages as in ../fft (MixedRadixFFT): stage (p, m, s) of length p·m with twiddles ω_{p·m}^{j·u}.
-    const stages: { p: number; m: number; s: number; tw: Float64Array }[] = [];
-    let len = fftSize;
-    let stride = 1;
-    for (const p of radices) {
-      const m = len / p;
-      const tw = new Float64Array(2 * m * (p - 1));
-      for (let j = 0; j < m; j++) {
-        for (let u = 1; u < p; u++) {
-          const a = (2 * Math.PI * ((j * u) % len)) / len;
-          tw[2 * (j * (p - 1) + u - 1)] = Math.cos(a);
-          tw[2 * (j * (p - 1) + u - 1) + 1] = -Math.sin(a);
-        }
-      }
-      stages.push({ p, m, s: stride, tw });
-      len = m;
-      stride *= p;
-    }
+    const stages = stockhamStages(fftSize, radices);
     // Memory layout (bytes), every region 16-byte aligned.
     this.pieceSamples = (FRAMES_PER_PIECE - 1) * hop + frameLength;
     const windowAt = WASM_BASE;
