@@ -116,13 +116,17 @@ interface FrameStats {
   meanMs: number;
   p95Ms: number;
   maxMs: number;
+  /** The longest of the gesture's first five frames, which the other figures leave out (its start: a zoom gesture's
+   * second step is where the lanes take the clips' elements away, Lane.svelte). */
+  startMaxMs: number;
 }
 
-function stats(intervals: number[]): FrameStats {
+function stats(all: number[]): FrameStats {
+  const intervals = all.slice(5);
   const sorted = [...intervals].sort((a, b) => a - b);
   const total = intervals.reduce((a, b) => a + b, 0);
   const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { frames: intervals.length, fps: (intervals.length / total) * 1000, meanMs: total / intervals.length, p95Ms: pick(0.95), maxMs: sorted.at(-1) ?? 0 };
+  return { frames: intervals.length, fps: (intervals.length / total) * 1000, meanMs: total / intervals.length, p95Ms: pick(0.95), maxMs: sorted.at(-1) ?? 0, startMaxMs: Math.max(0, ...all.slice(0, 5)) };
 }
 
 /**
@@ -156,7 +160,7 @@ async function measure(page: Page, gesture: 'idle' | 'scroll' | 'zoom', seconds:
           }
           i++;
           if (t < end) g.requestAnimationFrame(step);
-          else resolve(out.slice(5));
+          else resolve(out);
         };
         g.requestAnimationFrame(step);
       }),
@@ -308,10 +312,10 @@ async function frames(shell: Shell, browser: Browser, corpusDir: string, clipCou
   result.frames = { idle, scroll, zoom };
   const ok = (s: FrameStats) => s.fps >= TARGET_FPS && s.p95Ms <= TARGET_P95_MS;
   console.log(`\n${clipCount} clips on ${tracks.length} tracks, ${seconds} s each gesture (Chromium, wheel events each frame)`);
-  console.log('gesture   fps     mean ms  p95 ms  max ms   vs idle p95');
+  console.log('gesture   fps     mean ms  p95 ms  max ms   vs idle p95   start max ms');
   for (const [name, s] of Object.entries({ idle, scroll, zoom })) {
     console.log(
-      `${name.padEnd(8)}  ${s.fps.toFixed(1).padStart(5)}  ${s.meanMs.toFixed(2).padStart(7)}  ${s.p95Ms.toFixed(2).padStart(6)}  ${s.maxMs.toFixed(1).padStart(6)}   ×${(s.p95Ms / idle.p95Ms).toFixed(2)}`,
+      `${name.padEnd(8)}  ${s.fps.toFixed(1).padStart(5)}  ${s.meanMs.toFixed(2).padStart(7)}  ${s.p95Ms.toFixed(2).padStart(6)}  ${s.maxMs.toFixed(1).padStart(6)}   ×${(s.p95Ms / idle.p95Ms).toFixed(2)}         ${s.startMaxMs.toFixed(1).padStart(6)}`,
     );
   }
   if (!ok(scroll) || !ok(zoom)) {

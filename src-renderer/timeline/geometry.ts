@@ -186,6 +186,25 @@ export function clipBox(
   };
 }
 
+/**
+ * The spans of a clip's take that an edit changed (take-relative samples), in pixels from the clip box's left edge,
+ * cut to the part the clip plays; at least 2 px wide so a short change still shows.
+ */
+export function changedSpansPx(
+  spans: readonly SampleRange[],
+  clip: Pick<ClipPlacement, 'inPoint' | 'outPoint'>,
+  samplesPerPixel: number,
+): { left: number; width: number; start: number; end: number }[] {
+  const out: { left: number; width: number; start: number; end: number }[] = [];
+  for (const sp of spans) {
+    const a = Math.max(sp.start, clip.inPoint);
+    const b = Math.min(sp.end, clip.outPoint);
+    if (b <= a) continue;
+    out.push({ left: (a - clip.inPoint) / samplesPerPixel, width: Math.max(2, (b - a) / samplesPerPixel), start: sp.start, end: sp.end });
+  }
+  return out;
+}
+
 /** Where a view at `scroll` draws a sample (pixels from its left edge). */
 export function viewX(sample: number, view: View): number {
   return (sample - view.scroll) / view.samplesPerPixel;

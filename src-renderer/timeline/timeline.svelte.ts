@@ -187,6 +187,12 @@ export class TimelineController {
   private lastStrip: Strip | null = null;
   /** No zoom step for ZOOM_SETTLE_MS: the strip is laid out wide. */
   private zoomSettled = $state(true);
+  /**
+   * Zoom steps are coming in a run (a step within ZOOM_SETTLE_MS of the one before: a wheel or pinch gesture, a key
+   * held down): the lanes draw most clips' boxes on their canvases until the zoom settles (Lane.svelte). A single step
+   * (a button, one key press) leaves the boxes as they are.
+   */
+  zoomGesture = $state(false);
   private settleTimer: ReturnType<typeof setTimeout> | null = null;
   /** The strip the lanes and the ruler lay out (the same object until it must move: see STRIP_VIEWS). */
   strip: Strip = $derived.by(() => {
@@ -366,12 +372,18 @@ export class TimelineController {
 
   /** A zoom step: the lanes lay out only the visible view until the zoom has settled. */
   private zoomStep(): void {
+    if (!this.zoomSettled) this.zoomGesture = true;
     this.zoomSettled = false;
     if (this.settleTimer) clearTimeout(this.settleTimer);
-    this.settleTimer = setTimeout(() => {
-      this.settleTimer = null;
-      this.zoomSettled = true;
-    }, ZOOM_SETTLE_MS);
+    this.settleTimer = setTimeout(() => this.settleZoom(), ZOOM_SETTLE_MS);
+  }
+
+  /** Ends a zoom gesture now rather than ZOOM_SETTLE_MS after its last step (a press on the lanes needs the clips' elements). */
+  settleZoom(): void {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    this.zoomSettled = true;
+    this.zoomGesture = false;
   }
 
   /** Where keyboard and toolbar zooms centre: the pointer over the lanes, else the playhead when in view, else the middle. */

@@ -201,6 +201,82 @@ describe('the timeline in the browser', () => {
     await page.keyboard.press('f');
     await page.locator('[data-testid="zoom-fit"].on').waitFor();
 
+    // A Ctrl+wheel gesture (zoom steps in a run): the boxes of the clips not selected are drawn on their lanes'
+    // canvases for its frames instead of laid out as elements; the selected clip keeps its element, and every
+    // element is back once the zoom settles (as they are now, after the steps above).
+    await waitForCount(page, clipSel, 3);
+    await page.locator(clipSel).nth(1).locator('[data-testid="clip-header"]').click();
+    await page.locator(`${clipSel}[data-selected="true"]`).waitFor();
+    const during = await page.evaluate(
+      () =>
+        new Promise<{ elements: number; selected: boolean; header: number }>((resolve) => {
+          type El = { getBoundingClientRect(): { left: number; top: number; width: number }; dispatchEvent(e: unknown): void; getAttribute(n: string): string | null };
+          type Canvas = El & { width: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+          type Lane = El & { querySelector(s: string): Canvas | null };
+          const g = globalThis as unknown as {
+            document: { querySelector(s: string): Lane | null; querySelectorAll(s: string): Iterable<El> & { length: number } };
+            WheelEvent: new (t: string, o: object) => unknown;
+            requestAnimationFrame(cb: () => void): void;
+            devicePixelRatio: number;
+          };
+          const clips = [...g.document.querySelectorAll('[data-testid="clip"]')];
+          const other = clips.find((c) => c.getAttribute('data-selected') !== 'true')!;
+          const r = other.getBoundingClientRect();
+          const lane = g.document.querySelector(`[data-track-id]:has([data-clip-id="${other.getAttribute('data-clip-id')}"])`)!;
+          const canvas = lane.querySelector('canvas')!;
+          const body = g.document.querySelector('[data-testid="timeline"] .body')!;
+          for (const dy of [-20, 20]) body.dispatchEvent(new g.WheelEvent('wheel', { deltaY: dy, ctrlKey: true, clientX: r.left + r.width / 2, clientY: r.top + 40, bubbles: true, cancelable: true }));
+          // The zoom is applied in the next frame; its picture is there in the one after.
+          g.requestAnimationFrame(() => g.requestAnimationFrame(() => {
+            const dpr = g.devicePixelRatio || 1;
+            const cr = canvas.getBoundingClientRect();
+            // The header row (lane y 10) at the middle of the clip's box, where the canvas draws nothing but a box.
+            const px = canvas.getContext('2d').getImageData(Math.round((r.left + r.width / 2 - cr.left) * dpr), Math.round(10 * dpr), 1, 1).data;
+            resolve({
+              elements: g.document.querySelectorAll('[data-testid="clip"]').length,
+              selected: g.document.querySelector('[data-testid="clip"][data-selected="true"]') !== null,
+              header: px[3]!,
+            });
+          }));
+        }),
+    );
+    expect(during).toEqual({ elements: 1, selected: true, header: expect.any(Number) });
+    expect(during.header).toBeGreaterThan(0);
+    await snap(page, 'zoom-gesture');
+    await waitForCount(page, clipSel, 3);
+    // A press on a box drawn on the canvas, during the gesture, goes to the clip: it is selected.
+    const pressed = await page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          type El = { getBoundingClientRect(): { left: number; top: number; width: number }; dispatchEvent(e: unknown): void; getAttribute(n: string): string | null };
+          const g = globalThis as unknown as {
+            document: { querySelector(s: string): El | null; querySelectorAll(s: string): Iterable<El> };
+            WheelEvent: new (t: string, o: object) => unknown;
+            PointerEvent: new (t: string, o: object) => unknown;
+            requestAnimationFrame(cb: () => void): void;
+            dispatchEvent(e: unknown): void;
+          };
+          const other = [...g.document.querySelectorAll('[data-testid="clip"]')].find((c) => c.getAttribute('data-selected') !== 'true')!;
+          const id = other.getAttribute('data-clip-id')!;
+          const r = other.getBoundingClientRect();
+          const lane = g.document.querySelector(`[data-track-id]:has([data-clip-id="${id}"])`)!;
+          const body = g.document.querySelector('[data-testid="timeline"] .body')!;
+          const at = { clientX: r.left + r.width / 2, clientY: r.top + 8, bubbles: true, cancelable: true, pointerId: 1, button: 0, buttons: 1, isPrimary: true };
+          for (const dy of [-20, 20]) body.dispatchEvent(new g.WheelEvent('wheel', { deltaY: dy, ctrlKey: true, clientX: at.clientX, clientY: at.clientY, bubbles: true, cancelable: true }));
+          g.requestAnimationFrame(() =>
+            g.requestAnimationFrame(() => {
+              if (g.document.querySelector(`[data-clip-id="${id}"]`)) return resolve('no gesture');
+              lane.dispatchEvent(new g.PointerEvent('pointerdown', at));
+              g.dispatchEvent(new g.PointerEvent('pointerup', { ...at, buttons: 0 }));
+              resolve(id);
+            }),
+          );
+        }),
+    );
+    expect(pressed).not.toBe('no gesture');
+    await page.locator(`[data-clip-id="${pressed}"][data-selected="true"]`).waitFor();
+    await waitForCount(page, clipSel, 3);
+
     // Play the mix from the start; the playhead moves on, then Space stops and it returns to the cursor.
     await page.keyboard.press('Home');
     await page.getByTestId('transport-play').click();

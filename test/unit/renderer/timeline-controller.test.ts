@@ -2,7 +2,7 @@
 // a drag is only a preview until release and is then committed with one call per change (snapped, across tracks,
 // trims), a refused commit leaves the clip as it was with a toast, and a range is drawn in samples with snapping.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ArrangementController } from '../../../src-renderer/lib/arrangement.svelte';
 import { ErrorsController } from '../../../src-renderer/lib/errors.svelte';
 import { ProjectController } from '../../../src-renderer/lib/project.svelte';
@@ -230,6 +230,31 @@ describe('zoom and scroll', () => {
     expect(timeline.wheel({ deltaX: 30, deltaY: 2, ctrlKey: false, metaKey: false, shiftKey: false, x: 0 })).toBe(true);
     expect(timeline.scroll - from).toBeCloseTo(30 * spp, 6);
     expect(timeline.wheel({ deltaX: 0, deltaY: 100, ctrlKey: false, metaKey: false, shiftKey: false, x: 0 })).toBe(false);
+  });
+
+  it('calls a run of zoom steps a gesture until the zoom settles, and a single step not', async () => {
+    vi.useFakeTimers();
+    try {
+      const { timeline } = await setup();
+      timeline.zoomIn();
+      // One step (a button, a key press): the lanes keep every clip's element.
+      expect(timeline.zoomGesture).toBe(false);
+      expect(timeline.strip.margin).toBe(0);
+      vi.advanceTimersByTime(100);
+      timeline.zoomIn();
+      expect(timeline.zoomGesture).toBe(true);
+      vi.advanceTimersByTime(100);
+      timeline.wheel({ deltaX: 0, deltaY: -100, ctrlKey: true, metaKey: false, shiftKey: false, x: 300 });
+      expect(timeline.zoomGesture).toBe(true);
+      // Settled: the strip is laid out wide again and the gesture is over.
+      vi.advanceTimersByTime(180);
+      expect(timeline.zoomGesture).toBe(false);
+      expect(timeline.strip.margin).toBe(1);
+      timeline.zoomOut();
+      expect(timeline.zoomGesture).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('eases a wheel notch over frames (smooth scroll) to where it would jump', async () => {
