@@ -18,6 +18,7 @@ import type { AudioData } from '../types';
 import { frameCount } from '../types';
 import { SAMPLE_BLOCK } from '../steps';
 import { Work, type WorkOptions } from './work';
+import { wasm, type WasmMemory, type WasmModule } from '../wasm/webassembly';
 
 export interface StretchOptions extends WorkOptions {
   /** Speed factor: output duration = input duration / tempo (1.25 = 25 % faster). */
@@ -50,20 +51,6 @@ export interface StretchOptions extends WorkOptions {
  * (512 samples at 48 kHz, 171 at 16 kHz).
  */
 export const PITCH_BLOCK_SEC = 256 / 24000;
-
-// The project's TypeScript lib has no DOM/WebAssembly declarations; these are the few members we use.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmModule {
-  readonly __wasmModule: unique symbol;
-}
-interface WasmNamespace {
-  compile(bytes: Uint8Array): Promise<WasmModule>;
-  instantiate(module: WasmModule, imports: Record<string, Record<string, unknown>>): Promise<{ exports: unknown }>;
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
 
 interface StretchApi {
   memory: WasmMemory;

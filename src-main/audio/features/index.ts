@@ -8,6 +8,6 @@ export type { Preprocessed16k } from './preprocess';
 export { TOKENIZER_RATE, nonSilentSpan, peakNormalise, preprocess16k, resampleTorchaudio } from './preprocess';
 export type { AmMvn, KaldiFbankOptions } from './kaldi';
 export { campplusFbank, kaldiFbank, lfrCmvn, parseAmMvn } from './kaldi';
-export { promptMel24k, whisperLogMel } from './mel';
+export { WHISPER_STFT, promptMel24k, whisperLogMel } from './mel';
 export type { NpyArray } from './npy';
 export { decodeNpy, encodeNpy } from './npy';

@@ -8,20 +8,7 @@
 
 import { RetakeError } from '../../contract/errors';
 import { KERNELS_WASM_BASE64 } from './kernels.generated';
-
-// The project's TypeScript lib has no DOM/WebAssembly declarations; these are the members used here.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmModule {
-  readonly __wasmModule: unique symbol;
-}
-interface WasmNamespace {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: Record<string, never>) => { exports: unknown };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
+import { wasm, type WasmMemory, type WasmModule } from './webassembly';
 
 /** The module's exports (see ./assembly/kernels.ts for what each does; offsets are bytes into `memory`). */
 export interface KernelExports {

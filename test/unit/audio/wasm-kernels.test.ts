@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MelSpectrogram, featureWindow, type MelBank, type SpectrogramConfig } from '../../../src-main/audio/features';
+import { MelSpectrogram, WHISPER_STFT, featureWindow, type MelBank, type SpectrogramConfig } from '../../../src-main/audio/features';
 import { resampleChannel, resampleChannelSteps } from '../../../src-main/audio/resample';
 import type { Steps } from '../../../src-main/audio/steps';
 
@@ -148,22 +148,8 @@ function interleave<A, B>(a: Steps<A>, b: Steps<B>): [A, B] {
 
 describe('kernel instances shared by interleaved cooperative runs', () => {
   it('a spectrogram plan gives each of two interleaved runs what it gives each alone', () => {
-    const cfg: SpectrogramConfig = {
-      frameLength: 400,
-      hop: 160,
-      fftSize: 400,
-      window: 'hann',
-      reflectPad: 200,
-      dropLastFrame: true,
-      inputScale: 1,
-      removeDc: false,
-      preEmphasis: 0,
-      spectrum: 'power',
-      magnitudeEpsilon: 0,
-      mel: identityBank(400, 0, 201),
-      log: '10',
-      logFloor: 1e-10,
-    };
+    // Whisper's STFT over a plain bank of every bin.
+    const cfg: SpectrogramConfig = { ...WHISPER_STFT, mel: identityBank(400, 0, 201) };
     const plan = new MelSpectrogram(cfg);
     const x = noise(16000 * 3, 5);
     const y = noise(16000 * 2 + 77, 6);
