@@ -132,7 +132,7 @@ function measurer(ctx: Context2D, font: string): (text: string) => number {
   };
 }
 
-/** The part of a box between the columns [cols[0], cols[1]), or null when none of it is there. */
+/** Whether any of a box lies between the columns [cols[0], cols[1]). */
 function inColumns(b: { left: number; width: number }, cols: readonly [number, number]): boolean {
   return b.left < cols[1] && b.left + b.width > cols[0];
 }
